@@ -1,0 +1,36 @@
+// traverse/contracts/capability_package.hpp — a capability package manifest
+// (kind "capability_package", FORMATS.md §8.2): a contract plus its built `.wasm`.
+//
+// Loading checks every rule of §8.2, including the `fnv1a64:` digest of the `.wasm` bytes.
+// Paths resolve relative to the manifest's folder. Value type; thread-compatible.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "traverse/contracts/capability_contract.hpp"
+#include "traverse/contracts/validation_error.hpp"
+
+namespace traverse {
+
+struct CapabilityPackage {
+  std::string package_id;
+  std::string version;
+  std::string summary;
+  std::filesystem::path manifest_path;
+  CapabilityContract contract;            // capability_ref.contract_path, parsed and validated
+  std::filesystem::path contract_path;    // resolved
+  std::filesystem::path source_path;      // resolved source.path
+  std::string source_language;
+  std::filesystem::path binary_path;      // resolved binary.path (the .wasm)
+  std::string binary_digest;              // binary.expected_digest ("fnv1a64:<16 hex>"), verified
+  std::string abi_version;                // binary.abi_version ("1.0.0")
+  std::vector<WorkflowRef> known_compositions;
+};
+
+[[nodiscard]] std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
+    const std::filesystem::path& manifest_path);
+
+}  // namespace traverse

@@ -1,0 +1,48 @@
+// traverse/contracts/schema_validator.hpp — JSON Schema checking for contract inputs/outputs.
+//
+// A SchemaValidator is compiled once from a schema document and reused: validate() walks the
+// compiled form only, never the schema JSON. Supported keywords (FORMATS.md D5): type (string or
+// array), required, properties, additionalProperties (bool or schema), items, enum, const,
+// format (date-time, date, uuid, uri), minLength, maxLength, pattern, minimum, maximum,
+// exclusiveMinimum, exclusiveMaximum, minItems, maxItems, uniqueItems, oneOf, anyOf, allOf, not,
+// and local $ref ("#/..."). Unknown keywords are ignored. "integer" means a JSON integer, so
+// `1.0` is not an integer (reference rule).
+//
+// Thread safety: a compiled SchemaValidator is immutable; validate() is safe from many threads.
+#pragma once
+
+#include <expected>
+#include <memory>
+
+#include "traverse/contracts/validation_error.hpp"
+#include "traverse/json/value.hpp"
+
+namespace traverse {
+
+class SchemaValidator {
+ public:
+  // Compiles `schema`. Fails (code "InvalidSchema", with the schema path) when the schema itself
+  // is malformed: not an object/boolean, a keyword of the wrong type, a bad regex, an unresolvable
+  // $ref.
+  [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(const Value& schema);
+
+  // Every violation of `instance`, each with its instance path ("$.a.b[2]"); empty when valid.
+  // Codes: "SchemaViolation" with a message naming the keyword, e.g.
+  // "expected integer", "required property is missing", "must be one of [...]".
+  [[nodiscard]] ValidationErrors validate(const Value& instance) const;
+  [[nodiscard]] bool is_valid(const Value& instance) const;
+
+  SchemaValidator(SchemaValidator&&) noexcept;
+  SchemaValidator& operator=(SchemaValidator&&) noexcept;
+  SchemaValidator(const SchemaValidator&);
+  SchemaValidator& operator=(const SchemaValidator&);
+  ~SchemaValidator();
+
+  struct Compiled;  // implementation detail
+
+ private:
+  explicit SchemaValidator(std::shared_ptr<const Compiled> compiled);
+  std::shared_ptr<const Compiled> compiled_;
+};
+
+}  // namespace traverse

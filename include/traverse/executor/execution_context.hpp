@@ -1,0 +1,77 @@
+// traverse/executor/execution_context.hpp — what a running capability may see and do.
+//
+// One ExecutionContext exists per execution; the caller (router, workflow engine, test) owns it
+// and it must outlive the `execute` call. A capability reads its identity (capability id and
+// version, execution id, trace id) and emits events with `emit`, which checks each event at call
+// time against the contract, exactly like the WASM host function `traverse_host.emit_event`
+// (FORMATS.md §1.6): the capability must be Subscribable, the (event_id, version) must be in its
+// `emits`. Accepted events are kept here, in order, and travel back in ExecutorOutput; they are
+// published only if the execution succeeds.
+//
+// Thread safety: confine to the thread running the capability (the ThreadPoolExecutor hands it
+// to one worker while the caller blocks, so there is never concurrent access).
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traverse/events/traverse_event.hpp"
+#include "traverse/executor/executor_capability.hpp"
+#include "traverse/json/value.hpp"
+
+namespace traverse {
+
+// Why `emit` refused an event. The numeric values are the host ABI return codes.
+enum class EmitError {
+  InvalidPayload = -1,   // malformed request (WASM: bad pointer/length/JSON)
+  UndeclaredEvent = -2,  // (event_id, version) not in the contract's `emits`
+  NotSubscribable = -3,  // the capability's service_type is not Subscribable
+};
+
+[[nodiscard]] std::string_view to_string(EmitError error);
+
+class ExecutionContext {
+ public:
+  // REQUIRES: `capability` outlives this context.
+  ExecutionContext(const ExecutorCapability& capability, std::string execution_id,
+                   std::string trace_id, Value runtime_config = Value::object());
+
+  [[nodiscard]] const std::string& capability_id() const { return capability_->capability_id; }
+  [[nodiscard]] const std::string& capability_version() const {
+    return capability_->capability_version;
+  }
+  [[nodiscard]] const std::string& execution_id() const { return execution_id_; }
+  [[nodiscard]] const std::string& trace_id() const { return trace_id_; }
+  [[nodiscard]] const ExecutorCapability& capability() const { return *capability_; }
+  // Configuration the embedder passes to capabilities (traverse_host.runtime_config).
+  [[nodiscard]] const Value& runtime_config() const { return runtime_config_; }
+
+  // Checks and records an event (see the file comment). On success the returned event is the
+  // one that will be published: id = UUIDv4, source = "traverse-runtime/<capability id>",
+  // event_type = event_id, time = now, owner and ordering_scope = capability id,
+  // deduplication_id = "<cap>:<event_id>:<version>", lifecycle active.
+  std::expected<TraverseEvent, EmitError> emit(std::string_view event_id, std::string_view version,
+                                               Value payload);
+
+  // Records an already-built event after the same checks (used by executors that build events
+  // elsewhere, e.g. in a sandbox process).
+  std::expected<void, EmitError> record(TraverseEvent event);
+
+  [[nodiscard]] const std::vector<TraverseEvent>& emitted_events() const { return emitted_; }
+  // Moves the recorded events out (the context is left with none).
+  [[nodiscard]] std::vector<TraverseEvent> take_emitted_events();
+
+ private:
+  [[nodiscard]] std::expected<void, EmitError> check(std::string_view event_id,
+                                                     std::string_view version) const;
+
+  const ExecutorCapability* capability_;
+  std::string execution_id_;
+  std::string trace_id_;
+  Value runtime_config_;
+  std::vector<TraverseEvent> emitted_;
+};
+
+}  // namespace traverse

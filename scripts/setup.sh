@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing and running Traverse C++ needs.
+# Idempotent: when everything is already installed it prints one line and changes nothing.
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git  # toolchain
+  nlohmann-json3-dev      # JSON value type
+  wabt                    # WebAssembly interpreter (libwabt.a) and wat2wasm for test modules
+  libssl-dev              # SHA-256 (libcrypto)
+  libsqlite3-dev          # durable trace store
+  libcli11-dev            # the traverse command line
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
+  clang-format clang-tidy # formatting and lint checks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
