@@ -1,4 +1,4 @@
-// Governing spec: 001-foundation
+// Governing spec: 001-artifact-formats
 #include "traverse/support/digest.hpp"
 
 #include <gtest/gtest.h>
