@@ -29,10 +29,16 @@ struct SemVer {
 };
 
 [[nodiscard]] std::optional<SemVer> parse_semver(std::string_view text);
-[[nodiscard]] inline bool is_semver(std::string_view text) { return parse_semver(text).has_value(); }
+[[nodiscard]] inline bool is_semver(std::string_view text) {
+  return parse_semver(text).has_value();
+}
 
 // A parsed version range. A prerelease version only matches a comparator set that names a
-// prerelease of the same MAJOR.MINOR.PATCH (npm/cargo rule).
+// prerelease of the same MAJOR.MINOR.PATCH (npm/cargo rule). Semantics are npm's: a bare version
+// is exact; `^` allows changes that do not modify the left-most non-zero component (`^1.2` =
+// `>=1.2.0 <2.0.0`, `^0.2.3` = `>=0.2.3 <0.3.0`, `^0.0.3` = `>=0.0.3 <0.0.4`); `~` allows patch
+// changes (`~1.2.3` = `>=1.2.3 <1.3.0`); space or comma = AND; `||` = OR; `A - B` hyphen ranges.
+// parse() returns std::nullopt for empty text or any malformed comparator.
 class SemVerRange {
  public:
   [[nodiscard]] static std::optional<SemVerRange> parse(std::string_view text);
@@ -44,6 +50,7 @@ class SemVerRange {
     enum class Op { Eq, Lt, Le, Gt, Ge } op;
     SemVer version;
   };
+  friend struct SemVerRangeBuilder;
   std::vector<std::vector<Comparator>> alternatives_;  // OR of AND-sets
   std::string text_;
 };

@@ -4,8 +4,9 @@
 // and it must outlive the `execute` call. A capability reads its identity (capability id and
 // version, execution id, trace id) and emits events with `emit`, which checks each event at call
 // time against the contract, exactly like the WASM host function `traverse_host.emit_event`
-// (FORMATS.md §1.6): the capability must be Subscribable, the (event_id, version) must be in its
-// `emits`. Accepted events are kept here, in order, and travel back in ExecutorOutput; they are
+// (FORMATS.md §1.6), in its order: the capability must be Subscribable (else NotSubscribable),
+// event id and version must be non-empty (else InvalidPayload), and the (event_id, version) must
+// be in its `emits` (else UndeclaredEvent). Accepted events are kept here, in order, and travel back in ExecutorOutput; they are
 // published only if the execution succeeds.
 //
 // Thread safety: confine to the thread running the capability (the ThreadPoolExecutor hands it
@@ -51,12 +52,14 @@ class ExecutionContext {
   // Checks and records an event (see the file comment). On success the returned event is the
   // one that will be published: id = UUIDv4, source = "traverse-runtime/<capability id>",
   // event_type = event_id, time = now, owner and ordering_scope = capability id,
-  // deduplication_id = "<cap>:<event_id>:<version>", lifecycle active.
+  // deduplication_id = "<cap>:<event_id>:<version>", lifecycle active. On failure: the EmitError;
+  // nothing is recorded.
   std::expected<TraverseEvent, EmitError> emit(std::string_view event_id, std::string_view version,
                                                Value payload);
 
-  // Records an already-built event after the same checks (used by executors that build events
-  // elsewhere, e.g. in a sandbox process).
+  // Records an already-built event after the same checks, applied to its `event_type` and
+  // `version` (used by executors that build events elsewhere, e.g. in a sandbox process). The
+  // event is kept as given. On failure: the EmitError; nothing is recorded.
   std::expected<void, EmitError> record(TraverseEvent event);
 
   [[nodiscard]] const std::vector<TraverseEvent>& emitted_events() const { return emitted_; }

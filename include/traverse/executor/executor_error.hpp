@@ -69,8 +69,9 @@ class ExecutorError {
   // "unauthorized_host_import: ABI 1.0.0 does not allow import env::f".
   [[nodiscard]] std::string message() const;
 
-  // For UnauthorizedHostImport: the offending import. For ChecksumMismatch: expected/actual.
-  // For UnsupportedAbiVersion: `first` = requested version. Empty otherwise.
+  // For UnauthorizedHostImport: the offending import (`first` = module, `second` = name). For
+  // ChecksumMismatch: `first` = expected, `second` = actual. For UnsupportedAbiVersion: `first` =
+  // requested version. Empty otherwise.
   [[nodiscard]] const std::string& first() const { return first_; }
   [[nodiscard]] const std::string& second() const { return second_; }
 

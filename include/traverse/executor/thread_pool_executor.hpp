@@ -1,0 +1,82 @@
+// traverse/executor/thread_pool_executor.hpp — a bounded pool of native worker threads in front
+// of another executor (FORMATS.md §1.9).
+//
+// `create` starts `capacity` worker threads (named "traverse-pool-N") and takes ownership of the
+// inner executor. `execute` hands the call to a worker and blocks the caller until the worker
+// has run `inner.execute`; the inner result comes back unchanged. The pool allocates nothing per
+// call: a call's slot lives on its caller's stack. Destruction completes every queued and running
+// call, then joins the workers; a pool that never ran a call is destroyed at once.
+//
+// Thread safety: `execute`, `execute_until` and `stats` are safe to call from many threads at
+// once without external synchronisation.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "traverse/executor/capability_executor.hpp"
+#include "traverse/executor/config_error.hpp"
+#include "traverse/executor/thread_pool_executor_config.hpp"
+#include "traverse/executor/thread_pool_stats.hpp"
+
+namespace traverse {
+
+class ThreadPoolExecutor final : public CapabilityExecutor {
+ public:
+  // Checks `config`, starts every worker and waits until each has run `on_worker_start`.
+  // Failure: InvalidCapacity (capacity outside 1..=256), InvalidOption (another field out of
+  // range, or `inner` is null), PoolBuildFailed (a thread could not be started or a start hook
+  // failed; workers already started are stopped and joined, nothing leaks).
+  [[nodiscard]] static std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> create(
+      ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner);
+
+  // Drains and joins: queued calls still run (or time out at their queue deadline), running calls
+  // finish, then every worker exits. Never abandons a waiting caller.
+  // REQUIRES: no thread other than the pool's own workers is inside a call of this pool.
+  ~ThreadPoolExecutor() override;
+
+  // Workers hold the pool's address: it can be neither copied nor moved.
+  ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
+  ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
+
+  // Runs `inner.execute(capability, input, context)` on a pool worker and returns its result
+  // unchanged. `capability`, `input` and `context` are used by the worker while the caller
+  // blocks; they are not copied. Failure, besides what the inner executor returns:
+  //   UnsupportedArtifactType — `capability` is not Native; checked first, nothing is queued.
+  //   Overloaded — `max_queued` is set and that many calls are already waiting; nothing runs.
+  //   Timeout — the configured `queue_deadline` passed before a worker was free; nothing ran.
+  //   ExecutionFailed("capability panicked: <what()>") — the inner call threw (a non-standard
+  //     exception gives "capability panicked: unknown exception"); the worker stays usable.
+  // A call made from one of this pool's own workers runs inline on that worker (so nested calls
+  // cannot deadlock the pool); it is never refused or timed out. Thread-safe.
+  [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute(
+      const ExecutorCapability& capability, const Value& input,
+      ExecutionContext& context) const override;
+
+  // As `execute`, with a per-call queue deadline that replaces the configured one: if no worker
+  // has started the call by `queue_deadline`, it fails with Timeout and never runs. Thread-safe.
+  [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute_until(
+      const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
+      std::chrono::steady_clock::time_point queue_deadline) const;
+
+  // Live counters (see ThreadPoolStats); lock-free. Thread-safe.
+  [[nodiscard]] ThreadPoolStats stats() const;
+
+  // The number of worker threads.
+  [[nodiscard]] std::size_t capacity() const;
+
+  struct Impl;  // the worker threads and the queue; defined in thread_pool_executor.cpp
+
+ private:
+  explicit ThreadPoolExecutor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Debug form, without internals: "ThreadPoolExecutor { .. }".
+[[nodiscard]] std::string to_string(const ThreadPoolExecutor& executor);
+std::ostream& operator<<(std::ostream& out, const ThreadPoolExecutor& executor);
+
+}  // namespace traverse

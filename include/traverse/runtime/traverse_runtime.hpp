@@ -1,0 +1,199 @@
+// traverse/runtime/traverse_runtime.hpp — the facade that wires the whole execution path
+// (ARCHITECTURE.md "Data flow of one request"; FORMATS.md §8.3–8.5 with D1, D2, D6, D9).
+//
+// execute_capability(request):
+//   1. check the request (§8.3; a non-`local` requested_target is placement_unsupported);
+//   2. resolve it in the CapabilityRegistry: id@version, id + semver range, id alone, or
+//      intent_key (matched against capability ids and a contract's top-level "intent_key"),
+//      with the request's scope rules; none → capability_not_found, several →
+//      capability_ambiguous;
+//   3. eligibility (§8.5): lifecycle active/deprecated; Native/Wasm capabilities need `local` in
+//      preferred_targets, host_api_access none and network_access forbidden
+//      (capability_not_runnable); the implementation must exist — a native handler, a wasm path,
+//      a workflow runner and workflow (artifact_missing);
+//   4. validate the input against inputs.schema, reporting every violation (request_invalid);
+//   5. route through the PlacementRouter (placement hint `local`, idle snapshot): executor,
+//      output check against outputs.schema, event publication, exactly one TraceStore entry
+//      whose id is the result's trace_ref (D1, D2);
+//   6. return the RuntimeResult; a RuntimeTrace is kept for every call.
+// Compiled schema validators are cached per registered contract (bounded).
+//
+// Identifiers: execution_id = "exec_<request_id>"; trace_ref = a fresh UUIDv4 per call, so a
+// repeated request_id never collides with or overwrites an earlier trace (the reference used
+// "trace_exec_<request_id>" and overwrote). Timestamps are real UTC RFC 3339 (D9).
+//
+// Ownership: a runtime is built by TraverseRuntime::Builder and owned through unique_ptr; it
+// shares its registries, trace store, broker and catalog (std::shared_ptr), so they may outlive
+// it (e.g. a SqliteTraceStore reopened later). Destruction joins the native thread pool.
+// Thread safety: safe for concurrent access from many threads without external synchronization
+// (execute_capability, load_bundle, register_*, runtime_trace may all run at once).
+#pragma once
+
+#include <cstddef>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traverse/contracts/event_contract.hpp"
+#include "traverse/contracts/runtime_request.hpp"
+#include "traverse/contracts/validation_error.hpp"
+#include "traverse/events/event_broker.hpp"
+#include "traverse/events/event_catalog.hpp"
+#include "traverse/executor/artifact_type.hpp"
+#include "traverse/executor/capability_executor.hpp"
+#include "traverse/executor/native_executor.hpp"
+#include "traverse/registry/bundle_registration.hpp"
+#include "traverse/registry/capability_registry.hpp"
+#include "traverse/registry/workflow_registry.hpp"
+#include "traverse/runtime/runtime_build_error.hpp"
+#include "traverse/runtime/runtime_result.hpp"
+#include "traverse/runtime/runtime_trace.hpp"
+#include "traverse/runtime/workflow_runner.hpp"
+#include "traverse/trace/trace_store.hpp"
+#include "traverse/workflow/step_runner.hpp"
+
+namespace traverse {
+
+// The result of one execution together with its trace.
+struct RuntimeExecution {
+  RuntimeResult result;
+  RuntimeTrace trace;
+};
+
+// Where a workflow step comes from, for executions made on behalf of a workflow run.
+struct WorkflowStepContext {
+  std::string workflow_run_id;
+  std::uint64_t step_index = 0;
+};
+
+class TraverseRuntime {
+ public:
+  // Default number of native pool workers: the hardware thread count, clamped to 1..=256.
+  [[nodiscard]] static std::size_t default_native_capacity();
+  // Default bound on retained RuntimeTraces (the oldest is forgotten first; the TraceStore entry
+  // stays).
+  static constexpr std::size_t kDefaultRuntimeTraceCapacity = 4096;
+  // Default bound on cached compiled validators (beyond it, schemas are compiled per call).
+  static constexpr std::size_t kDefaultValidatorCacheCapacity = 4096;
+
+  class Builder {
+   public:
+    Builder();
+    ~Builder();
+    Builder(Builder&&) noexcept;
+    Builder& operator=(Builder&&) noexcept;
+
+    // Registries to use (shared). Default: fresh, empty registries.
+    Builder& with_capability_registry(std::shared_ptr<CapabilityRegistry> registry);
+    Builder& with_workflow_registry(std::shared_ptr<WorkflowRegistry> registry);
+
+    // A native implementation for the capability with this id (every version). Used by the
+    // default Native executor; registering the same id twice fails build() (InvalidOption).
+    Builder& with_native_handler(std::string capability_id, NativeHandler handler);
+    // Worker threads of the default Native executor (1..=256; default default_native_capacity()).
+    Builder& with_native_pool_capacity(std::size_t capacity);
+
+    // Replaces the executor for an artifact type (e.g. a WasmExecutor, or a test double). For
+    // Native this disables the default pool and its handler table; a null executor leaves the
+    // type without executor (executions fail with artifact_missing).
+    Builder& with_executor(ArtifactType type, std::shared_ptr<const CapabilityExecutor> executor);
+
+    // Where traces go. Default: an InMemoryTraceStore.
+    Builder& with_trace_store(std::shared_ptr<TraceStore> store);
+    // The catalog bundles register their events into. Default: a fresh EventCatalog.
+    Builder& with_event_catalog(std::shared_ptr<EventCatalog> catalog);
+    // The broker events are published to. Default: an InProcessBroker over the runtime's
+    // catalog. A custom broker must consult the same catalog for bundle events to be accepted.
+    Builder& with_broker(std::shared_ptr<EventBroker> broker);
+
+    // How workflow-backed capabilities run (see workflow_runner.hpp). Default: none.
+    Builder& with_workflow_runner(WorkflowRunnerFactory factory);
+
+    // Passed to every capability as ExecutionContext::runtime_config. Default: {}.
+    Builder& with_runtime_config(Value config);
+    // Bounds (each must be > 0).
+    Builder& with_runtime_trace_capacity(std::size_t capacity);
+    Builder& with_validator_cache_capacity(std::size_t capacity);
+
+    // Builds the runtime. Failure: see runtime_build_error.hpp. The builder is left unchanged
+    // and may be used again.
+    [[nodiscard]] std::expected<std::unique_ptr<TraverseRuntime>, RuntimeBuildError> build();
+
+   private:
+    struct Options;
+    std::unique_ptr<Options> options_;
+  };
+
+  ~TraverseRuntime();
+  TraverseRuntime(const TraverseRuntime&) = delete;
+  TraverseRuntime& operator=(const TraverseRuntime&) = delete;
+
+  // ---- Registration ----
+
+  // Loads a registry bundle manifest and registers everything in it, all-or-nothing: its event
+  // contracts into the catalog (checked for conflicts first), then capabilities (under the
+  // bundle's scope, Native handler = capability id, or the workflow for workflow-backed
+  // contracts) and workflows. Success: what was registered. Failure: every error, each with its
+  // file and JSON path; nothing is registered. Thread-safe.
+  [[nodiscard]] std::expected<BundleRegistration, ValidationErrors> load_bundle(
+      const std::filesystem::path& manifest_path);
+
+  // Loads a capability package manifest (its .wasm digest verified) and registers its contract
+  // publicly with the Wasm artifact. Failure: every load error, or the registry error as one
+  // ValidationError (code = the RegistryError code). Thread-safe.
+  [[nodiscard]] std::expected<CapabilityRegistrationResult, ValidationErrors> register_package(
+      const std::filesystem::path& manifest_path);
+
+  // Registers one capability (CapabilityRegistry::register_capability). Thread-safe.
+  [[nodiscard]] std::expected<CapabilityRegistrationResult, RegistryError> register_capability(
+      Scope scope, CapabilityContract contract, ArtifactReference artifact);
+
+  // Registers one event contract in the catalog (EventCatalog::register_contract). Thread-safe.
+  [[nodiscard]] std::expected<void, EventError> register_event(const EventContract& contract);
+
+  // ---- Execution ----
+
+  // Runs one request (see the file comment). Never throws for bad input; every outcome is a
+  // RuntimeResult. Thread-safe.
+  [[nodiscard]] RuntimeResult execute_capability(const RuntimeRequest& request);
+  // As execute_capability, also returning the RuntimeTrace. Thread-safe.
+  [[nodiscard]] RuntimeExecution execute(const RuntimeRequest& request);
+  // As execute, on behalf of a workflow run: the TraceStore entry carries the run id and step
+  // index, and execution_id is "exec_<request_id>_step_<index>". Thread-safe.
+  [[nodiscard]] RuntimeExecution execute(const RuntimeRequest& request,
+                                         const WorkflowStepContext& step);
+  // Parses a runtime_request document first; a malformed one gives request_invalid with every
+  // violation in details.violations. Thread-safe.
+  [[nodiscard]] RuntimeExecution execute_document(const Value& request_document);
+
+  // A StepRunner that runs workflow steps through this runtime (what a WorkflowEngine needs).
+  // It refers to the runtime weakly: after the runtime is destroyed its steps fail with
+  // execution_failed ("runtime is gone"). Thread-safe.
+  [[nodiscard]] std::shared_ptr<const StepRunner> step_runner() const;
+
+  // ---- Observation ----
+
+  // The RuntimeTrace of a recent execution (the last runtime_trace_capacity ones), or nullopt.
+  // Thread-safe.
+  [[nodiscard]] std::optional<RuntimeTrace> runtime_trace(std::string_view trace_id) const;
+
+  [[nodiscard]] const std::shared_ptr<CapabilityRegistry>& capability_registry() const;
+  [[nodiscard]] const std::shared_ptr<WorkflowRegistry>& workflow_registry() const;
+  [[nodiscard]] const std::shared_ptr<TraceStore>& trace_store() const;
+  [[nodiscard]] const std::shared_ptr<EventBroker>& broker() const;
+  [[nodiscard]] const std::shared_ptr<EventCatalog>& event_catalog() const;
+  // The executor serving `type`, or nullptr.
+  [[nodiscard]] std::shared_ptr<const CapabilityExecutor> executor(ArtifactType type) const;
+
+  struct Core;  // implementation detail, shared with the step runner
+
+ private:
+  explicit TraverseRuntime(std::shared_ptr<Core> core);
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace traverse

@@ -1,0 +1,96 @@
+// traverse/wasm/wasm_executor.hpp — runs wasm32-wasip1 command modules in sandbox processes.
+//
+// A WasmExecutor owns a bounded pool of `traverse-wasm-worker` processes (posix_spawn over a
+// socketpair). Per call, on the calling thread: read the .wasm (`wasm_binary_path`), check its
+// SHA-256 against `wasm_checksum` (bare hex or "sha256:"-prefixed; before any cache), check the
+// host ABI and every import against the whitelist (host_abi.hpp), then hand the canonical input
+// JSON (WASI stdin), the limits and the guest's identity to a free worker. The worker decodes
+// the module once per digest (cached), runs it in fresh guest state and returns stdout, exit
+// status, stderr tail and emitted events; the host parses stdout as exactly one JSON value and
+// records the events through the ExecutionContext (FORMATS.md §1.2–1.8, D3, D4, D10).
+//
+// A guest that hangs, crashes or exhausts its worker costs only that worker: it is killed and
+// replaced, and the caller gets a typed error (Timeout; ExecutionFailed "sandbox worker died:
+// signal N"). Calls beyond the worker count wait in a bounded queue (full: Overloaded).
+// Destruction closes every worker (each exits on EOF; stragglers are killed) and reaps it; no
+// call may be in progress when the executor is destroyed.
+//
+// Thread safety: safe for concurrent access from many threads without external synchronization.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "traverse/executor/capability_executor.hpp"
+#include "traverse/wasm/wasm_executor_config.hpp"
+
+namespace traverse {
+
+// Counters since creation. Times are sums in nanoseconds; divide by the matching count.
+struct WasmExecutorStats {
+  std::uint64_t executions = 0;           // calls handed to a worker
+  std::uint64_t timeouts = 0;             // deadline expiries (worker killed)
+  std::uint64_t worker_deaths = 0;        // workers that died during a call
+  std::uint64_t workers_spawned = 0;
+  std::uint64_t workers_replaced = 0;     // after a timeout, death, trap or protocol error
+  std::uint64_t workers_recycled = 0;     // after recycle_after_executions
+  std::uint64_t overloaded = 0;           // calls rejected because the queue was full
+  std::uint64_t module_cache_hits = 0;    // worker module cache (by digest)
+  std::uint64_t module_cache_misses = 0;  // the module was sent and decoded
+  std::uint64_t spawn_ns = 0;             // over workers_spawned: spawn until the worker is ready
+  std::uint64_t ipc_ns = 0;               // over executions: round trip minus the worker's work
+  std::uint64_t decode_ns = 0;            // over module_cache_misses: decode + validate
+  std::uint64_t instantiate_ns = 0;       // over executions
+  std::uint64_t run_ns = 0;               // over executions: guest code
+  std::uint64_t json_ns = 0;              // over executions: canonical input, output and events
+};
+
+// Where the worker executable is (see WasmExecutorConfig::worker_path for the search order).
+// `configured` non-empty: that path, which must be an executable file. Failure: a message
+// listing the places searched.
+[[nodiscard]] std::expected<std::filesystem::path, std::string> find_wasm_worker(
+    const std::filesystem::path& configured = {});
+
+class WasmExecutor final : public CapabilityExecutor {
+ public:
+  // Checks `config` and finds the worker executable (and starts the workers when
+  // `prestart_workers`). Failure: RuntimeSetupFailed naming the invalid option (with the value
+  // given and the accepted range), the missing worker executable, or the worker that could not
+  // start.
+  [[nodiscard]] static std::expected<std::unique_ptr<WasmExecutor>, ExecutorError> create(
+      WasmExecutorConfig config = {});
+
+  ~WasmExecutor() override;
+  WasmExecutor(const WasmExecutor&) = delete;
+  WasmExecutor& operator=(const WasmExecutor&) = delete;
+
+  // Runs `capability` (artifact type Wasm) on `input`; see the file comment. Errors, by class:
+  // UnsupportedArtifactType (not Wasm), BinaryLoadFailed (no path, unreadable, too large),
+  // ChecksumMismatch, MalformedWasmArtifact, UnsupportedAbiVersion, UnauthorizedHostImport,
+  // RuntimeSetupFailed (import with the wrong signature, no `_start`, no worker could start),
+  // ExecutionFailed (trap, non-zero proc_exit with the stderr tail, worker died),
+  // Timeout (deadline; or no worker free within queue_timeout), ResourceExhausted (memory,
+  // table, stdout or event limit), OutputDeserializationFailed (stdout is not exactly one JSON
+  // value, including empty), Overloaded (queue full). Emitted events are recorded in `context`
+  // and returned only on success. Thread-safe.
+  [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute(
+      const ExecutorCapability& capability, const Value& input,
+      ExecutionContext& context) const override;
+
+  [[nodiscard]] const WasmExecutorConfig& config() const;
+  [[nodiscard]] const std::filesystem::path& worker_path() const;
+  // Process ids of the live worker processes (idle or busy). Thread-safe.
+  [[nodiscard]] std::vector<int> worker_pids() const;
+  [[nodiscard]] WasmExecutorStats stats() const;
+
+ private:
+  struct Impl;
+  explicit WasmExecutor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace traverse

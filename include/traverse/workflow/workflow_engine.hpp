@@ -1,0 +1,135 @@
+// traverse/workflow/workflow_engine.hpp — traverses a workflow definition, step by step.
+//
+// `schema_version` 1.0.0 workflows follow the reference traversal exactly (FORMATS.md §6.3,
+// §6.4): one node at a time from start_node, direct edges first, then event edges matched against
+// the node's own emitted events and then the broker's retained events, until a terminal node.
+// `schema_version` 1.1.0 workflows (D7) are a DAG: a node runs once all its direct predecessors
+// completed, and ready nodes run concurrently, at most `max_parallelism` at once.
+//
+// Ownership: the engine shares its StepRunner and optional EventBroker (std::shared_ptr); a
+// PreparedWorkflow owns a copy of its definition. Both are cheap to copy.
+// Thread safety: `run` is const and safe to call from many threads at once (each run keeps its
+// state on the calling thread's stack); a PreparedWorkflow is immutable.
+//
+// Scheduling (1.1.0). The calling thread is the only scheduler: it picks ready nodes in
+// topological order, builds their inputs, merges their outputs and evaluates their edges. When a
+// single node is runnable and nothing else runs, the calling thread runs it itself; otherwise it
+// hands nodes to helper std::jthreads that the run owns (created on demand, at most
+// max_parallelism, joined before `run` returns) and waits for them. The helpers call
+// StepRunner::run_step, which may block on a ThreadPoolExecutor; no engine code ever runs on, or
+// waits inside, a pool worker, so a capacity-N pool with max_parallelism = N cannot deadlock.
+// When a step fails (or a node cannot continue), no new node starts; steps already running finish
+// and are recorded, and the run reports the failure of the lowest step index.
+//
+// Determinism (1.1.0). A node's input is read from the workflow input plus the outputs of its
+// completed ancestors, merged in topological order, so it never depends on sibling timing; the
+// final state merges every completed node in topological order; steps and evidence are listed by
+// topological step index. A successful run therefore gives the same output and evidence for any
+// max_parallelism and any scheduling (except timings, the run id, and broker-sourced event
+// matches, which see whatever the broker retains when the node's edges are evaluated).
+#pragma once
+
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "traverse/contracts/runtime_request.hpp"
+#include "traverse/contracts/validation_error.hpp"
+#include "traverse/contracts/workflow_definition.hpp"
+#include "traverse/events/event_broker.hpp"
+#include "traverse/json/value.hpp"
+#include "traverse/workflow/step_runner.hpp"
+#include "traverse/workflow/workflow_run.hpp"
+
+namespace traverse {
+
+// Upper bounds the engine enforces (bounded resources).
+inline constexpr std::size_t kMaxWorkflowParallelism = 256;  // same bound as the thread pool
+inline constexpr std::size_t kMaxWorkflowNodes = 1024;
+// Broker events read per event type when matching one node's event edges (256 per poll).
+inline constexpr std::size_t kMaxBrokerEventsPerScan = 16384;
+
+struct WorkflowEngineOptions {
+  // Behaviour
+  // Source of pass 2 of event-edge matching (retained events of the edge's type). Null: only the
+  // node's own emitted events can satisfy an event edge.
+  std::shared_ptr<EventBroker> broker;
+
+  // Performance
+  // 1.1.0 workflows: at most this many steps run at once (1..=kMaxWorkflowParallelism). The
+  // runtime passes its thread-pool capacity. 1 runs every step on the calling thread. 1.0.0
+  // workflows always run one step at a time.
+  std::size_t max_parallelism = 1;
+};
+
+// Why an engine could not be created. Fix the configuration; do not retry.
+struct WorkflowConfigError {
+  enum class Kind { MissingStepRunner, InvalidParallelism };
+  Kind kind = Kind::InvalidParallelism;
+  std::size_t given = 0;  // InvalidParallelism: the rejected value
+  std::string message;    // e.g. "max_parallelism must be in 1..=256, got 0"
+};
+
+// Per-run options.
+struct WorkflowRunOptions {
+  // Names the run in the evidence ("workflow_trace_<request_id>", "workflow_exec_<request_id>")
+  // and in synthetic record ids. Empty: the run id is used.
+  std::string request_id;
+  // Where node capabilities are resolved (passed to the StepRunner).
+  LookupScope scope = LookupScope::PublicOnly;
+};
+
+// A definition checked and indexed for running: adjacency, a topological order (Kahn, ties by
+// node_id), each node's ancestors, and the compiled input/output schemas. Immutable.
+class PreparedWorkflow {
+ public:
+  [[nodiscard]] const WorkflowDefinition& definition() const;
+  // Node ids in topological order; a 1.1.0 node's step index is its position here.
+  [[nodiscard]] std::vector<std::string> topological_order() const;
+
+  struct Impl;  // implementation detail
+  [[nodiscard]] const Impl& impl() const { return *impl_; }
+
+ private:
+  friend class WorkflowEngine;
+  explicit PreparedWorkflow(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+class WorkflowEngine {
+ public:
+  // Success: an engine running steps through `runner`. Failure: MissingStepRunner (null runner),
+  // InvalidParallelism (max_parallelism outside 1..=kMaxWorkflowParallelism).
+  [[nodiscard]] static std::expected<WorkflowEngine, WorkflowConfigError> create(
+      std::shared_ptr<const StepRunner> runner, WorkflowEngineOptions options = {});
+
+  // Checks what the engine relies on and compiles the schemas. Failure (all problems, with JSON
+  // paths): unknown schema_version, no nodes, more than kMaxWorkflowNodes nodes, start, terminal
+  // or edge endpoint naming no node, a cycle, an event edge without an event, a schema that does
+  // not compile. A definition accepted by parse_workflow_definition always prepares unless its
+  // schemas are malformed. Thread-safe (pure).
+  [[nodiscard]] static std::expected<PreparedWorkflow, ValidationErrors> prepare(
+      const WorkflowDefinition& definition);
+
+  // Runs the workflow on `input` and returns the run, completed or not (see WorkflowRun). The
+  // input is validated against the workflow's input schema first and the final output against
+  // its output schema. Thread-safe.
+  [[nodiscard]] WorkflowRun run(const PreparedWorkflow& workflow, const Value& input,
+                                const WorkflowRunOptions& options = {}) const;
+
+  // prepare + run; a definition that does not prepare gives an Error run (workflow_invalid,
+  // code request_invalid, the problems in details.violations). Thread-safe.
+  [[nodiscard]] WorkflowRun run(const WorkflowDefinition& definition, const Value& input,
+                                const WorkflowRunOptions& options = {}) const;
+
+  [[nodiscard]] const WorkflowEngineOptions& options() const { return options_; }
+
+ private:
+  WorkflowEngine(std::shared_ptr<const StepRunner> runner, WorkflowEngineOptions options);
+  std::shared_ptr<const StepRunner> runner_;
+  WorkflowEngineOptions options_;
+};
+
+}  // namespace traverse

@@ -1,0 +1,199 @@
+#include "traverse/contracts/event_contract.hpp"
+
+#include <map>
+#include <utility>
+
+#include "document_reader.hpp"
+
+namespace traverse {
+namespace {
+
+using contracts_detail::child_path;
+using contracts_detail::DocumentReader;
+using contracts_detail::index_path;
+using contracts_detail::is_blank;
+using contracts_detail::trim;
+using contracts_detail::type_name;
+
+const std::vector<std::string_view> kBannedEventWording = {"kafka topic",       "transport topic",
+                                                           "websocket channel", "queue binding",
+                                                           "broker partition",  "payload wrapper"};
+
+// A non-empty array of non-empty, unique strings.
+std::vector<std::string> read_tags(DocumentReader& reader, const Value& object,
+                                   std::string_view key, const std::string& path) {
+  const Value* tags = reader.required_array(object, key, path);
+  if (tags == nullptr) {
+    return {};
+  }
+  const std::string tags_path = child_path(path, key);
+  if (tags->empty()) {
+    reader.add("MissingRequiredField", tags_path, "at least one tag is required");
+  }
+  auto values = reader.string_array(*tags, tags_path, true);
+  std::vector<std::pair<std::string, std::string>> items;
+  for (std::size_t i = 0; i < tags->size(); ++i) {
+    const Value& tag = (*tags)[i];
+    if (tag.is_string() && !is_blank(*tag.get_ptr<const std::string*>())) {
+      items.emplace_back(*tag.get_ptr<const std::string*>(), index_path(tags_path, i));
+    }
+  }
+  reader.check_unique_strings(items, "tag");
+  return values;
+}
+
+std::vector<CapabilityReference> read_capability_refs(DocumentReader& reader, const Value& document,
+                                                      std::string_view key, bool non_empty) {
+  std::vector<CapabilityReference> out;
+  const Value* items = reader.required_array(document, key, "$");
+  if (items == nullptr) {
+    return out;
+  }
+  if (non_empty && items->empty()) {
+    reader.add("MissingRequiredField", child_path("$", key),
+               "at least one " + std::string(key.substr(0, key.size() - 1)) + " is required");
+  }
+  for (auto& item : contracts_detail::read_id_version_list(reader, *items, child_path("$", key),
+                                                           "capability_id")) {
+    out.push_back(CapabilityReference{std::move(item.id), std::move(item.version)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::expected<EventContract, ValidationErrors> parse_event_contract(const Value& document) {
+  DocumentReader reader;
+  EventContract contract;
+  if (!document.is_object()) {
+    reader.add(
+        "InvalidType", "$",
+        "an event contract must be a JSON object, found " + std::string(type_name(document)));
+    return std::unexpected(reader.take());
+  }
+  contract.document = document;
+
+  reader.expect_literal(document, "kind", "$", "event_contract");
+  reader.expect_literal(document, "schema_version", "$", "1.0.0");
+  auto identity = contracts_detail::read_identity(reader, document, kBannedEventWording,
+                                                  "InvalidEventBoundary");
+  contract.id = std::move(identity.id);
+  contract.namespace_name = std::move(identity.namespace_name);
+  contract.name = std::move(identity.name);
+  contract.version = std::move(identity.version);
+  contract.summary = std::move(identity.summary);
+  contract.description = std::move(identity.description);
+  if (const auto lifecycle = reader.lifecycle(document, "$")) {
+    contract.lifecycle = *lifecycle;
+  }
+  if (auto owner = reader.owner(document, "$")) {
+    contract.owner = std::move(*owner);
+  }
+
+  if (const Value* payload = reader.required_object(document, "payload", "$")) {
+    if (const Value* schema = reader.required(*payload, "schema", "$.payload")) {
+      if (!schema->is_object()) {
+        reader.add("InvalidType", "$.payload.schema",
+                   "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
+      } else {
+        contract.payload_schema = *schema;
+      }
+    }
+    if (auto compatibility =
+            reader.required_enum(*payload, "compatibility", "$.payload",
+                                 {"backward-compatible", "forward-compatible", "breaking"})) {
+      contract.payload_compatibility = std::move(*compatibility);
+    }
+  }
+
+  if (const Value* classification = reader.required_object(document, "classification", "$")) {
+    const std::string path = "$.classification";
+    for (const auto& [key, target] : {std::pair{"domain", &contract.domain},
+                                      std::pair{"bounded_context", &contract.bounded_context}}) {
+      if (auto text = reader.required_string(*classification, key, path)) {
+        if (trim(*text).size() < 2) {
+          reader.add("InvalidLength", child_path(path, key),
+                     std::string(key) + " must have at least 2 characters");
+        } else {
+          *target = std::move(*text);
+        }
+      }
+    }
+    if (auto type = reader.required_enum(*classification, "event_type", path,
+                                         {"domain", "integration", "system"})) {
+      contract.event_type = std::move(*type);
+    }
+    read_tags(reader, *classification, "tags", path);
+  }
+
+  contract.publishers = read_capability_refs(reader, document, "publishers", true);
+  contract.subscribers = read_capability_refs(reader, document, "subscribers", false);
+
+  if (const Value* policies = reader.required_array(document, "policies", "$")) {
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (std::size_t i = 0; i < policies->size(); ++i) {
+      const Value& item = (*policies)[i];
+      const std::string item_path = index_path("$.policies", i);
+      if (!item.is_object()) {
+        reader.add("InvalidType", item_path,
+                   "expected object, found " + std::string(type_name(item)));
+        continue;
+      }
+      if (const auto id = reader.required_string(item, "id", item_path)) {
+        ids.emplace_back(*id, item_path + ".id");
+      }
+    }
+    reader.check_unique_strings(ids, "policy id");
+  }
+
+  contract.tags = read_tags(reader, document, "tags", "$");
+
+  if (const Value* provenance = reader.required_object(document, "provenance", "$")) {
+    reader.required_enum(*provenance, "source", "$.provenance",
+                         {"greenfield", "brownfield", "ai-generated", "extracted"});
+    reader.required_string(*provenance, "author", "$.provenance");
+    reader.required_string(*provenance, "created_at", "$.provenance");
+  }
+
+  if (const Value* evidence = reader.required_array(document, "evidence", "$")) {
+    std::map<std::pair<std::string, std::string>, std::string> seen;
+    for (std::size_t i = 0; i < evidence->size(); ++i) {
+      const Value& item = (*evidence)[i];
+      const std::string item_path = index_path("$.evidence", i);
+      if (!item.is_object()) {
+        reader.add("InvalidType", item_path,
+                   "expected object, found " + std::string(type_name(item)));
+        continue;
+      }
+      const auto kind = reader.required_string(item, "kind", item_path);
+      const auto ref = reader.required_string(item, "ref", item_path);
+      if (kind && ref) {
+        const auto [it, inserted] = seen.emplace(std::make_pair(*kind, *ref), item_path);
+        if (!inserted) {
+          reader.add("DuplicateItem", item_path,
+                     "duplicate evidence " + *kind + " " + *ref + " (first at " + it->second + ")");
+        }
+      }
+    }
+  }
+
+  if (!reader.ok()) {
+    return std::unexpected(reader.take());
+  }
+  return contract;
+}
+
+std::expected<EventContract, ValidationErrors> load_event_contract(
+    const std::filesystem::path& path) {
+  auto document = contracts_detail::read_json_document(path);
+  if (!document) {
+    return std::unexpected(std::move(document.error()));
+  }
+  auto contract = parse_event_contract(*document);
+  if (!contract) {
+    attach_file(contract.error(), path.string());
+  }
+  return contract;
+}
+
+}  // namespace traverse

@@ -1,0 +1,584 @@
+#include "traverse/executor/thread_pool_executor.hpp"
+
+#include <cxxabi.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <latch>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "spin_lock.hpp"
+
+namespace traverse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+                  std::atomic<std::uint32_t>::is_always_lock_free,
+              "futex words must be plain 32-bit atomics");
+
+// ---- futex: the kernel's sleep/wake primitive, used only to sleep --------------------------------
+// Every wait re-checks its condition through atomics afterwards, so spurious wake-ups (including
+// a wake aimed at a futex word whose owner has already returned) are harmless. Data is never
+// passed through the futex: happens-before always comes from an acquire load of the word.
+
+std::uint32_t* futex_address(std::atomic<std::uint32_t>* word) {
+  return reinterpret_cast<std::uint32_t*>(word);
+}
+
+// Sleeps while `*word == expected`, until woken or (if `deadline` is set) until that time.
+void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected,
+                const Clock::time_point* deadline) {
+  if (deadline == nullptr) {
+    syscall(SYS_futex, futex_address(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+    return;
+  }
+  // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time, which is steady_clock's epoch.
+  const auto since_epoch = deadline->time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  timespec at{};
+  at.tv_sec = static_cast<time_t>(seconds.count());
+  at.tv_nsec = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count());
+  syscall(SYS_futex, futex_address(word), FUTEX_WAIT_BITSET_PRIVATE, expected, &at, nullptr,
+          FUTEX_BITSET_MATCH_ANY);
+}
+
+void futex_wake(std::atomic<std::uint32_t>* word, int count) {
+  syscall(SYS_futex, futex_address(word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
+}
+
+// One call handed to a worker. Lives on the caller's stack; the caller does not return before
+// the call is finished or taken back out of the queue, so the worker never sees a dead slot.
+enum JobState : std::uint32_t { kPending = 0, kWaiting = 1, kDone = 2 };
+
+struct alignas(64) Job {
+  const ExecutorCapability* capability = nullptr;
+  const Value* input = nullptr;
+  ExecutionContext* context = nullptr;
+  Clock::time_point deadline = kNoDeadline;
+  Clock::time_point enqueued_at{};  // set only when there is a deadline
+  // Queue links, guarded by the queue lock.
+  Job* prev = nullptr;
+  Job* next = nullptr;
+  bool in_queue = false;
+  // Written by the worker before `state` becomes kDone (release); read by the caller after it
+  // saw kDone (acquire).
+  std::optional<std::expected<ExecutorOutput, ExecutorError>> result;
+  // kPending → kWaiting (caller went to sleep) → kDone (worker finished; wakes the caller if it
+  // saw kWaiting). The futex word the caller sleeps on.
+  std::atomic<std::uint32_t> state{kPending};
+};
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+std::string format_duration(std::chrono::nanoseconds duration) {
+  std::ostringstream text;
+  text.setf(std::ios::fixed);
+  text.precision(3);
+  text << static_cast<double>(duration.count()) / 1e6 << " ms";
+  return text.str();
+}
+
+// ---- one worker thread --------------------------------------------------------------------------
+
+struct alignas(64) Worker {
+  ThreadPoolExecutor::Impl* pool = nullptr;
+  std::size_t index = 0;
+  pthread_t thread{};
+  bool started = false;
+  std::latch* started_latch = nullptr;  // valid until the worker counted it down
+  std::optional<std::string> start_error;
+  // Single writer (this worker); read by stats().
+  std::atomic<std::uint32_t> busy{0};
+  std::atomic<std::uint64_t> completed{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> panicked{0};
+};
+
+// The worker the current thread is, if it is one (for inline nested calls).
+thread_local Worker* tls_worker = nullptr;
+
+void bump(std::atomic<std::uint64_t>& counter) {  // single-writer increment: no locked RMW
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+// ---- the pool ------------------------------------------------------------------------------------
+
+struct ThreadPoolExecutor::Impl {
+  Impl(ThreadPoolExecutorConfig cfg, std::unique_ptr<CapabilityExecutor> inner_executor)
+      : config(std::move(cfg)),
+        inner(std::move(inner_executor)),
+        bounded(config.max_queued.has_value()),
+        admission_limit(config.capacity + config.max_queued.value_or(0)) {}
+
+  // Immutable after create().
+  const ThreadPoolExecutorConfig config;
+  const std::unique_ptr<CapabilityExecutor> inner;
+  const bool bounded;
+  const std::size_t admission_limit;
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  // The FIFO of waiting calls: an intrusive list of caller-owned slots. The critical sections
+  // are a handful of pointer writes.
+  alignas(64) executor_detail::SpinLock queue_lock;
+  Job* head = nullptr;  // guarded by queue_lock
+  Job* tail = nullptr;  // guarded by queue_lock
+  // Length of the list; written under queue_lock, read without it.
+  std::atomic<std::size_t> queued{0};
+
+  // Calls admitted and not finished (maintained only when `bounded`).
+  alignas(64) std::atomic<std::size_t> in_flight{0};
+
+  // Worker sleep/wake protocol (an event count). Producers wake a sleeper only when no worker
+  // is spinning; a worker announces itself as a sleeper before its last look at the queue.
+  alignas(64) std::atomic<int> spinners{0};
+  std::atomic<int> sleepers{0};
+  std::atomic<std::uint32_t> wake_seq{0};  // futex word of sleeping workers
+  std::atomic<bool> stopping{false};
+
+  alignas(64) std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> timed_out{0};
+
+  // -- queue ---------------------------------------------------------------------------------------
+
+  void push(Job& job) {
+    queue_lock.lock();
+    job.prev = tail;
+    job.next = nullptr;
+    if (tail != nullptr) {
+      tail->next = &job;
+    } else {
+      head = &job;
+    }
+    tail = &job;
+    job.in_queue = true;
+    // seq_cst: ordered before the producer's look at spinners/sleepers (see wake_if_needed).
+    queued.store(queued.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
+    queue_lock.unlock();
+  }
+
+  void unlink_locked(Job& job) {
+    (job.prev != nullptr ? job.prev->next : head) = job.next;
+    (job.next != nullptr ? job.next->prev : tail) = job.prev;
+    job.prev = job.next = nullptr;
+    job.in_queue = false;
+    queued.store(queued.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+  }
+
+  Job* pop() {
+    if (queued.load(std::memory_order_acquire) == 0) {
+      return nullptr;
+    }
+    queue_lock.lock();
+    Job* job = head;
+    if (job != nullptr) {
+      unlink_locked(*job);
+    }
+    queue_lock.unlock();
+    return job;
+  }
+
+  // Takes `job` back out of the queue. False if a worker already took it.
+  bool remove(Job& job) {
+    queue_lock.lock();
+    const bool was_queued = job.in_queue;
+    if (was_queued) {
+      unlink_locked(job);
+    }
+    queue_lock.unlock();
+    return was_queued;
+  }
+
+  // -- waking workers ------------------------------------------------------------------------------
+
+  void wake_one() {
+    wake_seq.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake(&wake_seq, 1);
+  }
+
+  // After a push: a spinning worker will find the call by itself; otherwise wake a sleeper.
+  // Correctness (no call left with every worker asleep): the push's seq_cst store to `queued`
+  // and a sleeping worker's seq_cst `sleepers` increment are ordered, so either this load sees the
+  // sleeper or the worker's last look at `queued` sees the call.
+  void wake_if_needed() {
+    if (spinners.load(std::memory_order_seq_cst) == 0 &&
+        sleepers.load(std::memory_order_seq_cst) > 0) {
+      wake_one();
+    }
+  }
+
+  // -- workers -------------------------------------------------------------------------------------
+
+  std::expected<ExecutorOutput, ExecutorError> invoke(Worker& worker,
+                                                      const ExecutorCapability& capability,
+                                                      const Value& input,
+                                                      ExecutionContext& context) {
+    try {
+      auto result = inner->execute(capability, input, context);
+      bump(result ? worker.completed : worker.failed);
+      return result;
+    } catch (const abi::__forced_unwind&) {
+      throw;  // thread cancellation must unwind
+    } catch (const std::exception& error) {
+      bump(worker.panicked);
+      return std::unexpected(
+          ExecutorError::execution_failed(std::string("capability panicked: ") + error.what()));
+    } catch (...) {
+      bump(worker.panicked);
+      return std::unexpected(
+          ExecutorError::execution_failed("capability panicked: unknown exception"));
+    }
+  }
+
+  std::expected<ExecutorOutput, ExecutorError> queue_timeout(const Job& job, Clock::time_point now) {
+    timed_out.fetch_add(1, std::memory_order_relaxed);
+    if (bounded) {
+      in_flight.fetch_sub(1, std::memory_order_release);
+    }
+    return std::unexpected(ExecutorError::timeout(
+        "capability '" + job.capability->capability_id + "' waited " +
+        format_duration(now - job.enqueued_at) +
+        " for a free thread pool worker and passed its queue deadline; it did not run"));
+  }
+
+  void complete(Job& job) {
+    std::atomic<std::uint32_t>* word = &job.state;
+    // After this exchange the caller may return and its slot may be gone: only the address is
+    // used below, as a futex key.
+    if (word->exchange(kDone, std::memory_order_acq_rel) == kWaiting) {
+      futex_wake(word, 1);
+    }
+  }
+
+  void run(Worker& worker, Job& job) {
+    if (job.deadline != kNoDeadline) {
+      const auto now = Clock::now();
+      if (now >= job.deadline) {
+        job.result.emplace(queue_timeout(job, now));
+        complete(job);
+        return;
+      }
+    }
+    worker.busy.store(1, std::memory_order_relaxed);
+    job.result.emplace(invoke(worker, *job.capability, *job.input, *job.context));
+    worker.busy.store(0, std::memory_order_relaxed);
+    if (bounded) {
+      in_flight.fetch_sub(1, std::memory_order_release);
+    }
+    complete(job);
+  }
+
+  // Idle: spin for a bounded time if few others do, then sleep until woken.
+  void idle() {
+    const int spinning_before = spinners.fetch_add(1, std::memory_order_seq_cst);
+    if (spinning_before < static_cast<int>(config.max_spinning_workers) &&
+        config.worker_spin.count() > 0) {
+      const auto until = Clock::now() + config.worker_spin;
+      for (std::uint32_t i = 1;; ++i) {
+        if (queued.load(std::memory_order_relaxed) != 0 ||
+            stopping.load(std::memory_order_relaxed)) {
+          spinners.fetch_sub(1, std::memory_order_seq_cst);
+          return;
+        }
+        cpu_relax();
+        if ((i & 31U) == 0 && Clock::now() >= until) {
+          break;
+        }
+      }
+    }
+    const std::uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
+    sleepers.fetch_add(1, std::memory_order_seq_cst);  // a sleeper before it stops spinning
+    spinners.fetch_sub(1, std::memory_order_seq_cst);
+    if (queued.load(std::memory_order_seq_cst) == 0 && !stopping.load(std::memory_order_seq_cst)) {
+      futex_wait(&wake_seq, seq, nullptr);
+    }
+    sleepers.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+  void serve(Worker& worker) {
+    for (;;) {
+      if (Job* job = pop()) {
+        // More waiting calls and nobody looking for them: pass the wake-up on, so a burst
+        // spreads over the sleeping workers instead of queueing behind this one.
+        if (queued.load(std::memory_order_seq_cst) != 0) {
+          wake_if_needed();
+        }
+        run(worker, *job);
+        continue;
+      }
+      if (stopping.load(std::memory_order_acquire) && queued.load(std::memory_order_acquire) == 0) {
+        return;
+      }
+      idle();
+    }
+  }
+
+  static void* thread_main(void* arg) {
+    auto& worker = *static_cast<Worker*>(arg);
+    tls_worker = &worker;
+    Impl& pool = *worker.pool;
+    // Linux limits thread names to 15 characters: "traverse-pool-N" up to N = 9, then the
+    // prefix gives way to the digits ("traverse-pool12", "traverse-poo123").
+    std::string name = "traverse-pool-" + std::to_string(worker.index);
+    if (name.size() > 15) {
+      name.erase(15 - std::to_string(worker.index).size(), name.size() - 15);
+    }
+    pthread_setname_np(pthread_self(), name.c_str());
+    if (pool.config.on_worker_start) {
+      try {
+        if (auto started = pool.config.on_worker_start(worker.index); !started) {
+          worker.start_error = std::move(started.error());
+        }
+      } catch (const std::exception& error) {
+        worker.start_error = std::string("worker start hook threw: ") + error.what();
+      } catch (...) {
+        worker.start_error = "worker start hook threw an unknown exception";
+      }
+    }
+    std::exchange(worker.started_latch, nullptr)->count_down();
+    pool.serve(worker);
+    return nullptr;
+  }
+
+  // Stops every started worker after the queue drained, and joins them.
+  void shutdown() {
+    stopping.store(true, std::memory_order_seq_cst);
+    wake_seq.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake(&wake_seq, INT_MAX);
+    for (auto& worker : workers) {
+      if (worker->started) {
+        pthread_join(worker->thread, nullptr);
+        worker->started = false;
+      }
+    }
+  }
+
+  // -- callers -------------------------------------------------------------------------------------
+
+  std::expected<ExecutorOutput, ExecutorError> wait(Job& job) {
+    bool deadline_armed = job.deadline != kNoDeadline;
+    if (config.caller_spin.count() > 0) {
+      const auto until = Clock::now() + config.caller_spin;
+      for (std::uint32_t i = 1;; ++i) {
+        if (job.state.load(std::memory_order_acquire) == kDone) {
+          return std::move(*job.result);
+        }
+        cpu_relax();
+        if ((i & 31U) == 0) {
+          const auto now = Clock::now();
+          if (now >= until || now >= job.deadline) {
+            break;
+          }
+        }
+      }
+    }
+    std::uint32_t state = kPending;
+    if (job.state.compare_exchange_strong(state, kWaiting, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      for (;;) {
+        futex_wait(&job.state, kWaiting, deadline_armed ? &job.deadline : nullptr);
+        if (job.state.load(std::memory_order_acquire) == kDone) {
+          break;
+        }
+        if (deadline_armed) {
+          const auto now = Clock::now();
+          if (now >= job.deadline) {
+            if (remove(job)) {
+              return queue_timeout(job, now);
+            }
+            deadline_armed = false;  // a worker has it: wait for the result, however long
+          }
+        }
+      }
+    }
+    return std::move(*job.result);
+  }
+
+  std::expected<ExecutorOutput, ExecutorError> execute(const ExecutorCapability& capability,
+                                                       const Value& input,
+                                                       ExecutionContext& context,
+                                                       Clock::time_point deadline) {
+    if (capability.artifact_type != ArtifactType::Native) {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+      return std::unexpected(ExecutorError::unsupported_artifact_type());
+    }
+    if (Worker* self = tls_worker; self != nullptr && self->pool == this) {
+      return invoke(*self, capability, input, context);  // nested call: run inline
+    }
+    if (stopping.load(std::memory_order_relaxed)) {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+      return std::unexpected(ExecutorError::overloaded("the thread pool is shutting down"));
+    }
+    if (bounded) {
+      std::size_t current = in_flight.load(std::memory_order_relaxed);
+      do {
+        if (current >= admission_limit) {
+          rejected.fetch_add(1, std::memory_order_relaxed);
+          return std::unexpected(ExecutorError::overloaded(
+              "thread pool queue is full: " + std::to_string(current) +
+              " calls in flight (capacity " + std::to_string(config.capacity) + " + max_queued " +
+              std::to_string(*config.max_queued) + ")"));
+        }
+      } while (!in_flight.compare_exchange_weak(current, current + 1, std::memory_order_acquire,
+                                                std::memory_order_relaxed));
+    }
+    Job job;
+    job.capability = &capability;
+    job.input = &input;
+    job.context = &context;
+    job.deadline = deadline;
+    if (deadline != kNoDeadline) {
+      job.enqueued_at = Clock::now();
+    }
+    push(job);
+    wake_if_needed();
+    return wait(job);
+  }
+
+  ThreadPoolStats stats() const {
+    ThreadPoolStats out;
+    out.workers = workers.size();
+    out.queued = queued.load(std::memory_order_relaxed);
+    out.rejected = rejected.load(std::memory_order_relaxed);
+    out.timed_out = timed_out.load(std::memory_order_relaxed);
+    for (const auto& worker : workers) {
+      out.busy += worker->busy.load(std::memory_order_relaxed);
+      out.completed += worker->completed.load(std::memory_order_relaxed);
+      out.failed += worker->failed.load(std::memory_order_relaxed);
+      out.panicked += worker->panicked.load(std::memory_order_relaxed);
+    }
+    return out;
+  }
+};
+
+// ---- public surface ------------------------------------------------------------------------------
+
+std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecutor::create(
+    ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner) {
+  if (config.capacity < ConfigError::kMinCapacity || config.capacity > ConfigError::kMaxCapacity) {
+    return std::unexpected(ConfigError::invalid_capacity(config.capacity));
+  }
+  if (inner == nullptr) {
+    return std::unexpected(ConfigError::invalid_option("inner executor is null; expected one"));
+  }
+  if (config.queue_deadline && config.queue_deadline->count() <= 0) {
+    return std::unexpected(ConfigError::invalid_option(
+        "queue_deadline " + std::to_string(config.queue_deadline->count()) +
+        " ns; expected a positive duration or none"));
+  }
+  if (config.worker_spin.count() < 0 || config.caller_spin.count() < 0) {
+    return std::unexpected(ConfigError::invalid_option(
+        "worker_spin/caller_spin is negative; expected 0 or a positive duration"));
+  }
+  if (config.worker_stack_size && *config.worker_stack_size < static_cast<std::size_t>(
+                                                                  PTHREAD_STACK_MIN)) {
+    return std::unexpected(ConfigError::invalid_option(
+        "worker_stack_size " + std::to_string(*config.worker_stack_size) +
+        " bytes; expected at least " + std::to_string(PTHREAD_STACK_MIN)));
+  }
+
+  const std::size_t capacity = config.capacity;
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(inner));
+  impl->workers.reserve(capacity);
+  std::latch started(static_cast<std::ptrdiff_t>(capacity));
+  std::optional<std::string> spawn_error;
+
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  if (impl->config.worker_stack_size) {
+    if (int rc = pthread_attr_setstacksize(&attributes, *impl->config.worker_stack_size);
+        rc != 0) {
+      spawn_error = "cannot set worker stack size " +
+                    std::to_string(*impl->config.worker_stack_size) + ": " +
+                    std::system_category().message(rc);
+    }
+  }
+  for (std::size_t i = 0; i < capacity && !spawn_error; ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->pool = impl.get();
+    worker->index = i;
+    worker->started_latch = &started;
+    Worker& slot = *impl->workers.emplace_back(std::move(worker));
+    if (int rc = pthread_create(&slot.thread, &attributes, &Impl::thread_main, &slot); rc != 0) {
+      spawn_error = "cannot start worker thread " + std::to_string(i) + " of " +
+                    std::to_string(capacity) + ": " + std::system_category().message(rc);
+      break;
+    }
+    slot.started = true;
+  }
+  pthread_attr_destroy(&attributes);
+
+  std::size_t running = 0;
+  for (const auto& worker : impl->workers) {
+    running += worker->started ? 1 : 0;
+  }
+  started.count_down(static_cast<std::ptrdiff_t>(capacity - running));  // never-started ones
+  started.wait();
+
+  if (!spawn_error) {
+    for (const auto& worker : impl->workers) {
+      if (worker->start_error) {
+        spawn_error = *worker->start_error;
+        break;
+      }
+    }
+  }
+  if (spawn_error) {
+    impl->shutdown();
+    return std::unexpected(ConfigError::pool_build_failed(std::move(*spawn_error)));
+  }
+  return std::unique_ptr<ThreadPoolExecutor>(new ThreadPoolExecutor(std::move(impl)));
+}
+
+ThreadPoolExecutor::ThreadPoolExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ThreadPoolExecutor::~ThreadPoolExecutor() { impl_->shutdown(); }
+
+std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute(
+    const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
+  const auto deadline = impl_->config.queue_deadline
+                            ? Clock::now() + *impl_->config.queue_deadline
+                            : kNoDeadline;
+  return impl_->execute(capability, input, context, deadline);
+}
+
+std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute_until(
+    const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
+    std::chrono::steady_clock::time_point queue_deadline) const {
+  return impl_->execute(capability, input, context, queue_deadline);
+}
+
+ThreadPoolStats ThreadPoolExecutor::stats() const { return impl_->stats(); }
+
+std::size_t ThreadPoolExecutor::capacity() const { return impl_->config.capacity; }
+
+std::string to_string(const ThreadPoolExecutor&) { return "ThreadPoolExecutor { .. }"; }
+
+std::ostream& operator<<(std::ostream& out, const ThreadPoolExecutor& executor) {
+  return out << to_string(executor);
+}
+
+}  // namespace traverse

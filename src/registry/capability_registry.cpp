@@ -1,0 +1,337 @@
+#include "traverse/registry/capability_registry.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "registry_internal.hpp"
+
+namespace traverse {
+namespace {
+
+using registry_internal::join;
+using registry_internal::lookup_scope_name;
+using registry_internal::scope_index;
+
+RegistryError error(RegistryErrorCode code, std::string message) {
+  return RegistryError{code, std::move(message)};
+}
+
+std::string describe_lifecycle_gate(const CapabilityRecord& record) {
+  return "capability " + record.key() + " is " + std::string(to_string(record.contract.lifecycle)) +
+         "; only active or deprecated capabilities are runnable";
+}
+
+std::vector<std::string> keys_of(const std::vector<CapabilityRecordPtr>& records) {
+  std::vector<std::string> keys;
+  keys.reserve(records.size());
+  for (const auto& record : records) {
+    keys.push_back(record->key());
+  }
+  return keys;
+}
+
+bool by_precedence(const CapabilityRecordPtr& a, const CapabilityRecordPtr& b) {
+  if (a->semver != b->semver) {
+    return a->semver < b->semver;
+  }
+  return a->contract.version < b->contract.version;
+}
+
+}  // namespace
+
+CapabilityRegistry::CapabilityRegistry(CapabilityRegistryLimits limits) : limits_(limits) {}
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::make_record(
+    CapabilityRegistration registration) {
+  const CapabilityContract& contract = registration.contract;
+  if (contract.id.empty()) {
+    return std::unexpected(
+        error(RegistryErrorCode::InvalidArgument, "capability registration has an empty id"));
+  }
+  auto semver = parse_semver(contract.version);
+  if (!semver) {
+    return std::unexpected(error(RegistryErrorCode::InvalidArgument,
+                                 "capability " + contract.id + " has version '" + contract.version +
+                                     "', expected a semver version like 1.0.0"));
+  }
+  const ArtifactReference& artifact = registration.artifact;
+  if (artifact.kind == ArtifactKind::Native && artifact.native_handler_id.empty()) {
+    return std::unexpected(
+        error(RegistryErrorCode::InvalidArgument,
+              "capability " + contract.key() + ": native artifact needs a non-empty handler id"));
+  }
+  if (artifact.kind == ArtifactKind::Wasm && artifact.wasm_path.empty()) {
+    return std::unexpected(error(
+        RegistryErrorCode::InvalidArgument,
+        "capability " + contract.key() + ": wasm artifact needs the path of its .wasm module"));
+  }
+  if (artifact.kind == ArtifactKind::Workflow && !artifact.workflow) {
+    return std::unexpected(error(
+        RegistryErrorCode::InvalidArgument,
+        "capability " + contract.key() + ": workflow artifact needs a workflow id and version"));
+  }
+  auto record = std::make_shared<CapabilityRecord>();
+  record->scope = registration.scope;
+  record->fingerprint = registry_internal::capability_fingerprint(contract);
+  record->semver = std::move(*semver);
+  record->contract = std::move(registration.contract);
+  record->artifact = std::move(registration.artifact);
+  return CapabilityRecordPtr(std::move(record));
+}
+
+CapabilityRecordPtr CapabilityRegistry::find_locked(Scope scope, std::string_view id,
+                                                    std::string_view version) const {
+  auto by_id = by_id_.find(id);
+  if (by_id == by_id_.end()) {
+    return nullptr;
+  }
+  auto slot = by_id->second.find(version);
+  if (slot == by_id->second.end()) {
+    return nullptr;
+  }
+  return slot->second.by_scope[scope_index(scope)];
+}
+
+std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locked(
+    const CapabilityRecord& record) const {
+  const auto existing = find_locked(record.scope, record.contract.id, record.contract.version);
+  if (existing) {
+    if (existing->fingerprint != record.fingerprint) {
+      return std::unexpected(
+          error(RegistryErrorCode::ImmutableVersionConflict,
+                "capability " + record.key() + " is already registered in " +
+                    std::string(to_string(record.scope)) +
+                    " scope with a different contract; a registered version never changes, "
+                    "publish a new version instead"));
+    }
+    if (!existing->artifact.same_implementation(record.artifact)) {
+      return std::unexpected(error(RegistryErrorCode::ImmutableVersionConflict,
+                                   "capability " + record.key() + " is already registered in " +
+                                       std::string(to_string(record.scope)) +
+                                       " scope with artifact " + existing->artifact.describe() +
+                                       ", not " + record.artifact.describe()));
+    }
+    return RegistrationStatus::AlreadyRegistered;
+  }
+  if (record_count_ >= limits_.max_records) {
+    return std::unexpected(error(RegistryErrorCode::CapacityExceeded,
+                                 "capability registry is full (" +
+                                     std::to_string(limits_.max_records) +
+                                     " registrations); cannot register " + record.key()));
+  }
+  return RegistrationStatus::Registered;
+}
+
+void CapabilityRegistry::insert_locked(CapabilityRecordPtr record) {
+  const std::size_t index = scope_index(record->scope);
+  auto& versions = by_id_[record->contract.id];
+  auto& slot = versions[record->contract.version];
+  slot.by_scope[index] = std::move(record);
+  ++record_count_;
+}
+
+std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::register_capability(
+    Scope scope, CapabilityContract contract, ArtifactReference artifact) {
+  return register_capability(
+      CapabilityRegistration{scope, std::move(contract), std::move(artifact)});
+}
+
+std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::register_capability(
+    CapabilityRegistration registration) {
+  // Build (and fingerprint) the record before taking the lock: hashing is the expensive part.
+  auto record = make_record(std::move(registration));
+  if (!record) {
+    return std::unexpected(std::move(record.error()));
+  }
+  std::unique_lock lock(mutex_);
+  auto status = check_locked(**record);
+  if (!status) {
+    return std::unexpected(std::move(status.error()));
+  }
+  if (*status == RegistrationStatus::AlreadyRegistered) {
+    return CapabilityRegistrationResult{
+        find_locked((*record)->scope, (*record)->contract.id, (*record)->contract.version),
+        RegistrationStatus::AlreadyRegistered};
+  }
+  insert_locked(*record);
+  return CapabilityRegistrationResult{std::move(*record), RegistrationStatus::Registered};
+}
+
+std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_registration(
+    const CapabilityRegistration& registration) const {
+  auto record = make_record(registration);
+  if (!record) {
+    return std::unexpected(std::move(record.error()));
+  }
+  std::shared_lock lock(mutex_);
+  return check_locked(**record);
+}
+
+CapabilityRecordPtr CapabilityRegistry::get(Scope scope, std::string_view id,
+                                            std::string_view version) const {
+  std::shared_lock lock(mutex_);
+  return find_locked(scope, id, version);
+}
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
+    const CapabilityQuery& query) const {
+  const std::string& id = query.capability_id;
+  if (id.empty()) {
+    return std::unexpected(
+        error(RegistryErrorCode::InvalidArgument, "capability lookup needs a capability id"));
+  }
+  if (query.version && query.version_range) {
+    return std::unexpected(error(RegistryErrorCode::InvalidArgument,
+                                 "capability lookup for " + id +
+                                     " gives both an exact version and a version range; "
+                                     "expected at most one"));
+  }
+  if (query.version && !is_semver(*query.version)) {
+    return std::unexpected(error(RegistryErrorCode::InvalidRange,
+                                 "capability version '" + *query.version + "' for " + id +
+                                     " is not a semver version (expected e.g. 1.2.3)"));
+  }
+  std::optional<SemVerRange> range;
+  if (query.version_range) {
+    range = SemVerRange::parse(*query.version_range);
+    if (!range) {
+      return std::unexpected(
+          error(RegistryErrorCode::InvalidRange,
+                "version range '" + *query.version_range + "' for " + id +
+                    " is not a valid semver range (expected e.g. ^1.2, ~1.2.3, >=1.0.0 <2.0.0)"));
+    }
+  }
+  const std::string scope_text = "scope " + std::string(lookup_scope_name(query.scope));
+
+  // Visible records: one per version, a private registration hiding the public one.
+  std::vector<CapabilityRecordPtr> visible;
+  {
+    std::shared_lock lock(mutex_);
+    auto by_id = by_id_.find(id);
+    if (by_id != by_id_.end()) {
+      for (const auto& [version, slot] : by_id->second) {
+        const auto& pub = slot.by_scope[scope_index(Scope::Public)];
+        const auto& priv = slot.by_scope[scope_index(Scope::Private)];
+        if (query.scope == LookupScope::PreferPrivate && priv) {
+          visible.push_back(priv);
+        } else if (pub) {
+          visible.push_back(pub);
+        }
+      }
+    }
+  }
+  std::sort(visible.begin(), visible.end(), by_precedence);
+  if (visible.empty()) {
+    return std::unexpected(error(RegistryErrorCode::NotFound,
+                                 "capability " + id + " is not registered (" + scope_text + ")"));
+  }
+
+  const auto available = "registered: " + join(keys_of(visible));
+  if (query.version) {
+    auto found = std::find_if(visible.begin(), visible.end(), [&](const CapabilityRecordPtr& r) {
+      return r->contract.version == *query.version;
+    });
+    if (found == visible.end()) {
+      return std::unexpected(
+          error(RegistryErrorCode::NotFound, "capability " + id + "@" + *query.version +
+                                                 " is not registered (" + scope_text + "; " +
+                                                 available + ")"));
+    }
+    if (query.require_runnable && !(*found)->runnable()) {
+      return std::unexpected(
+          error(RegistryErrorCode::NotRunnable, describe_lifecycle_gate(**found)));
+    }
+    return *found;
+  }
+
+  std::vector<CapabilityRecordPtr> matching;
+  for (const auto& record : visible) {
+    if (!range || range->matches(record->semver)) {
+      matching.push_back(record);
+    }
+  }
+  if (matching.empty()) {
+    return std::unexpected(error(RegistryErrorCode::NotFound,
+                                 "no version of capability " + id + " matches range '" +
+                                     range->text() + "' (" + scope_text + "; " + available + ")"));
+  }
+  std::vector<CapabilityRecordPtr> eligible;
+  for (const auto& record : matching) {
+    if (!query.require_runnable || record->runnable()) {
+      eligible.push_back(record);
+    }
+  }
+  if (eligible.empty()) {
+    std::vector<std::string> described;
+    for (const auto& record : matching) {
+      described.push_back(record->key() + " (" +
+                          std::string(to_string(record->contract.lifecycle)) + ")");
+    }
+    return std::unexpected(error(RegistryErrorCode::NotRunnable,
+                                 "no runnable version of capability " + id +
+                                     (range ? " in range '" + range->text() + "'" : "") + ": " +
+                                     join(described) +
+                                     "; only active or deprecated capabilities are runnable"));
+  }
+  if (range) {
+    return eligible.back();  // highest precedence in range
+  }
+  if (eligible.size() > 1) {
+    return std::unexpected(error(RegistryErrorCode::Ambiguous,
+                                 "capability " + id + " has " + std::to_string(eligible.size()) +
+                                     " eligible versions (" + join(keys_of(eligible)) +
+                                     "); name an exact version or a version range"));
+  }
+  return eligible.front();
+}
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::find_exact(
+    std::string_view id, std::string_view version, LookupScope scope) const {
+  return resolve(CapabilityQuery{std::string(id), std::string(version), std::nullopt, scope, true});
+}
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::find_in_range(
+    std::string_view id, std::string_view range, LookupScope scope) const {
+  return resolve(CapabilityQuery{std::string(id), std::nullopt, std::string(range), scope, true});
+}
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::find_by_id(
+    std::string_view id, LookupScope scope) const {
+  return resolve(CapabilityQuery{std::string(id), std::nullopt, std::nullopt, scope, true});
+}
+
+std::vector<CapabilityRecordPtr> CapabilityRegistry::list() const {
+  std::vector<CapabilityRecordPtr> records;
+  {
+    std::shared_lock lock(mutex_);
+    records.reserve(record_count_);
+    for (const auto& [id, versions] : by_id_) {
+      for (const auto& [version, slot] : versions) {
+        for (const auto& record : slot.by_scope) {
+          if (record) {
+            records.push_back(record);
+          }
+        }
+      }
+    }
+  }
+  std::stable_sort(records.begin(), records.end(),
+                   [](const CapabilityRecordPtr& a, const CapabilityRecordPtr& b) {
+                     if (a->contract.id != b->contract.id) {
+                       return a->contract.id < b->contract.id;
+                     }
+                     if (a->semver != b->semver || a->contract.version != b->contract.version) {
+                       return by_precedence(a, b);
+                     }
+                     return scope_index(a->scope) < scope_index(b->scope);
+                   });
+  return records;
+}
+
+std::size_t CapabilityRegistry::size() const {
+  std::shared_lock lock(mutex_);
+  return record_count_;
+}
+
+}  // namespace traverse

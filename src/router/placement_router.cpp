@@ -1,0 +1,176 @@
+#include "traverse/router/placement_router.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "traverse/executor/execution_context.hpp"
+#include "traverse/support/ids.hpp"
+#include "traverse/trace/in_memory_trace_store.hpp"
+
+namespace traverse {
+
+namespace {
+
+std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+  const auto elapsed = std::chrono::steady_clock::now() - since;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
+}
+
+// Runs the executor, containing anything it throws (user code must not take the router down,
+// and the attempt must still be traced).
+std::expected<ExecutorOutput, ExecutorError> run_contained(const CapabilityExecutor& executor,
+                                                           const ExecutorCapability& capability,
+                                                           const Value& input,
+                                                           ExecutionContext& context) {
+  try {
+    return executor.execute(capability, input, context);
+  } catch (const std::exception& error) {
+    return std::unexpected(
+        ExecutorError::execution_failed(std::string("capability panicked: ") + error.what()));
+  } catch (...) {
+    return std::unexpected(ExecutorError::execution_failed("capability panicked"));
+  }
+}
+
+}  // namespace
+
+PlacementRouter::PlacementRouter(PlacementConstraintEvaluator evaluator,
+                                 CapabilityExecutorRegistry executors,
+                                 std::shared_ptr<TraceStore> trace_store,
+                                 std::shared_ptr<EventBroker> broker)
+    : evaluator_(evaluator),
+      executors_(std::move(executors)),
+      trace_store_(trace_store ? std::move(trace_store) : std::make_shared<InMemoryTraceStore>()),
+      broker_(std::move(broker)) {}
+
+std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterRequest request) const {
+  const std::string trace_id =
+      request.trace_id_override ? *request.trace_id_override : new_uuid_v4();
+  const bool keep_payloads = trace_store_->keeps_payloads();
+
+  PublicTraceEntry entry;
+  entry.id = trace_id;
+  entry.execution_id = request.execution_id;
+  entry.source = "traverse-runtime/" + request.capability.capability_id;
+  entry.time = rfc3339_now();
+  entry.capability_id = request.capability.capability_id;
+  entry.capability_version = request.capability.capability_version;
+  entry.workflow_run_id = request.workflow_run_id;
+  entry.step_index = request.step_index;
+
+  // Writes the one Failure entry of this attempt and returns the error to hand back.
+  const auto fail = [&](RouterError error,
+                        std::uint64_t duration_ms) -> std::unexpected<RouterError> {
+    entry.outcome = TraceOutcome::Failure;
+    entry.error_class = error.error_class();
+    entry.error_message = error.message();
+    entry.duration_ms = duration_ms;
+    auto written = trace_store_->insert(
+        entry,
+        make_private_trace_entry(trace_id, request.input, nullptr, duration_ms, keep_payloads));
+    if (written) {
+      error.trace_id = trace_id;
+    } else {
+      error.trace_error = std::move(written.error());
+    }
+    return std::unexpected(std::move(error));
+  };
+
+  // 1. Placement.
+  const PlacementRequest placement_request{request.capability.capability_id, request.target_hint,
+                                           request.snapshot};
+  auto decision = evaluator_.evaluate(placement_request, request.placement);
+  if (!decision) {
+    RouterError error;
+    error.kind = RouterErrorKind::PlacementFailed;
+    error.placement_error = std::move(decision.error());
+    return fail(std::move(error), 0);
+  }
+  entry.placement_target = std::string(debug_name(decision->target));
+
+  // 2. Executor for the artifact type.
+  const std::shared_ptr<const CapabilityExecutor>& executor =
+      executors_.find(request.capability.artifact_type);
+  if (!executor) {
+    RouterError error;
+    error.kind = RouterErrorKind::ExecutorNotFound;
+    error.artifact_type = request.capability.artifact_type;
+    error.placement_decision = *decision;
+    return fail(std::move(error), 0);
+  }
+
+  // 3. Run. No lock is held here: the router has no mutable state.
+  ExecutionContext context(request.capability, request.execution_id, trace_id,
+                           std::move(request.runtime_config));
+  const auto started = std::chrono::steady_clock::now();
+  auto result = run_contained(*executor, request.capability, request.input, context);
+  const std::uint64_t duration_ms = elapsed_ms(started);
+  if (!result) {
+    RouterError error;
+    error.kind = RouterErrorKind::ExecutionFailed;
+    error.executor_error = std::move(result.error());
+    error.placement_decision = *decision;
+    return fail(std::move(error), duration_ms);
+  }
+
+  // 4. Output contract.
+  if (request.output_validator != nullptr) {
+    ValidationErrors violations = request.output_validator->validate(result->value);
+    if (!violations.empty()) {
+      RouterError error;
+      error.kind = RouterErrorKind::OutputValidationFailed;
+      error.violations = std::move(violations);
+      error.placement_decision = *decision;
+      return fail(std::move(error), duration_ms);
+    }
+  }
+
+  // 5. Publish (success only). Nothing is dropped silently: every event is either published or
+  // reported.
+  RouterResponse response;
+  const bool subscribable = request.capability.service_type == ServiceType::Subscribable;
+  for (TraverseEvent& event : result->emitted_events) {
+    if (!subscribable) {
+      response.publish_errors.push_back(
+          {event.id, event.event_type,
+           "capability is not Subscribable; its events are not published"});
+      continue;
+    }
+    if (!broker_) {
+      response.publish_errors.push_back({event.id, event.event_type, "no event broker configured"});
+    } else if (auto receipt = broker_->publish(event); !receipt) {
+      response.publish_errors.push_back({event.id, event.event_type, receipt.error().message()});
+    } else {
+      entry.published_events.push_back(event.id);
+    }
+    response.emitted_events.push_back(std::move(event));
+  }
+
+  // 6. Trace.
+  entry.outcome = TraceOutcome::Success;
+  entry.duration_ms = duration_ms;
+  entry.publish_errors = response.publish_errors;
+  auto written = trace_store_->insert(
+      std::move(entry), make_private_trace_entry(trace_id, request.input, &result->value,
+                                                 duration_ms, keep_payloads));
+  if (!written) {
+    RouterError error;
+    error.kind = RouterErrorKind::TraceWriteFailed;
+    error.trace_error = std::move(written.error());
+    error.placement_decision = *decision;
+    return std::unexpected(std::move(error));
+  }
+
+  response.output = std::move(result->value);
+  response.trace_id = trace_id;
+  response.placement_decision = *decision;
+  response.duration_ms = duration_ms;
+  return response;
+}
+
+}  // namespace traverse

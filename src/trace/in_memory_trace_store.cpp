@@ -1,0 +1,148 @@
+#include "traverse/trace/in_memory_trace_store.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "insert_checks.hpp"
+
+namespace traverse {
+
+namespace {
+
+bool matches(const TraceQuery& query, const PublicTraceEntry& entry, std::int64_t time_ms) {
+  if (query.capability_id && entry.capability_id != *query.capability_id)
+    return false;
+  if (query.outcome && entry.outcome != *query.outcome)
+    return false;
+  if (query.workflow_run_id && entry.workflow_run_id != query.workflow_run_id)
+    return false;
+  if (query.from && time_ms < trace_internal::to_millis(*query.from))
+    return false;
+  if (query.to && time_ms >= trace_internal::to_millis(*query.to))
+    return false;
+  return true;
+}
+
+}  // namespace
+
+InMemoryTraceStore::InMemoryTraceStore(InMemoryTraceStoreOptions options)
+    : options_(std::move(options)) {}
+
+std::expected<void, TraceError> InMemoryTraceStore::insert(
+    PublicTraceEntry public_entry, std::optional<PrivateTraceEntry> private_entry) {
+  auto time_ms = trace_internal::check_insert(public_entry, private_entry, options_.keep_payloads);
+  if (!time_ms)
+    return std::unexpected(time_ms.error());
+  Stored stored{TraceRecord{std::move(public_entry), std::move(private_entry)}, *time_ms};
+  const std::string& id = stored.record.public_entry.id;
+
+  std::unique_lock lock(mutex_);
+  if (by_id_.contains(id)) {
+    return std::unexpected(
+        TraceError{TraceErrorKind::Conflict, "trace entry '" + id + "' already exists"});
+  }
+  if (options_.max_entries && entries_.size() >= *options_.max_entries) {
+    return std::unexpected(TraceError{TraceErrorKind::CapacityExceeded,
+                                      "in-memory trace store holds its maximum of " +
+                                          std::to_string(*options_.max_entries) +
+                                          " entries; trace entry '" + id + "' was not recorded"});
+  }
+  const std::size_t index = entries_.size();
+  // Reserve the index slots first so a failed allocation leaves the maps consistent.
+  entries_.push_back(std::move(stored));
+  const Stored& placed = entries_.back();
+  try {
+    by_id_.emplace(placed.record.public_entry.id, index);
+    if (placed.record.public_entry.workflow_run_id) {
+      by_run_[*placed.record.public_entry.workflow_run_id].push_back(index);
+    }
+  } catch (...) {
+    by_id_.erase(placed.record.public_entry.id);
+    entries_.pop_back();
+    throw;
+  }
+  return {};
+}
+
+std::expected<TraceRecord, TraceError> InMemoryTraceStore::get(std::string_view id) const {
+  std::shared_lock lock(mutex_);
+  auto it = by_id_.find(std::string(id));
+  if (it == by_id_.end()) {
+    return std::unexpected(
+        TraceError{TraceErrorKind::NotFound, "no trace entry with id '" + std::string(id) + "'"});
+  }
+  return entries_[it->second].record;
+}
+
+std::expected<std::vector<PublicTraceEntry>, TraceError> InMemoryTraceStore::list_public(
+    const TraceQuery& query) const {
+  std::vector<PublicTraceEntry> result;
+  std::shared_lock lock(mutex_);
+  std::size_t skipped = 0;
+  auto visit = [&](const Stored& stored) {
+    if (query.limit && result.size() >= *query.limit)
+      return false;
+    if (!matches(query, stored.record.public_entry, stored.time_ms))
+      return true;
+    if (skipped < query.offset) {
+      ++skipped;
+      return true;
+    }
+    result.push_back(stored.record.public_entry);
+    return true;
+  };
+  if (query.workflow_run_id) {
+    auto it = by_run_.find(*query.workflow_run_id);
+    if (it == by_run_.end())
+      return result;
+    for (std::size_t index : it->second) {
+      if (!visit(entries_[index]))
+        break;
+    }
+  } else {
+    for (const Stored& stored : entries_) {
+      if (!visit(stored))
+        break;
+    }
+  }
+  return result;
+}
+
+std::expected<std::vector<PublicTraceEntry>, TraceError> InMemoryTraceStore::list_run(
+    std::string_view workflow_run_id) const {
+  std::vector<PublicTraceEntry> result;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = by_run_.find(std::string(workflow_run_id));
+    if (it == by_run_.end())
+      return result;
+    result.reserve(it->second.size());
+    for (std::size_t index : it->second)
+      result.push_back(entries_[index].record.public_entry);
+  }
+  // Stable: equal step indices keep insertion order; entries without a step index come last.
+  std::stable_sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
+    if (a.step_index.has_value() != b.step_index.has_value())
+      return a.step_index.has_value();
+    return a.step_index.value_or(0) < b.step_index.value_or(0);
+  });
+  return result;
+}
+
+std::expected<std::size_t, TraceError> InMemoryTraceStore::count(const TraceQuery& query) const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = 0;
+  for (const Stored& stored : entries_) {
+    if (matches(query, stored.record.public_entry, stored.time_ms))
+      ++n;
+  }
+  return n;
+}
+
+std::size_t InMemoryTraceStore::size() const {
+  std::shared_lock lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace traverse

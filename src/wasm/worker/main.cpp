@@ -1,0 +1,261 @@
+// traverse-wasm-worker — the sandbox process that runs WebAssembly guests for WasmExecutor.
+//
+// Started by the host with posix_spawn; talks over the socket on `--fd` (protocol.hpp). It keeps
+// decoded modules in a bounded FIFO cache keyed by SHA-256 digest (FORMATS §1.4: insertion
+// order, not LRU) and runs every request in fresh guest state. Its own limits: no core dumps, an
+// address-space limit (`--address-space`, skipped in sanitizer builds, whose shadow memory needs
+// a large address space), and an alarm a little after each request's deadline, so a worker whose
+// host died cannot spin forever. It exits on EOF.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "engine/engine.hpp"
+#include "protocol.hpp"
+
+namespace {
+
+using traverse::wasm_internal::ExecuteRequest;
+using traverse::wasm_internal::ExecuteResult;
+using traverse::wasm_internal::LoadedModule;
+using traverse::wasm_internal::MessageReader;
+using traverse::wasm_internal::MessageType;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+
+constexpr std::size_t kServiceStackBytes = 64U * 1024U * 1024U;
+constexpr std::uint64_t kAlarmGraceMs = 2000;
+
+struct Options {
+  int fd = 3;
+  std::size_t cache_entries = 64;
+  std::uint64_t address_space_bytes = 0;
+};
+
+template <typename T>
+bool parse_number(std::string_view text, T* out) {
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return result.ec == std::errc{} && result.ptr == text.data() + text.size();
+}
+
+bool parse_options(int argc, char** argv, Options* options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto value_of = [&](std::string_view prefix, std::string_view* value) {
+      if (arg.substr(0, prefix.size()) != prefix) {
+        return false;
+      }
+      *value = arg.substr(prefix.size());
+      return true;
+    };
+    std::string_view value;
+    if (value_of("--fd=", &value)) {
+      if (!parse_number(value, &options->fd)) return false;
+    } else if (value_of("--cache-entries=", &value)) {
+      if (!parse_number(value, &options->cache_entries)) return false;
+    } else if (value_of("--address-space=", &value)) {
+      if (!parse_number(value, &options->address_space_bytes)) return false;
+    } else {
+      return false;
+    }
+  }
+  options->cache_entries = std::max<std::size_t>(options->cache_entries, 1);
+  return options->fd >= 0;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t sent = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
+
+// 1: read; 0: EOF before any byte; -1: error or EOF mid-message.
+int read_exact(int fd, char* out, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t got = recv(fd, out + done, size - done, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (got == 0) return done == 0 ? 0 : -1;
+    done += static_cast<std::size_t>(got);
+  }
+  return 1;
+}
+
+// 1: a payload; 0: clean EOF; -1: error.
+int read_message(int fd, std::string* payload) {
+  unsigned char header[4];
+  const int status = read_exact(fd, reinterpret_cast<char*>(header), sizeof header);
+  if (status <= 0) return status;
+  const std::uint32_t length = traverse::wasm_internal::frame_length(header);
+  if (length == 0 || length > traverse::wasm_internal::kMaxMessageBytes) return -1;
+  payload->resize(length);
+  return read_exact(fd, payload->data(), length) == 1 ? 1 : -1;
+}
+
+void arm_alarm(std::uint64_t ms) {
+  itimerval timer{};
+  timer.it_value.tv_sec = static_cast<time_t>(ms / 1000);
+  timer.it_value.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+// Decoded modules by digest; FIFO eviction at `capacity` entries.
+class ModuleCache {
+ public:
+  explicit ModuleCache(std::size_t capacity) : capacity_(capacity) {}
+
+  [[nodiscard]] std::shared_ptr<const LoadedModule> find(const std::string& digest) const {
+    for (const auto& [key, module] : entries_) {
+      if (key == digest) return module;
+    }
+    return nullptr;
+  }
+
+  void insert(std::string digest, std::shared_ptr<const LoadedModule> module) {
+    while (entries_.size() >= capacity_) entries_.pop_front();
+    entries_.emplace_back(std::move(digest), std::move(module));
+  }
+
+ private:
+  std::size_t capacity_;
+  std::deque<std::pair<std::string, std::shared_ptr<const LoadedModule>>> entries_;
+};
+
+// The request loop. Returns the process exit status.
+int serve(const Options& options) {
+  const int fd = options.fd;
+  if (!write_all(fd, traverse::wasm_internal::encode_hello(static_cast<std::uint64_t>(getpid())))) {
+    return 3;
+  }
+  const std::unique_ptr<traverse::wasm_internal::Engine> engine =
+      traverse::wasm_internal::make_interpreter_engine();
+  ModuleCache cache(options.cache_entries);
+  std::string payload;
+  for (;;) {
+    const int status = read_message(fd, &payload);
+    if (status == 0) return 0;  // the host closed the socket: done
+    if (status < 0) return 3;
+    MessageReader reader(payload);
+    ExecuteRequest request;
+    if (static_cast<MessageType>(reader.u8()) != MessageType::Execute ||
+        !traverse::wasm_internal::decode_execute(reader, &request)) {
+      return 3;
+    }
+    arm_alarm(request.deadline_ms + kAlarmGraceMs);
+
+    ExecuteResult result;
+    std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
+    result.cache_hit = module != nullptr;
+    if (!module) {
+      if (!write_all(fd, traverse::wasm_internal::encode_need_module(request.digest))) return 3;
+      if (read_message(fd, &payload) != 1) return 3;
+      MessageReader module_reader(payload);
+      if (static_cast<MessageType>(module_reader.u8()) != MessageType::Module) return 3;
+      const std::string digest = module_reader.str();
+      const std::string bytes = module_reader.str();
+      if (!module_reader.ok() || !module_reader.at_end() || digest != request.digest) return 3;
+      const auto decode_start = std::chrono::steady_clock::now();
+      std::string error;
+      module = engine->load(bytes, &error);
+      result.decode_ns = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                               decode_start)
+              .count());
+      if (module) {
+        cache.insert(request.digest, module);
+      } else {
+        result.loaded = false;
+        result.load_error = std::move(error);
+      }
+    }
+    if (module) {
+      result.report = engine->run(*module, request.stdin_bytes, request.context, request.limits);
+    }
+    if (!write_all(fd, traverse::wasm_internal::encode_result(result))) return 3;
+    arm_alarm(0);
+  }
+}
+
+struct ServiceThread {
+  Options options;
+  int exit_status = 3;
+};
+
+void* service_main(void* arg) {
+  auto* service = static_cast<ServiceThread*>(arg);
+  service->exit_status = serve(service->options);
+  return nullptr;
+}
+
+void apply_process_limits(const Options& options) {
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  if (options.address_space_bytes > 0 && !kSanitizerBuild) {
+    rlimit address_space{options.address_space_bytes, options.address_space_bytes};
+    setrlimit(RLIMIT_AS, &address_space);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ServiceThread service;
+  if (!parse_options(argc, argv, &service.options)) {
+    std::fputs("usage: traverse-wasm-worker [--fd=N] [--cache-entries=N] [--address-space=BYTES]\n"
+               "(started by Traverse's WasmExecutor; not meant to be run by hand)\n",
+               stderr);
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (chdir("/") != 0) {
+    return 3;
+  }
+  // Keep only stdio and the socket: nothing else the host had open leaks into the sandbox.
+  const auto fd = static_cast<unsigned>(service.options.fd);
+  if (fd > 3) close_range(3, fd - 1, 0);
+  close_range(fd + 1, ~0U, 0);
+  apply_process_limits(service.options);
+
+  // Guest code runs on a thread with a large, fixed stack: decoding deeply nested modules
+  // recurses in wabt, and a stack overflow must cost only this worker.
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kServiceStackBytes);
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, service_main, &service) != 0) {
+    pthread_attr_destroy(&attr);
+    return 3;
+  }
+  pthread_attr_destroy(&attr);
+  pthread_join(thread, nullptr);
+  return service.exit_status;
+}

@@ -1,0 +1,263 @@
+// One sandbox worker process (see worker_process.hpp).
+#include "worker_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol.hpp"
+
+extern char** environ;
+
+namespace traverse::wasm_internal {
+namespace {
+
+constexpr int kChildSocketFd = 3;
+
+std::string errno_text(int error) { return std::strerror(error); }
+
+int remaining_ms(WorkerProcess::Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                 WorkerProcess::Clock::now());
+  if (left.count() <= 0) return 0;
+  return left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
+}
+
+// Waits until `fd` has `events` or the deadline passes. true: ready (or error/hangup: let the
+// following call report it).
+bool wait_fd(int fd, short events, WorkerProcess::Clock::time_point deadline) {
+  for (;;) {
+    pollfd entry{fd, events, 0};
+    const int ready = poll(&entry, 1, remaining_ms(deadline));
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return true;
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int signal_number = WTERMSIG(status);
+    const char* name = sigabbrev_np(signal_number);
+    return "signal " + std::to_string(signal_number) +
+           (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
+  }
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  return "status " + std::to_string(status);
+}
+
+// The environment a worker gets: only what sanitizers and the dynamic loader need.
+std::vector<std::string> worker_environment() {
+  std::vector<std::string> kept;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string_view name = text.substr(0, text.find('='));
+    if (name.ends_with("SAN_OPTIONS") || name == "LD_LIBRARY_PATH") kept.emplace_back(text);
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
+    const WorkerSpawnOptions& options) {
+  int sockets[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
+    return std::unexpected("socketpair failed: " + errno_text(errno));
+  }
+  int child_end = sockets[1];
+  if (child_end == kChildSocketFd) {
+    // dup2(3, 3) would keep FD_CLOEXEC and the child would lose its socket.
+    child_end = fcntl(sockets[1], F_DUPFD_CLOEXEC, kChildSocketFd + 1);
+    close(sockets[1]);
+    if (child_end < 0) {
+      close(sockets[0]);
+      return std::unexpected("fcntl failed: " + errno_text(errno));
+    }
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, child_end, kChildSocketFd);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  posix_spawnattr_setsigdefault(&attributes, &all_signals);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  const std::string executable = options.executable.string();
+  std::vector<std::string> args = {
+      executable,
+      "--fd=" + std::to_string(kChildSocketFd),
+      "--cache-entries=" + std::to_string(options.cache_entries),
+      "--address-space=" + std::to_string(options.address_space_bytes),
+  };
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env = worker_environment();
+  std::vector<char*> envp;
+  for (std::string& entry : env) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
+  pid_t pid = -1;
+  const int spawn_error = posix_spawn(&pid, executable.c_str(), &actions, &attributes,
+                                      argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(child_end);
+  if (spawn_error != 0) {
+    close(sockets[0]);
+    return std::unexpected("cannot start " + executable + ": " + errno_text(spawn_error));
+  }
+  const int flags = fcntl(sockets[0], F_GETFL);
+  fcntl(sockets[0], F_SETFL, flags | O_NONBLOCK);
+  const auto pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  std::unique_ptr<WorkerProcess> worker(new WorkerProcess(pid, sockets[0], pid_fd));
+
+  std::string payload;
+  const Io io = worker->receive(&payload, Clock::now() + options.start_timeout);
+  if (io != Io::Ok) {
+    std::string why;
+    if (io == Io::Timeout) {
+      why = "did not report ready within " + std::to_string(options.start_timeout.count()) +
+            " ms; stopped with " + worker->kill_and_reap();
+    } else {
+      why = "ended before reporting ready: " +
+            worker->reap_after_close(std::chrono::milliseconds(2000));
+    }
+    return std::unexpected("sandbox worker " + executable + " " + why);
+  }
+  MessageReader reader(payload);
+  const auto type = static_cast<MessageType>(reader.u8());
+  const std::uint32_t version = reader.u32();
+  if (type != MessageType::Hello || version != kProtocolVersion || !reader.ok()) {
+    worker->kill_and_reap();
+    return std::unexpected("sandbox worker " + executable +
+                           " speaks another protocol (expected version " +
+                           std::to_string(kProtocolVersion) + ")");
+  }
+  return worker;
+}
+
+WorkerProcess::WorkerProcess(pid_t pid, int socket_fd, int pid_fd)
+    : pid_(pid), socket_fd_(socket_fd), pid_fd_(pid_fd) {}
+
+WorkerProcess::~WorkerProcess() {
+  if (!reaped_) kill_and_reap();
+  if (socket_fd_ >= 0) close(socket_fd_);
+  if (pid_fd_ >= 0) close(pid_fd_);
+}
+
+WorkerProcess::Io WorkerProcess::send(std::string_view framed, Clock::time_point deadline) {
+  if (socket_fd_ < 0) return Io::Closed;
+  while (!framed.empty()) {
+    const ssize_t sent = ::send(socket_fd_, framed.data(), framed.size(), MSG_NOSIGNAL);
+    if (sent > 0) {
+      framed.remove_prefix(static_cast<std::size_t>(sent));
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_fd(socket_fd_, POLLOUT, deadline)) return Io::Timeout;
+      continue;
+    }
+    return Io::Closed;  // EPIPE, ECONNRESET: the worker is gone
+  }
+  return Io::Ok;
+}
+
+WorkerProcess::Io WorkerProcess::read_exact(char* out, std::size_t size,
+                                            Clock::time_point deadline) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t got = recv(socket_fd_, out + done, size - done, 0);
+    if (got > 0) {
+      done += static_cast<std::size_t>(got);
+      continue;
+    }
+    if (got == 0) return Io::Closed;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait_fd(socket_fd_, POLLIN, deadline)) return Io::Timeout;
+      continue;
+    }
+    return Io::Closed;
+  }
+  return Io::Ok;
+}
+
+WorkerProcess::Io WorkerProcess::receive(std::string* payload, Clock::time_point deadline) {
+  if (socket_fd_ < 0) return Io::Closed;
+  unsigned char header[4];
+  const Io io = read_exact(reinterpret_cast<char*>(header), sizeof header, deadline);
+  if (io != Io::Ok) return io;
+  const std::uint32_t length = frame_length(header);
+  if (length == 0 || length > kMaxMessageBytes) return Io::ProtocolError;
+  payload->resize(length);
+  return read_exact(payload->data(), length, deadline);
+}
+
+bool WorkerProcess::wait_for_exit(Clock::time_point deadline) {
+  if (pid_fd_ < 0) return false;
+  for (;;) {
+    pollfd entry{pid_fd_, POLLIN, 0};
+    const int ready = poll(&entry, 1, remaining_ms(deadline));
+    if (ready > 0) return (entry.revents & POLLIN) != 0;
+    if (ready == 0 || errno != EINTR) return false;
+  }
+}
+
+std::string WorkerProcess::reap() {
+  int status = 0;
+  pid_t got = -1;
+  do {
+    got = waitpid(pid_, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  reaped_ = true;
+  return got == pid_ ? describe_status(status) : "unknown status (" + errno_text(errno) + ")";
+}
+
+std::string WorkerProcess::kill_and_reap() {
+  if (reaped_) return "already reaped";
+  ::kill(pid_, SIGKILL);
+  return reap();
+}
+
+std::string WorkerProcess::reap_after_close(std::chrono::milliseconds grace) {
+  if (reaped_) return "already reaped";
+  if (!wait_for_exit(Clock::now() + grace)) ::kill(pid_, SIGKILL);
+  return reap();
+}
+
+void WorkerProcess::begin_shutdown() {
+  if (socket_fd_ >= 0) {
+    close(socket_fd_);
+    socket_fd_ = -1;
+  }
+}
+
+void WorkerProcess::finish_shutdown(Clock::time_point deadline) {
+  if (reaped_) return;
+  if (!wait_for_exit(deadline)) ::kill(pid_, SIGKILL);
+  reap();
+}
+
+}  // namespace traverse::wasm_internal

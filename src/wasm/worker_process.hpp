@@ -1,0 +1,74 @@
+// src/wasm/worker_process.hpp — one sandbox worker process, seen from the host (internal).
+//
+// Owns the child process and the host end of its socket. Every blocking operation takes a
+// deadline. The process is always reaped: by kill_and_reap / reap_after_close / shutdown, or by
+// the destructor (which kills).
+//
+// Thread safety: confine to one thread at a time (the pool hands a worker to one caller).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace traverse::wasm_internal {
+
+struct WorkerSpawnOptions {
+  std::filesystem::path executable;
+  std::size_t cache_entries = 64;
+  std::uint64_t address_space_bytes = 0;
+  std::chrono::milliseconds start_timeout{10'000};
+};
+
+class WorkerProcess {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class Io { Ok, Timeout, Closed, ProtocolError };
+
+  // Starts the worker and waits for its Hello. Failure: why (spawn error, exit, timeout).
+  [[nodiscard]] static std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn(
+      const WorkerSpawnOptions& options);
+
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] std::size_t executions() const { return executions_; }
+  void count_execution() { ++executions_; }
+
+  // Sends one framed message.
+  [[nodiscard]] Io send(std::string_view framed, Clock::time_point deadline);
+  // Receives one message; `*payload` is the payload without the length prefix.
+  [[nodiscard]] Io receive(std::string* payload, Clock::time_point deadline);
+
+  // SIGKILL, then reap. Returns how the process ended, e.g. "signal 9 (SIGKILL)".
+  std::string kill_and_reap();
+  // After the socket closed unexpectedly: waits up to `grace` for the process to end (killing it
+  // after that), reaps it and describes how it ended.
+  std::string reap_after_close(std::chrono::milliseconds grace);
+  // Closes the socket (the worker exits on EOF); finish_shutdown then waits up to `deadline` for
+  // the exit and kills a straggler.
+  void begin_shutdown();
+  void finish_shutdown(Clock::time_point deadline);
+
+ private:
+  WorkerProcess(pid_t pid, int socket_fd, int pid_fd);
+  [[nodiscard]] Io read_exact(char* out, std::size_t size, Clock::time_point deadline);
+  bool wait_for_exit(Clock::time_point deadline);
+  std::string reap();
+
+  pid_t pid_;
+  int socket_fd_;
+  int pid_fd_;  // pidfd for bounded waits; -1 when the kernel has none
+  bool reaped_ = false;
+  std::size_t executions_ = 0;
+};
+
+}  // namespace traverse::wasm_internal

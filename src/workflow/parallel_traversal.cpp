@@ -1,0 +1,361 @@
+// The schema_version 1.1.0 traversal (D7): a DAG whose ready nodes run concurrently, at most
+// max_parallelism at once, scheduled from the calling thread (see workflow_engine.hpp).
+//
+// Node readiness: a node waits until every incoming edge is resolved (its source completed, or
+// will never run). It then runs if at least one incoming edge was taken and every incoming
+// *direct* edge was taken (all direct predecessors completed); otherwise it is skipped and its
+// own outgoing edges resolve as not taken. When a node completes, all its direct edges are taken
+// (fan-out); a node without direct edges takes every event edge that matched (§6.4).
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <stop_token>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "traversal.hpp"
+
+namespace traverse::workflow_detail {
+namespace {
+
+// Helper threads owned by one run. The coordinator (the calling thread) submits steps and waits
+// for completions; helpers only call the StepRunner. Threads start on demand, at most
+// `max_threads`, and are stopped and joined by the destructor.
+class StepPool {
+ public:
+  struct Completion {
+    std::size_t node;
+    StepResult result;
+  };
+
+  StepPool(const RunContext& context, std::size_t max_threads)
+      : context_(context), max_threads_(max_threads) {}
+
+  StepPool(const StepPool&) = delete;
+  StepPool& operator=(const StepPool&) = delete;
+
+  ~StepPool() {
+    for (std::jthread& thread : threads_) {
+      thread.request_stop();  // wakes idle helpers (condition_variable_any + stop_token)
+    }
+    threads_.clear();  // joins
+  }
+
+  // Queues a step. If no helper thread exists and none could be started, queues nothing and
+  // hands the request back (the caller then runs the step itself).
+  [[nodiscard]] std::optional<StepRequest> submit(std::size_t node, StepRequest request) {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(Job{node, std::move(request)});
+    if (jobs_.size() > idle_ && threads_.size() < max_threads_) {
+      try {
+        threads_.emplace_back([this](std::stop_token stop) { work(stop); });
+      } catch (const std::system_error&) {
+        if (threads_.empty()) {
+          StepRequest refused = std::move(jobs_.back().request);
+          jobs_.pop_back();
+          return refused;
+        }
+        // Existing helpers will take the job when they are free.
+      }
+    }
+    work_ready_.notify_one();
+    return std::nullopt;
+  }
+
+  // Blocks until at least one submitted step finished; returns every finished step.
+  [[nodiscard]] std::vector<Completion> wait() {
+    std::unique_lock lock(mutex_);
+    done_ready_.wait(lock, [this] { return !done_.empty(); });
+    return std::exchange(done_, {});
+  }
+
+ private:
+  struct Job {
+    std::size_t node;
+    StepRequest request;
+  };
+
+  void work(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ++idle_;
+      const bool has_job = work_ready_.wait(lock, stop, [this] { return !jobs_.empty(); });
+      --idle_;
+      if (!has_job) {
+        return;  // stop requested; the coordinator never stops a pool with queued jobs
+      }
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      StepResult result = invoke_step(context_, job.request);
+      lock.lock();
+      done_.push_back(Completion{job.node, std::move(result)});
+      done_ready_.notify_one();
+    }
+  }
+
+  const RunContext& context_;
+  const std::size_t max_threads_;
+  std::mutex mutex_;
+  std::condition_variable_any work_ready_;
+  std::condition_variable done_ready_;
+  // State below is protected by mutex_. Bounded: at most max_parallelism jobs are submitted and
+  // not yet collected at any time.
+  std::deque<Job> jobs_;
+  std::vector<Completion> done_;
+  std::size_t idle_ = 0;
+  // Last member: destroyed (joined) before the mutex and condition variables.
+  std::vector<std::jthread> threads_;
+};
+
+enum class NodeState { Waiting, Ready, Running, Completed, Failed, Skipped };
+
+class ParallelTraversal {
+ public:
+  ParallelTraversal(const RunContext& context, Value initial_state, std::size_t max_parallelism)
+      : context_(context),
+        wf_(context.workflow),
+        definition_(wf_.definition),
+        initial_state_(std::move(initial_state)),
+        max_parallelism_(std::max<std::size_t>(1, max_parallelism)),
+        state_(definition_.nodes.size(), NodeState::Waiting),
+        resolved_in_(definition_.nodes.size(), 0),
+        taken_in_(definition_.nodes.size(), 0),
+        direct_taken_in_(definition_.nodes.size(), 0),
+        outputs_(definition_.nodes.size()),
+        evidence_(definition_.nodes.size()) {}
+
+  WorkflowRun run() {
+    mark_ready(wf_.start);
+    StepPool pool(context_, max_parallelism_);
+    std::size_t running = 0;
+    while (true) {
+      while (!stopping_ && !ready_.empty() && running < max_parallelism_) {
+        const std::size_t node = wf_.topo_order[*ready_.begin()];
+        ready_.erase(ready_.begin());
+        StepRequest request = start(node);
+        if (running == 0 && ready_.empty()) {
+          // The only runnable node: run it here rather than hand it over.
+          complete(node, invoke_step(context_, request));
+          continue;
+        }
+        if (auto refused = pool.submit(node, std::move(request))) {
+          complete(node, invoke_step(context_, *refused));
+          continue;
+        }
+        ++running;
+      }
+      if (running == 0) {
+        break;
+      }
+      std::vector<StepPool::Completion> finished = pool.wait();
+      running -= finished.size();
+      // Several completions collected together are handled in topological order.
+      std::sort(finished.begin(), finished.end(), [this](const auto& a, const auto& b) {
+        return wf_.topo_position[a.node] < wf_.topo_position[b.node];
+      });
+      for (StepPool::Completion& completion : finished) {
+        complete(completion.node, std::move(completion.result));
+      }
+    }
+    return finish();
+  }
+
+ private:
+  // Builds the node's request: its input comes from the workflow input and the outputs of its
+  // completed ancestors, merged in topological order — never from concurrently running siblings.
+  StepRequest start(std::size_t node) {
+    const WorkflowNode& n = definition_.nodes[node];
+    const std::size_t step_index = wf_.topo_position[node];
+    state_[node] = NodeState::Running;
+    evidence_[node] = enter_node(context_, node, step_index);
+    Value view = select_input(initial_state_, n);
+    for (const std::size_t ancestor : wf_.ancestors[node]) {
+      if (!outputs_[ancestor]) {
+        continue;
+      }
+      const WorkflowNode& a = definition_.nodes[ancestor];
+      const Value& output = *outputs_[ancestor];
+      if (!output.is_object()) {
+        continue;
+      }
+      const auto wanted = [&](const std::string& key) {
+        return std::find(n.from_workflow_input.begin(), n.from_workflow_input.end(), key) !=
+               n.from_workflow_input.end();
+      };
+      for (const std::string& key : a.to_workflow_state) {
+        if (wanted(key)) {
+          if (const auto it = output.find(key); it != output.end()) {
+            view[key] = *it;
+          }
+        }
+      }
+      if (a.publish_to_state_as && wanted(*a.publish_to_state_as)) {
+        view[*a.publish_to_state_as] = output;
+      }
+    }
+    return make_request(context_, node, step_index, std::move(view));
+  }
+
+  void fail(WorkflowRunError error) {
+    failures_.push_back(std::move(error));
+    stopping_ = true;
+  }
+
+  void complete(std::size_t node, StepResult step) {
+    NodeEvidence& evidence = *evidence_[node];
+    evidence.step.duration_ms = step.duration_ms;
+    if (!step.result) {
+      state_[node] = NodeState::Failed;
+      fail(record_failure(evidence, step.result.error()));
+      return;
+    }
+    StepOutcome& outcome = *step.result;
+    record_success(evidence, outcome);
+    state_[node] = NodeState::Completed;
+    const WorkflowNode& n = definition_.nodes[node];
+
+    std::vector<std::size_t> direct;
+    std::vector<std::size_t> event;
+    for (const std::size_t e : wf_.out_edges[node]) {
+      (definition_.edges[e].trigger == EdgeTrigger::Direct ? direct : event).push_back(e);
+    }
+    std::vector<std::size_t> taken;
+    if (!direct.empty()) {
+      taken = direct;  // fan-out; direct edges win over event edges, as in 1.0.0
+    } else if (!event.empty()) {
+      EventEdgeEvaluation evaluation =
+          evaluate_event_edges(context_, node, event, outcome.emitted_events, consumed_, evidence);
+      if (evaluation.error) {
+        evidence.step.status = WorkflowStepStatus::Failed;
+        state_[node] = NodeState::Failed;
+        fail(std::move(*evaluation.error));
+        return;
+      }
+      taken = std::move(evaluation.taken);
+      std::sort(taken.begin(), taken.end());  // declaration order in the evidence
+    }
+    outputs_[node] = std::move(outcome.output);
+    for (const std::size_t e : taken) {
+      evidence.traversed_edges.push_back(edge_json(definition_.edges[e]));
+    }
+    if (taken.empty() && !wf_.terminal[node]) {
+      const std::size_t step_index = evidence.step.step_index;
+      if (!event.empty()) {
+        fail(traversal_error(WorkflowFailureReason::MissingRequiredEvent, "missing_required_event",
+                             "node \"" + n.node_id +
+                                 "\" is not terminal and none of its event edges matched "
+                                 "an event",
+                             n.node_id, step_index));
+      } else {
+        fail(traversal_error(
+            WorkflowFailureReason::TerminalNodeNotReached, "terminal_node_not_reached",
+            "node \"" + n.node_id + "\" is not terminal and has no outgoing edge to follow",
+            n.node_id, step_index));
+      }
+      return;
+    }
+    if (stopping_) {
+      return;  // nothing new starts; no need to resolve successors
+    }
+    for (const std::size_t e : wf_.out_edges[node]) {
+      resolve(e, std::find(taken.begin(), taken.end(), e) != taken.end());
+    }
+  }
+
+  // Resolves edge `e`; a target whose incoming edges are all resolved becomes ready or skipped
+  // (a skipped node resolves its own outgoing edges as not taken).
+  void resolve(std::size_t first_edge, bool first_taken) {
+    std::vector<std::pair<std::size_t, bool>> pending{{first_edge, first_taken}};
+    while (!pending.empty()) {
+      const auto [e, taken] = pending.back();
+      pending.pop_back();
+      const WorkflowEdge& edge = definition_.edges[e];
+      const std::size_t to = wf_.node_index.find(edge.to)->second;
+      ++resolved_in_[to];
+      if (taken) {
+        ++taken_in_[to];
+        if (edge.trigger == EdgeTrigger::Direct) {
+          ++direct_taken_in_[to];
+        }
+      }
+      if (resolved_in_[to] != wf_.in_edges[to].size()) {
+        continue;
+      }
+      if (taken_in_[to] > 0 && direct_taken_in_[to] == wf_.direct_in_count[to]) {
+        mark_ready(to);
+      } else {
+        state_[to] = NodeState::Skipped;
+        for (const std::size_t out : wf_.out_edges[to]) {
+          pending.emplace_back(out, false);
+        }
+      }
+    }
+  }
+
+  void mark_ready(std::size_t node) {
+    state_[node] = NodeState::Ready;
+    ready_.insert(wf_.topo_position[node]);
+  }
+
+  WorkflowRun finish() {
+    std::vector<NodeEvidence> nodes;
+    for (const std::size_t node : wf_.topo_order) {
+      if (evidence_[node]) {
+        nodes.push_back(std::move(*evidence_[node]));
+      }
+    }
+    std::optional<WorkflowRunError> error;
+    std::optional<Value> output;
+    if (!failures_.empty()) {
+      // The failure with the lowest step index is the run's failure, whatever finished first.
+      auto first = std::min_element(failures_.begin(), failures_.end(),
+                                    [](const WorkflowRunError& a, const WorkflowRunError& b) {
+                                      return a.step_index.value_or(0) < b.step_index.value_or(0);
+                                    });
+      error = std::move(*first);
+    } else {
+      Value state = initial_state_;
+      for (const std::size_t node : wf_.topo_order) {
+        if (outputs_[node]) {
+          update_state(state, definition_.nodes[node], *outputs_[node]);
+        }
+      }
+      auto final_value = final_output(context_, state);
+      if (final_value) {
+        output = std::move(*final_value);
+      } else {
+        error = std::move(final_value.error());
+      }
+    }
+    return assemble_run(context_, std::move(nodes), std::move(output), std::move(error));
+  }
+
+  const RunContext& context_;
+  const PreparedWorkflow::Impl& wf_;
+  const WorkflowDefinition& definition_;
+  const Value initial_state_;
+  const std::size_t max_parallelism_;
+  // Everything below is touched by the calling (coordinator) thread only.
+  std::vector<NodeState> state_;
+  std::vector<std::size_t> resolved_in_;
+  std::vector<std::size_t> taken_in_;
+  std::vector<std::size_t> direct_taken_in_;
+  std::vector<std::optional<Value>> outputs_;
+  std::vector<std::optional<NodeEvidence>> evidence_;
+  std::set<std::size_t> ready_;  // topological positions
+  std::set<std::string> consumed_;
+  std::vector<WorkflowRunError> failures_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+WorkflowRun run_parallel(const RunContext& context, Value state, std::size_t max_parallelism) {
+  ParallelTraversal traversal(context, std::move(state), max_parallelism);
+  return traversal.run();
+}
+
+}  // namespace traverse::workflow_detail

@@ -1,0 +1,274 @@
+#include "traverse/workflow/workflow_engine.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "traversal.hpp"
+#include "traverse/support/ids.hpp"
+
+namespace traverse {
+namespace {
+
+using workflow_detail::RunContext;
+
+ValidationError problem(std::string code, std::string path, std::string message) {
+  return ValidationError{std::move(code), std::move(path), std::move(message), {}};
+}
+
+std::string index_path(std::string_view base, std::size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
+// Compiles `schema`; errors are re-rooted at `where` (e.g. "$.inputs.schema").
+std::optional<SchemaValidator> compile_schema(const Value& schema, const std::string& where,
+                                              ValidationErrors& errors) {
+  auto compiled = SchemaValidator::compile(schema);
+  if (compiled) {
+    return std::move(*compiled);
+  }
+  for (ValidationError error : compiled.error()) {
+    if (error.path.starts_with("$")) {
+      error.path = where + error.path.substr(1);
+    } else {
+      error.path = where;
+    }
+    errors.push_back(std::move(error));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const WorkflowDefinition& PreparedWorkflow::definition() const {
+  return impl_->definition;
+}
+
+std::vector<std::string> PreparedWorkflow::topological_order() const {
+  std::vector<std::string> ids;
+  ids.reserve(impl_->topo_order.size());
+  for (const std::size_t node : impl_->topo_order) {
+    ids.push_back(impl_->definition.nodes[node].node_id);
+  }
+  return ids;
+}
+
+WorkflowEngine::WorkflowEngine(std::shared_ptr<const StepRunner> runner,
+                               WorkflowEngineOptions options)
+    : runner_(std::move(runner)), options_(std::move(options)) {}
+
+std::expected<WorkflowEngine, WorkflowConfigError> WorkflowEngine::create(
+    std::shared_ptr<const StepRunner> runner, WorkflowEngineOptions options) {
+  if (!runner) {
+    return std::unexpected(WorkflowConfigError{WorkflowConfigError::Kind::MissingStepRunner, 0,
+                                               "a workflow engine needs a step runner"});
+  }
+  if (options.max_parallelism < 1 || options.max_parallelism > kMaxWorkflowParallelism) {
+    return std::unexpected(WorkflowConfigError{
+        WorkflowConfigError::Kind::InvalidParallelism, options.max_parallelism,
+        "max_parallelism must be in 1..=" + std::to_string(kMaxWorkflowParallelism) + ", got " +
+            std::to_string(options.max_parallelism)});
+  }
+  return WorkflowEngine(std::move(runner), std::move(options));
+}
+
+std::expected<PreparedWorkflow, ValidationErrors> WorkflowEngine::prepare(
+    const WorkflowDefinition& definition) {
+  ValidationErrors errors;
+  auto impl = std::make_shared<PreparedWorkflow::Impl>();
+  impl->definition = definition;
+  const WorkflowDefinition& wf = impl->definition;
+  if (wf.schema_version != "1.0.0" && wf.schema_version != "1.1.0") {
+    errors.push_back(problem(
+        "InvalidLiteral", "$.schema_version",
+        "schema_version must be \"1.0.0\" or \"1.1.0\", got \"" + wf.schema_version + "\""));
+  }
+  impl->parallel = wf.is_parallel();
+  const std::size_t n = wf.nodes.size();
+  if (n == 0) {
+    errors.push_back(
+        problem("MissingRequiredField", "$.nodes", "a workflow needs at least one node"));
+  }
+  if (n > kMaxWorkflowNodes) {
+    errors.push_back(problem("CapacityExceeded", "$.nodes",
+                             "a workflow may have at most " + std::to_string(kMaxWorkflowNodes) +
+                                 " nodes, got " + std::to_string(n)));
+  }
+  if (!errors.empty()) {
+    return std::unexpected(std::move(errors));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!impl->node_index.emplace(wf.nodes[i].node_id, i).second) {
+      errors.push_back(problem("DuplicateItem", index_path("$.nodes", i) + ".node_id",
+                               "node_id \"" + wf.nodes[i].node_id + "\" is declared twice"));
+    }
+  }
+  impl->out_edges.assign(n, {});
+  impl->in_edges.assign(n, {});
+  impl->direct_in_count.assign(n, 0);
+  for (std::size_t e = 0; e < wf.edges.size(); ++e) {
+    const WorkflowEdge& edge = wf.edges[e];
+    const std::string path = index_path("$.edges", e);
+    const auto from = impl->node_index.find(edge.from);
+    const auto to = impl->node_index.find(edge.to);
+    if (from == impl->node_index.end()) {
+      errors.push_back(problem("InvalidEdgeReference", path + ".from",
+                               "edge endpoint \"" + edge.from + "\" is not a declared node_id"));
+    }
+    if (to == impl->node_index.end()) {
+      errors.push_back(problem("InvalidEdgeReference", path + ".to",
+                               "edge endpoint \"" + edge.to + "\" is not a declared node_id"));
+    }
+    if (edge.trigger == EdgeTrigger::Event && !edge.event) {
+      errors.push_back(problem("InvalidEventEdge", path + ".event",
+                               "an event edge must name its event {event_id, version}"));
+    }
+    if (from != impl->node_index.end() && to != impl->node_index.end()) {
+      impl->out_edges[from->second].push_back(e);
+      impl->in_edges[to->second].push_back(e);
+      if (edge.trigger == EdgeTrigger::Direct) {
+        ++impl->direct_in_count[to->second];
+      }
+    }
+  }
+  if (const auto start = impl->node_index.find(wf.start_node); start != impl->node_index.end()) {
+    impl->start = start->second;
+  } else {
+    errors.push_back(problem("InvalidStartNode", "$.start_node",
+                             "start_node \"" + wf.start_node + "\" is not a declared node_id"));
+  }
+  impl->terminal.assign(n, false);
+  for (std::size_t i = 0; i < wf.terminal_nodes.size(); ++i) {
+    if (const auto t = impl->node_index.find(wf.terminal_nodes[i]); t != impl->node_index.end()) {
+      impl->terminal[t->second] = true;
+    } else {
+      errors.push_back(
+          problem("InvalidTerminalNode", index_path("$.terminal_nodes", i),
+                  "terminal node \"" + wf.terminal_nodes[i] + "\" is not a declared node_id"));
+    }
+  }
+
+  // Kahn's algorithm over every edge, ties broken by node_id (the registration order, §6.2).
+  std::vector<std::size_t> in_degree(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    in_degree[i] = impl->in_edges[i].size();
+  }
+  std::set<std::pair<std::string, std::size_t>> frontier;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in_degree[i] == 0) {
+      frontier.emplace(wf.nodes[i].node_id, i);
+    }
+  }
+  while (!frontier.empty()) {
+    const std::size_t node = frontier.begin()->second;
+    frontier.erase(frontier.begin());
+    impl->topo_order.push_back(node);
+    for (const std::size_t e : impl->out_edges[node]) {
+      const std::size_t to = impl->node_index.at(wf.edges[e].to);
+      if (--in_degree[to] == 0) {
+        frontier.emplace(wf.nodes[to].node_id, to);
+      }
+    }
+  }
+  if (impl->topo_order.size() != n) {
+    errors.push_back(problem("DeterministicCycleNotAllowed", "$.edges",
+                             "the edges form a cycle; a workflow graph must be acyclic"));
+  }
+
+  impl->input_validator = compile_schema(wf.input_schema, "$.inputs.schema", errors);
+  impl->output_validator = compile_schema(wf.output_schema, "$.outputs.schema", errors);
+  if (!errors.empty()) {
+    return std::unexpected(std::move(errors));
+  }
+
+  impl->topo_position.assign(n, 0);
+  for (std::size_t pos = 0; pos < n; ++pos) {
+    impl->topo_position[impl->topo_order[pos]] = pos;
+  }
+  if (impl->parallel) {
+    // Ancestor sets, built in topological order: a node's ancestors are its predecessors and
+    // theirs. Stored as declaration indices sorted by topological position.
+    std::vector<std::vector<bool>> is_ancestor(n, std::vector<bool>(n, false));
+    for (const std::size_t node : impl->topo_order) {
+      for (const std::size_t e : impl->in_edges[node]) {
+        const std::size_t from = impl->node_index.at(wf.edges[e].from);
+        is_ancestor[node][from] = true;
+        for (std::size_t a = 0; a < n; ++a) {
+          if (is_ancestor[from][a]) {
+            is_ancestor[node][a] = true;
+          }
+        }
+      }
+    }
+    impl->ancestors.assign(n, {});
+    for (std::size_t node = 0; node < n; ++node) {
+      for (const std::size_t a : impl->topo_order) {
+        if (is_ancestor[node][a]) {
+          impl->ancestors[node].push_back(a);
+        }
+      }
+    }
+  }
+  return PreparedWorkflow(std::move(impl));
+}
+
+WorkflowRun WorkflowEngine::run(const WorkflowDefinition& definition, const Value& input,
+                                const WorkflowRunOptions& options) const {
+  auto prepared = prepare(definition);
+  if (prepared) {
+    return run(*prepared, input, options);
+  }
+  // Report the run the same way as any other failed run, with an empty traversal.
+  PreparedWorkflow::Impl empty;
+  empty.definition.id = definition.id;
+  empty.definition.version = definition.version;
+  empty.definition.schema_version = definition.schema_version;
+  const std::string run_id = new_uuid_v4();
+  const std::string request_id = options.request_id.empty() ? run_id : options.request_id;
+  const RunContext context{empty,        *runner_,   options_.broker.get(),
+                           run_id,       request_id, "workflow_exec_" + request_id,
+                           options.scope};
+  const ValidationErrors& errors = prepared.error();
+  std::string message = "workflow " + definition.key() +
+                        " cannot be run: " + std::to_string(errors.size()) + " problem(s)";
+  if (!errors.empty()) {
+    message += "; first: " + to_string(errors.front());
+  }
+  return workflow_detail::assemble_run(
+      context, {}, std::nullopt,
+      workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid, "request_invalid",
+                                       std::move(message)));
+}
+
+WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& input,
+                                const WorkflowRunOptions& options) const {
+  const PreparedWorkflow::Impl& impl = workflow.impl();
+  const std::string run_id = new_uuid_v4();
+  const std::string request_id = options.request_id.empty() ? run_id : options.request_id;
+  const RunContext context{impl,         *runner_,   options_.broker.get(),
+                           run_id,       request_id, "workflow_exec_" + request_id,
+                           options.scope};
+
+  // The raw input is checked against the workflow input schema (reference: WorkflowInvalid).
+  if (impl.input_validator) {
+    ValidationErrors violations = impl.input_validator->validate(input);
+    if (!violations.empty()) {
+      std::string message = "workflow input does not match the input schema of " +
+                            impl.definition.key() + ": " + to_string(violations.front());
+      if (violations.size() > 1) {
+        message += " (and " + std::to_string(violations.size() - 1) + " more)";
+      }
+      auto error = workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid,
+                                                    "request_invalid", std::move(message));
+      error.details = workflow_detail::violations_json(violations);
+      return workflow_detail::assemble_run(context, {}, std::nullopt, std::move(error));
+    }
+  }
+  Value state = input.is_object() ? input : Value{{"input", input}};
+  if (impl.parallel) {
+    return workflow_detail::run_parallel(context, std::move(state), options_.max_parallelism);
+  }
+  return workflow_detail::run_sequential(context, std::move(state));
+}
+
+}  // namespace traverse

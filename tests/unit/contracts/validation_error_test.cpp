@@ -1,0 +1,27 @@
+// Governing spec: 001-artifact-formats
+#include "traverse/contracts/validation_error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace traverse {
+namespace {
+
+TEST(ValidationError, ToStringNamesFilePathCodeAndMessage) {
+  const ValidationError with_file{"InvalidSemver", "$.version", "\"1.0\" is not a semantic version",
+                                  "contracts/a.json"};
+  EXPECT_EQ(to_string(with_file),
+            "contracts/a.json: $.version: InvalidSemver: \"1.0\" is not a semantic version");
+  const ValidationError without_file{"MissingRequiredField", "$.id",
+                                     "required field 'id' is missing", ""};
+  EXPECT_EQ(to_string(without_file), "$.id: MissingRequiredField: required field 'id' is missing");
+}
+
+TEST(ValidationError, AttachFileKeepsExistingFiles) {
+  ValidationErrors errors{{"A", "$", "m", ""}, {"B", "$.x", "m", "other.json"}};
+  attach_file(errors, "manifest.json");
+  EXPECT_EQ(errors[0].file, "manifest.json");
+  EXPECT_EQ(errors[1].file, "other.json");
+}
+
+}  // namespace
+}  // namespace traverse
