@@ -62,7 +62,9 @@ const Value& bench_input() {
   return input;
 }
 
-std::expected<Value, std::string> identity(const Value& input) { return input; }
+std::expected<Value, std::string> identity(const Value& input) {
+  return input;
+}
 
 std::unique_ptr<NativeExecutor> identity_executor() {
   return std::make_unique<NativeExecutor>(traverse::NativeHandler(&identity));
@@ -230,9 +232,8 @@ void BM_StdAsync_1Caller(benchmark::State& state) {
 BENCHMARK(BM_StdAsync_1Caller)->UseRealTime();
 
 void BM_StdAsync_8Callers(benchmark::State& state) {
-  run_calls(state, shared("async", [] {
-              return std::make_unique<StdAsyncExecutor>(identity_executor());
-            }));
+  run_calls(state, shared("async",
+                          [] { return std::make_unique<StdAsyncExecutor>(identity_executor()); }));
 }
 BENCHMARK(BM_StdAsync_8Callers)->Threads(8)->UseRealTime();
 
@@ -321,10 +322,9 @@ double throughput(const CompareOptions& o, std::size_t capacity, int callers) {
 
 int rayon_compare(bool quick) {
   using std::chrono::milliseconds;
-  const CompareOptions o = quick ? CompareOptions{2'000, 7, 2'000, milliseconds{100},
-                                                  milliseconds{300}, 3}
-                                 : CompareOptions{20'000, 20, 20'000, milliseconds{500},
-                                                  milliseconds{1500}, 3};
+  const CompareOptions o =
+      quick ? CompareOptions{2'000, 7, 2'000, milliseconds{100}, milliseconds{300}, 3}
+            : CompareOptions{20'000, 20, 20'000, milliseconds{500}, milliseconds{1500}, 3};
   const double direct_ns = latency_ns(o, [] {
     auto result = identity(bench_input());
     benchmark::DoNotOptimize(result);

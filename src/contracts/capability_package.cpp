@@ -170,7 +170,7 @@ std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
 
   // The contract: present, valid, the one capability_ref names, and runnable as a package.
   if (contract_rel) {
-    package.contract_path = folder / *contract_rel;
+    package.contract_path = (folder / *contract_rel).lexically_normal();
     const std::string contract_file = package.contract_path.string();
     if (!exists(package.contract_path)) {
       report("MissingArtifactFile", "$.capability_ref.contract_path",
@@ -219,7 +219,7 @@ std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
   }
 
   if (source_rel) {
-    package.source_path = folder / *source_rel;
+    package.source_path = (folder / *source_rel).lexically_normal();
     if (!exists(package.source_path)) {
       report("MissingArtifactFile", "$.source.path",
              "missing source file at " + package.source_path.string(), manifest_file);
@@ -227,7 +227,7 @@ std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
   }
 
   if (binary_rel) {
-    package.binary_path = folder / *binary_rel;
+    package.binary_path = (folder / *binary_rel).lexically_normal();
     if (!exists(package.binary_path)) {
       report("MissingArtifactFile", "$.binary.path",
              "missing wasm binary at " + package.binary_path.string(), manifest_file);

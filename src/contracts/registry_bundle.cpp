@@ -123,7 +123,7 @@ std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
         continue;
       }
       pending.push_back(
-          PendingEntry{info, i, BundleEntry{std::move(*id), std::move(*version), folder / *path}});
+          PendingEntry{info, i, BundleEntry{std::move(*id), std::move(*version), (folder / *path).lexically_normal()}});
     }
   }
 

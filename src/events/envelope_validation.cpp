@@ -18,7 +18,7 @@ std::string_view trim(std::string_view text) {
 bool blank(std::string_view text) {
   return trim(text).empty();
 }
-bool blank(const std::optional<std::string>& text) {
+bool blank_optional(const std::optional<std::string>& text) {
   return !text || blank(*text);
 }
 

@@ -3,9 +3,11 @@
 #include <cxxabi.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <climits>
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <ostream>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,10 +34,11 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "futex words must be plain 32-bit atomics");
 
-// ---- futex: the kernel's sleep/wake primitive, used only to sleep --------------------------------
-// Every wait re-checks its condition through atomics afterwards, so spurious wake-ups (including
-// a wake aimed at a futex word whose owner has already returned) are harmless. Data is never
-// passed through the futex: happens-before always comes from an acquire load of the word.
+// ---- futex: the kernel's sleep/wake primitive, used only to sleep
+// -------------------------------- Every wait re-checks its condition through atomics afterwards,
+// so spurious wake-ups (including a wake aimed at a futex word whose owner has already returned)
+// are harmless. Data is never passed through the futex: happens-before always comes from an acquire
+// load of the word.
 
 std::uint32_t* futex_address(std::atomic<std::uint32_t>* word) {
   return reinterpret_cast<std::uint32_t*>(word);
@@ -125,7 +129,8 @@ void bump(std::atomic<std::uint64_t>& counter) {  // single-writer increment: no
 
 }  // namespace
 
-// ---- the pool ------------------------------------------------------------------------------------
+// ---- the pool
+// ------------------------------------------------------------------------------------
 
 struct ThreadPoolExecutor::Impl {
   Impl(ThreadPoolExecutorConfig cfg, std::unique_ptr<CapabilityExecutor> inner_executor)
@@ -157,12 +162,25 @@ struct ThreadPoolExecutor::Impl {
   alignas(64) std::atomic<int> spinners{0};
   std::atomic<int> sleepers{0};
   std::atomic<std::uint32_t> wake_seq{0};  // futex word of sleeping workers
+  // Set by the destructor: new calls are refused from now on.
   std::atomic<bool> stopping{false};
+  // Set by the destructor once no caller is left: workers exit when the queue is empty.
+  std::atomic<bool> exiting{false};
+
+  // Callers inside `execute` (registered before they touch anything else, unregistered as their
+  // very last access), spread over cache lines so that concurrent callers do not contend. The
+  // destructor waits for the sum to reach zero before it lets the workers go.
+  struct alignas(64) CallerStripe {
+    std::atomic<std::int64_t> count{0};
+  };
+  static constexpr std::size_t kCallerStripes = 16;
+  std::array<CallerStripe, kCallerStripes> callers;
 
   alignas(64) std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
 
-  // -- queue ---------------------------------------------------------------------------------------
+  // -- queue
+  // ---------------------------------------------------------------------------------------
 
   void push(Job& job) {
     queue_lock.lock();
@@ -212,7 +230,8 @@ struct ThreadPoolExecutor::Impl {
     return was_queued;
   }
 
-  // -- waking workers ------------------------------------------------------------------------------
+  // -- waking workers
+  // ------------------------------------------------------------------------------
 
   void wake_one() {
     wake_seq.fetch_add(1, std::memory_order_seq_cst);
@@ -230,7 +249,8 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // -- workers -------------------------------------------------------------------------------------
+  // -- workers
+  // -------------------------------------------------------------------------------------
 
   std::expected<ExecutorOutput, ExecutorError> invoke(Worker& worker,
                                                       const ExecutorCapability& capability,
@@ -253,7 +273,8 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  std::expected<ExecutorOutput, ExecutorError> queue_timeout(const Job& job, Clock::time_point now) {
+  std::expected<ExecutorOutput, ExecutorError> queue_timeout(const Job& job,
+                                                             Clock::time_point now) {
     timed_out.fetch_add(1, std::memory_order_relaxed);
     if (bounded) {
       in_flight.fetch_sub(1, std::memory_order_release);
@@ -299,7 +320,7 @@ struct ThreadPoolExecutor::Impl {
       const auto until = Clock::now() + config.worker_spin;
       for (std::uint32_t i = 1;; ++i) {
         if (queued.load(std::memory_order_relaxed) != 0 ||
-            stopping.load(std::memory_order_relaxed)) {
+            exiting.load(std::memory_order_relaxed)) {
           spinners.fetch_sub(1, std::memory_order_seq_cst);
           return;
         }
@@ -312,7 +333,7 @@ struct ThreadPoolExecutor::Impl {
     const std::uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
     sleepers.fetch_add(1, std::memory_order_seq_cst);  // a sleeper before it stops spinning
     spinners.fetch_sub(1, std::memory_order_seq_cst);
-    if (queued.load(std::memory_order_seq_cst) == 0 && !stopping.load(std::memory_order_seq_cst)) {
+    if (queued.load(std::memory_order_seq_cst) == 0 && !exiting.load(std::memory_order_seq_cst)) {
       futex_wait(&wake_seq, seq, nullptr);
     }
     sleepers.fetch_sub(1, std::memory_order_seq_cst);
@@ -329,7 +350,7 @@ struct ThreadPoolExecutor::Impl {
         run(worker, *job);
         continue;
       }
-      if (stopping.load(std::memory_order_acquire) && queued.load(std::memory_order_acquire) == 0) {
+      if (exiting.load(std::memory_order_acquire) && queued.load(std::memory_order_acquire) == 0) {
         return;
       }
       idle();
@@ -363,9 +384,29 @@ struct ThreadPoolExecutor::Impl {
     return nullptr;
   }
 
-  // Stops every started worker after the queue drained, and joins them.
+  std::int64_t active_callers() const {
+    std::int64_t total = 0;
+    for (const auto& stripe : callers) {
+      total += stripe.count.load(std::memory_order_seq_cst);
+    }
+    return total;
+  }
+
+  // Refuses new calls, lets every call already inside `execute` finish (queued ones still run),
+  // then stops and joins the workers.
   void shutdown() {
     stopping.store(true, std::memory_order_seq_cst);
+    // A caller registers before it looks at `stopping`, so every caller that missed the flag is
+    // counted here. They unregister as their last access, so nothing can be signalled back: poll,
+    // backing off from yields to short sleeps (only while calls are still running).
+    for (int round = 0; active_callers() != 0; ++round) {
+      if (round < 64) {
+        sched_yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds{round < 1000 ? 20 : 1000});
+      }
+    }
+    exiting.store(true, std::memory_order_seq_cst);
     wake_seq.fetch_add(1, std::memory_order_seq_cst);
     futex_wake(&wake_seq, INT_MAX);
     for (auto& worker : workers) {
@@ -376,7 +417,8 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // -- callers -------------------------------------------------------------------------------------
+  // -- callers
+  // -------------------------------------------------------------------------------------
 
   std::expected<ExecutorOutput, ExecutorError> wait(Job& job) {
     bool deadline_armed = job.deadline != kNoDeadline;
@@ -428,7 +470,25 @@ struct ThreadPoolExecutor::Impl {
     if (Worker* self = tls_worker; self != nullptr && self->pool == this) {
       return invoke(*self, capability, input, context);  // nested call: run inline
     }
-    if (stopping.load(std::memory_order_relaxed)) {
+    auto& registration = callers[caller_stripe()].count;
+    registration.fetch_add(1, std::memory_order_seq_cst);
+    auto result = execute_registered(capability, input, context, deadline);
+    registration.fetch_sub(1, std::memory_order_release);  // last access to the pool
+    return result;
+  }
+
+  // The stripe of the calling thread: threads take stripes round-robin on first use.
+  static std::size_t caller_stripe() {
+    static std::atomic<std::size_t> next{0};
+    thread_local const std::size_t stripe =
+        next.fetch_add(1, std::memory_order_relaxed) % kCallerStripes;
+    return stripe;
+  }
+
+  std::expected<ExecutorOutput, ExecutorError> execute_registered(
+      const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
+      Clock::time_point deadline) {
+    if (stopping.load(std::memory_order_seq_cst)) {
       rejected.fetch_add(1, std::memory_order_relaxed);
       return std::unexpected(ExecutorError::overloaded("the thread pool is shutting down"));
     }
@@ -474,7 +534,8 @@ struct ThreadPoolExecutor::Impl {
   }
 };
 
-// ---- public surface ------------------------------------------------------------------------------
+// ---- public surface
+// ------------------------------------------------------------------------------
 
 std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecutor::create(
     ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner) {
@@ -493,8 +554,8 @@ std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecut
     return std::unexpected(ConfigError::invalid_option(
         "worker_spin/caller_spin is negative; expected 0 or a positive duration"));
   }
-  if (config.worker_stack_size && *config.worker_stack_size < static_cast<std::size_t>(
-                                                                  PTHREAD_STACK_MIN)) {
+  if (config.worker_stack_size &&
+      *config.worker_stack_size < static_cast<std::size_t>(PTHREAD_STACK_MIN)) {
     return std::unexpected(ConfigError::invalid_option(
         "worker_stack_size " + std::to_string(*config.worker_stack_size) +
         " bytes; expected at least " + std::to_string(PTHREAD_STACK_MIN)));
@@ -509,8 +570,7 @@ std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecut
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
   if (impl->config.worker_stack_size) {
-    if (int rc = pthread_attr_setstacksize(&attributes, *impl->config.worker_stack_size);
-        rc != 0) {
+    if (int rc = pthread_attr_setstacksize(&attributes, *impl->config.worker_stack_size); rc != 0) {
       spawn_error = "cannot set worker stack size " +
                     std::to_string(*impl->config.worker_stack_size) + ": " +
                     std::system_category().message(rc);
@@ -555,13 +615,14 @@ std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecut
 
 ThreadPoolExecutor::ThreadPoolExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-ThreadPoolExecutor::~ThreadPoolExecutor() { impl_->shutdown(); }
+ThreadPoolExecutor::~ThreadPoolExecutor() {
+  impl_->shutdown();
+}
 
 std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute(
     const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
-  const auto deadline = impl_->config.queue_deadline
-                            ? Clock::now() + *impl_->config.queue_deadline
-                            : kNoDeadline;
+  const auto deadline =
+      impl_->config.queue_deadline ? Clock::now() + *impl_->config.queue_deadline : kNoDeadline;
   return impl_->execute(capability, input, context, deadline);
 }
 
@@ -571,11 +632,17 @@ std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute_until(
   return impl_->execute(capability, input, context, queue_deadline);
 }
 
-ThreadPoolStats ThreadPoolExecutor::stats() const { return impl_->stats(); }
+ThreadPoolStats ThreadPoolExecutor::stats() const {
+  return impl_->stats();
+}
 
-std::size_t ThreadPoolExecutor::capacity() const { return impl_->config.capacity; }
+std::size_t ThreadPoolExecutor::capacity() const {
+  return impl_->config.capacity;
+}
 
-std::string to_string(const ThreadPoolExecutor&) { return "ThreadPoolExecutor { .. }"; }
+std::string to_string(const ThreadPoolExecutor&) {
+  return "ThreadPoolExecutor { .. }";
+}
 
 std::ostream& operator<<(std::ostream& out, const ThreadPoolExecutor& executor) {
   return out << to_string(executor);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <utility>
 
 #include "registry_internal.hpp"

@@ -15,10 +15,10 @@ namespace {
 constexpr std::array<std::string_view, 1> kSupportedVersions = {kHostAbiVersion};
 
 constexpr std::array<std::string_view, 16> kWasiAllowed = {
-    "args_get",       "args_sizes_get", "clock_res_get",       "clock_time_get",
-    "environ_get",    "environ_sizes_get", "fd_close",         "fd_fdstat_get",
-    "fd_prestat_dir_name", "fd_prestat_get", "fd_read",        "fd_seek",
-    "fd_write",       "proc_exit",      "random_get",          "sched_yield",
+    "args_get",          "args_sizes_get", "clock_res_get", "clock_time_get",      "environ_get",
+    "environ_sizes_get", "fd_close",       "fd_fdstat_get", "fd_prestat_dir_name", "fd_prestat_get",
+    "fd_read",           "fd_seek",        "fd_write",      "proc_exit",           "random_get",
+    "sched_yield",
 };
 
 constexpr std::array<std::string_view, 7> kHostAllowed = {
@@ -28,14 +28,18 @@ constexpr std::array<std::string_view, 7> kHostAllowed = {
 
 }  // namespace
 
-std::span<const std::string_view> supported_host_abi_versions() { return kSupportedVersions; }
+std::span<const std::string_view> supported_host_abi_versions() {
+  return kSupportedVersions;
+}
 
 bool is_allowed_host_import(std::string_view module, std::string_view name) {
   const auto contains = [name](const auto& list) {
     return std::find(list.begin(), list.end(), name) != list.end();
   };
-  if (module == "wasi_snapshot_preview1") return contains(kWasiAllowed);
-  if (module == "traverse_host") return contains(kHostAllowed);
+  if (module == "wasi_snapshot_preview1")
+    return contains(kWasiAllowed);
+  if (module == "traverse_host")
+    return contains(kHostAllowed);
   return false;
 }
 
@@ -43,14 +47,16 @@ std::expected<HostAbiReport, ExecutorError> verify_wasm_host_abi(std::string_vie
                                                                  std::string_view abi_version) {
   auto imports = wasm_internal::read_wasm_imports(bytes);
   if (!imports) {
-    return std::unexpected(ExecutorError::malformed_wasm_artifact("module compile: " + imports.error()));
+    return std::unexpected(
+        ExecutorError::malformed_wasm_artifact("module compile: " + imports.error()));
   }
   std::string error;
   if (!wasm_internal::validate_wasm(bytes, &error)) {
     return std::unexpected(ExecutorError::malformed_wasm_artifact("module compile: " + error));
   }
   auto checked = wasm_internal::check_host_abi(std::move(*imports), abi_version);
-  if (!checked) return std::unexpected(std::move(checked.error()));
+  if (!checked)
+    return std::unexpected(std::move(checked.error()));
   return HostAbiReport{std::string(abi_version), std::move(*checked)};
 }
 

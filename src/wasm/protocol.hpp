@@ -38,7 +38,9 @@ enum class MessageType : std::uint8_t {
 
 class MessageWriter {
  public:
-  explicit MessageWriter(MessageType type) : buffer_(4, '\0') { u8(static_cast<std::uint8_t>(type)); }
+  explicit MessageWriter(MessageType type) : buffer_(4, '\0') {
+    u8(static_cast<std::uint8_t>(type));
+  }
 
   void u8(std::uint8_t value) { buffer_.push_back(static_cast<char>(value)); }
   void u32(std::uint32_t value) { append_le(value); }
@@ -101,8 +103,8 @@ class MessageReader {
     }
     T value{};
     for (std::size_t i = 0; i < sizeof(T); ++i) {
-      value = static_cast<T>(value | (static_cast<T>(static_cast<unsigned char>(data_[offset_ + i]))
-                                      << (8 * i)));
+      value = static_cast<T>(
+          value | (static_cast<T>(static_cast<unsigned char>(data_[offset_ + i])) << (8 * i)));
     }
     offset_ += sizeof(T);
     return value;
@@ -129,7 +131,7 @@ struct ExecuteRequest {
 };
 
 struct ExecuteResult {
-  bool loaded = true;      // false: the module failed to decode/validate (load_error says why)
+  bool loaded = true;  // false: the module failed to decode/validate (load_error says why)
   std::string load_error;
   bool cache_hit = false;
   std::uint64_t decode_ns = 0;

@@ -21,7 +21,8 @@ class Reader {
   [[nodiscard]] std::size_t remaining() const { return bytes_.size() - offset_; }
 
   std::optional<std::uint8_t> byte() {
-    if (offset_ >= bytes_.size()) return std::nullopt;
+    if (offset_ >= bytes_.size())
+      return std::nullopt;
     return static_cast<std::uint8_t>(bytes_[offset_++]);
   }
 
@@ -30,10 +31,13 @@ class Reader {
     std::uint32_t value = 0;
     for (int shift = 0; shift < 35; shift += 7) {
       const auto b = byte();
-      if (!b) return std::nullopt;
-      if (shift == 28 && (*b & 0x70U) != 0) return std::nullopt;  // more than 32 bits
+      if (!b)
+        return std::nullopt;
+      if (shift == 28 && (*b & 0x70U) != 0)
+        return std::nullopt;  // more than 32 bits
       value |= static_cast<std::uint32_t>(*b & 0x7FU) << shift;
-      if ((*b & 0x80U) == 0) return value;
+      if ((*b & 0x80U) == 0)
+        return value;
     }
     return std::nullopt;
   }
@@ -42,22 +46,26 @@ class Reader {
   bool skip_u64() {
     for (int i = 0; i < 10; ++i) {
       const auto b = byte();
-      if (!b) return false;
-      if ((*b & 0x80U) == 0) return true;
+      if (!b)
+        return false;
+      if ((*b & 0x80U) == 0)
+        return true;
     }
     return false;
   }
 
   std::optional<std::string_view> name() {
     const auto length = u32();
-    if (!length || *length > remaining()) return std::nullopt;
+    if (!length || *length > remaining())
+      return std::nullopt;
     const std::string_view text = bytes_.substr(offset_, *length);
     offset_ += *length;
     return text;
   }
 
   bool skip(std::size_t count) {
-    if (count > remaining()) return false;
+    if (count > remaining())
+      return false;
     offset_ += count;
     return true;
   }
@@ -73,10 +81,12 @@ std::string at(std::string_view what, std::size_t offset) {
 
 bool skip_limits(Reader& in) {
   const auto flags = in.byte();
-  if (!flags || *flags > 7) return false;
+  if (!flags || *flags > 7)
+    return false;
   const bool is64 = (*flags & 4U) != 0;
   const auto skip_value = [&] { return is64 ? in.skip_u64() : in.u32().has_value(); };
-  if (!skip_value()) return false;
+  if (!skip_value())
+    return false;
   return (*flags & 1U) == 0 || skip_value();
 }
 
@@ -85,13 +95,15 @@ std::expected<std::vector<WasmImport>, std::string> read_import_section(std::str
   Reader in(section);
   std::vector<WasmImport> imports;
   const auto count = in.u32();
-  if (!count) return std::unexpected(at("malformed import count", base));
+  if (!count)
+    return std::unexpected(at("malformed import count", base));
   for (std::uint32_t i = 0; i < *count; ++i) {
     const std::size_t entry = base + in.offset();
     const auto module = in.name();
     const auto name = module ? in.name() : std::nullopt;
     const auto kind = name ? in.byte() : std::nullopt;
-    if (!kind) return std::unexpected(at("truncated import entry", entry));
+    if (!kind)
+      return std::unexpected(at("truncated import entry", entry));
     bool ok = false;
     switch (*kind) {
       case 0:  // function: type index
@@ -112,7 +124,8 @@ std::expected<std::vector<WasmImport>, std::string> read_import_section(std::str
       default:
         return std::unexpected(at("invalid import kind " + std::to_string(*kind), entry));
     }
-    if (!ok) return std::unexpected(at("truncated import entry", entry));
+    if (!ok)
+      return std::unexpected(at("truncated import entry", entry));
     imports.push_back(WasmImport{std::string(*module), std::string(*name)});
   }
   if (!in.at_end()) {
@@ -139,7 +152,8 @@ std::expected<std::vector<WasmImport>, std::string> read_wasm_imports(std::strin
     const std::size_t start = in.offset();
     const auto id = in.byte();
     const auto size = in.u32();
-    if (!id || !size) return std::unexpected(at("truncated section header", start));
+    if (!id || !size)
+      return std::unexpected(at("truncated section header", start));
     if (*id > kLastKnownSection) {
       return std::unexpected(at("unknown section id " + std::to_string(*id), start));
     }
@@ -148,10 +162,12 @@ std::expected<std::vector<WasmImport>, std::string> read_wasm_imports(std::strin
     }
     const std::size_t body = in.offset();
     if (*id == kImportSection) {
-      if (seen_imports) return std::unexpected(at("duplicate import section", start));
+      if (seen_imports)
+        return std::unexpected(at("duplicate import section", start));
       seen_imports = true;
       auto read = read_import_section(bytes.substr(body, *size), body);
-      if (!read) return std::unexpected(std::move(read.error()));
+      if (!read)
+        return std::unexpected(std::move(read.error()));
       imports = std::move(*read);
     }
     (void)in.skip(*size);
@@ -168,8 +184,8 @@ std::expected<std::vector<WasmImport>, ExecutorError> check_host_abi(
   std::sort(imports.begin(), imports.end());
   for (const WasmImport& import : imports) {
     if (!is_allowed_host_import(import.module, import.name)) {
-      return std::unexpected(ExecutorError::unauthorized_host_import(
-          std::string(abi_version), import.module, import.name));
+      return std::unexpected(ExecutorError::unauthorized_host_import(std::string(abi_version),
+                                                                     import.module, import.name));
     }
   }
   return imports;

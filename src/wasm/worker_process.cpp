@@ -25,12 +25,15 @@ namespace {
 
 constexpr int kChildSocketFd = 3;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 int remaining_ms(WorkerProcess::Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
-                                                                 WorkerProcess::Clock::now());
-  if (left.count() <= 0) return 0;
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - WorkerProcess::Clock::now());
+  if (left.count() <= 0)
+    return 0;
   return left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
 }
 
@@ -40,9 +43,12 @@ bool wait_fd(int fd, short events, WorkerProcess::Clock::time_point deadline) {
   for (;;) {
     pollfd entry{fd, events, 0};
     const int ready = poll(&entry, 1, remaining_ms(deadline));
-    if (ready > 0) return true;
-    if (ready == 0) return false;
-    if (errno != EINTR) return true;
+    if (ready > 0)
+      return true;
+    if (ready == 0)
+      return false;
+    if (errno != EINTR)
+      return true;
   }
 }
 
@@ -53,7 +59,8 @@ std::string describe_status(int status) {
     return "signal " + std::to_string(signal_number) +
            (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
   }
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFEXITED(status))
+    return "exit status " + std::to_string(WEXITSTATUS(status));
   return "status " + std::to_string(status);
 }
 
@@ -63,7 +70,8 @@ std::vector<std::string> worker_environment() {
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const std::string_view name = text.substr(0, text.find('='));
-    if (name.ends_with("SAN_OPTIONS") || name == "LD_LIBRARY_PATH") kept.emplace_back(text);
+    if (name.ends_with("SAN_OPTIONS") || name == "LD_LIBRARY_PATH")
+      kept.emplace_back(text);
   }
   return kept;
 }
@@ -110,16 +118,18 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
       "--address-space=" + std::to_string(options.address_space_bytes),
   };
   std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
+  for (std::string& arg : args)
+    argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::vector<std::string> env = worker_environment();
   std::vector<char*> envp;
-  for (std::string& entry : env) envp.push_back(entry.data());
+  for (std::string& entry : env)
+    envp.push_back(entry.data());
   envp.push_back(nullptr);
 
   pid_t pid = -1;
-  const int spawn_error = posix_spawn(&pid, executable.c_str(), &actions, &attributes,
-                                      argv.data(), envp.data());
+  const int spawn_error =
+      posix_spawn(&pid, executable.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   close(child_end);
@@ -161,22 +171,28 @@ WorkerProcess::WorkerProcess(pid_t pid, int socket_fd, int pid_fd)
     : pid_(pid), socket_fd_(socket_fd), pid_fd_(pid_fd) {}
 
 WorkerProcess::~WorkerProcess() {
-  if (!reaped_) kill_and_reap();
-  if (socket_fd_ >= 0) close(socket_fd_);
-  if (pid_fd_ >= 0) close(pid_fd_);
+  if (!reaped_)
+    kill_and_reap();
+  if (socket_fd_ >= 0)
+    close(socket_fd_);
+  if (pid_fd_ >= 0)
+    close(pid_fd_);
 }
 
 WorkerProcess::Io WorkerProcess::send(std::string_view framed, Clock::time_point deadline) {
-  if (socket_fd_ < 0) return Io::Closed;
+  if (socket_fd_ < 0)
+    return Io::Closed;
   while (!framed.empty()) {
     const ssize_t sent = ::send(socket_fd_, framed.data(), framed.size(), MSG_NOSIGNAL);
     if (sent > 0) {
       framed.remove_prefix(static_cast<std::size_t>(sent));
       continue;
     }
-    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && errno == EINTR)
+      continue;
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_fd(socket_fd_, POLLOUT, deadline)) return Io::Timeout;
+      if (!wait_fd(socket_fd_, POLLOUT, deadline))
+        return Io::Timeout;
       continue;
     }
     return Io::Closed;  // EPIPE, ECONNRESET: the worker is gone
@@ -193,10 +209,13 @@ WorkerProcess::Io WorkerProcess::read_exact(char* out, std::size_t size,
       done += static_cast<std::size_t>(got);
       continue;
     }
-    if (got == 0) return Io::Closed;
-    if (errno == EINTR) continue;
+    if (got == 0)
+      return Io::Closed;
+    if (errno == EINTR)
+      continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_fd(socket_fd_, POLLIN, deadline)) return Io::Timeout;
+      if (!wait_fd(socket_fd_, POLLIN, deadline))
+        return Io::Timeout;
       continue;
     }
     return Io::Closed;
@@ -205,23 +224,36 @@ WorkerProcess::Io WorkerProcess::read_exact(char* out, std::size_t size,
 }
 
 WorkerProcess::Io WorkerProcess::receive(std::string* payload, Clock::time_point deadline) {
-  if (socket_fd_ < 0) return Io::Closed;
+  if (socket_fd_ < 0)
+    return Io::Closed;
   unsigned char header[4];
   const Io io = read_exact(reinterpret_cast<char*>(header), sizeof header, deadline);
-  if (io != Io::Ok) return io;
+  if (io != Io::Ok)
+    return io;
   const std::uint32_t length = frame_length(header);
-  if (length == 0 || length > kMaxMessageBytes) return Io::ProtocolError;
+  if (length == 0 || length > kMaxMessageBytes)
+    return Io::ProtocolError;
   payload->resize(length);
   return read_exact(payload->data(), length, deadline);
 }
 
+bool WorkerProcess::idle_and_alive() const {
+  if (socket_fd_ < 0 || reaped_) return false;
+  pollfd entry{socket_fd_, POLLIN | POLLRDHUP, 0};
+  const int ready = poll(&entry, 1, 0);
+  return ready == 0;
+}
+
 bool WorkerProcess::wait_for_exit(Clock::time_point deadline) {
-  if (pid_fd_ < 0) return false;
+  if (pid_fd_ < 0)
+    return false;
   for (;;) {
     pollfd entry{pid_fd_, POLLIN, 0};
     const int ready = poll(&entry, 1, remaining_ms(deadline));
-    if (ready > 0) return (entry.revents & POLLIN) != 0;
-    if (ready == 0 || errno != EINTR) return false;
+    if (ready > 0)
+      return (entry.revents & POLLIN) != 0;
+    if (ready == 0 || errno != EINTR)
+      return false;
   }
 }
 
@@ -236,14 +268,17 @@ std::string WorkerProcess::reap() {
 }
 
 std::string WorkerProcess::kill_and_reap() {
-  if (reaped_) return "already reaped";
+  if (reaped_)
+    return "already reaped";
   ::kill(pid_, SIGKILL);
   return reap();
 }
 
 std::string WorkerProcess::reap_after_close(std::chrono::milliseconds grace) {
-  if (reaped_) return "already reaped";
-  if (!wait_for_exit(Clock::now() + grace)) ::kill(pid_, SIGKILL);
+  if (reaped_)
+    return "already reaped";
+  if (!wait_for_exit(Clock::now() + grace))
+    ::kill(pid_, SIGKILL);
   return reap();
 }
 
@@ -255,8 +290,10 @@ void WorkerProcess::begin_shutdown() {
 }
 
 void WorkerProcess::finish_shutdown(Clock::time_point deadline) {
-  if (reaped_) return;
-  if (!wait_for_exit(deadline)) ::kill(pid_, SIGKILL);
+  if (reaped_)
+    return;
+  if (!wait_for_exit(deadline))
+    ::kill(pid_, SIGKILL);
   reap();
 }
 

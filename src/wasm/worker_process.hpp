@@ -40,6 +40,9 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // Whether an idle worker still looks usable: an idle worker never writes, so a readable or
+  // hung-up socket means it died (or misbehaved) while idle.
+  [[nodiscard]] bool idle_and_alive() const;
   [[nodiscard]] std::size_t executions() const { return executions_; }
   void count_execution() { ++executions_; }
 

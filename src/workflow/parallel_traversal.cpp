@@ -136,8 +136,8 @@ class ParallelTraversal {
         const std::size_t node = wf_.topo_order[*ready_.begin()];
         ready_.erase(ready_.begin());
         StepRequest request = start(node);
-        if (running == 0 && ready_.empty()) {
-          // The only runnable node: run it here rather than hand it over.
+        if (max_parallelism_ == 1 || (running == 0 && ready_.empty())) {
+          // One slot, or the only runnable node: run it here rather than hand it over.
           complete(node, invoke_step(context_, request));
           continue;
         }

@@ -218,26 +218,19 @@ WorkflowRun WorkflowEngine::run(const WorkflowDefinition& definition, const Valu
   if (prepared) {
     return run(*prepared, input, options);
   }
-  // Report the run the same way as any other failed run, with an empty traversal.
-  PreparedWorkflow::Impl empty;
-  empty.definition.id = definition.id;
-  empty.definition.version = definition.version;
-  empty.definition.schema_version = definition.schema_version;
-  const std::string run_id = new_uuid_v4();
-  const std::string request_id = options.request_id.empty() ? run_id : options.request_id;
-  const RunContext context{empty,        *runner_,   options_.broker.get(),
-                           run_id,       request_id, "workflow_exec_" + request_id,
-                           options.scope};
   const ValidationErrors& errors = prepared.error();
   std::string message = "workflow " + definition.key() +
                         " cannot be run: " + std::to_string(errors.size()) + " problem(s)";
   if (!errors.empty()) {
     message += "; first: " + to_string(errors.front());
   }
-  return workflow_detail::assemble_run(
-      context, {}, std::nullopt,
-      workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid, "request_invalid",
-                                       std::move(message)));
+  auto error = workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid,
+                                                "request_invalid", std::move(message));
+  error.details = workflow_detail::violations_json(errors);
+  WorkflowRun run = rejected_workflow_run(options.request_id, definition.id, definition.version,
+                                          std::move(error));
+  run.evidence["workflow_schema_version"] = definition.schema_version;
+  return run;
 }
 
 WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& input,
@@ -269,6 +262,31 @@ WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& i
     return workflow_detail::run_parallel(context, std::move(state), options_.max_parallelism);
   }
   return workflow_detail::run_sequential(context, std::move(state));
+}
+
+WorkflowRun rejected_workflow_run(std::string_view request_id, std::string_view workflow_id,
+                                  std::string_view workflow_version, WorkflowRunError error) {
+  // The evidence is assembled exactly as for a traversal that stopped before its first step.
+  class NoSteps final : public StepRunner {
+   public:
+    std::expected<StepOutcome, StepFailure> run_step(const StepRequest&) const override {
+      return std::unexpected(StepFailure{});
+    }
+  };
+  PreparedWorkflow::Impl empty;
+  empty.definition.id = workflow_id;
+  empty.definition.version = workflow_version;
+  const NoSteps no_steps;
+  const std::string run_id = new_uuid_v4();
+  const std::string request = request_id.empty() ? run_id : std::string(request_id);
+  const RunContext context{empty,
+                           no_steps,
+                           nullptr,
+                           run_id,
+                           request,
+                           "workflow_exec_" + request,
+                           LookupScope::PublicOnly};
+  return workflow_detail::assemble_run(context, {}, std::nullopt, std::move(error));
 }
 
 }  // namespace traverse

@@ -51,8 +51,7 @@ class ExecutorError {
   [[nodiscard]] static ExecutorError malformed_wasm_artifact(std::string detail);
   [[nodiscard]] static ExecutorError unsupported_abi_version(std::string requested);
   [[nodiscard]] static ExecutorError unauthorized_host_import(std::string abi_version,
-                                                              std::string module,
-                                                              std::string name);
+                                                              std::string module, std::string name);
   [[nodiscard]] static ExecutorError execution_failed(std::string detail);
   [[nodiscard]] static ExecutorError timeout(std::string detail);
   [[nodiscard]] static ExecutorError resource_exhausted(std::string detail);

@@ -31,19 +31,21 @@ class NativeHandler {
 
   // Accepts any callable with the full signature.
   template <typename F>
-    requires(!std::same_as<std::remove_cvref_t<F>, NativeHandler> &&
-             std::is_invocable_r_v<Result, F&, const Value&, ExecutionContext&>)
-  NativeHandler(F function)  // NOLINT(google-explicit-constructor): handlers convert implicitly
+  requires(!std::same_as<std::remove_cvref_t<F>, NativeHandler> &&
+           std::is_invocable_r_v<Result, F&, const Value&, ExecutionContext&>)
+      NativeHandler(F function)  // NOLINT(google-explicit-constructor): handlers convert implicitly
       : function_(std::move(function)) {}
 
   // Accepts any callable taking only the input (it cannot emit events).
   template <typename F>
-    requires(!std::same_as<std::remove_cvref_t<F>, NativeHandler> &&
-             !std::is_invocable_v<F&, const Value&, ExecutionContext&> &&
-             std::is_invocable_r_v<Result, F&, const Value&>)
-  NativeHandler(F function)  // NOLINT(google-explicit-constructor)
-      : function_([f = std::move(function)](const Value& input, ExecutionContext&) mutable
-                  -> Result { return f(input); }) {}
+  requires(!std::same_as<std::remove_cvref_t<F>, NativeHandler> &&
+           !std::is_invocable_v<F&, const Value&, ExecutionContext&> &&
+           std::is_invocable_r_v<Result, F&, const Value&>)
+      NativeHandler(F function)  // NOLINT(google-explicit-constructor)
+      : function_(
+            [f = std::move(function)](const Value& input, ExecutionContext&) mutable -> Result {
+              return f(input);
+            }) {}
 
   Result operator()(const Value& input, ExecutionContext& context) const {
     return function_(input, context);

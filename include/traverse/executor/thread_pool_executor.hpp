@@ -33,9 +33,13 @@ class ThreadPoolExecutor final : public CapabilityExecutor {
   [[nodiscard]] static std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> create(
       ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner);
 
-  // Drains and joins: queued calls still run (or time out at their queue deadline), running calls
-  // finish, then every worker exits. Never abandons a waiting caller.
-  // REQUIRES: no thread other than the pool's own workers is inside a call of this pool.
+  // Drains, then joins. Calls already inside `execute` when destruction begins are completed:
+  // queued ones still run (or time out at their queue deadline), running ones finish, and every
+  // waiting caller gets its result; calls arriving after that point are refused with Overloaded.
+  // Then every worker exits and is joined. A pool with no calls is destroyed at once. Blocks
+  // only as long as the calls it waits for run.
+  // REQUIRES: not called from one of this pool's own workers (a handler must not destroy the
+  // pool that runs it), and no new call starts once the destructor has returned.
   ~ThreadPoolExecutor() override;
 
   // Workers hold the pool's address: it can be neither copied nor moved.

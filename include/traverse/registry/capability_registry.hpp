@@ -5,7 +5,8 @@
 // same contract and artifact again is a no-op, anything different is ImmutableVersionConflict.
 // Records are handed out as shared_ptr<const CapabilityRecord>, so a record stays valid for as
 // long as a caller holds it. Thread safety: safe for concurrent access from many threads without
-// external synchronisation (readers share a std::shared_mutex; registration takes it exclusively).
+// external synchronisation (readers share a WriterPreferringMutex; registration takes it
+// exclusively).
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +24,7 @@
 #include "traverse/contracts/vocabulary.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/registry/registry_error.hpp"
+#include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
 
@@ -150,7 +151,7 @@ class CapabilityRegistry {
   void insert_locked(CapabilityRecordPtr record);
 
   const CapabilityRegistryLimits limits_;
-  mutable std::shared_mutex mutex_;
+  mutable WriterPreferringMutex mutex_;
   // State below is protected by mutex_.
   std::map<std::string, VersionMap, std::less<>> by_id_;
   std::size_t record_count_ = 0;

@@ -3,14 +3,14 @@
 // A workflow is registered under (scope, id, version) only after every node is checked against
 // the CapabilityRegistry (workflow_checks.hpp); once registered it never changes. Records are
 // shared_ptr<const WorkflowRecord>, valid for as long as a caller holds them. Thread safety: safe
-// for concurrent access from many threads without external synchronisation (std::shared_mutex).
+// for concurrent access from many threads without external synchronisation (a
+// WriterPreferringMutex).
 #pragma once
 
 #include <cstddef>
 #include <expected>
 #include <map>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +22,7 @@
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/registry/capability_registry.hpp"
 #include "traverse/registry/registry_error.hpp"
+#include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
 
@@ -115,7 +116,7 @@ class WorkflowRegistry {
   void insert_locked(WorkflowRecordPtr record);
 
   const WorkflowRegistryLimits limits_;
-  mutable std::shared_mutex mutex_;
+  mutable WriterPreferringMutex mutex_;
   // State below is protected by mutex_.
   std::map<std::string, VersionMap, std::less<>> by_id_;
   std::size_t record_count_ = 0;

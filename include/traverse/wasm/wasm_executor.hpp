@@ -32,9 +32,9 @@ namespace traverse {
 
 // Counters since creation. Times are sums in nanoseconds; divide by the matching count.
 struct WasmExecutorStats {
-  std::uint64_t executions = 0;           // calls handed to a worker
-  std::uint64_t timeouts = 0;             // deadline expiries (worker killed)
-  std::uint64_t worker_deaths = 0;        // workers that died during a call
+  std::uint64_t executions = 0;     // calls handed to a worker
+  std::uint64_t timeouts = 0;       // deadline expiries (worker killed)
+  std::uint64_t worker_deaths = 0;  // workers that died during a call
   std::uint64_t workers_spawned = 0;
   std::uint64_t workers_replaced = 0;     // after a timeout, death, trap or protocol error
   std::uint64_t workers_recycled = 0;     // after recycle_after_executions

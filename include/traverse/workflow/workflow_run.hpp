@@ -126,6 +126,14 @@ struct WorkflowRun {
   [[nodiscard]] bool completed() const { return status == WorkflowRunStatus::Completed; }
 };
 
+// A run that failed before any step ran (e.g. the workflow is not registered, or its definition
+// cannot be run): a fresh run id, no steps, and evidence with empty lists and result
+// {status "failed", failure_reason}. An empty `request_id` becomes the run id.
+[[nodiscard]] WorkflowRun rejected_workflow_run(std::string_view request_id,
+                                                std::string_view workflow_id,
+                                                std::string_view workflow_version,
+                                                WorkflowRunError error);
+
 // JSON form: {run_id, request_id, workflow_id, workflow_version, status, output?, error?{code,
 // error_class, message, failure_reason, node_id?, step_index?, details}, steps[{step_index,
 // node_id, capability ("id@version"), capability_id, capability_version, status, duration_ms,

@@ -68,7 +68,7 @@ struct RunReport {
   std::int32_t exit_code = 0;  // for Exited
   std::string message;         // human detail for every status except Returned
   std::string stdout_data;
-  std::string stderr_tail;     // the last stderr_tail_bytes bytes the guest wrote to fd 2
+  std::string stderr_tail;  // the last stderr_tail_bytes bytes the guest wrote to fd 2
   std::vector<GuestEvent> events;
   std::uint64_t instantiate_ns = 0;
   std::uint64_t run_ns = 0;
@@ -96,8 +96,7 @@ class Engine {
 
   // Instantiates `module` in fresh state and runs its `_start` with `stdin_bytes` as WASI stdin.
   [[nodiscard]] virtual RunReport run(const LoadedModule& module, std::string_view stdin_bytes,
-                                      const GuestContext& context,
-                                      const EngineLimits& limits) = 0;
+                                      const GuestContext& context, const EngineLimits& limits) = 0;
 };
 
 // The wabt interpreter engine.

@@ -139,8 +139,8 @@ bool rewrite_memory_grow(std::string_view bytes, GrowRewrite* out, std::string* 
                                   /*fail_on_custom_section_error=*/false);
   wabt::Errors errors;
   wabt::Module module;
-  if (wabt::Failed(
-          wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors, &module))) {
+  if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors,
+                                      &module))) {
     *error = "memory.grow rewrite: cannot read module";
     if (!errors.empty()) {
       *error += ": " + errors.front().message;
@@ -163,8 +163,8 @@ bool rewrite_memory_grow(std::string_view bytes, GrowRewrite* out, std::string* 
   const Index helper = add_grow_helper(module, type_index, flag_global);
   for (GrowSite& site : sites) {
     const Location loc = site.position->loc;
-    auto call = site.list->insert(site.position,
-                                  std::make_unique<wabt::CallExpr>(Var(helper, loc), loc));
+    auto call =
+        site.list->insert(site.position, std::make_unique<wabt::CallExpr>(Var(helper, loc), loc));
     site.list->erase(std::next(call));
   }
 

@@ -2,7 +2,6 @@
 // WASI preview1 (in-memory stdio, no files/network/args/env) and the traverse_host ABI 1.0.0.
 #include <sys/random.h>
 #include <time.h>
-
 #include <wabt/binary-reader.h>
 #include <wabt/cast.h>
 #include <wabt/feature.h>
@@ -93,31 +92,40 @@ const std::vector<HostFnSpec>& host_functions() {
       {kWasi, "environ_get", HostFn::EnvironGet, {Type::I32, Type::I32}, {Type::I32}},
       {kWasi, "environ_sizes_get", HostFn::EnvironSizesGet, {Type::I32, Type::I32}, {Type::I32}},
       {kWasi, "clock_res_get", HostFn::ClockResGet, {Type::I32, Type::I32}, {Type::I32}},
-      {kWasi, "clock_time_get", HostFn::ClockTimeGet, {Type::I32, Type::I64, Type::I32},
+      {kWasi,
+       "clock_time_get",
+       HostFn::ClockTimeGet,
+       {Type::I32, Type::I64, Type::I32},
        {Type::I32}},
       {kWasi, "fd_close", HostFn::FdClose, {Type::I32}, {Type::I32}},
       {kWasi, "fd_fdstat_get", HostFn::FdFdstatGet, {Type::I32, Type::I32}, {Type::I32}},
       {kWasi, "fd_prestat_get", HostFn::FdPrestatGet, {Type::I32, Type::I32}, {Type::I32}},
-      {kWasi, "fd_prestat_dir_name", HostFn::FdPrestatDirName, {Type::I32, Type::I32, Type::I32},
+      {kWasi,
+       "fd_prestat_dir_name",
+       HostFn::FdPrestatDirName,
+       {Type::I32, Type::I32, Type::I32},
        {Type::I32}},
-      {kWasi, "fd_read", HostFn::FdRead, {Type::I32, Type::I32, Type::I32, Type::I32},
-       {Type::I32}},
-      {kWasi, "fd_seek", HostFn::FdSeek, {Type::I32, Type::I64, Type::I32, Type::I32},
-       {Type::I32}},
-      {kWasi, "fd_write", HostFn::FdWrite, {Type::I32, Type::I32, Type::I32, Type::I32},
+      {kWasi, "fd_read", HostFn::FdRead, {Type::I32, Type::I32, Type::I32, Type::I32}, {Type::I32}},
+      {kWasi, "fd_seek", HostFn::FdSeek, {Type::I32, Type::I64, Type::I32, Type::I32}, {Type::I32}},
+      {kWasi,
+       "fd_write",
+       HostFn::FdWrite,
+       {Type::I32, Type::I32, Type::I32, Type::I32},
        {Type::I32}},
       {kWasi, "proc_exit", HostFn::ProcExit, {Type::I32}, {}},
       {kWasi, "random_get", HostFn::RandomGet, {Type::I32, Type::I32}, {Type::I32}},
       {kWasi, "sched_yield", HostFn::SchedYield, {}, {Type::I32}},
       {kHost, "emit_event", HostFn::EmitEvent, {Type::I32, Type::I32}, {Type::I32}},
       {kHost, "capability_id", HostFn::CapabilityId, {Type::I32, Type::I32}, {Type::I32}},
-      {kHost, "capability_version", HostFn::CapabilityVersion, {Type::I32, Type::I32},
-       {Type::I32}},
+      {kHost, "capability_version", HostFn::CapabilityVersion, {Type::I32, Type::I32}, {Type::I32}},
       {kHost, "execution_id", HostFn::ExecutionId, {Type::I32, Type::I32}, {Type::I32}},
       {kHost, "trace_context", HostFn::TraceContext, {Type::I32, Type::I32}, {Type::I32}},
       {kHost, "runtime_config", HostFn::RuntimeConfig, {Type::I32, Type::I32}, {Type::I32}},
-      {kHost, "connector_invoke", HostFn::ConnectorInvoke,
-       {Type::I32, Type::I32, Type::I32, Type::I32}, {Type::I32}},
+      {kHost,
+       "connector_invoke",
+       HostFn::ConnectorInvoke,
+       {Type::I32, Type::I32, Type::I32, Type::I32},
+       {Type::I32}},
   };
   return specs;
 }
@@ -136,8 +144,7 @@ std::string describe_signature(const wi::ValueTypes& params, const wi::ValueType
 
 std::uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                           since)
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
           .count());
 }
 
@@ -395,8 +402,8 @@ bool clock_for(u32 id, clockid_t* clock) {
   }
 }
 
-void wasi_clock(RunState& state, wi::Thread& thread, const wi::Values& params,
-                wi::Values& results, bool resolution) {
+void wasi_clock(RunState& state, wi::Thread& thread, const wi::Values& params, wi::Values& results,
+                bool resolution) {
   clockid_t clock{};
   if (!clock_for(params[0].Get<u32>(), &clock)) {
     set_result(results, kInval);
@@ -413,7 +420,8 @@ void wasi_clock(RunState& state, wi::Thread& thread, const wi::Values& params,
     set_result(results, kIo);
     return;
   }
-  memory.store_u64(out_ptr, static_cast<u64>(ts.tv_sec) * 1000000000U + static_cast<u64>(ts.tv_nsec));
+  memory.store_u64(out_ptr,
+                   static_cast<u64>(ts.tv_sec) * 1000000000U + static_cast<u64>(ts.tv_nsec));
   set_result(results, kSuccess);
 }
 
@@ -449,7 +457,8 @@ void wasi_random_get(RunState& state, wi::Thread& thread, const wi::Values& para
   }
   u64 filled = 0;
   while (filled < len) {
-    const ssize_t got = getrandom(memory.data + buf + filled, static_cast<std::size_t>(len - filled), 0);
+    const ssize_t got =
+        getrandom(memory.data + buf + filled, static_cast<std::size_t>(len - filled), 0);
     if (got < 0) {
       if (errno == EINTR) {
         continue;
@@ -503,9 +512,8 @@ wabt::Result host_emit_event(RunState& state, wi::Thread& thread, const wi::Valu
   const std::string& id_text = event_id->get_ref<const std::string&>();
   const std::string& version_text = version->get_ref<const std::string&>();
   const bool declared =
-      std::any_of(state.context->emits.begin(), state.context->emits.end(), [&](const auto& e) {
-        return e.first == id_text && e.second == version_text;
-      });
+      std::any_of(state.context->emits.begin(), state.context->emits.end(),
+                  [&](const auto& e) { return e.first == id_text && e.second == version_text; });
   if (!declared) {
     set_result_signed(results, kUndeclared);
     return wabt::Result::Ok;
@@ -524,8 +532,8 @@ wabt::Result host_emit_event(RunState& state, wi::Thread& thread, const wi::Valu
   return wabt::Result::Ok;
 }
 
-void host_query(RunState& state, wi::Thread& thread, const wi::Values& params,
-                wi::Values& results, const std::string& value) {
+void host_query(RunState& state, wi::Thread& thread, const wi::Values& params, wi::Values& results,
+                const std::string& value) {
   const std::int32_t ptr = params[0].Get<wi::s32>();
   const std::int32_t cap = params[1].Get<wi::s32>();
   if (ptr < 0 || cap < 0) {
@@ -795,12 +803,12 @@ class InterpreterEngine final : public Engine {
       }
       const HostFn fn = spec.fn;
       RunState* shared = &state;
-      wi::HostFunc::Ptr host = wi::HostFunc::New(
-          store, wi::FuncType(spec.params, spec.results),
-          [shared, fn](wi::Thread& thread, const wi::Values& params, wi::Values& results,
-                       wi::Trap::Ptr* out_trap) {
-            return dispatch(fn, *shared, thread, params, results, out_trap);
-          });
+      wi::HostFunc::Ptr host =
+          wi::HostFunc::New(store, wi::FuncType(spec.params, spec.results),
+                            [shared, fn](wi::Thread& thread, const wi::Values& params,
+                                         wi::Values& results, wi::Trap::Ptr* out_trap) {
+                              return dispatch(fn, *shared, thread, params, results, out_trap);
+                            });
       imports.push_back(host.ref());
     }
 
@@ -871,7 +879,9 @@ class InterpreterEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_interpreter_engine() { return std::make_unique<InterpreterEngine>(); }
+std::unique_ptr<Engine> make_interpreter_engine() {
+  return std::make_unique<InterpreterEngine>();
+}
 
 bool validate_wasm(std::string_view bytes, std::string* error) {
   wabt::Features features;

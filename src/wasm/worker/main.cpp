@@ -70,11 +70,14 @@ bool parse_options(int argc, char** argv, Options* options) {
     };
     std::string_view value;
     if (value_of("--fd=", &value)) {
-      if (!parse_number(value, &options->fd)) return false;
+      if (!parse_number(value, &options->fd))
+        return false;
     } else if (value_of("--cache-entries=", &value)) {
-      if (!parse_number(value, &options->cache_entries)) return false;
+      if (!parse_number(value, &options->cache_entries))
+        return false;
     } else if (value_of("--address-space=", &value)) {
-      if (!parse_number(value, &options->address_space_bytes)) return false;
+      if (!parse_number(value, &options->address_space_bytes))
+        return false;
     } else {
       return false;
     }
@@ -87,7 +90,8 @@ bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t sent = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (sent < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return false;
     }
     data.remove_prefix(static_cast<std::size_t>(sent));
@@ -101,10 +105,12 @@ int read_exact(int fd, char* out, std::size_t size) {
   while (done < size) {
     const ssize_t got = recv(fd, out + done, size - done, 0);
     if (got < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return -1;
     }
-    if (got == 0) return done == 0 ? 0 : -1;
+    if (got == 0)
+      return done == 0 ? 0 : -1;
     done += static_cast<std::size_t>(got);
   }
   return 1;
@@ -114,9 +120,11 @@ int read_exact(int fd, char* out, std::size_t size) {
 int read_message(int fd, std::string* payload) {
   unsigned char header[4];
   const int status = read_exact(fd, reinterpret_cast<char*>(header), sizeof header);
-  if (status <= 0) return status;
+  if (status <= 0)
+    return status;
   const std::uint32_t length = traverse::wasm_internal::frame_length(header);
-  if (length == 0 || length > traverse::wasm_internal::kMaxMessageBytes) return -1;
+  if (length == 0 || length > traverse::wasm_internal::kMaxMessageBytes)
+    return -1;
   payload->resize(length);
   return read_exact(fd, payload->data(), length) == 1 ? 1 : -1;
 }
@@ -135,13 +143,15 @@ class ModuleCache {
 
   [[nodiscard]] std::shared_ptr<const LoadedModule> find(const std::string& digest) const {
     for (const auto& [key, module] : entries_) {
-      if (key == digest) return module;
+      if (key == digest)
+        return module;
     }
     return nullptr;
   }
 
   void insert(std::string digest, std::shared_ptr<const LoadedModule> module) {
-    while (entries_.size() >= capacity_) entries_.pop_front();
+    while (entries_.size() >= capacity_)
+      entries_.pop_front();
     entries_.emplace_back(std::move(digest), std::move(module));
   }
 
@@ -162,8 +172,10 @@ int serve(const Options& options) {
   std::string payload;
   for (;;) {
     const int status = read_message(fd, &payload);
-    if (status == 0) return 0;  // the host closed the socket: done
-    if (status < 0) return 3;
+    if (status == 0)
+      return 0;  // the host closed the socket: done
+    if (status < 0)
+      return 3;
     MessageReader reader(payload);
     ExecuteRequest request;
     if (static_cast<MessageType>(reader.u8()) != MessageType::Execute ||
@@ -176,20 +188,24 @@ int serve(const Options& options) {
     std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
     result.cache_hit = module != nullptr;
     if (!module) {
-      if (!write_all(fd, traverse::wasm_internal::encode_need_module(request.digest))) return 3;
-      if (read_message(fd, &payload) != 1) return 3;
+      if (!write_all(fd, traverse::wasm_internal::encode_need_module(request.digest)))
+        return 3;
+      if (read_message(fd, &payload) != 1)
+        return 3;
       MessageReader module_reader(payload);
-      if (static_cast<MessageType>(module_reader.u8()) != MessageType::Module) return 3;
+      if (static_cast<MessageType>(module_reader.u8()) != MessageType::Module)
+        return 3;
       const std::string digest = module_reader.str();
       const std::string bytes = module_reader.str();
-      if (!module_reader.ok() || !module_reader.at_end() || digest != request.digest) return 3;
+      if (!module_reader.ok() || !module_reader.at_end() || digest != request.digest)
+        return 3;
       const auto decode_start = std::chrono::steady_clock::now();
       std::string error;
       module = engine->load(bytes, &error);
-      result.decode_ns = static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                               decode_start)
-              .count());
+      result.decode_ns =
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - decode_start)
+                                         .count());
       if (module) {
         cache.insert(request.digest, module);
       } else {
@@ -200,7 +216,8 @@ int serve(const Options& options) {
     if (module) {
       result.report = engine->run(*module, request.stdin_bytes, request.context, request.limits);
     }
-    if (!write_all(fd, traverse::wasm_internal::encode_result(result))) return 3;
+    if (!write_all(fd, traverse::wasm_internal::encode_result(result)))
+      return 3;
     arm_alarm(0);
   }
 }
@@ -230,9 +247,10 @@ void apply_process_limits(const Options& options) {
 int main(int argc, char** argv) {
   ServiceThread service;
   if (!parse_options(argc, argv, &service.options)) {
-    std::fputs("usage: traverse-wasm-worker [--fd=N] [--cache-entries=N] [--address-space=BYTES]\n"
-               "(started by Traverse's WasmExecutor; not meant to be run by hand)\n",
-               stderr);
+    std::fputs(
+        "usage: traverse-wasm-worker [--fd=N] [--cache-entries=N] [--address-space=BYTES]\n"
+        "(started by Traverse's WasmExecutor; not meant to be run by hand)\n",
+        stderr);
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -241,7 +259,8 @@ int main(int argc, char** argv) {
   }
   // Keep only stdio and the socket: nothing else the host had open leaks into the sandbox.
   const auto fd = static_cast<unsigned>(service.options.fd);
-  if (fd > 3) close_range(3, fd - 1, 0);
+  if (fd > 3)
+    close_range(3, fd - 1, 0);
   close_range(fd + 1, ~0U, 0);
   apply_process_limits(service.options);
 

@@ -1,9 +1,9 @@
 // Governing spec: 047-thread-pool-executor
 #include "traverse/executor/executor_error.hpp"
 
-#include "traverse/executor/artifact_type.hpp"
-
 #include <gtest/gtest.h>
+
+#include "traverse/executor/artifact_type.hpp"
 
 namespace traverse {
 namespace {
@@ -19,8 +19,7 @@ TEST(ExecutorError, MessagesMatchTheReferenceDisplayText) {
             "malformed_wasm_artifact: module compile: bad magic");
   EXPECT_EQ(ExecutorError::unsupported_abi_version("2.0.0").message(),
             "unsupported_abi_version: requested Traverse Host ABI 2.0.0, supported 1.0.0");
-  EXPECT_EQ(ExecutorError::unauthorized_host_import("1.0.0", "wasi_snapshot_preview1",
-                                                    "random_get")
+  EXPECT_EQ(ExecutorError::unauthorized_host_import("1.0.0", "wasi_snapshot_preview1", "random_get")
                 .message(),
             "unauthorized_host_import: ABI 1.0.0 does not allow import "
             "wasi_snapshot_preview1::random_get");

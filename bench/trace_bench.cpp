@@ -1,0 +1,115 @@
+// Trace store and event broker throughput: inserts/publishes per second from 1 and 8 threads.
+//
+//   BM_TraceInsert/<store>      one traced execution (public + private entry) per iteration;
+//                               store 0 = InMemoryTraceStore, 1 = SqliteTraceStore (WAL, NORMAL)
+//   BM_BrokerPublish            one validated publish per iteration, fanned out to 1 subscriber
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "traverse/events/in_process_broker.hpp"
+#include "traverse/support/ids.hpp"
+#include "traverse/trace/in_memory_trace_store.hpp"
+#include "traverse/trace/sqlite_trace_store.hpp"
+
+namespace {
+
+using namespace traverse;
+
+std::shared_ptr<TraceStore> g_store;
+std::filesystem::path g_db_path;
+std::atomic<std::uint64_t> g_next_id{0};
+
+void setup_store(const benchmark::State& state) {
+  if (state.range(0) == 0) {
+    g_store = std::make_shared<InMemoryTraceStore>();
+  } else {
+    g_db_path = std::filesystem::temp_directory_path() / ("traverse-trace-bench-" + new_uuid_v4());
+    std::filesystem::create_directories(g_db_path);
+    auto store = SqliteTraceStore::open(g_db_path / "traces.db");
+    if (!store)
+      std::abort();
+    g_store = std::move(*store);
+  }
+}
+
+void teardown_store(const benchmark::State&) {
+  g_store.reset();
+  if (!g_db_path.empty())
+    std::filesystem::remove_all(g_db_path);
+  g_db_path.clear();
+}
+
+void BM_TraceInsert(benchmark::State& state) {
+  const Value input = Value{{"order_id", "o-1"}, {"amount", 12.5}, {"items", Value::array({1, 2})}};
+  const Value output = Value{{"status", "accepted"}};
+  for (auto _ : state) {
+    PublicTraceEntry e;
+    e.id = "t-" + std::to_string(g_next_id.fetch_add(1));
+    e.execution_id = "exec-" + e.id;
+    e.source = "traverse-runtime/demo.shop";
+    e.time = rfc3339_now();
+    e.capability_id = "demo.shop";
+    e.capability_version = "1.0.0";
+    e.placement_target = "Local";
+    auto priv = make_private_trace_entry(e.id, input, &output, 1, false);
+    if (!g_store->insert(std::move(e), std::move(priv)))
+      state.SkipWithError("insert failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TraceInsert)
+    ->Arg(0)
+    ->Arg(1)
+    ->Setup(setup_store)
+    ->Teardown(teardown_store)
+    ->Threads(1)
+    ->Threads(8)
+    ->Iterations(20000)
+    ->UseRealTime();
+
+std::shared_ptr<InProcessBroker> g_broker;
+std::string g_subscription;
+
+void setup_broker(const benchmark::State&) {
+  auto catalog = std::make_shared<EventCatalog>();
+  (void)catalog->register_entry({"demo.order.placed", "shop", "1.0.0", Lifecycle::Active, 0});
+  g_broker = *InProcessBroker::create({.max_queue_len = 1 << 20}, catalog);
+  g_subscription = g_broker->subscribe("demo.order.placed", "0")->subscription_id;
+}
+
+void teardown_broker(const benchmark::State&) {
+  g_broker.reset();
+}
+
+void BM_BrokerPublish(benchmark::State& state) {
+  TraverseEvent e;
+  e.source = "traverse-runtime/demo.shop";
+  e.event_type = "demo.order.placed";
+  e.time = rfc3339_now();
+  e.data = Value{{"order_id", "o-1"}};
+  e.owner = "demo.shop";
+  e.version = "1.0.0";
+  e.deduplication_id = "demo.shop:demo.order.placed:1.0.0";
+  e.ordering_scope = "demo.shop";
+  for (auto _ : state) {
+    e.id = new_uuid_v4();
+    if (!g_broker->publish(e))
+      state.SkipWithError("publish failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BrokerPublish)
+    ->Setup(setup_broker)
+    ->Teardown(teardown_broker)
+    ->Threads(1)
+    ->Threads(8)
+    ->Iterations(50000)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,724 @@
+// WasmExecutor: host-side validation and the sandbox worker pool (see wasm_executor.hpp).
+#include "traverse/wasm/wasm_executor.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "protocol.hpp"
+#include "traverse/json/parse.hpp"
+#include "traverse/json/value.hpp"
+#include "traverse/support/digest.hpp"
+#include "traverse/wasm/host_abi.hpp"
+#include "wasm_binary.hpp"
+#include "worker_process.hpp"
+
+namespace traverse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using wasm_internal::ExecuteResult;
+using wasm_internal::MessageReader;
+using wasm_internal::MessageType;
+using wasm_internal::RunStatus;
+using wasm_internal::WorkerProcess;
+
+constexpr std::chrono::milliseconds kShutdownGrace{2000};
+constexpr std::chrono::milliseconds kReapGrace{2000};
+constexpr std::size_t kMaxStdoutInError = 1024;
+
+std::uint64_t ns_between(Clock::time_point from, Clock::time_point to) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
+  return ns > 0 ? static_cast<std::uint64_t>(ns) : 0;
+}
+
+// --- configuration checks ---------------------------------------------------------------------
+
+template <typename T>
+std::optional<std::string> out_of_range(std::string_view name, T value, T min, T max,
+                                        std::string_view unit = {}) {
+  if (value >= min && value <= max)
+    return std::nullopt;
+  return "invalid WasmExecutorConfig: " + std::string(name) + " is " + std::to_string(value) +
+         std::string(unit) + "; expected " + std::to_string(min) + std::string(unit) +
+         " ..= " + std::to_string(max) + std::string(unit);
+}
+
+std::optional<std::string> check_limits(const WasmExecutionLimits& limits,
+                                        const std::string& where) {
+  using std::chrono::milliseconds;
+  if (auto e = out_of_range<long long>(where + ".deadline", limits.deadline.count(), 1, 3'600'000,
+                                       " ms"))
+    return e;
+  if (auto e = out_of_range<std::uint64_t>(where + ".max_memory_bytes", limits.max_memory_bytes,
+                                           65536, std::uint64_t{4} << 30))
+    return e;
+  if (auto e = out_of_range<std::uint32_t>(where + ".max_table_elements", limits.max_table_elements,
+                                           0, 10'000'000))
+    return e;
+  if (auto e = out_of_range<std::uint64_t>(where + ".max_stdout_bytes", limits.max_stdout_bytes, 0,
+                                           std::uint64_t{64} << 20))
+    return e;
+  if (auto e = out_of_range<std::uint64_t>(where + ".stderr_tail_bytes", limits.stderr_tail_bytes,
+                                           0, std::uint64_t{1} << 20))
+    return e;
+  return out_of_range<std::uint32_t>(where + ".max_events", limits.max_events, 0, 65536);
+}
+
+std::optional<std::string> check_config(const WasmExecutorConfig& config) {
+  if (auto e = check_limits(config.default_limits, "default_limits"))
+    return e;
+  for (const auto& [capability_id, limits] : config.capability_limits) {
+    if (auto e = check_limits(limits, "capability_limits[" + capability_id + "]"))
+      return e;
+  }
+  if (auto e = out_of_range<std::size_t>("worker_count", config.worker_count, 1, 64))
+    return e;
+  if (auto e = out_of_range<std::size_t>("max_queued_calls", config.max_queued_calls, 0, 65536))
+    return e;
+  if (auto e = out_of_range<long long>("queue_timeout", config.queue_timeout.count(), 1, 3'600'000,
+                                       " ms"))
+    return e;
+  if (auto e =
+          out_of_range<std::size_t>("module_cache_entries", config.module_cache_entries, 0, 4096))
+    return e;
+  if (auto e = out_of_range<std::uint64_t>("max_module_bytes", config.max_module_bytes, 8,
+                                           std::uint64_t{128} << 20))
+    return e;
+  if (config.worker_address_space_bytes != 0) {
+    if (auto e = out_of_range<std::uint64_t>("worker_address_space_bytes",
+                                             config.worker_address_space_bytes,
+                                             std::uint64_t{64} << 20, std::uint64_t{1} << 40))
+      return e;
+  }
+  return out_of_range<long long>("worker_start_timeout", config.worker_start_timeout.count(), 1,
+                                 600'000, " ms");
+}
+
+// --- reading the module -----------------------------------------------------------------------
+
+std::expected<std::string, ExecutorError> read_module(const std::string& path,
+                                                      std::uint64_t max_bytes) {
+  const auto failed = [&](const std::string& why) {
+    return std::unexpected(ExecutorError::binary_load_failed("cannot read " + path + ": " + why));
+  };
+  const auto too_large = [&](std::uint64_t size) {
+    return std::unexpected(ExecutorError::binary_load_failed(
+        path + " is " + std::to_string(size) + " bytes; the largest module accepted is " +
+        std::to_string(max_bytes) + " bytes (WasmExecutorConfig::max_module_bytes)"));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return failed(std::system_category().message(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
+    ::close(fd);
+    return failed(std::system_category().message(error != 0 ? error : EINVAL));
+  }
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
+    ::close(fd);
+    return too_large(static_cast<std::uint64_t>(info.st_size));
+  }
+  std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t done = 0;
+  for (;;) {
+    if (done == bytes.size())
+      bytes.resize(done + 4096);  // the file may have grown
+    const ssize_t got = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      const int error = errno;
+      ::close(fd);
+      return failed(std::system_category().message(error));
+    }
+    if (got == 0)
+      break;
+    done += static_cast<std::size_t>(got);
+    if (done > max_bytes) {
+      ::close(fd);
+      return too_large(done);
+    }
+  }
+  ::close(fd);
+  bytes.resize(done);
+  return bytes;
+}
+
+// Printable, bounded text for error messages: invalid UTF-8 bytes become U+FFFD.
+std::string lossy(std::string_view bytes, std::size_t limit) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < bytes.size() && out.size() < limit) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
+    bool valid = length > 0 && i + length <= bytes.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0U) == 0x80U;
+    }
+    if (valid) {
+      out.append(bytes.substr(i, length));
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  if (i < bytes.size())
+    out += "...";
+  return out;
+}
+
+std::string stderr_suffix(const std::string& tail) {
+  return tail.empty() ? std::string("; stderr is empty")
+                      : "; stderr tail: \"" + lossy(tail, tail.size()) + "\"";
+}
+
+bool is_trap(RunStatus status) {
+  switch (status) {
+    case RunStatus::Trapped:
+    case RunStatus::MemoryLimit:
+    case RunStatus::TableLimit:
+    case RunStatus::StdoutLimit:
+    case RunStatus::EventLimit:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_executable_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+struct Counters {
+  std::atomic<std::uint64_t> executions{0};
+  std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> worker_deaths{0};
+  std::atomic<std::uint64_t> workers_spawned{0};
+  std::atomic<std::uint64_t> workers_replaced{0};
+  std::atomic<std::uint64_t> workers_recycled{0};
+  std::atomic<std::uint64_t> overloaded{0};
+  std::atomic<std::uint64_t> module_cache_hits{0};
+  std::atomic<std::uint64_t> module_cache_misses{0};
+  std::atomic<std::uint64_t> spawn_ns{0};
+  std::atomic<std::uint64_t> ipc_ns{0};
+  std::atomic<std::uint64_t> decode_ns{0};
+  std::atomic<std::uint64_t> instantiate_ns{0};
+  std::atomic<std::uint64_t> run_ns{0};
+  std::atomic<std::uint64_t> json_ns{0};
+};
+
+void add(std::atomic<std::uint64_t>& counter, std::uint64_t value) {
+  counter.fetch_add(value, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+// --- locating the worker ----------------------------------------------------------------------
+
+std::expected<std::filesystem::path, std::string> find_wasm_worker(
+    const std::filesystem::path& configured) {
+  if (!configured.empty()) {
+    if (is_executable_file(configured))
+      return configured;
+    return std::unexpected("sandbox worker " + configured.string() +
+                           " (WasmExecutorConfig::worker_path) is not an executable file");
+  }
+  if (const char* env = std::getenv("TRAVERSE_WASM_WORKER"); env != nullptr && *env != '\0') {
+    const std::filesystem::path from_env(env);
+    if (is_executable_file(from_env))
+      return from_env;
+    return std::unexpected("sandbox worker " + from_env.string() +
+                           " ($TRAVERSE_WASM_WORKER) is not an executable file");
+  }
+  std::vector<std::filesystem::path> candidates;
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(self.parent_path() / "traverse-wasm-worker");
+    candidates.push_back(self.parent_path().parent_path() / "libexec" / "traverse" /
+                         "traverse-wasm-worker");
+  }
+#ifdef TRAVERSE_WASM_WORKER_BUILD_PATH
+  candidates.emplace_back(TRAVERSE_WASM_WORKER_BUILD_PATH);
+#endif
+#ifdef TRAVERSE_WASM_WORKER_INSTALL_PATH
+  candidates.emplace_back(TRAVERSE_WASM_WORKER_INSTALL_PATH);
+#endif
+  std::string searched;
+  for (const auto& candidate : candidates) {
+    if (is_executable_file(candidate))
+      return candidate;
+    searched += (searched.empty() ? "" : ", ") + candidate.string();
+  }
+  return std::unexpected("traverse-wasm-worker not found; looked in: " + searched +
+                         " (set WasmExecutorConfig::worker_path or $TRAVERSE_WASM_WORKER)");
+}
+
+// --- the pool ---------------------------------------------------------------------------------
+
+struct WasmExecutor::Impl {
+  WasmExecutorConfig config;
+  std::filesystem::path worker_path;
+  wasm_internal::WorkerSpawnOptions spawn_options;
+  Counters counters;
+
+  // State below is protected by mutex.
+  mutable std::mutex mutex;
+  std::condition_variable available;
+  // Free slots; a null entry is a slot whose process must be (re)started by its next user.
+  std::vector<std::unique_ptr<WorkerProcess>> idle;
+  std::size_t waiting = 0;
+  std::vector<int> live_pids;
+
+  // A slot checked out by one call; returned to `idle` (with or without a process) on scope exit.
+  class Lease {
+   public:
+    Lease(Impl* owner, std::unique_ptr<WorkerProcess> worker)
+        : owner_(owner), worker_(std::move(worker)) {}
+    Lease(Lease&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), worker_(std::move(other.worker_)) {}
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    ~Lease() {
+      if (owner_ != nullptr)
+        owner_->release(std::move(worker_));
+    }
+    [[nodiscard]] WorkerProcess* worker() const { return worker_.get(); }
+    void set(std::unique_ptr<WorkerProcess> worker) { worker_ = std::move(worker); }
+    // Kills and reaps the process; the slot stays empty until its next user.
+    std::string discard() {
+      if (!worker_)
+        return {};
+      const int pid = worker_->pid();
+      std::string how = worker_->kill_and_reap();
+      worker_.reset();
+      owner_->forget_pid(pid);
+      return how;
+    }
+    std::string discard_after_close() {
+      const int pid = worker_->pid();
+      std::string how = worker_->reap_after_close(kReapGrace);
+      worker_.reset();
+      owner_->forget_pid(pid);
+      return how;
+    }
+
+   private:
+    Impl* owner_;
+    std::unique_ptr<WorkerProcess> worker_;
+  };
+
+  explicit Impl(WasmExecutorConfig cfg, std::filesystem::path path)
+      : config(std::move(cfg)), worker_path(std::move(path)) {
+    spawn_options.executable = worker_path;
+    spawn_options.cache_entries = std::max<std::size_t>(config.module_cache_entries, 1);
+    spawn_options.address_space_bytes = config.worker_address_space_bytes;
+    spawn_options.start_timeout = config.worker_start_timeout;
+    idle.resize(config.worker_count);
+  }
+
+  ~Impl() {
+    std::vector<std::unique_ptr<WorkerProcess>> workers;
+    {
+      std::lock_guard lock(mutex);
+      workers = std::move(idle);
+      idle.clear();
+    }
+    for (auto& worker : workers) {
+      if (worker)
+        worker->begin_shutdown();
+    }
+    const auto deadline = Clock::now() + kShutdownGrace;
+    for (auto& worker : workers) {
+      if (worker)
+        worker->finish_shutdown(deadline);
+    }
+  }
+
+  void forget_pid(int pid) {
+    std::lock_guard lock(mutex);
+    std::erase(live_pids, pid);
+  }
+
+  std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn_worker() {
+    const auto start = Clock::now();
+    auto worker = WorkerProcess::spawn(spawn_options);
+    if (!worker)
+      return worker;
+    add(counters.workers_spawned, 1);
+    add(counters.spawn_ns, ns_between(start, Clock::now()));
+    std::lock_guard lock(mutex);
+    live_pids.push_back((*worker)->pid());
+    return worker;
+  }
+
+  std::expected<void, std::string> prestart() {
+    std::vector<std::unique_ptr<WorkerProcess>> started;
+    for (std::size_t i = 0; i < config.worker_count; ++i) {
+      auto worker = spawn_worker();
+      if (!worker)
+        return std::unexpected(worker.error());
+      started.push_back(std::move(*worker));
+    }
+    std::lock_guard lock(mutex);
+    idle = std::move(started);
+    return {};
+  }
+
+  void release(std::unique_ptr<WorkerProcess> worker) {
+    {
+      std::lock_guard lock(mutex);
+      idle.push_back(std::move(worker));
+    }
+    available.notify_one();
+  }
+
+  std::expected<Lease, ExecutorError> acquire() {
+    std::unique_lock lock(mutex);
+    if (idle.empty()) {
+      if (waiting >= config.max_queued_calls) {
+        add(counters.overloaded, 1);
+        return std::unexpected(ExecutorError::overloaded(
+            "all " + std::to_string(config.worker_count) + " sandbox workers are busy and " +
+            std::to_string(waiting) + " calls are already queued (max_queued_calls " +
+            std::to_string(config.max_queued_calls) + ")"));
+      }
+      ++waiting;
+      const bool got =
+          available.wait_for(lock, config.queue_timeout, [&] { return !idle.empty(); });
+      --waiting;
+      if (!got) {
+        return std::unexpected(ExecutorError::timeout("no sandbox worker became free within " +
+                                                      std::to_string(config.queue_timeout.count()) +
+                                                      " ms (queue_timeout); nothing ran"));
+      }
+    }
+    std::unique_ptr<WorkerProcess> worker = std::move(idle.back());
+    idle.pop_back();
+    lock.unlock();
+    Lease lease(this, std::move(worker));
+    if (lease.worker() != nullptr && !lease.worker()->idle_and_alive()) {
+      // Died while idle (killed from outside, or its alarm fired): no call was affected.
+      add(counters.workers_replaced, 1);
+      lease.discard_after_close();
+    }
+    if (lease.worker() == nullptr) {
+      auto spawned = spawn_worker();
+      if (!spawned) {
+        return std::unexpected(ExecutorError::runtime_setup_failed(
+            "no sandbox worker could start: " + spawned.error()));
+      }
+      lease.set(std::move(*spawned));
+    }
+    return lease;
+  }
+
+  const WasmExecutionLimits& limits_for(std::string_view capability_id) const {
+    const auto it = config.capability_limits.find(capability_id);
+    return it == config.capability_limits.end() ? config.default_limits : it->second;
+  }
+
+  // Sends the request, serves module requests and waits for the result. On any failure the
+  // worker is discarded and the error says why.
+  std::expected<ExecuteResult, ExecutorError> exchange(Lease& lease, const std::string& request,
+                                                       const std::string& digest,
+                                                       const std::string& bytes,
+                                                       Clock::time_point deadline,
+                                                       const std::string& capability_id,
+                                                       const WasmExecutionLimits& limits) {
+    WorkerProcess& worker = *lease.worker();
+    const auto fail = [&](WorkerProcess::Io io,
+                          std::string_view detail) -> std::unexpected<ExecutorError> {
+      add(counters.workers_replaced, 1);
+      if (io == WorkerProcess::Io::Timeout) {
+        add(counters.timeouts, 1);
+        lease.discard();
+        return std::unexpected(ExecutorError::timeout(
+            "capability " + capability_id + " did not finish within its deadline of " +
+            std::to_string(limits.deadline.count()) +
+            " ms; its sandbox worker was stopped and will be replaced"));
+      }
+      if (io == WorkerProcess::Io::Closed) {
+        add(counters.worker_deaths, 1);
+        return std::unexpected(
+            ExecutorError::execution_failed("sandbox worker died: " + lease.discard_after_close()));
+      }
+      lease.discard();
+      return std::unexpected(
+          ExecutorError::execution_failed("sandbox worker protocol error: " + std::string(detail)));
+    };
+
+    WorkerProcess::Io io = worker.send(request, deadline);
+    if (io != WorkerProcess::Io::Ok)
+      return fail(io, "cannot send the request");
+    if (config.on_dispatch)
+      config.on_dispatch(worker.pid());
+    std::string payload;
+    for (;;) {
+      io = worker.receive(&payload, deadline);
+      if (io != WorkerProcess::Io::Ok)
+        return fail(io, "unreadable message");
+      MessageReader reader(payload);
+      const auto type = static_cast<MessageType>(reader.u8());
+      if (type == MessageType::NeedModule) {
+        const std::string wanted = reader.str();
+        if (!reader.ok() || !reader.at_end() || wanted != digest) {
+          return fail(WorkerProcess::Io::ProtocolError, "the worker asked for another module");
+        }
+        io = worker.send(wasm_internal::encode_module(digest, bytes), deadline);
+        if (io != WorkerProcess::Io::Ok)
+          return fail(io, "cannot send the module");
+        continue;
+      }
+      ExecuteResult result;
+      if (type != MessageType::Result || !wasm_internal::decode_result(reader, &result)) {
+        return fail(WorkerProcess::Io::ProtocolError, "malformed result message");
+      }
+      return result;
+    }
+  }
+
+  std::expected<ExecutorOutput, ExecutorError> execute(const ExecutorCapability& capability,
+                                                       const Value& input,
+                                                       ExecutionContext& context) {
+    if (capability.artifact_type != ArtifactType::Wasm) {
+      return std::unexpected(ExecutorError::unsupported_artifact_type());
+    }
+    if (!capability.wasm_binary_path || capability.wasm_binary_path->empty()) {
+      return std::unexpected(ExecutorError::binary_load_failed("no wasm_binary_path set"));
+    }
+    auto bytes = read_module(*capability.wasm_binary_path, config.max_module_bytes);
+    if (!bytes)
+      return std::unexpected(std::move(bytes.error()));
+
+    // Checksum before anything is cached or decoded (D10).
+    const std::string digest = sha256_hex(*bytes);
+    if (capability.wasm_checksum) {
+      std::string_view expected = *capability.wasm_checksum;
+      if (expected.starts_with("sha256:"))
+        expected.remove_prefix(7);
+      if (expected != digest) {
+        return std::unexpected(ExecutorError::checksum_mismatch(std::string(expected), digest));
+      }
+    }
+    // ABI and imports before any guest code runs (§1.5); full validation happens in the worker.
+    auto imports = wasm_internal::read_wasm_imports(*bytes);
+    if (!imports) {
+      return std::unexpected(
+          ExecutorError::malformed_wasm_artifact("module compile: " + imports.error()));
+    }
+    const std::string_view abi = capability.host_abi_version
+                                     ? std::string_view(*capability.host_abi_version)
+                                     : kHostAbiVersion;
+    if (auto checked = wasm_internal::check_host_abi(std::move(*imports), abi); !checked) {
+      return std::unexpected(std::move(checked.error()));
+    }
+
+    const WasmExecutionLimits& limits = limits_for(capability.capability_id);
+    const auto json_start = Clock::now();
+    wasm_internal::ExecuteRequest request;
+    request.digest = digest;
+    request.stdin_bytes = canonical_dump(input);
+    request.limits.max_memory_bytes = limits.max_memory_bytes;
+    request.limits.max_table_elements = limits.max_table_elements;
+    request.limits.max_stdout_bytes = limits.max_stdout_bytes;
+    request.limits.stderr_tail_bytes = limits.stderr_tail_bytes;
+    request.limits.max_events = limits.max_events;
+    request.context.capability_id = capability.capability_id;
+    request.context.capability_version = capability.capability_version;
+    request.context.execution_id = context.execution_id();
+    request.context.trace_context = context.trace_id();
+    request.context.runtime_config = canonical_dump(context.runtime_config());
+    request.context.subscribable = capability.service_type == ServiceType::Subscribable;
+    for (const EventReference& emit : capability.emits) {
+      request.context.emits.emplace_back(emit.event_id, emit.version);
+    }
+    request.deadline_ms = static_cast<std::uint64_t>(limits.deadline.count());
+    const std::string message = wasm_internal::encode_execute(request);
+    const std::uint64_t json_ns = ns_between(json_start, Clock::now());
+
+    ExecuteResult result;
+    {
+      auto lease = acquire();
+      if (!lease)
+        return std::unexpected(std::move(lease.error()));
+      lease->worker()->count_execution();
+      add(counters.executions, 1);
+      const auto started = Clock::now();
+      auto exchanged = exchange(*lease, message, digest, *bytes, started + limits.deadline,
+                                capability.capability_id, limits);
+      if (!exchanged)
+        return std::unexpected(std::move(exchanged.error()));
+      result = std::move(*exchanged);
+
+      const std::uint64_t worker_ns =
+          result.decode_ns + result.report.instantiate_ns + result.report.run_ns;
+      const std::uint64_t round_trip = ns_between(started, Clock::now());
+      add(counters.ipc_ns, round_trip > worker_ns ? round_trip - worker_ns : 0);
+      add(counters.decode_ns, result.decode_ns);
+      add(counters.instantiate_ns, result.report.instantiate_ns);
+      add(counters.run_ns, result.report.run_ns);
+      add(result.cache_hit ? counters.module_cache_hits : counters.module_cache_misses, 1);
+
+      if (result.loaded && is_trap(result.report.status) && config.replace_worker_after_trap) {
+        add(counters.workers_replaced, 1);
+        lease->discard();
+      } else if (config.recycle_after_executions != 0 &&
+                 lease->worker()->executions() >= config.recycle_after_executions) {
+        add(counters.workers_recycled, 1);
+        lease->discard();
+      }
+    }  // the worker is free again; the rest is host-side work
+
+    add(counters.json_ns, json_ns);
+    return to_output(result, context);
+  }
+
+  std::expected<ExecutorOutput, ExecutorError> to_output(const ExecuteResult& result,
+                                                         ExecutionContext& context) {
+    if (!result.loaded) {
+      return std::unexpected(
+          ExecutorError::malformed_wasm_artifact("module compile: " + result.load_error));
+    }
+    const wasm_internal::RunReport& report = result.report;
+    switch (report.status) {
+      case RunStatus::Returned:
+        break;
+      case RunStatus::Exited:
+        if (report.exit_code == 0)
+          break;  // D3: proc_exit(0) is success
+        return std::unexpected(ExecutorError::execution_failed(
+            "wasm guest exited with exit status " + std::to_string(report.exit_code) +
+            stderr_suffix(report.stderr_tail)));
+      case RunStatus::Trapped:
+        return std::unexpected(ExecutorError::execution_failed("wasm trap: " + report.message +
+                                                               stderr_suffix(report.stderr_tail)));
+      case RunStatus::MemoryLimit:
+      case RunStatus::TableLimit:
+      case RunStatus::StdoutLimit:
+      case RunStatus::EventLimit:
+        return std::unexpected(ExecutorError::resource_exhausted(report.message));
+      case RunStatus::LinkFailed:
+        return std::unexpected(
+            ExecutorError::runtime_setup_failed("module link: " + report.message));
+      case RunStatus::NoEntryPoint:
+      case RunStatus::EngineFailed:
+        return std::unexpected(ExecutorError::runtime_setup_failed(report.message));
+    }
+
+    const auto json_start = Clock::now();
+    auto value = parse_json(report.stdout_data);
+    if (!value) {
+      add(counters.json_ns, ns_between(json_start, Clock::now()));
+      const std::string shown =
+          report.stdout_data.empty()
+              ? std::string("stdout is empty")
+              : "stdout: \"" + lossy(report.stdout_data, kMaxStdoutInError) + "\"";
+      return std::unexpected(ExecutorError::output_deserialization_failed(
+          "guest stdout is not exactly one JSON value (" + value.error().message + "); " + shown));
+    }
+    ExecutorOutput output;
+    output.value = std::move(*value);
+    for (const wasm_internal::GuestEvent& event : report.events) {
+      auto payload = parse_json(event.payload_json);
+      if (!payload) {
+        return std::unexpected(ExecutorError::execution_failed(
+            "sandbox worker returned an unreadable payload for event " + event.event_id));
+      }
+      auto emitted = context.emit(event.event_id, event.version, std::move(*payload));
+      if (!emitted) {
+        return std::unexpected(ExecutorError::execution_failed(
+            "the host refused event " + event.event_id + "@" + event.version +
+            " from the sandbox: " + std::string(to_string(emitted.error()))));
+      }
+      output.emitted_events.push_back(std::move(*emitted));
+    }
+    add(counters.json_ns, ns_between(json_start, Clock::now()));
+    return output;
+  }
+};
+
+// --- WasmExecutor -----------------------------------------------------------------------------
+
+std::expected<std::unique_ptr<WasmExecutor>, ExecutorError> WasmExecutor::create(
+    WasmExecutorConfig config) {
+  if (auto invalid = check_config(config)) {
+    return std::unexpected(ExecutorError::runtime_setup_failed(*invalid));
+  }
+  auto path = find_wasm_worker(config.worker_path);
+  if (!path)
+    return std::unexpected(ExecutorError::runtime_setup_failed(path.error()));
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(*path));
+  if (impl->config.prestart_workers) {
+    if (auto started = impl->prestart(); !started) {
+      return std::unexpected(ExecutorError::runtime_setup_failed(started.error()));
+    }
+  }
+  return std::unique_ptr<WasmExecutor>(new WasmExecutor(std::move(impl)));
+}
+
+WasmExecutor::WasmExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WasmExecutor::~WasmExecutor() = default;
+
+std::expected<ExecutorOutput, ExecutorError> WasmExecutor::execute(
+    const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
+  return impl_->execute(capability, input, context);
+}
+
+const WasmExecutorConfig& WasmExecutor::config() const {
+  return impl_->config;
+}
+
+const std::filesystem::path& WasmExecutor::worker_path() const {
+  return impl_->worker_path;
+}
+
+std::vector<int> WasmExecutor::worker_pids() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->live_pids;
+}
+
+WasmExecutorStats WasmExecutor::stats() const {
+  const Counters& c = impl_->counters;
+  const auto get = [](const std::atomic<std::uint64_t>& v) {
+    return v.load(std::memory_order_relaxed);
+  };
+  WasmExecutorStats stats;
+  stats.executions = get(c.executions);
+  stats.timeouts = get(c.timeouts);
+  stats.worker_deaths = get(c.worker_deaths);
+  stats.workers_spawned = get(c.workers_spawned);
+  stats.workers_replaced = get(c.workers_replaced);
+  stats.workers_recycled = get(c.workers_recycled);
+  stats.overloaded = get(c.overloaded);
+  stats.module_cache_hits = get(c.module_cache_hits);
+  stats.module_cache_misses = get(c.module_cache_misses);
+  stats.spawn_ns = get(c.spawn_ns);
+  stats.ipc_ns = get(c.ipc_ns);
+  stats.decode_ns = get(c.decode_ns);
+  stats.instantiate_ns = get(c.instantiate_ns);
+  stats.run_ns = get(c.run_ns);
+  stats.json_ns = get(c.json_ns);
+  return stats;
+}
+
+}  // namespace traverse

@@ -1,0 +1,10 @@
+;; Grows linear memory by 200 pages (12.5 MiB) at once: past the 8 MiB default limit.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "{\"grown\":true}")
+  (func (export "_start")
+    (drop (memory.grow (i32.const 200)))
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 14))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))

@@ -1,0 +1,245 @@
+// Governing spec: 020-wasm-sandbox
+// Hostile guests: each costs at most one sandbox worker, yields a typed error, and the next
+// normal call succeeds.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "traverse/wasm/wasm_executor.hpp"
+#include "wasm_test_support.hpp"
+
+namespace traverse {
+namespace {
+
+using std::chrono::milliseconds;
+using wasm_test::expect_echo_works;
+using wasm_test::make_executor;
+using wasm_test::message_of;
+using wasm_test::run;
+using wasm_test::test_config;
+using wasm_test::wasm_capability;
+
+TEST(WasmSandbox, TrapIsExecutionFailedNamingTheTrap) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("trap_unreachable"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_NE(output.error().message().find("wasm trap: unreachable executed"), std::string::npos)
+      << output.error().message();
+  EXPECT_EQ(executor->stats().workers_replaced, 1U);
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, InfiniteLoopTimesOutWithinTheDeadlineAndTheWorkerIsReplaced) {
+  WasmExecutorConfig config = test_config();
+  config.default_limits.deadline = milliseconds(300);
+  config.prestart_workers = true;
+  auto executor = make_executor(config);
+  const std::vector<int> before = executor->worker_pids();
+  const auto start = std::chrono::steady_clock::now();
+  auto output = run(*executor, wasm_capability("infinite_loop"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_NE(output.error().message().find("deadline of 300 ms"), std::string::npos)
+      << output.error().message();
+  EXPECT_LT(elapsed, milliseconds(300) + std::chrono::seconds(1));
+  EXPECT_GE(elapsed, milliseconds(300));
+  EXPECT_EQ(executor->stats().timeouts, 1U);
+  EXPECT_TRUE(executor->worker_pids().empty());  // killed; the slot restarts on next use
+  expect_echo_works(*executor);
+  EXPECT_NE(executor->worker_pids(), before);
+}
+
+TEST(WasmSandbox, MemoryGrowthPastTheLimitIsResourceExhausted) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("memory_grow"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().message(),
+            "resource exhausted: memory.grow past the limit of 128 pages (8388608 bytes of "
+            "linear memory)");
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, MemoryGrowthWithinTheLimitWorks) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("memory_grow_small"));
+  ASSERT_TRUE(output.has_value()) << output.error().message();
+  EXPECT_EQ(output->value, (Value{{"old_pages", 1}}));
+}
+
+TEST(WasmSandbox, PerCapabilityLimitOverridesTheDefault) {
+  WasmExecutorConfig config = test_config();
+  WasmExecutionLimits roomy = config.default_limits;
+  roomy.max_memory_bytes = 16U * 1024U * 1024U;
+  config.capability_limits["test.wasm.roomy"] = roomy;
+  auto executor = make_executor(config);
+  auto output = run(*executor, wasm_capability("memory_grow", "test.wasm.roomy"));
+  ASSERT_TRUE(output.has_value()) << output.error().message();
+  EXPECT_EQ(output->value, (Value{{"grown", true}}));
+  // Other capabilities keep the default.
+  EXPECT_FALSE(run(*executor, wasm_capability("memory_grow")).has_value());
+}
+
+TEST(WasmSandbox, InitialMemoryAboveTheLimitIsRejectedBeforeRunning) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("memory_initial_too_big"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_NE(output.error().message().find("256 pages of initial linear memory"), std::string::npos)
+      << output.error().message();
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, DeepDirectRecursionIsATypedError) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("recursion_direct"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
+      << output.error().message();
+  EXPECT_NE(output.error().message().find("call stack exhausted"), std::string::npos)
+      << output.error().message();
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, DeepRecursionThroughCallIndirectIsATypedError) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("recursion_indirect"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
+      << output.error().message();
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, StdoutFloodIsResourceExhausted) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("stdout_flood"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().message(),
+            "resource exhausted: guest wrote more than 65536 bytes to stdout");
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, WorkerKilledMidCallIsATypedErrorAndTheNextCallSucceeds) {
+  std::promise<int> dispatched;
+  WasmExecutorConfig config = test_config();
+  config.default_limits.deadline = std::chrono::seconds(30);
+  bool first = true;
+  config.on_dispatch = [&](int pid) {
+    if (std::exchange(first, false))
+      dispatched.set_value(pid);
+  };
+  auto executor = make_executor(config);
+  std::future<std::expected<ExecutorOutput, ExecutorError>> call = std::async(
+      std::launch::async, [&] { return run(*executor, wasm_capability("infinite_loop")); });
+  auto pid_future = dispatched.get_future();
+  ASSERT_EQ(pid_future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const int pid = pid_future.get();
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto output = call.get();
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().message(), "execution failed: sandbox worker died: signal 9 (SIGKILL)");
+  EXPECT_EQ(executor->stats().worker_deaths, 1U);
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, WorkerKilledWhileIdleIsReplacedWithoutFailingTheNextCall) {
+  WasmExecutorConfig config = test_config();
+  config.prestart_workers = true;
+  auto executor = make_executor(config);
+  const std::vector<int> pids = executor->worker_pids();
+  ASSERT_EQ(pids.size(), 1U);
+  ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+  expect_echo_works(*executor);
+  EXPECT_EQ(executor->stats().workers_spawned, 2U);
+}
+
+TEST(WasmSandbox, FullQueueIsOverloadedAndNothingRuns) {
+  std::promise<void> dispatched;
+  WasmExecutorConfig config = test_config();
+  config.max_queued_calls = 0;
+  config.default_limits.deadline = milliseconds(2000);
+  bool first = true;
+  config.on_dispatch = [&](int) {
+    if (std::exchange(first, false))
+      dispatched.set_value();
+  };
+  auto executor = make_executor(config);
+  auto busy = std::async(std::launch::async,
+                         [&] { return run(*executor, wasm_capability("infinite_loop")); });
+  ASSERT_EQ(dispatched.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto output = run(*executor, wasm_capability("echo"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(executor->stats().overloaded, 1U);
+  auto busy_result = busy.get();
+  ASSERT_FALSE(busy_result.has_value());
+  EXPECT_EQ(busy_result.error().error_class(), ExecutorErrorClass::Timeout);
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, QueuedCallGivesUpAfterTheQueueTimeout) {
+  std::promise<void> dispatched;
+  WasmExecutorConfig config = test_config();
+  config.queue_timeout = milliseconds(100);
+  config.default_limits.deadline = milliseconds(2000);
+  bool first = true;
+  config.on_dispatch = [&](int) {
+    if (std::exchange(first, false))
+      dispatched.set_value();
+  };
+  auto executor = make_executor(config);
+  auto busy = std::async(std::launch::async,
+                         [&] { return run(*executor, wasm_capability("infinite_loop")); });
+  ASSERT_EQ(dispatched.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto output = run(*executor, wasm_capability("echo"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_NE(output.error().message().find("no sandbox worker became free within 100 ms"),
+            std::string::npos);
+  (void)busy.get();
+  expect_echo_works(*executor);
+}
+
+TEST(WasmSandbox, EightThreadsShareOneExecutor) {
+  WasmExecutorConfig config = test_config();
+  config.worker_count = 4;
+  auto executor = make_executor(config);
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 6;
+  std::vector<int> successes(kThreads, 0);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int call = 0; call < kCallsPerThread; ++call) {
+          if (t % 4 == 3 && call % 3 == 0) {
+            // Hostile calls mixed in: they must not disturb the others.
+            auto trapped = run(*executor, wasm_capability("trap_unreachable"));
+            if (!trapped && trapped.error().error_class() == ExecutorErrorClass::ExecutionFailed)
+              ++successes[static_cast<std::size_t>(t)];
+            continue;
+          }
+          const Value input = {{"thread", t}, {"call", call}};
+          auto output = run(*executor, wasm_capability("echo"), input);
+          if (output && output->value == input)
+            ++successes[static_cast<std::size_t>(t)];
+        }
+      });
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(successes[static_cast<std::size_t>(t)], kCallsPerThread) << "thread " << t;
+  }
+  EXPECT_LE(executor->worker_pids().size(), 4U);
+}
+
+}  // namespace
+}  // namespace traverse
