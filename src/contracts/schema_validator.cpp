@@ -30,6 +30,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s NFA builder at -O1 and above.
 #pragma GCC diagnostic push
@@ -45,11 +46,11 @@
 namespace traverse {
 namespace schema_detail {
 
-constexpr std::size_t kMaxSchemaDepth = 512;
-constexpr std::size_t kMaxValidationDepth = 1024;
+constexpr std::size_t kMaxValidationDepth = 512;
 constexpr std::size_t kMaxPatternSubjectBytes = 4096;
 constexpr std::size_t kMaxEqualityDepth = 1024;
 constexpr std::size_t kMaxMessageValueBytes = 200;
+constexpr std::size_t kMaxBranchDetails = 8;
 
 constexpr std::string_view kInvalidSchema = "InvalidSchema";
 constexpr std::string_view kSchemaViolation = "SchemaViolation";
@@ -474,14 +475,17 @@ class Compiler {
   NodeId compile_root() {
     const NodeId root = new_node();
     ref_nodes_.emplace("", root);  // "$ref": "#" is the root itself
-    compile_into(root, root_, "$", 0);
+    pending_.push_back(Pending{root, &root_, "$"});
+    // Breadth-first over the schema document: compile_into only allocates node ids for
+    // subschemas and queues them, so compiling never recurses, however deep the schema.
     while (!pending_.empty()) {
-      const Pending item = pending_.front();
+      Pending item = std::move(pending_.front());
       pending_.pop_front();
-      compile_into(item.node, *item.schema, item.path, 0);
+      compile_into(item.node, *item.schema, item.path);
     }
-    if (errors_.empty())
+    if (errors_.empty()) {
       check_for_cycles();
+    }
     return root;
   }
 
@@ -504,21 +508,22 @@ class Compiler {
     return static_cast<NodeId>(nodes_.size() - 1);
   }
 
-  NodeId compile_child(const Value& schema, const std::string& path, std::size_t depth) {
+  // A node id for `schema`, compiled later from the work list.
+  NodeId compile_child(const Value& schema, std::string path) {
     const NodeId id = new_node();
-    compile_into(id, schema, path, depth + 1);
+    pending_.push_back(Pending{id, &schema, std::move(path)});
     return id;
   }
 
-  std::vector<NodeId> compile_list(const Value& list, const std::string& path, std::string_view kw,
-                                   std::size_t depth) {
+  std::vector<NodeId> compile_list(const Value& list, const std::string& path,
+                                   std::string_view kw) {
     std::vector<NodeId> out;
     if (!list.is_array() || list.empty()) {
       error(path, std::string(kw) + " must be a non-empty array of schemas");
       return out;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
-      out.push_back(compile_child(list[i], child_index(path, i), depth));
+      out.push_back(compile_child(list[i], child_index(path, i)));
     }
     return out;
   }
@@ -593,40 +598,82 @@ class Compiler {
     }
   }
 
-  void compile_into(NodeId id, const Value& schema, const std::string& path, std::size_t depth) {
+  // Compiles `schema` into nodes_[id]; subschemas get node ids now and are compiled later.
+  void compile_into(NodeId id, const Value& schema, const std::string& path) {
     Node node;
     node.schema_path = path;
-    if (depth > kMaxSchemaDepth) {
-      error(path, "schema nesting exceeds " + std::to_string(kMaxSchemaDepth) + " levels");
-      nodes_[id] = std::move(node);
-      return;
-    }
     if (schema.is_boolean()) {
       node.reject_all = !schema.get<bool>();
-      nodes_[id] = std::move(node);
-      return;
-    }
-    if (!schema.is_object()) {
+    } else if (!schema.is_object()) {
       error(path, "schema must be an object or a boolean");
-      nodes_[id] = std::move(node);
-      return;
+    } else {
+      compile_assertions(node, schema, path);
+      compile_subschemas(node, schema, path);
     }
-    const auto at = [&](std::string_view kw) { return child_key(path, kw); };
-    const auto find = [&](std::string_view kw) -> const Value* {
-      const auto it = schema.find(kw);
-      return it == schema.end() ? nullptr : &*it;
-    };
+    nodes_[id] = std::move(node);
+  }
 
-    if (const Value* v = find("$ref")) {
+  static const Value* find(const Value& schema, std::string_view keyword) {
+    const auto it = schema.find(keyword);
+    return it == schema.end() ? nullptr : &*it;
+  }
+
+  void compile_subschemas(Node& node, const Value& schema, const std::string& path) {
+    std::string at;
+    if (const Value* v = find(schema, "properties")) {
+      at = child_key(path, "properties");
+      if (v->is_object()) {
+        for (auto it = v->begin(); it != v->end(); ++it) {
+          const NodeId child = compile_child(*it, child_key(at, it.key()));
+          node.properties.emplace_back(it.key(), child);  // std::map order: already sorted
+        }
+      } else {
+        error(at, "properties must be an object of schemas");
+      }
+    }
+    if (const Value* v = find(schema, "additionalProperties")) {
+      if (v->is_boolean()) {
+        node.additional_forbidden = !v->get<bool>();
+      } else {
+        node.additional = compile_child(*v, child_key(path, "additionalProperties"));
+      }
+    }
+    if (const Value* v = find(schema, "items")) {
+      at = child_key(path, "items");
+      if (v->is_array()) {
+        error(at, "items must be a single schema (the array form is not supported)");
+      } else {
+        node.items = compile_child(*v, at);
+      }
+    }
+    if (const Value* v = find(schema, "allOf")) {
+      node.all_of = compile_list(*v, child_key(path, "allOf"), "allOf");
+    }
+    if (const Value* v = find(schema, "anyOf")) {
+      node.any_of = compile_list(*v, child_key(path, "anyOf"), "anyOf");
+    }
+    if (const Value* v = find(schema, "oneOf")) {
+      node.one_of = compile_list(*v, child_key(path, "oneOf"), "oneOf");
+    }
+    if (const Value* v = find(schema, "not")) {
+      node.not_schema = compile_child(*v, child_key(path, "not"));
+    }
+  }
+
+  // Every keyword without subschemas, and $ref.
+  void compile_assertions(Node& node, const Value& schema, const std::string& path) {
+    const auto at = [&](std::string_view kw) { return child_key(path, kw); };
+    if (const Value* v = find(schema, "$ref")) {
       if (v->is_string()) {
         node.ref = resolve_ref(v->get_ref<const std::string&>(), at("$ref"));
       } else {
         error(at("$ref"), "$ref must be a string");
       }
     }
-    if (const Value* v = find("type"))
+    if (const Value* v = find(schema, "type")) {
       compile_type(node, *v, at("type"));
-    if (const Value* v = find("required")) {
+    }
+    if (const Value* v = find(schema, "required")) {
       if (v->is_array()) {
         for (std::size_t i = 0; i < v->size(); ++i) {
           const Value& name = (*v)[i];
@@ -643,31 +690,7 @@ class Compiler {
         error(at("required"), "required must be an array of property names");
       }
     }
-    if (const Value* v = find("properties")) {
-      if (v->is_object()) {
-        for (auto it = v->begin(); it != v->end(); ++it) {
-          const NodeId child = compile_child(*it, child_key(at("properties"), it.key()), depth);
-          node.properties.emplace_back(it.key(), child);  // std::map order: already sorted
-        }
-      } else {
-        error(at("properties"), "properties must be an object of schemas");
-      }
-    }
-    if (const Value* v = find("additionalProperties")) {
-      if (v->is_boolean()) {
-        node.additional_forbidden = !v->get<bool>();
-      } else {
-        node.additional = compile_child(*v, at("additionalProperties"), depth);
-      }
-    }
-    if (const Value* v = find("items")) {
-      if (v->is_array()) {
-        error(at("items"), "items must be a single schema (the array form is not supported)");
-      } else {
-        node.items = compile_child(*v, at("items"), depth);
-      }
-    }
-    if (const Value* v = find("enum")) {
+    if (const Value* v = find(schema, "enum")) {
       if (v->is_array()) {
         node.has_enum = true;
         node.enum_values.assign(v->begin(), v->end());
@@ -676,64 +699,58 @@ class Compiler {
         error(at("enum"), "enum must be an array");
       }
     }
-    if (const Value* v = find("const")) {
+    if (const Value* v = find(schema, "const")) {
       node.has_const = true;
       node.const_value = *v;
       node.const_message = "must equal the const value " + show(*v);
     }
-    if (const Value* v = find("format")) {
+    if (const Value* v = find(schema, "format")) {
       if (v->is_string()) {
         const auto& name = v->get_ref<const std::string&>();
         node.format_name = name;
-        if (name == "date-time")
+        if (name == "date-time") {
           node.format = Format::DateTime;
-        if (name == "date")
+        } else if (name == "date") {
           node.format = Format::Date;
-        if (name == "uuid")
+        } else if (name == "uuid") {
           node.format = Format::Uuid;
-        if (name == "uri")
+        } else if (name == "uri") {
           node.format = Format::Uri;
-        // Other formats are annotations only.
+        }  // other formats are annotations only
       } else {
         error(at("format"), "format must be a string");
       }
     }
-    if (const Value* v = find("minLength")) {
+    if (const Value* v = find(schema, "minLength")) {
       node.min_length = non_negative_integer(*v, at("minLength"), "minLength");
     }
-    if (const Value* v = find("maxLength")) {
+    if (const Value* v = find(schema, "maxLength")) {
       node.max_length = non_negative_integer(*v, at("maxLength"), "maxLength");
     }
-    if (const Value* v = find("pattern"))
+    if (const Value* v = find(schema, "pattern")) {
       compile_pattern(node, *v, at("pattern"));
-    if (const Value* v = find("minimum"))
+    }
+    if (const Value* v = find(schema, "minimum")) {
       node.lower = number(*v, at("minimum"), "minimum");
-    if (const Value* v = find("maximum"))
+    }
+    if (const Value* v = find(schema, "maximum")) {
       node.upper = number(*v, at("maximum"), "maximum");
-    compile_exclusive(node, find("exclusiveMinimum"), at("exclusiveMinimum"), true);
-    compile_exclusive(node, find("exclusiveMaximum"), at("exclusiveMaximum"), false);
-    if (const Value* v = find("minItems")) {
+    }
+    compile_exclusive(node, find(schema, "exclusiveMinimum"), at("exclusiveMinimum"), true);
+    compile_exclusive(node, find(schema, "exclusiveMaximum"), at("exclusiveMaximum"), false);
+    if (const Value* v = find(schema, "minItems")) {
       node.min_items = non_negative_integer(*v, at("minItems"), "minItems");
     }
-    if (const Value* v = find("maxItems")) {
+    if (const Value* v = find(schema, "maxItems")) {
       node.max_items = non_negative_integer(*v, at("maxItems"), "maxItems");
     }
-    if (const Value* v = find("uniqueItems")) {
+    if (const Value* v = find(schema, "uniqueItems")) {
       if (v->is_boolean()) {
         node.unique_items = v->get<bool>();
       } else {
         error(at("uniqueItems"), "uniqueItems must be a boolean");
       }
     }
-    if (const Value* v = find("allOf"))
-      node.all_of = compile_list(*v, at("allOf"), "allOf", depth);
-    if (const Value* v = find("anyOf"))
-      node.any_of = compile_list(*v, at("anyOf"), "anyOf", depth);
-    if (const Value* v = find("oneOf"))
-      node.one_of = compile_list(*v, at("oneOf"), "oneOf", depth);
-    if (const Value* v = find("not"))
-      node.not_schema = compile_child(*v, at("not"), depth);
-    nodes_[id] = std::move(node);
   }
 
   void compile_pattern(Node& node, const Value& value, const std::string& path) {
@@ -950,67 +967,37 @@ std::string render(const std::vector<PathStep>& path) {
 
 // Walks one (node, instance) pair. With `out` set, records every violation and keeps going;
 // without, stops at the first one (anyOf/oneOf/not/is_valid).
+//
+// walk() recurses once per instance level and per $ref/allOf/anyOf/oneOf/not hop, so the frames
+// on that path (walk, check_object, check_items, check_any_of, check_one_of) hold no message
+// strings; messages are built in [[gnu::noinline]] helpers that do not recurse.
 class Walker {
  public:
   Walker(WalkShared& shared, ValidationErrors* out) : shared_(shared), out_(out) {}
 
   bool walk(NodeId id, const Value& v, std::size_t depth) {
     if (depth > kMaxValidationDepth) {
-      if (!shared_.depth_exceeded) {
-        shared_.depth_exceeded = true;
-        shared_.depth_path = render(shared_.path);
-      }
-      if (out_ != nullptr) {
-        report("validation nesting exceeds " + std::to_string(kMaxValidationDepth) +
-               " levels (instance too deep or schema recursion too deep)");
-      }
+      depth_exceeded();
       return false;
     }
     const Node& n = shared_.nodes[id];
-    bool ok = true;
-    // Records a failure; returns true when the walk should stop (boolean mode).
-    const auto fail = [&](std::string message) {
-      ok = false;
-      if (out_ == nullptr)
-        return true;
-      report(std::move(message));
-      return false;
-    };
-
     if (n.reject_all) {
-      fail("no value is allowed here (schema is false)");
+      bool ok = true;
+      fail(ok, "no value is allowed here (schema is false)");
       return false;
     }
+    bool ok = true;
     if (n.ref != kNoNode && !walk(n.ref, v, depth + 1)) {
       ok = false;
       if (out_ == nullptr)
         return false;
     }
-    if (n.type_mask != 0 && !type_matches(n.type_mask, v) && fail(n.type_message))
+    if (!check_assertions(n, v, ok))
       return false;
-    if (n.has_enum) {
-      const bool found = std::any_of(n.enum_values.begin(), n.enum_values.end(),
-                                     [&](const Value& e) { return json_equal(e, v); });
-      if (!found && fail(n.enum_message))
-        return false;
-    }
-    if (n.has_const && !json_equal(n.const_value, v) && fail(n.const_message))
+    if (v.is_object() && !check_object(n, v, depth, ok))
       return false;
-
-    if (v.is_string()) {
-      if (!check_string(n, v.get_ref<const std::string&>(), fail))
-        return false;
-    } else if (v.is_number()) {
-      if (!check_number(n, v, fail))
-        return false;
-    } else if (v.is_object()) {
-      if (!check_object(n, v, depth, ok))
-        return false;
-    } else if (v.is_array()) {
-      if (!check_array(n, v, depth, ok, fail))
-        return false;
-    }
-
+    if (v.is_array() && n.items != kNoNode && !check_items(n, v, depth, ok))
+      return false;
     for (const NodeId sub : n.all_of) {
       if (!walk(sub, v, depth + 1)) {
         ok = false;
@@ -1018,44 +1005,44 @@ class Walker {
           return false;
       }
     }
-    if (!n.any_of.empty()) {
-      const bool any = std::any_of(n.any_of.begin(), n.any_of.end(),
-                                   [&](NodeId sub) { return matches(sub, v, depth); });
-      if (!any &&
-          fail("must match at least one schema of anyOf" + branch_details(n.any_of, v, depth))) {
-        return false;
-      }
-    }
-    if (!n.one_of.empty()) {
-      std::vector<std::size_t> matched;
-      for (std::size_t i = 0; i < n.one_of.size(); ++i) {
-        if (matches(n.one_of[i], v, depth))
-          matched.push_back(i);
-      }
-      if (matched.size() != 1) {
-        std::string message =
-            "must match exactly one schema of oneOf, matched " + std::to_string(matched.size());
-        if (matched.empty()) {
-          message += branch_details(n.one_of, v, depth);
-        } else {
-          message += " (";
-          for (std::size_t i = 0; i < matched.size(); ++i) {
-            message += (i > 0 ? ", oneOf[" : "oneOf[") + std::to_string(matched[i]) + "]";
-          }
-          message += ")";
-        }
-        if (fail(std::move(message)))
-          return false;
-      }
-    }
+    if (!n.any_of.empty() && !check_any_of(n, v, depth, ok))
+      return false;
+    if (!n.one_of.empty() && !check_one_of(n, v, depth, ok))
+      return false;
     if (n.not_schema != kNoNode && matches(n.not_schema, v, depth) &&
-        fail("must not match the schema in not")) {
+        !fail(ok, "must not match the schema in not")) {
       return false;
     }
     return ok && !shared_.depth_exceeded;
   }
 
  private:
+  // Records a violation at the current path. Returns whether the walk should go on (false in
+  // boolean mode, where one violation settles the answer).
+  bool fail(bool& ok, std::string_view message) {
+    ok = false;
+    if (out_ == nullptr)
+      return false;
+    report(message);
+    return true;
+  }
+
+  [[gnu::noinline]] void report(std::string_view message) {
+    out_->push_back(ValidationError{
+        std::string(kSchemaViolation), render(shared_.path), std::string(message), {}});
+  }
+
+  [[gnu::noinline]] void depth_exceeded() {
+    if (!shared_.depth_exceeded) {
+      shared_.depth_exceeded = true;
+      shared_.depth_path = render(shared_.path);
+    }
+    if (out_ != nullptr) {
+      report("validation nesting exceeds " + std::to_string(kMaxValidationDepth) +
+             " levels (instance too deep or schema recursion too deep)");
+    }
+  }
+
   static bool type_matches(std::uint8_t mask, const Value& v) {
     switch (v.type()) {
       case Value::value_t::null:
@@ -1078,56 +1065,47 @@ class Walker {
     }
   }
 
-  void report(std::string message) {
-    out_->push_back(ValidationError{
-        std::string(kSchemaViolation), render(shared_.path), std::move(message), {}});
-  }
-
-  // Does `v` satisfy node `id`? A boolean sub-walk; violations are not recorded.
-  bool matches(NodeId id, const Value& v, std::size_t depth) {
-    Walker sub(shared_, nullptr);
-    return sub.walk(id, v, depth + 1);
-  }
-
-  // "; anyOf[0]: $.a: expected string; anyOf[1]: ..." — the first violation of each branch.
-  std::string branch_details(const std::vector<NodeId>& branches, const Value& v,
-                             std::size_t depth) {
-    std::string details;
-    if (!details_)
-      return details;
-    for (std::size_t i = 0; i < branches.size() && i < 8; ++i) {
-      ValidationErrors branch_errors;
-      Walker sub(shared_, &branch_errors);
-      sub.details_ = false;  // keeps nested anyOf/oneOf from re-walking their branches again
-      sub.walk(branches[i], v, depth + 1);
-      if (branch_errors.empty())
-        continue;
-      details += "; [" + std::to_string(i) + "] " + branch_errors.front().path + ": " +
-                 branch_errors.front().message;
+  // type, enum, const and every keyword that looks at one value without descending into it.
+  [[gnu::noinline]] bool check_assertions(const Node& n, const Value& v, bool& ok) {
+    if (n.type_mask != 0 && !type_matches(n.type_mask, v) && !fail(ok, n.type_message)) {
+      return false;
     }
-    return details;
+    if (n.has_enum) {
+      const bool found = std::any_of(n.enum_values.begin(), n.enum_values.end(),
+                                     [&](const Value& e) { return json_equal(e, v); });
+      if (!found && !fail(ok, n.enum_message))
+        return false;
+    }
+    if (n.has_const && !json_equal(n.const_value, v) && !fail(ok, n.const_message))
+      return false;
+    if (v.is_string())
+      return check_string(n, v.get_ref<const std::string&>(), ok);
+    if (v.is_number())
+      return check_number(n, v, ok);
+    if (v.is_array())
+      return check_array_size(n, v, ok);
+    return true;
   }
 
-  template <typename Fail>
-  bool check_string(const Node& n, const std::string& s, Fail& fail) {
+  bool check_string(const Node& n, const std::string& s, bool& ok) {
     if (n.min_length || n.max_length) {
       const std::uint64_t length = code_point_count(s);
       if (n.min_length && length < *n.min_length &&
-          fail("string is shorter than minLength " + std::to_string(*n.min_length) + " (length " +
-               std::to_string(length) + ")")) {
+          !fail(ok, "string is shorter than minLength " + std::to_string(*n.min_length) +
+                        " (length " + std::to_string(length) + ")")) {
         return false;
       }
       if (n.max_length && length > *n.max_length &&
-          fail("string is longer than maxLength " + std::to_string(*n.max_length) + " (length " +
-               std::to_string(length) + ")")) {
+          !fail(ok, "string is longer than maxLength " + std::to_string(*n.max_length) +
+                        " (length " + std::to_string(length) + ")")) {
         return false;
       }
     }
     if (n.pattern) {
       if (s.size() > kMaxPatternSubjectBytes) {
-        if (fail("string of " + std::to_string(s.size()) + " bytes is too long to match pattern " +
-                 show(Value(n.pattern_source)) + " (limit " +
-                 std::to_string(kMaxPatternSubjectBytes) + " bytes)")) {
+        if (!fail(ok, "string of " + std::to_string(s.size()) +
+                          " bytes is too long to match pattern " + show(Value(n.pattern_source)) +
+                          " (limit " + std::to_string(kMaxPatternSubjectBytes) + " bytes)")) {
           return false;
         }
       } else {
@@ -1139,25 +1117,24 @@ class Walker {
           evaluated = false;
         }
         if (!evaluated) {
-          if (fail("pattern " + show(Value(n.pattern_source)) +
-                   " could not be evaluated against this string")) {
+          if (!fail(ok, "pattern " + show(Value(n.pattern_source)) +
+                            " could not be evaluated against this string")) {
             return false;
           }
         } else if (!matched &&
-                   fail("string does not match pattern " + show(Value(n.pattern_source)))) {
+                   !fail(ok, "string does not match pattern " + show(Value(n.pattern_source)))) {
           return false;
         }
       }
     }
     if (n.format != Format::None && !matches_format(n.format, s) &&
-        fail("string is not a valid " + n.format_name + " (format)")) {
+        !fail(ok, "string is not a valid " + n.format_name + " (format)")) {
       return false;
     }
     return true;
   }
 
-  template <typename Fail>
-  static bool check_number(const Node& n, const Value& v, Fail& fail) {
+  bool check_number(const Node& n, const Value& v, bool& ok) {
     const auto check = [&](const std::optional<NumericBound>& bound, bool lower) {
       if (!bound)
         return true;
@@ -1166,53 +1143,89 @@ class Walker {
                               : (bound->exclusive ? order < 0 : order <= 0);
       if (okay)
         return true;
-      const std::string relation =
+      const std::string_view relation =
           lower ? (bound->exclusive ? ">" : ">=") : (bound->exclusive ? "<" : "<=");
-      return !fail("must be " + relation + " " + bound->keyword + " " + show(bound->limit) +
-                   " (got " + show(v) + ")");
+      return fail(ok, "must be " + std::string(relation) + " " + bound->keyword + " " +
+                          show(bound->limit) + " (got " + show(v) + ")");
     };
     return check(n.lower, true) && check(n.exclusive_lower, true) && check(n.upper, false) &&
            check(n.exclusive_upper, false);
   }
 
+  bool check_array_size(const Node& n, const Value& v, bool& ok) {
+    const std::uint64_t size = v.size();
+    if (n.min_items && size < *n.min_items &&
+        !fail(ok, "array has fewer items than minItems " + std::to_string(*n.min_items) + " (got " +
+                      std::to_string(size) + ")")) {
+      return false;
+    }
+    if (n.max_items && size > *n.max_items &&
+        !fail(ok, "array has more items than maxItems " + std::to_string(*n.max_items) + " (got " +
+                      std::to_string(size) + ")")) {
+      return false;
+    }
+    if (n.unique_items && size > 1) {
+      // Bucket by a hash consistent with json_equal: linear on average, not quadratic.
+      std::unordered_multimap<std::size_t, std::size_t> seen;
+      seen.reserve(v.size());
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::size_t h = json_hash(v[i]);
+        const auto [begin, end] = seen.equal_range(h);
+        const auto dup = std::find_if(
+            begin, end, [&](const auto& entry) { return json_equal(v[entry.second], v[i]); });
+        if (dup != end) {
+          return fail(ok, "array items must be unique (uniqueItems): items [" +
+                              std::to_string(dup->second) + "] and [" + std::to_string(i) +
+                              "] are equal");
+        }
+        seen.emplace(h, i);
+      }
+    }
+    return true;
+  }
+
   bool check_object(const Node& n, const Value& v, std::size_t depth, bool& ok) {
     for (const auto& key : n.required) {
       if (v.find(key) == v.end()) {
-        ok = false;
-        if (out_ == nullptr)
-          return false;
         shared_.path.push_back(PathStep{&key, 0});
-        report("required property is missing");
+        const bool go_on = fail(ok, "required property is missing");
         shared_.path.pop_back();
+        if (!go_on)
+          return false;
       }
     }
     if (n.properties.empty() && !n.additional_forbidden && n.additional == kNoNode)
       return true;
+    // Instance keys and n.properties are both sorted: one merge pass finds each key's schema.
     auto prop = n.properties.begin();
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string& key = it.key();
       while (prop != n.properties.end() && prop->first < key)
         ++prop;
-      NodeId target = kNoNode;
-      bool forbidden = false;
-      if (prop != n.properties.end() && prop->first == key) {
-        target = prop->second;
-      } else if (n.additional_forbidden) {
-        forbidden = true;
-      } else {
-        target = n.additional;
-      }
-      if (!forbidden && target == kNoNode)
+      const bool listed = prop != n.properties.end() && prop->first == key;
+      if (!listed && !n.additional_forbidden && n.additional == kNoNode)
         continue;
       shared_.path.push_back(PathStep{&key, 0});
-      bool child_ok = true;
-      if (forbidden) {
-        child_ok = false;
-        if (out_ != nullptr)
-          report("additional property is not allowed (additionalProperties is false)");
+      bool go_on = true;
+      if (listed || !n.additional_forbidden) {
+        if (!walk(listed ? prop->second : n.additional, *it, depth + 1)) {
+          ok = false;
+          go_on = out_ != nullptr;
+        }
       } else {
-        child_ok = walk(target, *it, depth + 1);
+        go_on = fail(ok, "additional property is not allowed (additionalProperties is false)");
       }
+      shared_.path.pop_back();
+      if (!go_on)
+        return false;
+    }
+    return true;
+  }
+
+  bool check_items(const Node& n, const Value& v, std::size_t depth, bool& ok) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      shared_.path.push_back(PathStep{nullptr, i});
+      const bool child_ok = walk(n.items, v[i], depth + 1);
       shared_.path.pop_back();
       if (!child_ok) {
         ok = false;
@@ -1223,50 +1236,64 @@ class Walker {
     return true;
   }
 
-  template <typename Fail>
-  bool check_array(const Node& n, const Value& v, std::size_t depth, bool& ok, Fail& fail) {
-    const std::uint64_t size = v.size();
-    if (n.min_items && size < *n.min_items &&
-        fail("array has fewer items than minItems " + std::to_string(*n.min_items) + " (got " +
-             std::to_string(size) + ")")) {
+  bool check_any_of(const Node& n, const Value& v, std::size_t depth, bool& ok) {
+    for (const NodeId sub : n.any_of) {
+      if (matches(sub, v, depth))
+        return true;
+    }
+    ok = false;
+    if (out_ == nullptr)
       return false;
+    report_branches("must match at least one schema of anyOf", n.any_of, v, depth);
+    return true;
+  }
+
+  bool check_one_of(const Node& n, const Value& v, std::size_t depth, bool& ok) {
+    std::size_t count = 0;
+    std::size_t first = 0;
+    std::size_t second = 0;
+    for (std::size_t i = 0; i < n.one_of.size(); ++i) {
+      if (!matches(n.one_of[i], v, depth))
+        continue;
+      (count == 0 ? first : second) = i;
+      if (++count == 2)
+        break;  // already not exactly one
     }
-    if (n.max_items && size > *n.max_items &&
-        fail("array has more items than maxItems " + std::to_string(*n.max_items) + " (got " +
-             std::to_string(size) + ")")) {
+    if (count == 1)
+      return true;
+    ok = false;
+    if (out_ == nullptr)
       return false;
-    }
-    if (n.unique_items && size > 1) {
-      std::unordered_multimap<std::size_t, std::size_t> seen;
-      seen.reserve(v.size());
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const std::size_t h = json_hash(v[i]);
-        const auto [begin, end] = seen.equal_range(h);
-        const auto dup = std::find_if(
-            begin, end, [&](const auto& entry) { return json_equal(v[entry.second], v[i]); });
-        if (dup != end) {
-          if (fail("array items must be unique (uniqueItems): items [" +
-                   std::to_string(dup->second) + "] and [" + std::to_string(i) + "] are equal")) {
-            return false;
-          }
-          break;  // one report per array
-        }
-        seen.emplace(h, i);
-      }
-    }
-    if (n.items != kNoNode) {
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        shared_.path.push_back(PathStep{nullptr, i});
-        const bool child_ok = walk(n.items, v[i], depth + 1);
-        shared_.path.pop_back();
-        if (!child_ok) {
-          ok = false;
-          if (out_ == nullptr)
-            return false;
-        }
-      }
+    if (count == 0) {
+      report_branches("must match exactly one schema of oneOf, matched none", n.one_of, v, depth);
+    } else {
+      report("must match exactly one schema of oneOf, matched more than one (oneOf[" +
+             std::to_string(first) + "] and oneOf[" + std::to_string(second) + "])");
     }
     return true;
+  }
+
+  // Does `v` satisfy node `id`? A boolean sub-walk; violations are not recorded.
+  bool matches(NodeId id, const Value& v, std::size_t depth) {
+    Walker sub(shared_, nullptr);
+    return sub.walk(id, v, depth + 1);
+  }
+
+  // `lead` followed by the first violation of each branch: "...; [0] $.a: expected string".
+  [[gnu::noinline]] void report_branches(std::string_view lead, const std::vector<NodeId>& branches,
+                                         const Value& v, std::size_t depth) {
+    std::string message(lead);
+    for (std::size_t i = 0; details_ && i < branches.size() && i < kMaxBranchDetails; ++i) {
+      ValidationErrors branch_errors;
+      Walker sub(shared_, &branch_errors);
+      sub.details_ = false;  // nested anyOf/oneOf do not re-walk their own branches again
+      sub.walk(branches[i], v, depth + 1);
+      if (branch_errors.empty())
+        continue;
+      message += "; [" + std::to_string(i) + "] " + branch_errors.front().path + ": " +
+                 branch_errors.front().message;
+    }
+    report(message);
   }
 
   WalkShared& shared_;

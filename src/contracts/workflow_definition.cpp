@@ -250,27 +250,29 @@ void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
                "the edges form a cycle; a workflow graph must be acyclic");
   }
 
-  // Reachability from every node (small graphs: one traversal per node).
-  std::vector<std::vector<bool>> reaches(n, std::vector<bool>(n, false));
-  for (std::size_t source = 0; source < n; ++source) {
+  // Nodes reachable from `source` over all edges (one traversal, O(nodes + edges)).
+  const auto reachable_from = [&](std::size_t source) {
+    std::vector<bool> seen(n, false);
     std::vector<std::size_t> stack{source};
-    reaches[source][source] = true;
+    seen[source] = true;
     while (!stack.empty()) {
       const std::size_t node = stack.back();
       stack.pop_back();
       for (const std::size_t succ : successors[node]) {
-        if (!reaches[source][succ]) {
-          reaches[source][succ] = true;
+        if (!seen[succ]) {
+          seen[succ] = true;
           stack.push_back(succ);
         }
       }
     }
-  }
+    return seen;
+  };
 
   const auto start = index.find(workflow.start_node);
   if (start != index.end()) {
+    const std::vector<bool> from_start = reachable_from(start->second);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!reaches[start->second][i] && index[workflow.nodes[i].node_id] == i) {
+      if (!from_start[i] && index[workflow.nodes[i].node_id] == i) {
         reader.add("UnreachableNode", index_path("$.nodes", node_index[i]),
                    "node \"" + workflow.nodes[i].node_id +
                        "\" cannot be reached from start_node \"" + workflow.start_node + "\"");
@@ -281,9 +283,31 @@ void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
   if (!workflow.is_parallel() || cyclic) {
     return;
   }
+  // 1.1.0: two nodes that can run in parallel (neither reaches the other) must not write the same
+  // state key. Only nodes sharing a key with another node need their reachability computed.
+  std::map<std::string, std::vector<std::size_t>> writers;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const NodeWrite& write : writes_by_node[i]) {
+      auto& list = writers[write.key];
+      if (list.empty() || list.back() != i) {
+        list.push_back(i);
+      }
+    }
+  }
+  std::map<std::size_t, std::vector<bool>> reach;
+  for (const auto& [key, list] : writers) {
+    for (const std::size_t node : list) {
+      if (list.size() > 1 && !reach.contains(node)) {
+        reach.emplace(node, reachable_from(node));
+      }
+    }
+  }
   for (std::size_t b = 0; b < n; ++b) {
+    if (!reach.contains(b)) {
+      continue;
+    }
     for (std::size_t a = 0; a < b; ++a) {
-      if (reaches[a][b] || reaches[b][a]) {
+      if (!reach.contains(a) || reach[a][b] || reach[b][a]) {
         continue;
       }
       for (const NodeWrite& write : writes_by_node[b]) {
@@ -369,9 +393,16 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
   std::vector<std::vector<NodeWrite>> writes_by_node;
   std::vector<std::size_t> node_index;
   std::vector<std::pair<std::string, std::string>> node_ids;
+  bool within_limits = true;
   if (const Value* nodes = reader.required_array(document, "nodes", "$")) {
     if (nodes->empty()) {
       reader.add("MissingRequiredField", "$.nodes", "a workflow needs at least one node");
+    }
+    if (nodes->size() > kMaxWorkflowNodes) {
+      reader.add("LimitExceeded", "$.nodes",
+                 "a workflow may have at most " + std::to_string(kMaxWorkflowNodes) +
+                     " nodes, found " + std::to_string(nodes->size()));
+      within_limits = false;
     }
     for (std::size_t i = 0; i < nodes->size(); ++i) {
       const Value& item = (*nodes)[i];
@@ -402,6 +433,12 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
   std::vector<std::size_t> edge_index;
   std::vector<std::pair<std::string, std::string>> edge_ids;
   if (const Value* edges = reader.required_array(document, "edges", "$")) {
+    if (edges->size() > kMaxWorkflowEdges) {
+      reader.add("LimitExceeded", "$.edges",
+                 "a workflow may have at most " + std::to_string(kMaxWorkflowEdges) +
+                     " edges, found " + std::to_string(edges->size()));
+      within_limits = false;
+    }
     for (std::size_t i = 0; i < edges->size(); ++i) {
       const Value& item = (*edges)[i];
       const std::string path = index_path("$.edges", i);
@@ -458,7 +495,9 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
   workflow.tags = read_keys(reader, document, "tags", "$", true, false);
 
   // Edges whose objects were malformed are not in workflow.edges; the graph uses what is known.
-  check_graph(reader, workflow, writes_by_node, node_index, edge_index, edge_valid);
+  if (within_limits) {
+    check_graph(reader, workflow, writes_by_node, node_index, edge_index, edge_valid);
+  }
 
   if (!reader.ok()) {
     return std::unexpected(reader.take());

@@ -20,12 +20,14 @@
 
 namespace traverse {
 
-using Artifact = std::variant<CapabilityContract, EventContract, WorkflowDefinition,
-                              RegistryBundle, CapabilityPackage, RuntimeRequest>;
+using Artifact = std::variant<CapabilityContract, EventContract, WorkflowDefinition, RegistryBundle,
+                              CapabilityPackage, RuntimeRequest>;
 
 // The artifact kind's name ("capability_contract", ..., "registry_bundle").
 [[nodiscard]] std::string artifact_kind(const Artifact& artifact);
 
+// Reads `path` and dispatches on "kind". Errors carry the file; a missing kind without
+// bundle_id is MissingRequiredField at $.kind, an unknown kind is UnknownArtifactKind.
 [[nodiscard]] std::expected<Artifact, ValidationErrors> load_artifact(
     const std::filesystem::path& path);
 

@@ -1,4 +1,5 @@
-// traverse/contracts/capability_contract.hpp — a capability's contract (kind "capability_contract").
+// traverse/contracts/capability_contract.hpp — a capability's contract (kind
+// "capability_contract").
 //
 // Parsing checks the document's shape and every reference validation rule of FORMATS.md §7.3,
 // reporting all violations. The parsed struct keeps the fields the runtime uses; `document`
@@ -65,7 +66,12 @@ struct CapabilityContract {
 };
 
 // Parses and validates a contract document. On failure every violation is returned (paths like
-// "$.emits[1].version"); nothing is partially returned.
+// "$.emits[1].version"); nothing is partially returned. Codes: MissingRequiredField (absent,
+// null or blank; empty side_effects / preferred_targets), InvalidType, InvalidLiteral (literals
+// and enum spellings), InvalidSemver, InvalidVersionRange (connector_requirements),
+// InvalidIdentifier (name, namespace), InconsistentIdentity (id != namespace.name),
+// InvalidLength (summary, description), DuplicateItem, InvalidCapabilityBoundary (banned
+// wording), PortabilityExceptionRequired, InvalidPlacementConstraint, MissingEventTrigger.
 [[nodiscard]] std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
     const Value& document);
 

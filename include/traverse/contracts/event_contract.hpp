@@ -43,6 +43,8 @@ struct EventContract {
   [[nodiscard]] std::string key() const { return id + "@" + version; }
 };
 
+// Codes as for capability contracts, plus InvalidEventBoundary (banned wording) and
+// InvalidLength for classification.domain / bounded_context shorter than 2 characters.
 [[nodiscard]] std::expected<EventContract, ValidationErrors> parse_event_contract(
     const Value& document);
 [[nodiscard]] std::expected<EventContract, ValidationErrors> load_event_contract(

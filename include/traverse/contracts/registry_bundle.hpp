@@ -40,6 +40,11 @@ struct RegistryBundle {
   std::vector<WorkflowDefinition> workflows;
 };
 
+// Codes in the manifest (file = manifest): IoError, InvalidJson, MissingRequiredField,
+// InvalidType, InvalidSemver (bundle version), InvalidScope, DuplicateArtifactId
+// ($.events[i]), MissingArtifactFile ($.capabilities[i].path), Capability/Event/
+// WorkflowParseFailed ($.<section>[i].path, followed by the artifact's own errors with file =
+// the artifact), ArtifactIdMismatch ($.<section>[i].id), ArtifactVersionMismatch.
 [[nodiscard]] std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
     const std::filesystem::path& manifest_path);
 

@@ -27,7 +27,13 @@ struct RuntimeRequest {
   Value context = Value::object();  // the whole `context` object as given
 };
 
-// Validates every rule of §8.3 (code "request_invalid"-class violations, reported with paths).
+// Validates every rule of §8.3; the runtime reports any of these as `request_invalid`. Codes:
+// MissingRequiredField, InvalidType, InvalidLiteral (kind, schema_version, governing_spec,
+// lookup.scope), InvalidSemver ($.intent.capability_version), InvalidVersionRange
+// ($.intent.version_range), InvalidIntent (no capability_id or intent_key; version or range
+// without capability_id; both version and range), AmbiguityNotAllowed
+// ($.lookup.allow_ambiguity true). `requested_target` is any non-empty string here; the runtime
+// rejects targets other than "local" (placement_unsupported).
 [[nodiscard]] std::expected<RuntimeRequest, ValidationErrors> parse_runtime_request(
     const Value& document);
 [[nodiscard]] std::expected<RuntimeRequest, ValidationErrors> load_runtime_request(

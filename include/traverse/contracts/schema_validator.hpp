@@ -24,7 +24,8 @@ class SchemaValidator {
   // Compiles `schema`. Fails (code "InvalidSchema", with the schema path) when the schema itself
   // is malformed: not an object/boolean, a keyword of the wrong type, a bad regex, an unresolvable
   // $ref.
-  [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(const Value& schema);
+  [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
+      const Value& schema);
 
   // Every violation of `instance`, each with its instance path ("$.a.b[2]"); empty when valid.
   // Codes: "SchemaViolation" with a message naming the keyword, e.g.

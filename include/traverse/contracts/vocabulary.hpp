@@ -21,8 +21,8 @@ enum class Lifecycle { Draft, Active, Deprecated, Retired, Archived };
 
 // Where a capability may run (FORMATS.md §2). Declaration order is the reference's enum order.
 enum class ExecutionTarget { Local, Browser, Edge, Cloud, Worker, Device };
-[[nodiscard]] std::string_view to_string(ExecutionTarget target);       // "local"
-[[nodiscard]] std::string_view debug_name(ExecutionTarget target);      // "Local" (trace spelling)
+[[nodiscard]] std::string_view to_string(ExecutionTarget target);   // "local"
+[[nodiscard]] std::string_view debug_name(ExecutionTarget target);  // "Local" (trace spelling)
 [[nodiscard]] std::optional<ExecutionTarget> parse_execution_target(std::string_view text);
 
 enum class ServiceType { Stateless, Subscribable, Stateful };

@@ -8,6 +8,7 @@
 // WorkflowRegistry at registration. Value type; thread-compatible.
 #pragma once
 
+#include <cstddef>
 #include <expected>
 #include <filesystem>
 #include <optional>
@@ -69,6 +70,17 @@ struct WorkflowDefinition {
   [[nodiscard]] const WorkflowNode* find_node(std::string_view node_id) const;
 };
 
+// Bounds on one workflow's graph (exceeding one is a "LimitExceeded" error; the graph checks
+// are then skipped, so validation stays bounded for hostile input).
+inline constexpr std::size_t kMaxWorkflowNodes = 4096;
+inline constexpr std::size_t kMaxWorkflowEdges = 16384;
+
+// Error codes: MissingRequiredField, InvalidType, InvalidLiteral (kind, schema_version "1.0.0" or
+// "1.1.0", governing_spec, lifecycle, trigger), InvalidSemver, DuplicateItem (node_id, edge_id,
+// terminal_nodes, output_projection; in 1.0.0 also a second direct or event edge out of one
+// node), InvalidEventEdge, InvalidStartNode, InvalidTerminalNode, InvalidEdgeReference,
+// DeterministicCycleNotAllowed ($.edges), UnreachableNode ($.nodes[i], from start_node over all
+// edges), ConflictingStateWrite (1.1.0: parallel nodes writing one state key), LimitExceeded.
 [[nodiscard]] std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
     const Value& document);
 [[nodiscard]] std::expected<WorkflowDefinition, ValidationErrors> load_workflow_definition(

@@ -45,9 +45,9 @@
 
 namespace traverse {
 
-// Upper bounds the engine enforces (bounded resources).
+// Upper bounds the engine enforces (bounded resources); the node bound is the parser's
+// kMaxWorkflowNodes (workflow_definition.hpp).
 inline constexpr std::size_t kMaxWorkflowParallelism = 256;  // same bound as the thread pool
-inline constexpr std::size_t kMaxWorkflowNodes = 1024;
 // Broker events read per event type when matching one node's event edges (256 per poll).
 inline constexpr std::size_t kMaxBrokerEventsPerScan = 16384;
 

@@ -816,8 +816,8 @@ class InterpreterEngine final : public Engine {
     wi::Instance::Ptr instance =
         wi::Instance::Instantiate(store, instance_module.ref(), imports, &trap);
     report.instantiate_ns = elapsed_ns(instantiate_start);
-    if (!instance) {
-      classify_failure(state, nullptr, trap, &report);
+    if (!instance || trap) {
+      classify_failure(state, instance ? &instance : nullptr, trap, &report);
       return report;
     }
     if (module.entry_export < 0) {
@@ -835,7 +835,9 @@ class InterpreterEngine final : public Engine {
     wi::Thread thread(store);
     const wabt::Result result = entry->Call(thread, params, results, &trap);
     report.run_ns = elapsed_ns(run_start);
-    if (wabt::Failed(result)) {
+    // wabt 1.0.32 reports a trap raised inside a call_indirect (e.g. "call stack exhausted")
+    // through `trap` while returning Ok, so a set trap is a failure whatever the result says.
+    if (wabt::Failed(result) || trap) {
       classify_failure(state, &instance, trap, &report);
     }
     return report;

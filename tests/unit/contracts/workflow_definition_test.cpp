@@ -210,6 +210,18 @@ TEST(WorkflowDefinition, LargeLinearChainValidatesQuickly) {
   EXPECT_EQ(workflow->nodes.size(), 500U);
 }
 
+TEST(WorkflowDefinition, NodeCountIsBounded) {
+  std::vector<GraphNode> nodes;
+  for (std::size_t i = 0; i <= kMaxWorkflowNodes; ++i) {
+    nodes.emplace_back("n" + std::to_string(i), std::vector<std::string>{"k"});
+  }
+  const auto result = parse_workflow_definition(graph("1.1.0", nodes, {}, {"n0"}));
+  ASSERT_FALSE(result);
+  ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
+  EXPECT_EQ(result.error()[0].code, "LimitExceeded");
+  EXPECT_EQ(result.error()[0].path, "$.nodes");
+}
+
 class WorkflowDefinitionRejects : public testing::TestWithParam<NegativeCase> {};
 
 TEST_P(WorkflowDefinitionRejects, WithExpectedCodeAndPath) {

@@ -286,6 +286,51 @@ TEST(BundleRegistrationConcurrency, ReadersNeverObserveHalfABundle) {
   EXPECT_EQ(capabilities.size(), static_cast<std::size_t>(3 * kBundles));
 }
 
+const std::filesystem::path kSourceDir = TRAVERSE_SOURCE_DIR;
+
+TEST(BundleRegistrationFromDisk, ExpeditionBundleRegistersSixCapabilitiesAndItsWorkflow) {
+  auto bundle = load_registry_bundle(kSourceDir / "examples/expedition/bundle.json");
+  ASSERT_TRUE(bundle.has_value()) << to_string(bundle.error().front());
+  CapabilityRegistry capabilities;
+  WorkflowRegistry workflows;
+  auto result = register_bundle(*bundle, capabilities, workflows);
+  ASSERT_TRUE(result.has_value()) << to_string(result.error().front());
+  EXPECT_EQ(capabilities.size(), 6U);
+  EXPECT_EQ(workflows.size(), 1U);
+  EXPECT_EQ(result->events.size(), 5U);
+  auto workflow = workflows.find_exact("plan-expedition", "1.0.0");
+  ASSERT_TRUE(workflow.has_value());
+  EXPECT_EQ((*workflow)->participating_capabilities.size(), 5U);
+  // The composite runs the workflow; it is private, so public-only lookups do not see it.
+  auto composite = capabilities.find_exact("expedition.planning.plan-expedition", "1.0.0");
+  ASSERT_TRUE(composite.has_value());
+  EXPECT_EQ((*composite)->artifact.kind, ArtifactKind::Workflow);
+  EXPECT_EQ(capabilities
+                .find_exact("expedition.planning.plan-expedition", "1.0.0", LookupScope::PublicOnly)
+                .error()
+                .code,
+            RegistryErrorCode::NotFound);
+}
+
+TEST(BundleRegistrationFromDisk, BundleWithOneBrokenWorkflowRegistersNothing) {
+  const auto manifest = kSourceDir / "tests/data/registry/bad-workflow-bundle/manifest.json";
+  auto bundle = load_registry_bundle(manifest);
+  ASSERT_TRUE(bundle.has_value()) << to_string(bundle.error().front());
+  CapabilityRegistry capabilities;
+  WorkflowRegistry workflows;
+  auto result = register_bundle(*bundle, capabilities, workflows);
+  ASSERT_FALSE(result.has_value());
+  ASSERT_EQ(result.error().size(), 1U);
+  const ValidationError& error = result.error()[0];
+  EXPECT_EQ(error.code, "MissingReference");
+  EXPECT_EQ(error.path, "$.nodes[2]");
+  EXPECT_EQ(std::filesystem::path(error.file).filename(), "plan-expedition-broken.json");
+  EXPECT_NE(error.message.find("expedition.planning.assess-expedition-conditions@1.1.0"),
+            std::string::npos);
+  EXPECT_EQ(capabilities.size(), 0U);  // the six valid capabilities were not registered either
+  EXPECT_EQ(workflows.size(), 0U);
+}
+
 TEST(PackageRegistration, RegistersPublicWasmArtifactWithFnvDigest) {
   CapabilityRegistry capabilities;
   CapabilityPackage package;

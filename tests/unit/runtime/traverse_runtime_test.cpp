@@ -309,7 +309,7 @@ TEST_F(TraverseRuntimeTest, VersionRangeIdOnlyAndExactResolution) {
   EXPECT_EQ(in_range.output, (Value{{"version", "1.2.0"}}));
 
   const auto exact =
-      runtime_->execute_capability(request_for("r-exact", "demo.unit.versioned", {}, "1.0.0"));
+      runtime_->execute_capability(request_for("r-exact", "demo.unit.versioned", Value::object(), "1.0.0"));
   ASSERT_TRUE(exact.completed());
   EXPECT_EQ(exact.output, (Value{{"version", "1.0.0"}}));
 
@@ -407,7 +407,7 @@ TEST_F(TraverseRuntimeTest, NonLocalTargetIsPlacementUnsupportedAndUnknownTarget
 }
 
 TEST_F(TraverseRuntimeTest, UnknownCapabilityIsNotFound) {
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.absent", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.absent", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotFound);
   EXPECT_EQ(result.execution_id, "exec_r");
@@ -417,7 +417,7 @@ TEST_F(TraverseRuntimeTest, DraftCapabilityIsNotRunnable) {
   CapabilityContract draft = unit_contract("echo");
   draft.lifecycle = Lifecycle::Draft;
   register_unit(draft);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
 }
@@ -426,7 +426,7 @@ TEST_F(TraverseRuntimeTest, CapabilityWithoutLocalPreferenceIsNotRunnableLocally
   CapabilityContract cloud_only = unit_contract("echo");
   cloud_only.preferred_targets = {ExecutionTarget::Cloud};
   register_unit(cloud_only);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
   EXPECT_EQ(result.error->details["reason"], "not_runnable_locally");
@@ -436,14 +436,14 @@ TEST_F(TraverseRuntimeTest, NetworkRequiringCapabilityIsNotRunnableLocally) {
   CapabilityContract networked = unit_contract("echo");
   networked.constraints.network_access = "required";
   register_unit(networked);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
 }
 
 TEST_F(TraverseRuntimeTest, CapabilityWithoutNativeHandlerIsArtifactMissing) {
   register_unit(unit_contract("unhandled"));
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.unhandled", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.unhandled", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kArtifactMissing);
   EXPECT_NE(result.error->message.find("no native handler registered for capability "
@@ -474,7 +474,7 @@ TEST_F(TraverseRuntimeTest, UncompilableSchemaIsContractViolation) {
   CapabilityContract broken = unit_contract("echo");
   broken.input_schema = Value{{"type", "object"}, {"pattern", 5}, {"minLength", "x"}};
   register_unit(broken);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kContractViolation);
   EXPECT_FALSE(result.error->details["violations"].empty());
@@ -485,7 +485,7 @@ TEST_F(TraverseRuntimeTest, UncompilableSchemaIsContractViolation) {
 TEST_F(TraverseRuntimeTest, HandlerFailureIsExecutionFailedAndTraced) {
   register_unit(unit_contract("fails"));
   const RuntimeExecution execution =
-      runtime_->execute(request_for("r-fail", "demo.unit.fails", {}));
+      runtime_->execute(request_for("r-fail", "demo.unit.fails", Value::object()));
   ASSERT_FALSE(execution.result.completed());
   EXPECT_EQ(execution.result.error->code, code::kExecutionFailed);
   EXPECT_EQ(execution.result.error->details["error_class"], "ExecutionFailed");
@@ -506,7 +506,7 @@ TEST_F(TraverseRuntimeTest, OutputViolatingSchemaIsOutputValidationFailedAndTrac
   contract.output_schema = Value::parse(
       R"({"type":"object","required":["result"],"properties":{"result":{"type":"integer"}}})");
   register_unit(contract);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.bad-output", {}));
+  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.bad-output", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kOutputValidationFailed);
   EXPECT_EQ(result.error->details["violations"][0]["path"], "$.result");
@@ -521,7 +521,7 @@ TEST_F(TraverseRuntimeTest, WasmCapabilityWithoutWasmExecutorIsArtifactMissingAn
   const std::string id = contract.id;
   ASSERT_TRUE(runtime_->register_capability(
       Scope::Public, contract, ArtifactReference::wasm("/nonexistent/module.wasm", "")));
-  const auto result = runtime_->execute_capability(request_for("r", id, {}));
+  const auto result = runtime_->execute_capability(request_for("r", id, Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kArtifactMissing);
   EXPECT_EQ(result.error->message, "no executor registered for artifact type: Wasm");

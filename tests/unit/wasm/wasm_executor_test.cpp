@@ -236,14 +236,23 @@ TEST(WasmExecutor, ProcExitThreeIsExecutionFailedWithCodeAndStderrTail) {
   expect_echo_works(*executor);
 }
 
+TEST(WasmExecutor, ProcExitThroughCallIndirectStopsTheGuest) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("exit_via_call_indirect"));
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().message(),
+            "execution failed: wasm guest exited with exit status 7; stderr is empty");
+}
+
 TEST(WasmExecutor, StderrTailKeepsOnlyTheEnd) {
   WasmExecutorConfig config = test_config();
   config.default_limits.stderr_tail_bytes = 8;
   auto executor = make_executor(config);
   auto output = run(*executor, wasm_capability("exit_three"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_NE(output.error().message().find("stderr tail: \" missing\n\""), std::string::npos)
+  EXPECT_NE(output.error().message().find("stderr tail: \"missing\n\""), std::string::npos)
       << output.error().message();
+  EXPECT_EQ(output.error().message().find("objective"), std::string::npos);
 }
 
 TEST(WasmExecutor, InvalidOutputIsOutputDeserializationFailedShowingStdout) {

@@ -2,7 +2,10 @@
 // Hostile guests: each costs at most one sandbox worker, yields a typed error, and the next
 // normal call succeeds.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <future>
@@ -156,7 +159,13 @@ TEST(WasmSandbox, WorkerKilledWhileIdleIsReplacedWithoutFailingTheNextCall) {
   auto executor = make_executor(config);
   const std::vector<int> pids = executor->worker_pids();
   ASSERT_EQ(pids.size(), 1U);
+  // Wait (without reaping: the executor owns that) until the killed process has exited.
+  const int pid_fd = static_cast<int>(::syscall(SYS_pidfd_open, pids[0], 0));
+  ASSERT_GE(pid_fd, 0);
   ASSERT_EQ(::kill(pids[0], SIGKILL), 0);
+  pollfd exited{pid_fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&exited, 1, 30'000), 1);
+  ::close(pid_fd);
   expect_echo_works(*executor);
   EXPECT_EQ(executor->stats().workers_spawned, 2U);
 }

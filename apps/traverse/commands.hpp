@@ -1,0 +1,20 @@
+// apps/traverse/commands.hpp — every subcommand group of `traverse`.
+//
+// Each group lives in its own file (<group>_commands.cpp) and adds its subcommands to the app.
+// Adding a group: declare its function here and list it in kCommandGroups in main.cpp.
+// Handlers run inside CLI::App::parse and report their outcome with CliContext::finish; the
+// context outlives the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli_support.hpp"
+
+namespace traverse::cli {
+
+using AddCommandGroup = void (*)(CLI::App& app, CliContext& context);
+
+void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspect
+void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
+
+}  // namespace traverse::cli

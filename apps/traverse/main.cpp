@@ -1,0 +1,52 @@
+// The `traverse` command-line program: subcommands over the Traverse C++ library.
+//
+// Exit codes (cli_support.hpp): 0 ok, 1 execution failed, 2 validation failed, 3 registration
+// conflict, 4 I/O error, 5 usage error. Unlike the Rust reference (which exits 5 on --help),
+// `--help` exits 0: asking for help is a success, and shells/scripts treat it as one.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <string>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+
+#ifndef TRAVERSE_VERSION
+#define TRAVERSE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+// One entry per subcommand group; adding a group is one line here (plus its declaration).
+constexpr traverse::cli::AddCommandGroup kCommandGroups[] = {
+    traverse::cli::add_bundle_commands,
+    traverse::cli::add_contract_commands,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using traverse::cli::CliContext;
+  using traverse::cli::ExitCode;
+  CliContext context = CliContext::from_process();
+  CLI::App app{
+      "traverse - a governed capability runtime: validate, inspect and run Traverse "
+      "artifacts.",
+      "traverse"};
+  try {
+    app.set_version_flag("--version", std::string("traverse ") + TRAVERSE_VERSION);
+    app.footer(traverse::cli::exit_code_help());
+    app.require_subcommand(1);
+    for (const auto add_group : kCommandGroups) {
+      add_group(app, context);
+    }
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here as "errors" with exit code 0; they print to stdout.
+    const int code = app.exit(e, context.out(), context.err());
+    return code == 0 ? 0 : static_cast<int>(ExitCode::Usage);
+  } catch (const std::exception& e) {
+    context.error_line(std::string("traverse: internal error: ") + e.what());
+    return static_cast<int>(ExitCode::ExecutionFailed);
+  }
+  return context.exit_code();
+}

@@ -1,0 +1,66 @@
+# Run by ctest (cmake -P): install → configure consumer → build consumer → run it.
+# Every step's output is shown on failure.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var TRAVERSE_BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR GENERATOR CXX_COMPILER EXAMPLE_BUNDLE)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "run_install_test.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+set(prefix ${WORK_DIR}/prefix)
+set(consumer_build ${WORK_DIR}/build)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(run_step name)
+  execute_process(COMMAND ${ARGN}
+    RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "install test step '${name}' failed (${result}):\n${ARGN}\n${output}")
+  endif()
+  set(step_output "${output}" PARENT_SCOPE)
+endfunction()
+
+run_step(install ${CMAKE_COMMAND} --install ${TRAVERSE_BUILD_DIR} --prefix ${prefix})
+
+# The installed tree must be self-contained: headers, the CMake package, the libraries, the CLI.
+foreach(expected include/traverse/json/value.hpp include/traverse/registry/capability_registry.hpp)
+  if(NOT EXISTS ${prefix}/${expected})
+    message(FATAL_ERROR "install test: ${expected} was not installed under ${prefix}")
+  endif()
+endforeach()
+file(GLOB_RECURSE config_files ${prefix}/*/traverseConfig.cmake)
+if(NOT config_files)
+  message(FATAL_ERROR "install test: no traverseConfig.cmake under ${prefix}")
+endif()
+
+set(sanitize_flags "")
+if(SANITIZE)
+  set(sanitize_flags "-fsanitize=${SANITIZE} -fno-omit-frame-pointer")
+endif()
+set(configure_args
+  -S ${CONSUMER_SOURCE_DIR} -B ${consumer_build} -G ${GENERATOR}
+  -DCMAKE_PREFIX_PATH=${prefix}
+  -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+  "-DCMAKE_CXX_FLAGS=${sanitize_flags}"
+  "-DCMAKE_EXE_LINKER_FLAGS=${sanitize_flags}")
+if(C_COMPILER)
+  list(APPEND configure_args -DCMAKE_C_COMPILER=${C_COMPILER})
+endif()
+if(BUILD_TYPE)
+  list(APPEND configure_args -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+endif()
+run_step(configure ${CMAKE_COMMAND} ${configure_args})
+run_step(build ${CMAKE_COMMAND} --build ${consumer_build})
+
+# Run the consumer and the installed CLI; both must work from the prefix alone.
+run_step(run ${consumer_build}/app ${EXAMPLE_BUNDLE})
+if(NOT step_output MATCHES "capabilities: 6, events: 5, workflows: 1")
+  message(FATAL_ERROR "install test: unexpected consumer output:\n${step_output}")
+endif()
+message(STATUS "consumer: ${step_output}")
+run_step(cli ${prefix}/bin/traverse --version)
+if(NOT step_output MATCHES "^traverse [0-9]+\\.[0-9]+\\.[0-9]+")
+  message(FATAL_ERROR "install test: installed traverse --version printed:\n${step_output}")
+endif()
