@@ -122,8 +122,9 @@ std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
             "duplicate " + std::string(info.noun) + " " + key + " (first at " + it->second + ")");
         continue;
       }
-      pending.push_back(
-          PendingEntry{info, i, BundleEntry{std::move(*id), std::move(*version), (folder / *path).lexically_normal()}});
+      pending.push_back(PendingEntry{
+          info, i,
+          BundleEntry{std::move(*id), std::move(*version), (folder / *path).lexically_normal()}});
     }
   }
 

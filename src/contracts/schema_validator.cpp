@@ -32,6 +32,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+
+#include "traverse/json/parse.hpp"
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s NFA builder at -O1 and above.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -475,12 +477,13 @@ class Compiler {
   NodeId compile_root() {
     const NodeId root = new_node();
     ref_nodes_.emplace("", root);  // "$ref": "#" is the root itself
-    pending_.push_back(Pending{root, &root_, "$"});
+    pending_.push_back(Pending{root, &root_, "$", 0});
     // Breadth-first over the schema document: compile_into only allocates node ids for
     // subschemas and queues them, so compiling never recurses, however deep the schema.
     while (!pending_.empty()) {
       Pending item = std::move(pending_.front());
       pending_.pop_front();
+      depth_ = item.depth;
       compile_into(item.node, *item.schema, item.path);
     }
     if (errors_.empty()) {
@@ -497,6 +500,7 @@ class Compiler {
     NodeId node;
     const Value* schema;
     std::string path;
+    std::size_t depth;  // nesting of `schema` in the document, in JSON levels
   };
 
   void error(const std::string& path, std::string message) {
@@ -509,9 +513,11 @@ class Compiler {
   }
 
   // A node id for `schema`, compiled later from the work list.
-  NodeId compile_child(const Value& schema, std::string path) {
+  // `levels`: how many JSON levels below the current schema it sits (1 for "items", 2 for
+  // "properties"/name).
+  NodeId compile_child(const Value& schema, std::string path, std::size_t levels) {
     const NodeId id = new_node();
-    pending_.push_back(Pending{id, &schema, std::move(path)});
+    pending_.push_back(Pending{id, &schema, std::move(path), depth_ + levels});
     return id;
   }
 
@@ -523,7 +529,7 @@ class Compiler {
       return out;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
-      out.push_back(compile_child(list[i], child_index(path, i)));
+      out.push_back(compile_child(list[i], child_index(path, i), 2));
     }
     return out;
   }
@@ -602,7 +608,10 @@ class Compiler {
   void compile_into(NodeId id, const Value& schema, const std::string& path) {
     Node node;
     node.schema_path = path;
-    if (schema.is_boolean()) {
+    if (depth_ > kMaxJsonDepth) {
+      // Only reachable for a schema built in code: parsed documents are never this deep.
+      error(path, "schema nesting exceeds " + std::to_string(kMaxJsonDepth) + " levels");
+    } else if (schema.is_boolean()) {
       node.reject_all = !schema.get<bool>();
     } else if (!schema.is_object()) {
       error(path, "schema must be an object or a boolean");
@@ -624,7 +633,7 @@ class Compiler {
       at = child_key(path, "properties");
       if (v->is_object()) {
         for (auto it = v->begin(); it != v->end(); ++it) {
-          const NodeId child = compile_child(*it, child_key(at, it.key()));
+          const NodeId child = compile_child(*it, child_key(at, it.key()), 2);
           node.properties.emplace_back(it.key(), child);  // std::map order: already sorted
         }
       } else {
@@ -635,7 +644,7 @@ class Compiler {
       if (v->is_boolean()) {
         node.additional_forbidden = !v->get<bool>();
       } else {
-        node.additional = compile_child(*v, child_key(path, "additionalProperties"));
+        node.additional = compile_child(*v, child_key(path, "additionalProperties"), 1);
       }
     }
     if (const Value* v = find(schema, "items")) {
@@ -643,7 +652,7 @@ class Compiler {
       if (v->is_array()) {
         error(at, "items must be a single schema (the array form is not supported)");
       } else {
-        node.items = compile_child(*v, at);
+        node.items = compile_child(*v, at, 1);
       }
     }
     if (const Value* v = find(schema, "allOf")) {
@@ -656,7 +665,7 @@ class Compiler {
       node.one_of = compile_list(*v, child_key(path, "oneOf"), "oneOf");
     }
     if (const Value* v = find(schema, "not")) {
-      node.not_schema = compile_child(*v, child_key(path, "not"));
+      node.not_schema = compile_child(*v, child_key(path, "not"), 1);
     }
   }
 
@@ -803,7 +812,9 @@ class Compiler {
     const Value* target = &root_;
     std::string target_path = "$";
     std::size_t pos = 0;
+    std::size_t levels = 0;
     while (pos < pointer.size()) {
+      ++levels;
       const std::size_t next = std::min(pointer.find('/', pos + 1), pointer.size());
       const std::string token = unescape_token(pointer.substr(pos + 1, next - pos - 1));
       pos = next;
@@ -830,7 +841,7 @@ class Compiler {
     }
     const NodeId id = new_node();
     ref_nodes_.emplace(pointer, id);
-    pending_.push_back(Pending{id, target, target_path});
+    pending_.push_back(Pending{id, target, target_path, levels});
     return id;
   }
 
@@ -927,6 +938,7 @@ class Compiler {
   std::vector<Node> nodes_;
   std::map<std::string, NodeId> ref_nodes_;
   std::deque<Pending> pending_;
+  std::size_t depth_ = 0;  // of the schema being compiled
   ValidationErrors errors_;
 };
 

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <climits>
@@ -29,6 +30,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+// A spinning thread that sees this much time pass between two polls (normally well under a
+// microsecond apart) was descheduled: the CPUs are oversubscribed.
+constexpr std::chrono::microseconds kPreemptionGap{50};
+// How long spinning then stays off, pool-wide: kMinSpinSuspension, doubled for each further
+// descheduling within kQuietSpell of the previous one, up to 2^kMaxSuspensionLevel times.
+constexpr std::chrono::milliseconds kMinSpinSuspension{20};
+constexpr int kMaxSuspensionLevel = 6;  // 20 ms · 64 ≈ 1.3 s
+constexpr std::chrono::seconds kQuietSpell{5};
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
@@ -176,6 +185,17 @@ struct ThreadPoolExecutor::Impl {
   static constexpr std::size_t kCallerStripes = 16;
   std::array<CallerStripe, kCallerStripes> callers;
 
+  // Adaptive spinning. Spinning only pays while the thread being waited for is on a CPU. A
+  // spinner that notices it was descheduled (a gap between two clock reads far longer than the
+  // loop takes) concludes the machine is oversubscribed and suspends spinning pool-wide for a
+  // while: under CPU contention the pool behaves like a pure sleep/wake pool, and its threads
+  // keep the scheduler's wake-up preference instead of burning their share.
+  alignas(64) std::atomic<std::int64_t> spin_suspended_until{0};  // steady_clock ticks
+  // Repeated descheduling doubles the suspension (hysteresis under sustained load).
+  std::atomic<std::int64_t> last_preemption{0};  // steady_clock ticks
+  std::atomic<int> suspension_level{0};
+  std::atomic<int> spinning_callers{0};
+
   alignas(64) std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
 
@@ -312,22 +332,73 @@ struct ThreadPoolExecutor::Impl {
     complete(job);
   }
 
+  bool spinning_allowed(Clock::time_point now) const {
+    return now.time_since_epoch().count() >= spin_suspended_until.load(std::memory_order_relaxed);
+  }
+
+  // Called by a spinner that was descheduled. The first time (or after a quiet spell) spinning
+  // stops for kMinSpinSuspension; each further descheduling soon after doubles that, up to
+  // kMaxSpinSuspension, so a machine that stays busy sees almost no spinning. The counters are
+  // hints: concurrent updates may lose one another harmlessly.
+  void suspend_spinning(Clock::time_point now) {
+    const auto ticks = now.time_since_epoch().count();
+    const auto previous = last_preemption.exchange(ticks, std::memory_order_relaxed);
+    int level = 0;
+    if (Clock::duration(ticks - previous) < kQuietSpell) {
+      level = std::min(suspension_level.load(std::memory_order_relaxed) + 1, kMaxSuspensionLevel);
+    }
+    suspension_level.store(level, std::memory_order_relaxed);
+    spin_suspended_until.store((now + kMinSpinSuspension * (1 << level)).time_since_epoch().count(),
+                               std::memory_order_relaxed);
+  }
+
+  // Polls `done` until it returns true (→ true), `budget` has passed or `limit` is reached
+  // (→ false). Gives up early when the thread was descheduled in between (see above).
+  template <typename Done>
+  bool spin(Done done, std::chrono::nanoseconds budget, Clock::time_point limit) {
+    auto last = Clock::now();
+    if (!spinning_allowed(last)) {
+      return false;
+    }
+    const auto until = std::min(last + budget, limit);
+    for (std::uint32_t i = 1;; ++i) {
+      if (done()) {
+        // Also on success: a spinner descheduled while the event happened is the costly case
+        // (nobody woke it, because it was spinning).
+        if (Clock::now() - last > kPreemptionGap) {
+          suspend_spinning(Clock::now());
+        }
+        return true;
+      }
+      cpu_relax();
+      if ((i & 7U) == 0) {
+        const auto now = Clock::now();
+        if (now - last > kPreemptionGap) {
+          suspend_spinning(now);
+          return false;
+        }
+        if (now >= until) {
+          return false;
+        }
+        last = now;
+      }
+    }
+  }
+
   // Idle: spin for a bounded time if few others do, then sleep until woken.
   void idle() {
     const int spinning_before = spinners.fetch_add(1, std::memory_order_seq_cst);
     if (spinning_before < static_cast<int>(config.max_spinning_workers) &&
         config.worker_spin.count() > 0) {
-      const auto until = Clock::now() + config.worker_spin;
-      for (std::uint32_t i = 1;; ++i) {
-        if (queued.load(std::memory_order_relaxed) != 0 ||
-            exiting.load(std::memory_order_relaxed)) {
-          spinners.fetch_sub(1, std::memory_order_seq_cst);
-          return;
-        }
-        cpu_relax();
-        if ((i & 31U) == 0 && Clock::now() >= until) {
-          break;
-        }
+      const bool found = spin(
+          [&] {
+            return queued.load(std::memory_order_relaxed) != 0 ||
+                   exiting.load(std::memory_order_relaxed);
+          },
+          config.worker_spin, kNoDeadline);
+      if (found) {
+        spinners.fetch_sub(1, std::memory_order_seq_cst);
+        return;
       }
     }
     const std::uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
@@ -422,20 +493,18 @@ struct ThreadPoolExecutor::Impl {
 
   std::expected<ExecutorOutput, ExecutorError> wait(Job& job) {
     bool deadline_armed = job.deadline != kNoDeadline;
-    if (config.caller_spin.count() > 0) {
-      const auto until = Clock::now() + config.caller_spin;
-      for (std::uint32_t i = 1;; ++i) {
-        if (job.state.load(std::memory_order_acquire) == kDone) {
-          return std::move(*job.result);
-        }
-        cpu_relax();
-        if ((i & 31U) == 0) {
-          const auto now = Clock::now();
-          if (now >= until || now >= job.deadline) {
-            break;
-          }
-        }
+    // Spin only if few other callers do: with more callers than CPUs, spinning callers would
+    // take the CPUs from the workers they wait for.
+    if (config.caller_spin.count() > 0 && spinning_callers.fetch_add(1, std::memory_order_relaxed) <
+                                              static_cast<int>(config.max_spinning_callers)) {
+      const bool done = spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
+                             config.caller_spin, job.deadline);
+      spinning_callers.fetch_sub(1, std::memory_order_relaxed);
+      if (done) {
+        return std::move(*job.result);
       }
+    } else if (config.caller_spin.count() > 0) {
+      spinning_callers.fetch_sub(1, std::memory_order_relaxed);
     }
     std::uint32_t state = kPending;
     if (job.state.compare_exchange_strong(state, kWaiting, std::memory_order_acq_rel,

@@ -18,6 +18,7 @@
 #include "traverse/executor/thread_pool_executor.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
+#include "traverse/wasm/wasm_executor.hpp"
 
 namespace traverse {
 
@@ -35,6 +36,7 @@ struct TraverseRuntime::Builder::Options {
   std::shared_ptr<TraceStore> trace_store;
   std::shared_ptr<EventCatalog> catalog;
   std::shared_ptr<EventBroker> broker;
+  std::optional<WasmExecutorConfig> wasm_config;
   WorkflowRunnerFactory workflow_runner;
   Value runtime_config = Value::object();
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
@@ -72,6 +74,11 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_native_handler(std::str
 TraverseRuntime::Builder& TraverseRuntime::Builder::with_native_pool_capacity(
     std::size_t capacity) {
   options_->native_capacity = capacity;
+  return *this;
+}
+
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_wasm_config(WasmExecutorConfig config) {
+  options_->wasm_config = std::move(config);
   return *this;
 }
 
@@ -200,6 +207,15 @@ TraverseRuntime::Builder::build() {
   if (const auto wasm = options.executors.find(ArtifactType::Wasm);
       wasm != options.executors.end()) {
     executors.set(ArtifactType::Wasm, wasm->second);
+  } else if (options.wasm_config || find_wasm_worker().has_value()) {
+    // Workers start lazily (unless the config says otherwise), so this is cheap.
+    auto wasm_executor = WasmExecutor::create(options.wasm_config.value_or(WasmExecutorConfig{}));
+    if (!wasm_executor) {
+      return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::ExecutorSetupFailed,
+                                               wasm_executor.error().message()});
+    }
+    executors.set(ArtifactType::Wasm,
+                  std::shared_ptr<const CapabilityExecutor>(std::move(*wasm_executor)));
   }
   core->router.emplace(PlacementConstraintEvaluator{}, std::move(executors), core->trace_store,
                        core->broker);

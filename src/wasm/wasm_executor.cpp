@@ -121,10 +121,15 @@ std::expected<std::string, ExecutorError> read_module(const std::string& path,
   if (fd < 0)
     return failed(std::system_category().message(errno));
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    const int error = S_ISDIR(info.st_mode) ? EISDIR : errno;
+  if (::fstat(fd, &info) != 0) {
+    const int error = errno;
     ::close(fd);
-    return failed(std::system_category().message(error != 0 ? error : EINVAL));
+    return failed(std::system_category().message(error));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return failed(S_ISDIR(info.st_mode) ? std::system_category().message(EISDIR)
+                                        : std::string("not a regular file"));
   }
   if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
     ::close(fd);

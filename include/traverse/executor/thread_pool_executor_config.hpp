@@ -63,6 +63,14 @@ struct ThreadPoolExecutorConfig {
   // How long a caller polls for its result before it sleeps. Default 20 µs. Longer: lower
   // latency for short calls; more CPU burnt by callers of long ones. 0: sleep at once.
   std::chrono::nanoseconds caller_spin = std::chrono::microseconds{20};
+
+  // At most this many callers spin at the same time; the others sleep at once. Default 1: with
+  // more callers than CPUs, spinning callers would take the CPUs from the workers.
+  std::size_t max_spinning_callers = 1;
+
+  // Whatever these say, a spinning thread that finds it was descheduled (the CPUs are
+  // oversubscribed) stops spinning, and the whole pool then sleeps at once for a few
+  // milliseconds: under CPU contention, spinning only delays the threads being waited for.
 };
 
 }  // namespace traverse

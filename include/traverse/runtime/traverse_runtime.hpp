@@ -54,6 +54,7 @@
 #include "traverse/runtime/runtime_trace.hpp"
 #include "traverse/runtime/workflow_runner.hpp"
 #include "traverse/trace/trace_store.hpp"
+#include "traverse/wasm/wasm_executor_config.hpp"
 #include "traverse/workflow/step_runner.hpp"
 
 namespace traverse {
@@ -96,6 +97,13 @@ class TraverseRuntime {
     Builder& with_native_handler(std::string capability_id, NativeHandler handler);
     // Worker threads of the default Native executor (1..=256; default default_native_capacity()).
     Builder& with_native_pool_capacity(std::size_t capacity);
+
+    // Configures the default Wasm executor. Without this call the runtime looks for the
+    // `traverse-wasm-worker` executable (find_wasm_worker) and, when it is found, creates a
+    // WasmExecutor with the default configuration; when it is not found the runtime has no Wasm
+    // executor and Wasm capabilities fail with artifact_missing. With this call a WasmExecutor
+    // is required: failing to create it fails build() (ExecutorSetupFailed).
+    Builder& with_wasm_config(WasmExecutorConfig config);
 
     // Replaces the executor for an artifact type (e.g. a WasmExecutor, or a test double). For
     // Native this disables the default pool and its handler table; a null executor leaves the

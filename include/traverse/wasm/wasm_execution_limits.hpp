@@ -20,8 +20,8 @@ struct WasmExecutionLimits {
   // or a `memory.grow` past it, stops the guest with ResourceExhausted. Rounded down to whole
   // 64 KiB pages. Accepted: 64 KiB ..= 4 GiB.
   std::uint64_t max_memory_bytes = 8U * 1024U * 1024U;
-  // Elements per table; a larger declared table is ResourceExhausted, `table.grow` past it
-  // returns -1. Accepted: 0 ..= 10,000,000.
+  // Elements per table; a larger declared table (or more than 8 tables) is ResourceExhausted,
+  // `table.grow` past it returns -1. Accepted: 0 ..= 10,000,000.
   std::uint32_t max_table_elements = 1024;
   // Bytes the guest may write to stdout; one more is ResourceExhausted. Accepted: 0 ..= 64 MiB.
   std::uint64_t max_stdout_bytes = 64U * 1024U;

@@ -28,6 +28,7 @@ using wi::u64;
 using wi::u8;
 
 constexpr u64 kPageSize = 65536;
+constexpr std::size_t kMaxTables = 8;  // as the reference's store limits (FORMATS §1.8)
 constexpr std::size_t kMaxPayloadBytes = 65536;  // emit_event / connector_invoke (FORMATS §1.6/1.7)
 constexpr int kMaxJsonDepth = 256;
 
@@ -750,6 +751,12 @@ class InterpreterEngine final : public Engine {
         memory_limits.max = max_pages;
         memory_limits.has_max = true;
       }
+    }
+    if (desc.tables.size() > kMaxTables) {
+      report.status = RunStatus::TableLimit;
+      report.message = "module declares " + std::to_string(desc.tables.size()) +
+                       " tables; the limit is " + std::to_string(kMaxTables);
+      return report;
     }
     for (wi::TableDesc& table : desc.tables) {
       wabt::Limits& table_limits = table.type.limits;

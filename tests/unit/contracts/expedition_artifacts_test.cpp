@@ -11,7 +11,9 @@
 
 #include "contracts_test_support.hpp"
 #include "traverse/contracts/artifact.hpp"
+#include "traverse/contracts/capability_package.hpp"
 #include "traverse/contracts/registry_bundle.hpp"
+#include "traverse/contracts/schema_validator.hpp"
 
 namespace traverse {
 namespace {
@@ -154,6 +156,52 @@ TEST(ExpeditionArtifacts, WorkflowDataFlowMatchesCapabilityContracts) {
     EXPECT_EQ(workflow.output_schema["properties"][key], available[key]) << key;
   }
   EXPECT_EQ(workflow.output_schema["required"].size(), workflow.output_projection.size());
+}
+
+TEST(ExpeditionArtifacts, EverySchemaCompilesAndTheExampleInputIsValid) {
+  const RegistryBundle bundle = load_bundle();
+  for (const auto& contract : bundle.capabilities) {
+    EXPECT_TRUE(SchemaValidator::compile(contract.input_schema)) << contract.id;
+    EXPECT_TRUE(SchemaValidator::compile(contract.output_schema)) << contract.id;
+  }
+  for (const auto& event : bundle.events) {
+    EXPECT_TRUE(SchemaValidator::compile(event.payload_schema)) << event.id;
+  }
+  const Value input = test::read_json(test::expedition_dir() / "inputs" / "plan-expedition.json");
+  for (const Value* schema :
+       {&bundle.workflows[0].input_schema, &bundle.capabilities.back().input_schema}) {
+    const auto validator = SchemaValidator::compile(*schema);
+    ASSERT_TRUE(validator);
+    EXPECT_EQ(validator->validate(input), ValidationErrors{});
+  }
+  // The contracts are closed: an unexpected member is a violation.
+  Value extra = input;
+  extra["budget_eur"] = 1200;
+  const auto validator = SchemaValidator::compile(bundle.workflows[0].input_schema);
+  ASSERT_TRUE(validator);
+  EXPECT_FALSE(validator->is_valid(extra));
+}
+
+TEST(ExpeditionArtifacts, StepPackagesLoadAgainstTheContracts) {
+  const auto folder = test::expedition_dir() / "capabilities";
+  std::set<std::string> packaged;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    const auto manifest = entry.path() / "package.json";
+    if (!std::filesystem::is_regular_file(manifest)) {
+      continue;
+    }
+    const auto package = load_capability_package(manifest);
+    ASSERT_TRUE(package) << manifest << test::describe(package.error());
+    EXPECT_EQ(package->contract_path.filename(), entry.path().filename().string() + ".json");
+    packaged.insert(package->contract.id);
+  }
+  std::set<std::string> steps;
+  for (const auto& contract : load_bundle().capabilities) {
+    if (!contract.workflow_ref) {
+      steps.insert(contract.id);
+    }
+  }
+  EXPECT_EQ(packaged, steps);
 }
 
 TEST(ExpeditionArtifacts, CompositeWrapsTheWorkflowWithTheSameSchemas) {

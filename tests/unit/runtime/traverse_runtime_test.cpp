@@ -12,6 +12,7 @@
 #include "traverse/events/in_process_broker.hpp"
 #include "traverse/support/digest.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
+#include "traverse/wasm/wasm_executor.hpp"
 
 namespace traverse {
 namespace {
@@ -182,6 +183,25 @@ TEST(TraverseRuntimeBuilder, RejectsZeroBounds) {
   ASSERT_FALSE(validators.has_value());
 }
 
+TEST(TraverseRuntimeBuilder, ExplicitWasmConfigWithMissingWorkerFailsBuild) {
+  WasmExecutorConfig config;
+  config.worker_path = "/nonexistent/traverse-wasm-worker";
+  auto runtime = TraverseRuntime::Builder().with_wasm_config(config).build();
+  ASSERT_FALSE(runtime.has_value());
+  EXPECT_EQ(runtime.error().kind, RuntimeBuildErrorKind::ExecutorSetupFailed);
+  EXPECT_NE(runtime.error().message.find("/nonexistent/traverse-wasm-worker"), std::string::npos)
+      << runtime.error().message;
+}
+
+TEST(TraverseRuntimeBuilder, DefaultWasmExecutorExistsExactlyWhenTheWorkerIsFound) {
+  auto runtime = TraverseRuntime::Builder().build();
+  ASSERT_TRUE(runtime.has_value());
+  EXPECT_EQ((*runtime)->executor(ArtifactType::Wasm) != nullptr, find_wasm_worker().has_value());
+  auto without = TraverseRuntime::Builder().with_executor(ArtifactType::Wasm, nullptr).build();
+  ASSERT_TRUE(without.has_value());
+  EXPECT_EQ((*without)->executor(ArtifactType::Wasm), nullptr);
+}
+
 TEST(TraverseRuntimeBuilder, WorkflowRunnerFactoryErrorFailsBuild) {
   auto runtime = TraverseRuntime::Builder()
                      .with_workflow_runner(
@@ -308,8 +328,8 @@ TEST_F(TraverseRuntimeTest, VersionRangeIdOnlyAndExactResolution) {
   ASSERT_TRUE(in_range.completed()) << in_range.error->message;
   EXPECT_EQ(in_range.output, (Value{{"version", "1.2.0"}}));
 
-  const auto exact =
-      runtime_->execute_capability(request_for("r-exact", "demo.unit.versioned", Value::object(), "1.0.0"));
+  const auto exact = runtime_->execute_capability(
+      request_for("r-exact", "demo.unit.versioned", Value::object(), "1.0.0"));
   ASSERT_TRUE(exact.completed());
   EXPECT_EQ(exact.output, (Value{{"version", "1.0.0"}}));
 
@@ -407,7 +427,8 @@ TEST_F(TraverseRuntimeTest, NonLocalTargetIsPlacementUnsupportedAndUnknownTarget
 }
 
 TEST_F(TraverseRuntimeTest, UnknownCapabilityIsNotFound) {
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.absent", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.absent", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotFound);
   EXPECT_EQ(result.execution_id, "exec_r");
@@ -417,7 +438,8 @@ TEST_F(TraverseRuntimeTest, DraftCapabilityIsNotRunnable) {
   CapabilityContract draft = unit_contract("echo");
   draft.lifecycle = Lifecycle::Draft;
   register_unit(draft);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
 }
@@ -426,7 +448,8 @@ TEST_F(TraverseRuntimeTest, CapabilityWithoutLocalPreferenceIsNotRunnableLocally
   CapabilityContract cloud_only = unit_contract("echo");
   cloud_only.preferred_targets = {ExecutionTarget::Cloud};
   register_unit(cloud_only);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
   EXPECT_EQ(result.error->details["reason"], "not_runnable_locally");
@@ -436,14 +459,16 @@ TEST_F(TraverseRuntimeTest, NetworkRequiringCapabilityIsNotRunnableLocally) {
   CapabilityContract networked = unit_contract("echo");
   networked.constraints.network_access = "required";
   register_unit(networked);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
 }
 
 TEST_F(TraverseRuntimeTest, CapabilityWithoutNativeHandlerIsArtifactMissing) {
   register_unit(unit_contract("unhandled"));
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.unhandled", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.unhandled", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kArtifactMissing);
   EXPECT_NE(result.error->message.find("no native handler registered for capability "
@@ -474,7 +499,8 @@ TEST_F(TraverseRuntimeTest, UncompilableSchemaIsContractViolation) {
   CapabilityContract broken = unit_contract("echo");
   broken.input_schema = Value{{"type", "object"}, {"pattern", 5}, {"minLength", "x"}};
   register_unit(broken);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kContractViolation);
   EXPECT_FALSE(result.error->details["violations"].empty());
@@ -506,7 +532,8 @@ TEST_F(TraverseRuntimeTest, OutputViolatingSchemaIsOutputValidationFailedAndTrac
   contract.output_schema = Value::parse(
       R"({"type":"object","required":["result"],"properties":{"result":{"type":"integer"}}})");
   register_unit(contract);
-  const auto result = runtime_->execute_capability(request_for("r", "demo.unit.bad-output", Value::object()));
+  const auto result =
+      runtime_->execute_capability(request_for("r", "demo.unit.bad-output", Value::object()));
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->code, code::kOutputValidationFailed);
   EXPECT_EQ(result.error->details["violations"][0]["path"], "$.result");
