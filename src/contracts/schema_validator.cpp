@@ -1,10 +1,11 @@
 // SchemaValidator: JSON Schema (FORMATS.md D5 keywords) compiled once into a flat node table.
 //
-// compile() walks the schema document once and produces `Compiled`: a vector of nodes addressed
-// by index, each holding precomputed type masks, messages, sorted property tables, compiled
-// regular expressions and the node indices of its subschemas. `$ref` targets are resolved at
-// compile time to node indices (a work list compiles each distinct target once, so recursive
-// references are just cycles in the index graph). validate() only reads that table.
+// compile() walks the schema document once, breadth-first from a work list (no recursion), and
+// produces `Compiled`: a vector of nodes addressed by index, each holding precomputed type masks
+// and messages, sorted property tables, compiled regular expressions and the node indices of its
+// subschemas. `$ref` targets are resolved at compile time to node indices (each distinct target
+// is compiled once, so recursive references are just cycles in the index graph; cycles that
+// never descend into the instance are rejected). validate() only reads that table.
 //
 // Choices the public header leaves open:
 // - Instance paths: `$` root, `.key` for keys matching [A-Za-z_$][A-Za-z0-9_$-]*, otherwise
@@ -18,7 +19,10 @@
 //   reported instead of matched (matching cost grows faster than linearly with length).
 // - minLength/maxLength count Unicode code points.
 // - Validation nesting (instance depth plus schema recursion) is capped at kMaxValidationDepth;
-//   going deeper is reported as a violation rather than risking the stack.
+//   going deeper is reported as a violation rather than risking the stack. Schemas nested deeper
+//   than kMaxJsonDepth (only possible when built in code) are an InvalidSchema.
+// - enum/const/uniqueItems compare JSON values structurally with numbers by exact value
+//   (1 == 1.0; 2^53 + 1 != 2^53).
 #include "traverse/contracts/schema_validator.hpp"
 
 #include <algorithm>
@@ -32,18 +36,19 @@
 #include <map>
 #include <memory>
 #include <optional>
-
-#include "traverse/json/parse.hpp"
-// GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s NFA builder at -O1 and above.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <regex>
-#pragma GCC diagnostic pop
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s NFA builder at -O1 and above.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <regex>
+#pragma GCC diagnostic pop
+
+#include "traverse/json/parse.hpp"
 
 namespace traverse {
 namespace schema_detail {
@@ -118,13 +123,15 @@ struct Node {
 // Paths
 
 bool is_plain_key(std::string_view key) {
-  if (key.empty())
+  if (key.empty()) {
     return false;
+  }
   const auto ident_start = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
   };
-  if (!ident_start(key.front()))
+  if (!ident_start(key.front())) {
     return false;
+  }
   return std::all_of(key.begin() + 1, key.end(),
                      [&](char c) { return ident_start(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
@@ -170,42 +177,54 @@ std::string show(const Value& value) {
 // Numbers and equality (JSON Schema semantics: 1 == 1.0, compared exactly)
 
 std::partial_ordering compare_int_double(std::int64_t i, double d) {
-  if (std::isnan(d))
+  if (std::isnan(d)) {
     return std::partial_ordering::unordered;
-  if (d >= 9223372036854775808.0)
+  }
+  if (d >= 9223372036854775808.0) {
     return std::partial_ordering::less;
-  if (d < -9223372036854775808.0)
+  }
+  if (d < -9223372036854775808.0) {
     return std::partial_ordering::greater;
+  }
   const double floor_d = std::floor(d);
   const auto fi = static_cast<std::int64_t>(floor_d);
-  if (i < fi)
+  if (i < fi) {
     return std::partial_ordering::less;
-  if (i > fi)
+  }
+  if (i > fi) {
     return std::partial_ordering::greater;
+  }
   return d > floor_d ? std::partial_ordering::less : std::partial_ordering::equivalent;
 }
 
 std::partial_ordering compare_uint_double(std::uint64_t u, double d) {
-  if (std::isnan(d))
+  if (std::isnan(d)) {
     return std::partial_ordering::unordered;
-  if (d < 0.0)
+  }
+  if (d < 0.0) {
     return std::partial_ordering::greater;
-  if (d >= 18446744073709551616.0)
+  }
+  if (d >= 18446744073709551616.0) {
     return std::partial_ordering::less;
+  }
   const double floor_d = std::floor(d);
   const auto fu = static_cast<std::uint64_t>(floor_d);
-  if (u < fu)
+  if (u < fu) {
     return std::partial_ordering::less;
-  if (u > fu)
+  }
+  if (u > fu) {
     return std::partial_ordering::greater;
+  }
   return d > floor_d ? std::partial_ordering::less : std::partial_ordering::equivalent;
 }
 
 std::partial_ordering reverse(std::partial_ordering order) {
-  if (order == std::partial_ordering::less)
+  if (order == std::partial_ordering::less) {
     return std::partial_ordering::greater;
-  if (order == std::partial_ordering::greater)
+  }
+  if (order == std::partial_ordering::greater) {
     return std::partial_ordering::less;
+  }
   return order;
 }
 
@@ -214,10 +233,12 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   using T = Value::value_t;
   const T ta = a.type();
   const T tb = b.type();
-  if (ta == T::number_float && tb == T::number_float)
+  if (ta == T::number_float && tb == T::number_float) {
     return a.get<double>() <=> b.get<double>();
-  if (ta == T::number_float)
+  }
+  if (ta == T::number_float) {
     return reverse(compare_numbers(b, a));
+  }
   // a is an integer from here on.
   if (tb == T::number_float) {
     return ta == T::number_integer ? compare_int_double(a.get<std::int64_t>(), b.get<double>())
@@ -231,8 +252,9 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   }
   if (ta == T::number_integer) {  // signed vs unsigned
     const auto i = a.get<std::int64_t>();
-    if (i < 0)
+    if (i < 0) {
       return std::partial_ordering::less;
+    }
     return static_cast<std::uint64_t>(i) <=> b.get<std::uint64_t>();
   }
   return reverse(compare_numbers(b, a));
@@ -241,29 +263,36 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
 // Structural equality with numbers compared by value. Values nested deeper than
 // kMaxEqualityDepth compare unequal (only possible for Values built in code).
 bool json_equal(const Value& a, const Value& b, std::size_t depth = 0) {
-  if (depth > kMaxEqualityDepth)
+  if (depth > kMaxEqualityDepth) {
     return false;
-  if (a.is_number() && b.is_number())
+  }
+  if (a.is_number() && b.is_number()) {
     return compare_numbers(a, b) == 0;
-  if (a.type() != b.type())
+  }
+  if (a.type() != b.type()) {
     return false;
+  }
   switch (a.type()) {
     case Value::value_t::array: {
-      if (a.size() != b.size())
+      if (a.size() != b.size()) {
         return false;
+      }
       for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!json_equal(a[i], b[i], depth + 1))
+        if (!json_equal(a[i], b[i], depth + 1)) {
           return false;
+        }
       }
       return true;
     }
     case Value::value_t::object: {
-      if (a.size() != b.size())
+      if (a.size() != b.size()) {
         return false;
+      }
       auto ib = b.begin();
       for (auto ia = a.begin(); ia != a.end(); ++ia, ++ib) {
-        if (ia.key() != ib.key() || !json_equal(*ia, *ib, depth + 1))
+        if (ia.key() != ib.key() || !json_equal(*ia, *ib, depth + 1)) {
           return false;
+        }
       }
       return true;
     }
@@ -278,8 +307,9 @@ std::size_t mix(std::size_t seed, std::size_t value) {
 
 // A hash consistent with json_equal (equal values hash equal; 1 and 1.0 included).
 std::size_t json_hash(const Value& v, std::size_t depth = 0) {
-  if (depth > kMaxEqualityDepth)
+  if (depth > kMaxEqualityDepth) {
     return 0;
+  }
   switch (v.type()) {
     case Value::value_t::null:
       return 0x6e756c6cU;
@@ -310,8 +340,9 @@ std::size_t json_hash(const Value& v, std::size_t depth = 0) {
     }
     case Value::value_t::array: {
       std::size_t seed = 0x61U;
-      for (const auto& item : v)
+      for (const auto& item : v) {
         seed = mix(seed, json_hash(item, depth + 1));
+      }
       return seed;
     }
     case Value::value_t::object: {
@@ -331,12 +362,14 @@ std::size_t json_hash(const Value& v, std::size_t depth = 0) {
 // Formats
 
 bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
-  if (pos + count > s.size())
+  if (pos + count > s.size()) {
     return false;
+  }
   out = 0;
   for (std::size_t i = pos; i < pos + count; ++i) {
-    if (s[i] < '0' || s[i] > '9')
+    if (s[i] < '0' || s[i] > '9') {
       return false;
+    }
     out = out * 10 + (s[i] - '0');
   }
   return true;
@@ -361,10 +394,12 @@ bool is_full_date(std::string_view s) {
 // RFC 3339 date-time: full-date "T" HH:MM:SS[.frac] ("Z" | +HH:MM | -HH:MM); T and Z in
 // either case; second 60 allowed (leap second).
 bool is_date_time(std::string_view s) {
-  if (s.size() < 20 || !is_full_date(s.substr(0, 10)))
+  if (s.size() < 20 || !is_full_date(s.substr(0, 10))) {
     return false;
-  if (s[10] != 'T' && s[10] != 't')
+  }
+  if (s[10] != 'T' && s[10] != 't') {
     return false;
+  }
   int hour = 0;
   int minute = 0;
   int second = 0;
@@ -372,22 +407,28 @@ bool is_date_time(std::string_view s) {
       !digits(s, 17, 2, second)) {
     return false;
   }
-  if (hour > 23 || minute > 59 || second > 60)
+  if (hour > 23 || minute > 59 || second > 60) {
     return false;
+  }
   std::size_t pos = 19;
   if (s[pos] == '.') {
     const std::size_t start = ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
       ++pos;
-    if (pos == start)
+    }
+    if (pos == start) {
       return false;
+    }
   }
-  if (pos == s.size())
+  if (pos == s.size()) {
     return false;
-  if (s[pos] == 'Z' || s[pos] == 'z')
+  }
+  if (s[pos] == 'Z' || s[pos] == 'z') {
     return pos + 1 == s.size();
-  if (s[pos] != '+' && s[pos] != '-')
+  }
+  if (s[pos] != '+' && s[pos] != '-') {
     return false;
+  }
   int offset_hour = 0;
   int offset_minute = 0;
   return pos + 6 == s.size() && digits(s, pos + 1, 2, offset_hour) && s[pos + 3] == ':' &&
@@ -400,12 +441,14 @@ bool is_hex(char c) {
 
 // 8-4-4-4-12 hexadecimal digits, either case.
 bool is_uuid(std::string_view s) {
-  if (s.size() != 36)
+  if (s.size() != 36) {
     return false;
+  }
   for (std::size_t i = 0; i < s.size(); ++i) {
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !is_hex(s[i]))
+    if (dash ? s[i] != '-' : !is_hex(s[i])) {
       return false;
+    }
   }
   return true;
 }
@@ -414,25 +457,30 @@ bool is_uuid(std::string_view s) {
 // of printable ASCII other than space and `"<>\^`{|}`, with every `%` followed by two hex digits.
 bool is_uri(std::string_view s) {
   const auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0)
+  if (colon == std::string_view::npos || colon == 0) {
     return false;
+  }
   const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  if (!alpha(s[0]))
+  if (!alpha(s[0])) {
     return false;
+  }
   for (std::size_t i = 1; i < colon; ++i) {
     const char c = s[i];
-    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.')
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
       return false;
+    }
   }
   for (std::size_t i = colon + 1; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c <= 0x20 || c >= 0x7f)
+    if (c <= 0x20 || c >= 0x7f) {
       return false;
+    }
     if (std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos) {
       return false;
     }
-    if (c == '%' && (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])))
+    if (c == '%' && (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))) {
       return false;
+    }
   }
   return true;
 }
@@ -536,8 +584,9 @@ class Compiler {
 
   std::optional<std::uint64_t> non_negative_integer(const Value& value, const std::string& path,
                                                     std::string_view kw) {
-    if (value.is_number_unsigned())
+    if (value.is_number_unsigned()) {
       return value.get<std::uint64_t>();
+    }
     if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
       return static_cast<std::uint64_t>(value.get<std::int64_t>());
     }
@@ -596,8 +645,9 @@ class Compiler {
     } else {
       node.type_message = "expected one of [";
       for (std::size_t i = 0; i < names.size(); ++i) {
-        if (i > 0)
+        if (i > 0) {
           node.type_message += ", ";
+        }
         node.type_message += names[i];
       }
       node.type_message += "]";
@@ -778,8 +828,9 @@ class Compiler {
   }
 
   void compile_exclusive(Node& node, const Value* value, const std::string& path, bool lower) {
-    if (value == nullptr)
+    if (value == nullptr) {
       return;
+    }
     std::optional<NumericBound>& plain = lower ? node.lower : node.upper;
     if (value->is_boolean()) {  // draft 4: modifies minimum/maximum
       if (plain && value->get<bool>()) {
@@ -790,8 +841,9 @@ class Compiler {
     }
     const std::string_view kw = lower ? "exclusiveMinimum" : "exclusiveMaximum";
     auto bound = number(*value, path, kw);
-    if (bound)
+    if (bound) {
       bound->exclusive = true;
+    }
     (lower ? node.exclusive_lower : node.exclusive_upper) = std::move(bound);
   }
 
@@ -803,8 +855,9 @@ class Compiler {
       return kNoNode;
     }
     const std::string pointer = percent_decode(std::string_view(ref).substr(1));
-    if (const auto it = ref_nodes_.find(pointer); it != ref_nodes_.end())
+    if (const auto it = ref_nodes_.find(pointer); it != ref_nodes_.end()) {
       return it->second;
+    }
     if (!pointer.empty() && pointer.front() != '/') {
       error(path, "$ref \"" + ref + "\" is not a JSON pointer (anchors are not supported)");
       return kNoNode;
@@ -867,8 +920,9 @@ class Compiler {
     }
     std::size_t index = 0;
     const auto result = std::from_chars(token.data(), token.data() + token.size(), index);
-    if (result.ec != std::errc() || result.ptr != token.data() + token.size())
+    if (result.ec != std::errc() || result.ptr != token.data() + token.size()) {
       return std::nullopt;
+    }
     return index;
   }
 
@@ -895,10 +949,12 @@ class Compiler {
       std::vector<NodeId> out(n.all_of);
       out.insert(out.end(), n.any_of.begin(), n.any_of.end());
       out.insert(out.end(), n.one_of.begin(), n.one_of.end());
-      if (n.not_schema != kNoNode)
+      if (n.not_schema != kNoNode) {
         out.push_back(n.not_schema);
-      if (n.ref != kNoNode)
+      }
+      if (n.ref != kNoNode) {
         out.push_back(n.ref);
+      }
       return out;
     };
     struct Frame {
@@ -907,8 +963,9 @@ class Compiler {
       std::size_t pos;
     };
     for (NodeId start = 0; start < nodes_.size(); ++start) {
-      if (color[start] != Color::White)
+      if (color[start] != Color::White) {
         continue;
+      }
       std::vector<Frame> stack;
       stack.push_back(Frame{start, edges(start), 0});
       color[start] = Color::Grey;
@@ -1001,26 +1058,33 @@ class Walker {
     bool ok = true;
     if (n.ref != kNoNode && !walk(n.ref, v, depth + 1)) {
       ok = false;
-      if (out_ == nullptr)
+      if (out_ == nullptr) {
         return false;
+      }
     }
-    if (!check_assertions(n, v, ok))
+    if (!check_assertions(n, v, ok)) {
       return false;
-    if (v.is_object() && !check_object(n, v, depth, ok))
+    }
+    if (v.is_object() && !check_object(n, v, depth, ok)) {
       return false;
-    if (v.is_array() && n.items != kNoNode && !check_items(n, v, depth, ok))
+    }
+    if (v.is_array() && n.items != kNoNode && !check_items(n, v, depth, ok)) {
       return false;
+    }
     for (const NodeId sub : n.all_of) {
       if (!walk(sub, v, depth + 1)) {
         ok = false;
-        if (out_ == nullptr)
+        if (out_ == nullptr) {
           return false;
+        }
       }
     }
-    if (!n.any_of.empty() && !check_any_of(n, v, depth, ok))
+    if (!n.any_of.empty() && !check_any_of(n, v, depth, ok)) {
       return false;
-    if (!n.one_of.empty() && !check_one_of(n, v, depth, ok))
+    }
+    if (!n.one_of.empty() && !check_one_of(n, v, depth, ok)) {
       return false;
+    }
     if (n.not_schema != kNoNode && matches(n.not_schema, v, depth) &&
         !fail(ok, "must not match the schema in not")) {
       return false;
@@ -1033,8 +1097,9 @@ class Walker {
   // boolean mode, where one violation settles the answer).
   bool fail(bool& ok, std::string_view message) {
     ok = false;
-    if (out_ == nullptr)
+    if (out_ == nullptr) {
       return false;
+    }
     report(message);
     return true;
   }
@@ -1085,17 +1150,22 @@ class Walker {
     if (n.has_enum) {
       const bool found = std::any_of(n.enum_values.begin(), n.enum_values.end(),
                                      [&](const Value& e) { return json_equal(e, v); });
-      if (!found && !fail(ok, n.enum_message))
+      if (!found && !fail(ok, n.enum_message)) {
         return false;
+      }
     }
-    if (n.has_const && !json_equal(n.const_value, v) && !fail(ok, n.const_message))
+    if (n.has_const && !json_equal(n.const_value, v) && !fail(ok, n.const_message)) {
       return false;
-    if (v.is_string())
+    }
+    if (v.is_string()) {
       return check_string(n, v.get_ref<const std::string&>(), ok);
-    if (v.is_number())
+    }
+    if (v.is_number()) {
       return check_number(n, v, ok);
-    if (v.is_array())
+    }
+    if (v.is_array()) {
       return check_array_size(n, v, ok);
+    }
     return true;
   }
 
@@ -1148,13 +1218,15 @@ class Walker {
 
   bool check_number(const Node& n, const Value& v, bool& ok) {
     const auto check = [&](const std::optional<NumericBound>& bound, bool lower) {
-      if (!bound)
+      if (!bound) {
         return true;
+      }
       const auto order = compare_numbers(v, bound->limit);
       const bool okay = lower ? (bound->exclusive ? order > 0 : order >= 0)
                               : (bound->exclusive ? order < 0 : order <= 0);
-      if (okay)
+      if (okay) {
         return true;
+      }
       const std::string_view relation =
           lower ? (bound->exclusive ? ">" : ">=") : (bound->exclusive ? "<" : "<=");
       return fail(ok, "must be " + std::string(relation) + " " + bound->keyword + " " +
@@ -1202,21 +1274,25 @@ class Walker {
         shared_.path.push_back(PathStep{&key, 0});
         const bool go_on = fail(ok, "required property is missing");
         shared_.path.pop_back();
-        if (!go_on)
+        if (!go_on) {
           return false;
+        }
       }
     }
-    if (n.properties.empty() && !n.additional_forbidden && n.additional == kNoNode)
+    if (n.properties.empty() && !n.additional_forbidden && n.additional == kNoNode) {
       return true;
+    }
     // Instance keys and n.properties are both sorted: one merge pass finds each key's schema.
     auto prop = n.properties.begin();
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string& key = it.key();
-      while (prop != n.properties.end() && prop->first < key)
+      while (prop != n.properties.end() && prop->first < key) {
         ++prop;
+      }
       const bool listed = prop != n.properties.end() && prop->first == key;
-      if (!listed && !n.additional_forbidden && n.additional == kNoNode)
+      if (!listed && !n.additional_forbidden && n.additional == kNoNode) {
         continue;
+      }
       shared_.path.push_back(PathStep{&key, 0});
       bool go_on = true;
       if (listed || !n.additional_forbidden) {
@@ -1228,8 +1304,9 @@ class Walker {
         go_on = fail(ok, "additional property is not allowed (additionalProperties is false)");
       }
       shared_.path.pop_back();
-      if (!go_on)
+      if (!go_on) {
         return false;
+      }
     }
     return true;
   }
@@ -1241,8 +1318,9 @@ class Walker {
       shared_.path.pop_back();
       if (!child_ok) {
         ok = false;
-        if (out_ == nullptr)
+        if (out_ == nullptr) {
           return false;
+        }
       }
     }
     return true;
@@ -1250,12 +1328,14 @@ class Walker {
 
   bool check_any_of(const Node& n, const Value& v, std::size_t depth, bool& ok) {
     for (const NodeId sub : n.any_of) {
-      if (matches(sub, v, depth))
+      if (matches(sub, v, depth)) {
         return true;
+      }
     }
     ok = false;
-    if (out_ == nullptr)
+    if (out_ == nullptr) {
       return false;
+    }
     report_branches("must match at least one schema of anyOf", n.any_of, v, depth);
     return true;
   }
@@ -1265,17 +1345,20 @@ class Walker {
     std::size_t first = 0;
     std::size_t second = 0;
     for (std::size_t i = 0; i < n.one_of.size(); ++i) {
-      if (!matches(n.one_of[i], v, depth))
+      if (!matches(n.one_of[i], v, depth)) {
         continue;
+      }
       (count == 0 ? first : second) = i;
       if (++count == 2)
         break;  // already not exactly one
     }
-    if (count == 1)
+    if (count == 1) {
       return true;
+    }
     ok = false;
-    if (out_ == nullptr)
+    if (out_ == nullptr) {
       return false;
+    }
     if (count == 0) {
       report_branches("must match exactly one schema of oneOf, matched none", n.one_of, v, depth);
     } else {
@@ -1300,8 +1383,9 @@ class Walker {
       Walker sub(shared_, &branch_errors);
       sub.details_ = false;  // nested anyOf/oneOf do not re-walk their own branches again
       sub.walk(branches[i], v, depth + 1);
-      if (branch_errors.empty())
+      if (branch_errors.empty()) {
         continue;
+      }
       message += "; [" + std::to_string(i) + "] " + branch_errors.front().path + ": " +
                  branch_errors.front().message;
     }
@@ -1318,8 +1402,9 @@ class Walker {
 std::expected<SchemaValidator, ValidationErrors> SchemaValidator::compile(const Value& schema) {
   schema_detail::Compiler compiler(schema);
   const schema_detail::NodeId root = compiler.compile_root();
-  if (!compiler.errors().empty())
+  if (!compiler.errors().empty()) {
     return std::unexpected(std::move(compiler.errors()));
+  }
   auto compiled = std::make_shared<Compiled>();
   compiled->nodes = std::move(compiler.nodes());
   compiled->root = root;

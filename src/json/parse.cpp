@@ -30,8 +30,9 @@ struct Position {
 
 // 1-based line and byte column of the byte at `offset` (clamped to the end of the text).
 Position position_of(std::string_view text, std::size_t offset) {
-  if (offset > text.size())
+  if (offset > text.size()) {
     offset = text.size();
+  }
   Position pos;
   std::size_t line_start = 0;
   for (std::size_t i = 0; i < offset; ++i) {
@@ -62,8 +63,9 @@ std::size_t offset_of_level(std::string_view text, std::size_t level) {
     if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth == level)
+      if (++depth == level) {
         return i;
+      }
     } else if (c == ']' || c == '}') {
       --depth;
     }
@@ -85,11 +87,13 @@ std::string valid_utf8(std::string_view text) {
       len = 1;
     } else if (b0 >= 0xC2 && b0 <= 0xF4) {
       len = b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4);
-      if (i + len > text.size())
+      if (i + len > text.size()) {
         len = 0;
+      }
       for (std::size_t k = 1; k < len; ++k) {
-        if ((static_cast<unsigned char>(text[i + k]) & 0xC0U) != 0x80U)
+        if ((static_cast<unsigned char>(text[i + k]) & 0xC0U) != 0x80U) {
           len = 0;
+        }
       }
       if (len >= 3) {
         const auto b1 = static_cast<unsigned char>(text[i + 1]);
@@ -117,22 +121,26 @@ std::string diagnostic_detail(const char* what) {
   std::string_view text(what);
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find("] ");
-    if (close != std::string_view::npos)
+    if (close != std::string_view::npos) {
       text.remove_prefix(close + 2);
+    }
   }
   if (text.starts_with("parse error")) {
     const auto colon = text.find(": ");
-    if (colon != std::string_view::npos)
+    if (colon != std::string_view::npos) {
       text.remove_prefix(colon + 2);
+    }
   }
   if (text.starts_with("syntax error while parsing ")) {
     const auto dash = text.find(" - ");
-    if (dash != std::string_view::npos)
+    if (dash != std::string_view::npos) {
       text.remove_prefix(dash + 3);
+    }
   }
   std::string detail = valid_utf8(text.substr(0, kMaxDetailBytes));
-  if (text.size() > kMaxDetailBytes)
+  if (text.size() > kMaxDetailBytes) {
     detail += "...";
+  }
   return detail;
 }
 
@@ -167,8 +175,9 @@ class DepthLimitedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Valu
   // nlohmann reports every non-negative integer through number_unsigned, so a signed zero here
   // can only be the literal `-0`. The reference keeps it as the float -0.0; so do we.
   bool number_integer(number_integer_t value) {
-    if (value == 0)
+    if (value == 0) {
       return Base::number_float(-0.0, "-0");
+    }
     return Base::number_integer(value);
   }
   template <class Exception>
@@ -196,8 +205,9 @@ std::expected<Value, JsonParseError> parse_json(std::string_view text) {
   DepthLimitedDomBuilder builder(result);
   const bool ok = Value::sax_parse(text.data(), text.data() + text.size(), &builder,
                                    nlohmann::detail::input_format_t::json, /*strict=*/true);
-  if (ok)
+  if (ok) {
     return result;
+  }
 
   JsonParseError error;
   if (builder.too_deep()) {
@@ -235,8 +245,9 @@ std::expected<Value, JsonParseError> parse_json_file(const std::filesystem::path
 std::expected<std::string, std::string> read_file(const std::filesystem::path& path) {
   const auto os_reason = [](int err) { return std::system_category().message(err); };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0) {
     return std::unexpected(os_reason(errno));
+  }
 
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
@@ -257,14 +268,16 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
   while (true) {
     const ssize_t got = ::read(fd, buffer, sizeof buffer);
     if (got < 0) {
-      if (errno == EINTR)
+      if (errno == EINTR) {
         continue;
+      }
       const int err = errno;
       ::close(fd);
       return std::unexpected(os_reason(err));
     }
-    if (got == 0)
+    if (got == 0) {
       break;
+    }
     contents.append(buffer, static_cast<std::size_t>(got));
   }
   ::close(fd);

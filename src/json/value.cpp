@@ -29,8 +29,9 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     return left >= 2 && cont(i + 1) ? 2 : 0;
   }
   if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3 || !cont(i + 1) || !cont(i + 2))
+    if (left < 3 || !cont(i + 1) || !cont(i + 2)) {
       return 0;
+    }
     const unsigned char b1 = byte(i + 1);
     if (b0 == 0xE0 && b1 < 0xA0)
       return 0;  // overlong
@@ -39,8 +40,9 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     return 3;
   }
   if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3))
+    if (left < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3)) {
       return 0;
+    }
     const unsigned char b1 = byte(i + 1);
     if (b0 == 0xF0 && b1 < 0x90)
       return 0;  // overlong
@@ -64,14 +66,16 @@ void append_string(std::string& out, std::string_view s) {
     std::size_t run = i;
     while (run < s.size()) {
       const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
         break;
+      }
       ++run;
     }
     out.append(s.data() + i, run - i);
     i = run;
-    if (i == s.size())
+    if (i == s.size()) {
       break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t len = utf8_sequence_length(s, i);
@@ -146,8 +150,9 @@ void append_double(std::string& out, double value) {
   std::array<char, 32> digits{};
   std::size_t n = 0;
   while (pos < text.size() && text[pos] != 'e') {
-    if (text[pos] != '.')
+    if (text[pos] != '.') {
       digits[n++] = text[pos];
+    }
     ++pos;
   }
   int exponent = 0;
@@ -155,8 +160,9 @@ void append_double(std::string& out, double value) {
   const bool negative_exponent = text[pos] == '-';
   ++pos;  // sign
   std::from_chars(text.data() + pos, text.data() + text.size(), exponent);
-  if (negative_exponent)
+  if (negative_exponent) {
     exponent = -exponent;
+  }
 
   const int k = exponent + 1;
   const auto count = static_cast<int>(n);
@@ -211,8 +217,9 @@ void append_scalar(std::string& out, const Value& value) {
       out.push_back('[');
       bool first = true;
       for (const auto byte : value.get_binary()) {
-        if (!first)
+        if (!first) {
           out.push_back(',');
+        }
         first = false;
         append_integer(out, static_cast<unsigned>(byte));
       }
@@ -262,16 +269,19 @@ std::string dump(const Value& root, int indent) {
     if (frame.it == frame.container->cend()) {
       const char close = frame.container->is_object() ? '}' : ']';
       stack.pop_back();
-      if (pretty)
+      if (pretty) {
         newline(stack.size());
+      }
       out.push_back(close);
       continue;
     }
-    if (!frame.first)
+    if (!frame.first) {
       out.push_back(',');
+    }
     frame.first = false;
-    if (pretty)
+    if (pretty) {
       newline(stack.size());
+    }
     if (frame.container->is_object()) {
       append_string(out, frame.it.key());
       out.append(pretty ? ": " : ":");

@@ -299,26 +299,40 @@ struct WasmExecutor::Impl {
     Lease(Impl* owner, std::unique_ptr<WorkerProcess> worker)
         : owner_(owner), worker_(std::move(worker)) {}
     Lease(Lease&& other) noexcept
-        : owner_(std::exchange(other.owner_, nullptr)), worker_(std::move(other.worker_)) {}
+        : owner_(std::exchange(other.owner_, nullptr)),
+          worker_(std::move(other.worker_)),
+          in_flight_(std::exchange(other.in_flight_, false)) {}
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
     ~Lease() {
-      if (owner_ != nullptr)
-        owner_->release(std::move(worker_));
+      if (owner_ == nullptr) {
+        return;
+      }
+      // A worker left mid-request (an exception escaped between send and result) must not serve
+      // anyone else: its next message would answer the wrong call.
+      if (in_flight_) {
+        discard();
+      }
+      owner_->release(std::move(worker_));
     }
     [[nodiscard]] WorkerProcess* worker() const { return worker_.get(); }
     void set(std::unique_ptr<WorkerProcess> worker) { worker_ = std::move(worker); }
+    void set_in_flight(bool in_flight) { in_flight_ = in_flight; }
     // Kills and reaps the process; the slot stays empty until its next user.
     std::string discard() {
-      if (!worker_)
+      in_flight_ = false;
+      if (!worker_) {
         return {};
+      }
       const int pid = worker_->pid();
       std::string how = worker_->kill_and_reap();
       worker_.reset();
       owner_->forget_pid(pid);
       return how;
     }
+    // After the socket closed: reaps the process (bounded wait) and says how it ended.
     std::string discard_after_close() {
+      in_flight_ = false;
       const int pid = worker_->pid();
       std::string how = worker_->reap_after_close(kReapGrace);
       worker_.reset();
@@ -329,6 +343,7 @@ struct WasmExecutor::Impl {
    private:
     Impl* owner_;
     std::unique_ptr<WorkerProcess> worker_;
+    bool in_flight_ = false;
   };
 
   explicit Impl(WasmExecutorConfig cfg, std::filesystem::path path)
@@ -471,11 +486,16 @@ struct WasmExecutor::Impl {
           ExecutorError::execution_failed("sandbox worker protocol error: " + std::string(detail)));
     };
 
+    lease.set_in_flight(true);
     WorkerProcess::Io io = worker.send(request, deadline);
     if (io != WorkerProcess::Io::Ok)
       return fail(io, "cannot send the request");
-    if (config.on_dispatch)
-      config.on_dispatch(worker.pid());
+    if (config.on_dispatch) {
+      try {
+        config.on_dispatch(worker.pid());
+      } catch (...) {  // an observer's exception must not abandon a busy worker
+      }
+    }
     std::string payload;
     for (;;) {
       io = worker.receive(&payload, deadline);
@@ -497,6 +517,7 @@ struct WasmExecutor::Impl {
       if (type != MessageType::Result || !wasm_internal::decode_result(reader, &result)) {
         return fail(WorkerProcess::Io::ProtocolError, "malformed result message");
       }
+      lease.set_in_flight(false);
       return result;
     }
   }

@@ -29,8 +29,10 @@ using CapabilityResolver = std::function<std::shared_ptr<const CapabilityContrac
 //  - EdgeSchemaMismatch (only when the workflow input schema is `type: object` with
 //    `properties`), walking nodes in Kahn topological order with ties broken by node_id:
 //      `$.nodes[i].input.from_workflow_input[j]`: the key is not yet available (not a workflow
-//        input property nor written by an earlier node), is not a property of the capability
-//        input (when it declares properties), or its `type` differs from the available key's;
+//        input property nor written by an earlier node — for a 1.1.0 parallel workflow, by one
+//        of the node's ancestors, since a sibling branch may not have run yet), is not a
+//        property of the capability input (when it declares properties), or its `type` differs
+//        from the available key's;
 //      `$.nodes[i].output.to_workflow_state[j]`: the key is not a property of the capability
 //        output (when it declares properties). Keys of an output without declared properties,
 //        and `publish_to_state_as` namespaces, become available with type "object".

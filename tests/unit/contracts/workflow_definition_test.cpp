@@ -196,13 +196,20 @@ TEST(WorkflowDefinition, EveryUnreachableNodeIsReported) {
   EXPECT_TRUE(test::contains(result.error(), "UnreachableNode", "$.nodes[3]"));
 }
 
+// "n7" etc. (built with += to sidestep a GCC 12 -Wrestrict false positive on "n" + string).
+std::string indexed(const char* prefix, std::size_t index) {
+  std::string out(prefix);
+  out += std::to_string(index);
+  return out;
+}
+
 TEST(WorkflowDefinition, LargeLinearChainValidatesQuickly) {
   std::vector<GraphNode> nodes;
   std::vector<std::pair<std::string, std::string>> edges;
-  for (int i = 0; i < 500; ++i) {
-    nodes.emplace_back("n" + std::to_string(i), std::vector<std::string>{"k" + std::to_string(i)});
+  for (std::size_t i = 0; i < 500; ++i) {
+    nodes.emplace_back(indexed("n", i), std::vector<std::string>{indexed("k", i)});
     if (i > 0) {
-      edges.emplace_back("n" + std::to_string(i - 1), "n" + std::to_string(i));
+      edges.emplace_back(indexed("n", i - 1), indexed("n", i));
     }
   }
   const auto workflow = parse_workflow_definition(graph("1.1.0", nodes, edges, {"n499"}));
@@ -213,7 +220,7 @@ TEST(WorkflowDefinition, LargeLinearChainValidatesQuickly) {
 TEST(WorkflowDefinition, NodeCountIsBounded) {
   std::vector<GraphNode> nodes;
   for (std::size_t i = 0; i <= kMaxWorkflowNodes; ++i) {
-    nodes.emplace_back("n" + std::to_string(i), std::vector<std::string>{"k"});
+    nodes.emplace_back(indexed("n", i), std::vector<std::string>{"k"});
   }
   const auto result = parse_workflow_definition(graph("1.1.0", nodes, {}, {"n0"}));
   ASSERT_FALSE(result);

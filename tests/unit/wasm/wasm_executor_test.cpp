@@ -291,6 +291,19 @@ TEST(WasmExecutor, EveryCallGetsFreshGuestState) {
   EXPECT_EQ(stats.module_cache_hits, 2U);
 }
 
+// --- WASI preview1 -----------------------------------------------------------------------------
+
+TEST(WasmExecutor, WasiFunctionsBehaveAsASandboxWithoutFilesArgsOrEnvironment) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("wasi_probe"));
+  ASSERT_TRUE(output.has_value()) << output.error().message();
+  // See tests/data/wasm/wasi_probe.wat for what each position is. WASI errno: 8 EBADF,
+  // 21 EFAULT, 28 EINVAL, 70 ESPIPE.
+  const Value expected = Value::array({0, 1, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 70, 0, 8, 8, 0,
+                                       8, 21});
+  EXPECT_EQ(output->value, expected);
+}
+
 // --- traverse_host ------------------------------------------------------------------------------
 
 TEST(WasmExecutor, QueryFunctionsReturnTheGuestsIdentity) {
@@ -303,6 +316,13 @@ TEST(WasmExecutor, QueryFunctionsReturnTheGuestsIdentity) {
   const Value expected = Value::array({"test.wasm.query", "2.3.4", "exec-42", "trace-7",
                                        Value{{"n", 1.5}, {"region", "eu"}}, true, true, true});
   EXPECT_EQ(output->value, expected);
+}
+
+TEST(WasmExecutor, ConnectorInvokeIsUnboundOnTheExecutePath) {
+  auto executor = make_executor();
+  auto output = run(*executor, wasm_capability("connector_invoke"));
+  ASSERT_TRUE(output.has_value()) << output.error().message();
+  EXPECT_EQ(output->value, (Value{{"well_formed", 2}, {"malformed", 1}}));
 }
 
 TEST(WasmExecutor, EmitEventAcceptedIsRecordedInTheContextAndReturned) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 #include "traverse/wasm/wasm_executor.hpp"
@@ -168,6 +169,15 @@ TEST(WasmSandbox, WorkerKilledWhileIdleIsReplacedWithoutFailingTheNextCall) {
   ::close(pid_fd);
   expect_echo_works(*executor);
   EXPECT_EQ(executor->stats().workers_spawned, 2U);
+}
+
+TEST(WasmSandbox, ADispatchObserverThatThrowsDoesNotDisturbTheCall) {
+  WasmExecutorConfig config = test_config();
+  config.on_dispatch = [](int) { throw std::runtime_error("observer failed"); };
+  auto executor = make_executor(config);
+  expect_echo_works(*executor);
+  expect_echo_works(*executor);
+  EXPECT_EQ(executor->stats().workers_spawned, 1U);
 }
 
 TEST(WasmSandbox, FullQueueIsOverloadedAndNothingRuns) {

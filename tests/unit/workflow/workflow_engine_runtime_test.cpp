@@ -49,10 +49,15 @@ void note_thread(Probe& probe) {
   }
 }
 
-std::unique_ptr<TraverseRuntime> make_runtime(Probe& probe, std::size_t capacity) {
+std::unique_ptr<TraverseRuntime> make_runtime(
+    Probe& probe, std::size_t capacity,
+    std::optional<std::size_t> workflow_parallelism = std::nullopt) {
   using Result = NativeHandler::Result;
   TraverseRuntime::Builder builder;
-  builder.with_native_pool_capacity(capacity).with_workflow_runner(workflow_engine_runner());
+  EngineWorkflowRunnerOptions runner_options;
+  runner_options.max_parallelism = workflow_parallelism;
+  builder.with_native_pool_capacity(capacity).with_workflow_runner(
+      workflow_engine_runner(runner_options));
   builder.with_native_handler("test.flow.normalise", [&probe](const Value& in) -> Result {
     note_thread(probe);
     std::string name = in.at("name").get<std::string>();
@@ -129,7 +134,11 @@ std::unique_ptr<TraverseRuntime> make_runtime(Probe& probe, std::size_t capacity
     return nullptr;
   }
   auto loaded = (*runtime)->load_bundle(kBundle);
-  EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : to_string(loaded.error().front()));
+  if (!loaded) {
+    for (const ValidationError& error : loaded.error()) {
+      ADD_FAILURE() << to_string(error);
+    }
+  }
   probe.runtime = runtime->get();
   return std::move(*runtime);
 }
@@ -287,13 +296,15 @@ TEST(WorkflowRuntime, UnknownWorkflowIsWorkflowNotFound) {
 }
 
 TEST(WorkflowRuntime, WorkflowStartedOnAPoolWorkerRunsInlineInsteadOfDeadlocking) {
+  // The outer handler holds the pool's only worker. Off a worker, the nested diamond would hand
+  // b and c to helper threads whose pool calls could never start: a deadlock.
   Probe probe;
-  auto runtime = make_runtime(probe, 1);  // the outer handler holds the only worker
+  auto runtime = make_runtime(probe, 1, 2);
   ASSERT_TRUE(runtime);
   auto outer = std::async(std::launch::async, [&] {
     return runtime->execute_capability(capability("test.flow.outer", {{"n", 1}}));
   });
-  if (outer.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+  if (outer.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
     std::cerr << "nested workflow run deadlocked on a capacity-1 pool\n";
     std::_Exit(1);  // the blocked future cannot be abandoned safely
   }
