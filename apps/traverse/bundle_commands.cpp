@@ -25,18 +25,6 @@ std::vector<std::string> keys_of(const std::vector<BundleEntry>& entries) {
   return keys;
 }
 
-// Exit code for a failed load: 4 when the manifest itself cannot be read, 2 for anything wrong
-// with its content or the artifacts it names (a missing artifact file is a bad bundle, not an
-// unreadable command-line argument). The reference exits 4 for every load error.
-ExitCode load_failure_code(const ValidationErrors& errors, const std::string& manifest) {
-  for (const auto& error : errors) {
-    if (error.code == "IoError" && (error.file.empty() || error.file == manifest)) {
-      return ExitCode::IoError;
-    }
-  }
-  return ExitCode::ValidationFailed;
-}
-
 void inspect(const InspectOptions& options, CliContext& context) {
   auto bundle = load_registry_bundle(options.manifest);
   if (!bundle) {

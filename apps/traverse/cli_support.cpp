@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace traverse::cli {
 namespace {
@@ -39,6 +42,9 @@ std::string paint(std::string_view text, Style style, bool enabled) {
     case Style::Yellow:
       code = "\x1b[33m";
       break;
+    case Style::Dim:
+      code = "\x1b[2m";
+      break;
     case Style::Plain:
       break;
   }
@@ -61,8 +67,52 @@ CliContext::CliContext(std::ostream& out, std::ostream& err, bool colour_out, bo
     : out_(out), err_(err), colour_out_(colour_out), colour_err_(colour_err) {}
 
 CliContext CliContext::from_process() {
-  return CliContext(std::cout, std::cerr, colour_allowed(STDOUT_FILENO),
-                    colour_allowed(STDERR_FILENO));
+  CliContext context(std::cout, std::cerr, colour_allowed(STDOUT_FILENO),
+                     colour_allowed(STDERR_FILENO));
+  context.set_terminals(isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1);
+  return context;
+}
+
+void CliContext::set_terminals(bool out_is_tty, bool err_is_tty) {
+  out_is_tty_ = out_is_tty;
+  err_is_tty_ = err_is_tty;
+}
+
+void CliContext::progress(std::string_view text) {
+  if (!progress_enabled()) {
+    return;
+  }
+  err_ << "\r\x1b[K" << paint_err(text, Style::Dim) << std::flush;
+  progress_shown_ = true;
+}
+
+void CliContext::clear_progress() {
+  if (progress_shown_) {
+    err_ << "\r\x1b[K" << std::flush;
+    progress_shown_ = false;
+  }
+}
+
+void CliContext::note(std::string_view text) {
+  if (verbose()) {
+    clear_progress();
+    err_ << text << '\n';
+  }
+}
+
+void CliContext::warning(std::string_view text) {
+  clear_progress();
+  err_ << paint_err("warning: ", Style::Yellow) << text << '\n';
+}
+
+void CliContext::fail(const CommandFailure& failure, bool json) {
+  clear_progress();
+  report(failure.errors);
+  if (json) {
+    this->json(Value{{"exit_code", static_cast<int>(failure.code)},
+                     {"errors", errors_to_json(failure.errors)}});
+  }
+  finish(failure.code);
 }
 
 std::string CliContext::paint_out(std::string_view text, Style style) const {
@@ -78,6 +128,7 @@ void CliContext::line(std::string_view text) {
 }
 
 void CliContext::error_line(std::string_view text) {
+  clear_progress();
   err_ << paint_err(text, Style::Red) << '\n';
 }
 
@@ -107,6 +158,89 @@ Value errors_to_json(const ValidationErrors& errors) {
                         {"file", error.file}});
   }
   return out;
+}
+
+CommandFailure failure(ExitCode code, std::string error_code, std::string message, std::string file,
+                       std::string path) {
+  return CommandFailure{code, ValidationErrors{ValidationError{
+                                  std::move(error_code), path.empty() ? "$" : std::move(path),
+                                  std::move(message), std::move(file)}}};
+}
+
+ExitCode load_failure_code(const ValidationErrors& errors, const std::string& file) {
+  for (const auto& error : errors) {
+    if (error.code == "IoError" && (error.file.empty() || error.file == file)) {
+      return ExitCode::IoError;
+    }
+  }
+  return ExitCode::ValidationFailed;
+}
+
+namespace {
+
+// Display width of UTF-8 text: code points, not bytes (the tables hold ids, times and numbers).
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
+      ++width;
+    }
+  }
+  return width;
+}
+
+}  // namespace
+
+std::string format_table(const CliContext& context, const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(headers.size(), 0);
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    widths[i] = display_width(headers[i]);
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  const auto render = [&](const std::vector<std::string>& cells, bool header) {
+    std::string line;
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+      const std::string cell = i < cells.size() ? cells[i] : std::string();
+      std::string padded = cell;
+      if (i + 1 < widths.size()) {
+        padded.append(widths[i] - display_width(cell) + 2, ' ');
+      }
+      line += padded;
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    return header ? context.paint_out(line, Style::Bold) : line;
+  };
+  std::string out = render(headers, true);
+  out += '\n';
+  for (const auto& row : rows) {
+    out += render(row, false);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string format_duration_ms(std::uint64_t milliseconds) {
+  if (milliseconds < 1000) {
+    return std::to_string(milliseconds) + " ms";
+  }
+  if (milliseconds < 60'000) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f s", static_cast<double>(milliseconds) / 1000.0);
+    return buffer;
+  }
+  const std::uint64_t seconds = milliseconds / 1000;
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%llu min %02llu s",
+                static_cast<unsigned long long>(seconds / 60),
+                static_cast<unsigned long long>(seconds % 60));
+  return buffer;
 }
 
 }  // namespace traverse::cli

@@ -9,9 +9,11 @@
 // Thread safety: confine to the main thread.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/json/value.hpp"
@@ -30,7 +32,25 @@ enum class ExitCode : int {
 // The help footer listing the exit codes.
 [[nodiscard]] std::string exit_code_help();
 
-enum class Style { Plain, Bold, Green, Red, Yellow };
+enum class Style { Plain, Bold, Green, Red, Yellow, Dim };
+
+// --quiet / --verbose (global flags). Quiet: only the command's essential result (no progress, no
+// step tables, no event lines, no trace location). Verbose: extra detail on stderr.
+enum class Verbosity { Quiet, Normal, Verbose };
+
+// Why a command failed: its exit code and every error (file, JSON path, code, message).
+struct CommandFailure {
+  ExitCode code = ExitCode::ExecutionFailed;
+  ValidationErrors errors;
+};
+
+// A failure with one error.
+[[nodiscard]] CommandFailure failure(ExitCode code, std::string error_code, std::string message,
+                                     std::string file = {}, std::string path = {});
+
+// Exit code for errors from loading a file named on the command line: 4 when `file` itself
+// cannot be read (IoError on it), else 2 (its content, or an artifact it names, is invalid).
+[[nodiscard]] ExitCode load_failure_code(const ValidationErrors& errors, const std::string& file);
 
 class CliContext {
  public:
@@ -54,6 +74,31 @@ class CliContext {
   // One JSON document on stdout (pretty, sorted keys, trailing newline).
   void json(const Value& document);
 
+  // Reports `failure`: every error on stderr and, with `json`, the document {exit_code, errors}
+  // on stdout; then finish(failure.code).
+  void fail(const CommandFailure& failure, bool json);
+
+  // Whether stdout / stderr is a terminal (decided at startup).
+  void set_terminals(bool out_is_tty, bool err_is_tty);
+  [[nodiscard]] bool out_is_tty() const { return out_is_tty_; }
+  [[nodiscard]] bool err_is_tty() const { return err_is_tty_; }
+
+  void set_verbosity(Verbosity verbosity) { verbosity_ = verbosity; }
+  [[nodiscard]] Verbosity verbosity() const { return verbosity_; }
+  [[nodiscard]] bool quiet() const { return verbosity_ == Verbosity::Quiet; }
+  [[nodiscard]] bool verbose() const { return verbosity_ == Verbosity::Verbose; }
+
+  // Progress is shown only on a terminal (stderr) and never with --quiet.
+  [[nodiscard]] bool progress_enabled() const { return err_is_tty_ && !quiet(); }
+  // Replaces the progress line on stderr (no-op unless progress_enabled()).
+  void progress(std::string_view text);
+  // Erases the progress line, if one is shown.
+  void clear_progress();
+  // An informational line on stderr, printed only with --verbose.
+  void note(std::string_view text);
+  // A warning line on stderr (always, even with --quiet).
+  void warning(std::string_view text);
+
   // Records the command's outcome; the most severe (highest) code wins if called twice.
   void finish(ExitCode code);
   [[nodiscard]] int exit_code() const { return exit_code_; }
@@ -63,10 +108,23 @@ class CliContext {
   std::ostream& err_;
   bool colour_out_;
   bool colour_err_;
+  bool out_is_tty_ = false;
+  bool err_is_tty_ = false;
+  bool progress_shown_ = false;
+  Verbosity verbosity_ = Verbosity::Normal;
   int exit_code_ = 0;
 };
 
 // {code, path, message, file} objects for --json reports.
 [[nodiscard]] Value errors_to_json(const ValidationErrors& errors);
+
+// A text table: the header row (bold when `context` colours stdout), then one line per row,
+// columns left-aligned and separated by two spaces; trailing spaces trimmed.
+[[nodiscard]] std::string format_table(const CliContext& context,
+                                       const std::vector<std::string>& headers,
+                                       const std::vector<std::vector<std::string>>& rows);
+
+// "12 ms", "1.25 s", "2 min 05 s".
+[[nodiscard]] std::string format_duration_ms(std::uint64_t milliseconds);
 
 }  // namespace traverse::cli

@@ -16,5 +16,9 @@ using AddCommandGroup = void (*)(CLI::App& app, CliContext& context);
 
 void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspect
 void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
+void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
+void add_run_commands(CLI::App& app, CliContext& context);       // run, workflow run
+void add_trace_commands(CLI::App& app, CliContext& context);     // trace list|show
+void add_wasm_commands(CLI::App& app, CliContext& context);      // wasm verify
 
 }  // namespace traverse::cli

@@ -18,8 +18,9 @@ namespace {
 
 // One entry per subcommand group; adding a group is one line here (plus its declaration).
 constexpr traverse::cli::AddCommandGroup kCommandGroups[] = {
-    traverse::cli::add_bundle_commands,
-    traverse::cli::add_contract_commands,
+    traverse::cli::add_bundle_commands,  traverse::cli::add_contract_commands,
+    traverse::cli::add_package_commands, traverse::cli::add_run_commands,
+    traverse::cli::add_trace_commands,   traverse::cli::add_wasm_commands,
 };
 
 }  // namespace
@@ -36,6 +37,22 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("traverse ") + TRAVERSE_VERSION);
     app.footer(traverse::cli::exit_code_help());
     app.require_subcommand(1);
+    // Global flags, accepted before or after the subcommand (fallthrough is inherited).
+    app.fallthrough();
+    bool quiet = false;
+    bool verbose = false;
+    auto* quiet_flag = app.add_flag(
+        "-q,--quiet", quiet,
+        "Print only the essential result: no progress, step tables, event lines or trace hints");
+    app.add_flag("-v,--verbose", verbose,
+                 "Print extra detail (trace ids in step tables, imports, registrations) on "
+                 "stderr/stdout")
+        ->excludes(quiet_flag);
+    app.parse_complete_callback([&] {
+      context.set_verbosity(quiet     ? traverse::cli::Verbosity::Quiet
+                            : verbose ? traverse::cli::Verbosity::Verbose
+                                      : traverse::cli::Verbosity::Normal);
+    });
     for (const auto add_group : kCommandGroups) {
       add_group(app, context);
     }

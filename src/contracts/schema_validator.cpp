@@ -1349,8 +1349,9 @@ class Walker {
         continue;
       }
       (count == 0 ? first : second) = i;
-      if (++count == 2)
-        break;  // already not exactly one
+      if (++count == 2) {  // already not exactly one
+        break;
+      }
     }
     if (count == 1) {
       return true;

@@ -38,16 +38,18 @@ constexpr std::chrono::microseconds kPreemptionGap{50};
 constexpr std::chrono::milliseconds kMinSpinSuspension{20};
 constexpr int kMaxSuspensionLevel = 6;  // 20 ms · 64 ≈ 1.3 s
 constexpr std::chrono::seconds kQuietSpell{5};
+// How long a sleeping caller lets its call wait for the spinning worker it was left to before it
+// wakes a sleeping worker itself (see ThreadPoolExecutor::Impl::wait).
+constexpr std::chrono::microseconds kRescueDelay{200};
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "futex words must be plain 32-bit atomics");
 
-// ---- futex: the kernel's sleep/wake primitive, used only to sleep
-// -------------------------------- Every wait re-checks its condition through atomics afterwards,
-// so spurious wake-ups (including a wake aimed at a futex word whose owner has already returned)
-// are harmless. Data is never passed through the futex: happens-before always comes from an acquire
-// load of the word.
+// ---- futex: the kernel's sleep/wake primitive, used only to sleep -------------------------------
+// Every wait re-checks its condition through atomics afterwards, so spurious wake-ups (including
+// a wake aimed at a futex word whose owner has already returned) are harmless. Data is never
+// passed through the futex: happens-before always comes from an acquire load of the word.
 
 std::uint32_t* futex_address(std::atomic<std::uint32_t>* word) {
   return reinterpret_cast<std::uint32_t*>(word);
@@ -88,7 +90,8 @@ struct alignas(64) Job {
   // Queue links, guarded by the queue lock.
   Job* prev = nullptr;
   Job* next = nullptr;
-  bool in_queue = false;
+  // Written under the queue lock; also read without it (relaxed) by the waiting caller, as a hint.
+  std::atomic<bool> in_queue{false};
   // Written by the worker before `state` becomes kDone (release); read by the caller after it
   // saw kDone (acquire).
   std::optional<std::expected<ExecutorOutput, ExecutorError>> result;
@@ -122,6 +125,10 @@ struct alignas(64) Worker {
   bool started = false;
   std::latch* started_latch = nullptr;  // valid until the worker counted it down
   std::optional<std::string> start_error;
+  // Parking: guarded by the pool's queue lock while the worker is on the idle stack.
+  Worker* next_idle = nullptr;
+  // Futex word of a parked worker: 0 = parked, 1 = woken (the waker counted it as searching).
+  std::atomic<std::uint32_t> signal{0};
   // Single writer (this worker); read by stats().
   std::atomic<std::uint32_t> busy{0};
   std::atomic<std::uint64_t> completed{0};
@@ -138,8 +145,7 @@ void bump(std::atomic<std::uint64_t>& counter) {  // single-writer increment: no
 
 }  // namespace
 
-// ---- the pool
-// ------------------------------------------------------------------------------------
+// ---- the pool ------------------------------------------------------------------------------------
 
 struct ThreadPoolExecutor::Impl {
   Impl(ThreadPoolExecutorConfig cfg, std::unique_ptr<CapabilityExecutor> inner_executor)
@@ -155,22 +161,26 @@ struct ThreadPoolExecutor::Impl {
   const std::size_t admission_limit;
   std::vector<std::unique_ptr<Worker>> workers;
 
-  // The FIFO of waiting calls: an intrusive list of caller-owned slots. The critical sections
-  // are a handful of pointer writes.
+  // Everything that decides who runs what is guarded by one lock whose critical sections are a
+  // handful of pointer writes: the FIFO of waiting calls (an intrusive list of caller-owned
+  // slots), the stack of parked workers and the number of searching workers. A producer that
+  // pushes a call and a worker that parks both look at the other side under the lock, so a call
+  // can never be left queued while every worker sleeps.
   alignas(64) executor_detail::SpinLock queue_lock;
-  Job* head = nullptr;  // guarded by queue_lock
-  Job* tail = nullptr;  // guarded by queue_lock
-  // Length of the list; written under queue_lock, read without it.
+  Job* head = nullptr;          // guarded by queue_lock
+  Job* tail = nullptr;          // guarded by queue_lock
+  Worker* idle_head = nullptr;  // guarded by queue_lock: parked workers, most recent first
+  // Awake workers looking for a call: spinning, or woken and not yet back at the queue. A push
+  // wakes a parked worker only when calls outnumber searchers, so no wake-up is wasted on a call
+  // that a searcher is about to take. Guarded by queue_lock.
+  std::size_t searching = 0;
+  // Length of the list; written under queue_lock, read without it (spinners, stats).
   std::atomic<std::size_t> queued{0};
 
   // Calls admitted and not finished (maintained only when `bounded`).
   alignas(64) std::atomic<std::size_t> in_flight{0};
 
-  // Worker sleep/wake protocol (an event count). Producers wake a sleeper only when no worker
-  // is spinning; a worker announces itself as a sleeper before its last look at the queue.
-  alignas(64) std::atomic<int> spinners{0};
-  std::atomic<int> sleepers{0};
-  std::atomic<std::uint32_t> wake_seq{0};  // futex word of sleeping workers
+  alignas(64) std::atomic<int> spinning_callers{0};
   // Set by the destructor: new calls are refused from now on.
   std::atomic<bool> stopping{false};
   // Set by the destructor once no caller is left: workers exit when the queue is empty.
@@ -194,15 +204,40 @@ struct ThreadPoolExecutor::Impl {
   // Repeated descheduling doubles the suspension (hysteresis under sustained load).
   std::atomic<std::int64_t> last_preemption{0};  // steady_clock ticks
   std::atomic<int> suspension_level{0};
-  std::atomic<int> spinning_callers{0};
 
   alignas(64) std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
 
-  // -- queue
-  // ---------------------------------------------------------------------------------------
+  // -- queue --------------------------------------------------------------------------------------
 
-  void push(Job& job) {
+  // Takes a parked worker off the idle stack and counts it as searching; nullptr if none.
+  // REQUIRES: queue_lock held. The caller notifies the worker after unlocking.
+  Worker* take_idle_locked() {
+    Worker* worker = idle_head;
+    if (worker != nullptr) {
+      idle_head = worker->next_idle;
+      worker->next_idle = nullptr;
+      ++searching;
+    }
+    return worker;
+  }
+
+  // A worker that has more calls waiting than searchers looking for them gets company.
+  // REQUIRES: queue_lock held.
+  Worker* take_idle_if_needed_locked() {
+    return queued.load(std::memory_order_relaxed) > searching ? take_idle_locked() : nullptr;
+  }
+
+  static void notify(Worker* worker) {
+    if (worker != nullptr) {
+      worker->signal.store(1, std::memory_order_release);
+      futex_wake(&worker->signal, 1);
+    }
+  }
+
+  // Appends `job` and wakes a parked worker if needed. Returns true when the call was left to a
+  // searching worker (no wake-up sent although workers are parked).
+  bool push(Job& job) {
     queue_lock.lock();
     job.prev = tail;
     job.next = nullptr;
@@ -212,37 +247,28 @@ struct ThreadPoolExecutor::Impl {
       head = &job;
     }
     tail = &job;
-    job.in_queue = true;
-    // seq_cst: ordered before the producer's look at spinners/sleepers (see wake_if_needed).
-    queued.store(queued.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
+    job.in_queue.store(true, std::memory_order_relaxed);
+    queued.store(queued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    Worker* wake = take_idle_if_needed_locked();
+    const bool left_to_searcher = wake == nullptr && searching > 0 && idle_head != nullptr;
     queue_lock.unlock();
+    notify(wake);
+    return left_to_searcher;
   }
 
+  // REQUIRES: queue_lock held.
   void unlink_locked(Job& job) {
     (job.prev != nullptr ? job.prev->next : head) = job.next;
     (job.next != nullptr ? job.next->prev : tail) = job.prev;
     job.prev = job.next = nullptr;
-    job.in_queue = false;
-    queued.store(queued.load(std::memory_order_relaxed) - 1, std::memory_order_release);
-  }
-
-  Job* pop() {
-    if (queued.load(std::memory_order_acquire) == 0) {
-      return nullptr;
-    }
-    queue_lock.lock();
-    Job* job = head;
-    if (job != nullptr) {
-      unlink_locked(*job);
-    }
-    queue_lock.unlock();
-    return job;
+    job.in_queue.store(false, std::memory_order_relaxed);
+    queued.store(queued.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   }
 
   // Takes `job` back out of the queue. False if a worker already took it.
   bool remove(Job& job) {
     queue_lock.lock();
-    const bool was_queued = job.in_queue;
+    const bool was_queued = job.in_queue.load(std::memory_order_relaxed);
     if (was_queued) {
       unlink_locked(job);
     }
@@ -250,27 +276,16 @@ struct ThreadPoolExecutor::Impl {
     return was_queued;
   }
 
-  // -- waking workers
-  // ------------------------------------------------------------------------------
-
-  void wake_one() {
-    wake_seq.fetch_add(1, std::memory_order_seq_cst);
-    futex_wake(&wake_seq, 1);
+  // Wakes a parked worker for `job` if it is still queued, whoever is searching (used when a
+  // searcher seems to have been descheduled).
+  void rescue(Job& job) {
+    queue_lock.lock();
+    Worker* wake = job.in_queue.load(std::memory_order_relaxed) ? take_idle_locked() : nullptr;
+    queue_lock.unlock();
+    notify(wake);
   }
 
-  // After a push: a spinning worker will find the call by itself; otherwise wake a sleeper.
-  // Correctness (no call left with every worker asleep): the push's seq_cst store to `queued`
-  // and a sleeping worker's seq_cst `sleepers` increment are ordered, so either this load sees the
-  // sleeper or the worker's last look at `queued` sees the call.
-  void wake_if_needed() {
-    if (spinners.load(std::memory_order_seq_cst) == 0 &&
-        sleepers.load(std::memory_order_seq_cst) > 0) {
-      wake_one();
-    }
-  }
-
-  // -- workers
-  // -------------------------------------------------------------------------------------
+  // -- workers ------------------------------------------------------------------------------------
 
   std::expected<ExecutorOutput, ExecutorError> invoke(Worker& worker,
                                                       const ExecutorCapability& capability,
@@ -385,46 +400,62 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // Idle: spin for a bounded time if few others do, then sleep until woken.
-  void idle() {
-    const int spinning_before = spinners.fetch_add(1, std::memory_order_seq_cst);
-    if (spinning_before < static_cast<int>(config.max_spinning_workers) &&
-        config.worker_spin.count() > 0) {
-      const bool found = spin(
-          [&] {
-            return queued.load(std::memory_order_relaxed) != 0 ||
-                   exiting.load(std::memory_order_relaxed);
-          },
-          config.worker_spin, kNoDeadline);
-      if (found) {
-        spinners.fetch_sub(1, std::memory_order_seq_cst);
-        return;
-      }
-    }
-    const std::uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
-    sleepers.fetch_add(1, std::memory_order_seq_cst);  // a sleeper before it stops spinning
-    spinners.fetch_sub(1, std::memory_order_seq_cst);
-    if (queued.load(std::memory_order_seq_cst) == 0 && !exiting.load(std::memory_order_seq_cst)) {
-      futex_wait(&wake_seq, seq, nullptr);
-    }
-    sleepers.fetch_sub(1, std::memory_order_seq_cst);
-  }
-
+  // The worker loop. Each pass takes the lock once: to take a call, or to decide to spin (at most
+  // max_spinning_workers do, outside the lock) or to park on the idle stack.
   void serve(Worker& worker) {
+    bool counted_searching = false;  // whether this worker is counted in `searching`
+    bool spun = false;               // spun since the last call: park next time
     for (;;) {
-      if (Job* job = pop()) {
-        // More waiting calls and nobody looking for them: pass the wake-up on, so a burst
-        // spreads over the sleeping workers instead of queueing behind this one.
-        if (queued.load(std::memory_order_seq_cst) != 0) {
-          wake_if_needed();
+      const bool spin_next =
+          !spun && config.worker_spin.count() > 0 && spinning_allowed(Clock::now());
+      queue_lock.lock();
+      if (Job* job = head) {
+        unlink_locked(*job);
+        if (counted_searching) {
+          --searching;
+          counted_searching = false;
         }
+        // More waiting calls than searchers: pass the wake-up on, so a burst spreads over the
+        // parked workers instead of queueing behind this one.
+        Worker* wake = take_idle_if_needed_locked();
+        queue_lock.unlock();
+        notify(wake);
+        spun = false;
         run(worker, *job);
         continue;
       }
-      if (exiting.load(std::memory_order_acquire) && queued.load(std::memory_order_acquire) == 0) {
+      if (exiting.load(std::memory_order_relaxed)) {
+        queue_lock.unlock();
         return;
       }
-      idle();
+      if (spin_next && (counted_searching || searching < config.max_spinning_workers)) {
+        if (!counted_searching) {
+          ++searching;
+          counted_searching = true;
+        }
+        queue_lock.unlock();
+        spin(
+            [&] {
+              return queued.load(std::memory_order_relaxed) != 0 ||
+                     exiting.load(std::memory_order_relaxed);
+            },
+            config.worker_spin, kNoDeadline);
+        spun = true;  // found something or not: back to the queue, then park if still nothing
+        continue;
+      }
+      // Park. Whoever takes this worker off the idle stack counts it as searching.
+      if (counted_searching) {
+        --searching;
+      }
+      worker.signal.store(0, std::memory_order_relaxed);
+      worker.next_idle = idle_head;
+      idle_head = &worker;
+      queue_lock.unlock();
+      while (worker.signal.load(std::memory_order_acquire) == 0) {
+        futex_wait(&worker.signal, 0, nullptr);
+      }
+      counted_searching = true;
+      spun = false;
     }
   }
 
@@ -477,9 +508,16 @@ struct ThreadPoolExecutor::Impl {
         std::this_thread::sleep_for(std::chrono::microseconds{round < 1000 ? 20 : 1000});
       }
     }
-    exiting.store(true, std::memory_order_seq_cst);
-    wake_seq.fetch_add(1, std::memory_order_seq_cst);
-    futex_wake(&wake_seq, INT_MAX);
+    queue_lock.lock();
+    exiting.store(true, std::memory_order_relaxed);
+    std::vector<Worker*> parked;
+    while (Worker* worker = take_idle_locked()) {
+      parked.push_back(worker);
+    }
+    queue_lock.unlock();
+    for (Worker* worker : parked) {
+      notify(worker);
+    }
     for (auto& worker : workers) {
       if (worker->started) {
         pthread_join(worker->thread, nullptr);
@@ -488,10 +526,9 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // -- callers
-  // -------------------------------------------------------------------------------------
+  // -- callers ------------------------------------------------------------------------------------
 
-  std::expected<ExecutorOutput, ExecutorError> wait(Job& job) {
+  std::expected<ExecutorOutput, ExecutorError> wait(Job& job, bool left_to_searcher) {
     bool deadline_armed = job.deadline != kNoDeadline;
     // Spin only if few other callers do: with more callers than CPUs, spinning callers would
     // take the CPUs from the workers they wait for.
@@ -506,13 +543,24 @@ struct ThreadPoolExecutor::Impl {
     } else if (config.caller_spin.count() > 0) {
       spinning_callers.fetch_sub(1, std::memory_order_relaxed);
     }
+    // Rescue: if the call was left to a searching worker that then got descheduled (nobody wakes
+    // a spinner), the caller itself wakes a parked worker once the call has sat in the queue
+    // for kRescueDelay.
+    auto rescue_at = left_to_searcher ? Clock::now() + kRescueDelay : kNoDeadline;
     std::uint32_t state = kPending;
     if (job.state.compare_exchange_strong(state, kWaiting, std::memory_order_acq_rel,
                                           std::memory_order_acquire)) {
       for (;;) {
-        futex_wait(&job.state, kWaiting, deadline_armed ? &job.deadline : nullptr);
+        const auto wake_at = std::min(deadline_armed ? job.deadline : kNoDeadline, rescue_at);
+        futex_wait(&job.state, kWaiting, wake_at != kNoDeadline ? &wake_at : nullptr);
         if (job.state.load(std::memory_order_acquire) == kDone) {
           break;
+        }
+        if (rescue_at != kNoDeadline && Clock::now() >= rescue_at) {
+          rescue_at = kNoDeadline;
+          if (job.in_queue.load(std::memory_order_relaxed)) {
+            rescue(job);
+          }
         }
         if (deadline_armed) {
           const auto now = Clock::now();
@@ -582,9 +630,8 @@ struct ThreadPoolExecutor::Impl {
     if (deadline != kNoDeadline) {
       job.enqueued_at = Clock::now();
     }
-    push(job);
-    wake_if_needed();
-    return wait(job);
+    const bool left_to_searcher = push(job);
+    return wait(job, left_to_searcher);
   }
 
   ThreadPoolStats stats() const {
@@ -603,8 +650,7 @@ struct ThreadPoolExecutor::Impl {
   }
 };
 
-// ---- public surface
-// ------------------------------------------------------------------------------
+// ---- public surface ------------------------------------------------------------------------------
 
 std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecutor::create(
     ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner) {

@@ -33,10 +33,12 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
       return 0;
     }
     const unsigned char b1 = byte(i + 1);
-    if (b0 == 0xE0 && b1 < 0xA0)
-      return 0;  // overlong
-    if (b0 == 0xED && b1 > 0x9F)
-      return 0;  // UTF-16 surrogate
+    if (b0 == 0xE0 && b1 < 0xA0) {  // overlong
+      return 0;
+    }
+    if (b0 == 0xED && b1 > 0x9F) {  // UTF-16 surrogate
+      return 0;
+    }
     return 3;
   }
   if (b0 >= 0xF0 && b0 <= 0xF4) {
@@ -44,10 +46,12 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
       return 0;
     }
     const unsigned char b1 = byte(i + 1);
-    if (b0 == 0xF0 && b1 < 0x90)
-      return 0;  // overlong
-    if (b0 == 0xF4 && b1 > 0x8F)
-      return 0;  // above U+10FFFF
+    if (b0 == 0xF0 && b1 < 0x90) {  // overlong
+      return 0;
+    }
+    if (b0 == 0xF4 && b1 > 0x8F) {  // above U+10FFFF
+      return 0;
+    }
     return 4;
   }
   return 0;

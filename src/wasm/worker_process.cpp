@@ -238,7 +238,8 @@ WorkerProcess::Io WorkerProcess::receive(std::string* payload, Clock::time_point
 }
 
 bool WorkerProcess::idle_and_alive() const {
-  if (socket_fd_ < 0 || reaped_) return false;
+  if (socket_fd_ < 0 || reaped_)
+    return false;
   pollfd entry{socket_fd_, POLLIN | POLLRDHUP, 0};
   const int ready = poll(&entry, 1, 0);
   return ready == 0;

@@ -8,6 +8,12 @@
 // and local $ref ("#/..."). Unknown keywords are ignored. "integer" means a JSON integer, so
 // `1.0` is not an integer (reference rule).
 //
+// Paths: `$` is the instance root, `.key` for keys like identifiers ([A-Za-z_$][A-Za-z0-9_$-]*),
+// `["a b"]` (JSON-escaped) for other keys, `[2]` for array items; compile errors use the same
+// notation rooted at the schema document. Limits (reported, never a crash): validation nesting
+// (instance depth plus schema recursion) of 512 levels; `pattern` is matched against strings of
+// at most 4096 bytes. src/contracts/schema_validator.cpp lists the remaining semantic choices.
+//
 // Thread safety: a compiled SchemaValidator is immutable; validate() is safe from many threads.
 #pragma once
 
@@ -21,9 +27,11 @@ namespace traverse {
 
 class SchemaValidator {
  public:
-  // Compiles `schema`. Fails (code "InvalidSchema", with the schema path) when the schema itself
-  // is malformed: not an object/boolean, a keyword of the wrong type, a bad regex, an unresolvable
-  // $ref.
+  // Compiles `schema`; the result does not refer to `schema` afterwards. Fails with every
+  // problem found (code "InvalidSchema", with the schema path) when the schema itself is
+  // malformed: not an object/boolean, a keyword of the wrong type, an unknown type name, a bad or
+  // back-referencing regex, an unresolvable or non-local $ref, a $ref/allOf/anyOf/oneOf/not cycle
+  // that never descends into the instance.
   [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
       const Value& schema);
 

@@ -19,6 +19,10 @@ using Value = nlohmann::json;
 // keys in byte order, strings escaping only `"`, `\` and control characters (non-ASCII stays
 // UTF-8), floats as the shortest round-trip digits in the reference layout (FORMATS.md
 // "Canonical number formatting": `1.0`, `1e21`, `0.00001`, `1e-7`, `-0.0`), integers as digits.
+// Values that JSON text cannot produce: NaN and infinities are written as `null` (as the
+// reference's serializer does); bytes of a string or key that are not well-formed UTF-8 are each
+// written as U+FFFD, so the output is always valid UTF-8 JSON. Never throws; iterative, so any
+// nesting depth is fine.
 [[nodiscard]] std::string canonical_dump(const Value& value);
 
 // Human-facing form of canonical_dump: 2-space indent and `"key": value`, same key order and

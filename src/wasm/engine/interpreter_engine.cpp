@@ -28,7 +28,7 @@ using wi::u64;
 using wi::u8;
 
 constexpr u64 kPageSize = 65536;
-constexpr std::size_t kMaxTables = 8;  // as the reference's store limits (FORMATS §1.8)
+constexpr std::size_t kMaxTables = 8;            // as the reference's store limits (FORMATS §1.8)
 constexpr std::size_t kMaxPayloadBytes = 65536;  // emit_event / connector_invoke (FORMATS §1.6/1.7)
 constexpr int kMaxJsonDepth = 256;
 

@@ -81,6 +81,19 @@ TEST(ParseJson, DuplicateKeysKeepTheLastValue) {
   EXPECT_EQ(canonical_dump(*parsed), R"({"a":2})");
 }
 
+TEST(ParseJson, LeadingByteOrderMarkIsSkippedButNotElsewhere) {
+  const auto with_bom = parse_json("\xEF\xBB\xBF{\"a\":1}");
+  ASSERT_TRUE(with_bom.has_value());
+  EXPECT_EQ(canonical_dump(*with_bom), R"({"a":1})");
+  EXPECT_FALSE(parse_json("{\"a\":1}\xEF\xBB\xBF").has_value());
+}
+
+TEST(ParseJson, LoneSurrogateEscapeIsASyntaxError) {
+  const auto parsed = parse_json(R"("\ud800")");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Syntax);
+}
+
 TEST(ParseJson, SyntaxErrorsReportLineAndColumn) {
   expect_syntax_error("tru", 1, 4);  // the end of input
   expect_syntax_error("[1,2,,]", 1, 6);

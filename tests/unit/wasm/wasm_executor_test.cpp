@@ -299,8 +299,8 @@ TEST(WasmExecutor, WasiFunctionsBehaveAsASandboxWithoutFilesArgsOrEnvironment) {
   ASSERT_TRUE(output.has_value()) << output.error().message();
   // See tests/data/wasm/wasi_probe.wat for what each position is. WASI errno: 8 EBADF,
   // 21 EFAULT, 28 EINVAL, 70 ESPIPE.
-  const Value expected = Value::array({0, 1, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 70, 0, 8, 8, 0,
-                                       8, 21});
+  const Value expected =
+      Value::array({0, 1, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 70, 0, 8, 8, 0, 8, 21});
   EXPECT_EQ(output->value, expected);
 }
 

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -116,6 +119,53 @@ TEST(WasmSandbox, DeepRecursionThroughCallIndirectIsATypedError) {
   ASSERT_FALSE(output.has_value());
   EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
       << output.error().message();
+  expect_echo_works(*executor);
+}
+
+// 300,000 nested blocks: wabt's interpreter decodes this iteratively, but other wasm tools
+// recurse per nesting level. Whatever the engine does, it may cost at most the worker.
+std::string deeply_nested_module(std::size_t depth) {
+  const auto leb = [](std::size_t n) {
+    std::string out;
+    do {
+      auto byte = static_cast<unsigned char>(n & 0x7FU);
+      n >>= 7;
+      out.push_back(static_cast<char>(n != 0 ? (byte | 0x80U) : byte));
+    } while (n != 0);
+    return out;
+  };
+  const auto section = [&](char id, const std::string& payload) {
+    return std::string(1, id) + leb(payload.size()) + payload;
+  };
+  std::string body(1, '\0');  // no locals
+  for (std::size_t i = 0; i < depth; ++i)
+    body += "\x02\x40";                    // block (empty type)
+  body += std::string(depth + 1, '\x0b');  // end x depth, function end
+  std::string module("\0asm\x01\0\0\0", 8);
+  module += section('\x01', std::string("\x01\x60\x00\x00", 4));  // type () -> ()
+  module += section('\x03', std::string("\x01\x00", 2));          // one function
+  module += section('\x05', std::string("\x01\x00\x01", 3));      // memory 1
+  module += section('\x07', std::string("\x01\x06_start\x00\x00", 10));
+  module += section('\x0a', "\x01" + leb(body.size()) + body);
+  return module;
+}
+
+TEST(WasmSandbox, DeeplyNestedBlocksCostAtMostTheWorker) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("traverse-nested-" + std::to_string(::getpid()) + ".wasm");
+  std::ofstream(path, std::ios::binary) << deeply_nested_module(300'000);
+  WasmExecutorConfig config = test_config();
+  config.default_limits.deadline = std::chrono::seconds(60);
+  auto executor = make_executor(config);
+  ExecutorCapability capability = wasm_capability("echo");
+  capability.wasm_binary_path = path.string();
+  auto output = run(*executor, capability);
+  std::filesystem::remove(path);
+  ASSERT_FALSE(output.has_value());  // it prints nothing, at best
+  EXPECT_TRUE(output.error().error_class() == ExecutorErrorClass::OutputDeserializationFailed ||
+              output.error().error_class() == ExecutorErrorClass::ExecutionFailed)
+      << output.error().message();
+  std::printf("deeply nested module: %s\n", output.error().message().c_str());
   expect_echo_works(*executor);
 }
 

@@ -21,11 +21,11 @@
 
 #include "../common/guest.h"
 
-const char *const guest_capability_name = "assemble-expedition-plan";
+const char* const guest_capability_name = "assemble-expedition-plan";
 
 enum { kMaxDays = 366 };
 
-static void write_day(json_writer *out, long long day, const char *activity) {
+static void write_day(json_writer* out, long long day, const char* activity) {
   jw_object_begin(out);
   jw_key(out, "activity");
   jw_string(out, activity);
@@ -35,20 +35,20 @@ static void write_day(json_writer *out, long long day, const char *activity) {
 }
 
 int main(void) {
-  const json_value *input = guest_read_input();
-  const char *objective_id = guest_string(input, "objective_id", "$");
-  const json_value *captured = guest_object(input, "captured_objective", "$");
-  const json_value *intent = guest_object(input, "intent", "$");
-  const json_value *conditions = guest_object(input, "conditions", "$");
-  const json_value *readiness = guest_object(input, "readiness", "$");
-  const char *title = guest_string(captured, "title", "$.captured_objective");
-  const char *region = guest_string(captured, "region", "$.captured_objective");
+  const json_value* input = guest_read_input();
+  const char* objective_id = guest_string(input, "objective_id", "$");
+  const json_value* captured = guest_object(input, "captured_objective", "$");
+  const json_value* intent = guest_object(input, "intent", "$");
+  const json_value* conditions = guest_object(input, "conditions", "$");
+  const json_value* readiness = guest_object(input, "readiness", "$");
+  const char* title = guest_string(captured, "title", "$.captured_objective");
+  const char* region = guest_string(captured, "region", "$.captured_objective");
   const long long days = guest_integer(captured, "duration_days", "$.captured_objective");
-  const char *activity = guest_string(intent, "activity", "$.intent");
-  const char *difficulty = guest_string(intent, "difficulty", "$.intent");
-  const json_value *hazards = guest_array(conditions, "hazards", "$.conditions");
-  const json_value *gaps = guest_array(readiness, "gaps", "$.readiness");
-  const json_value *ready_value = json_get(readiness, "ready");
+  const char* activity = guest_string(intent, "activity", "$.intent");
+  const char* difficulty = guest_string(intent, "difficulty", "$.intent");
+  const json_value* hazards = guest_array(conditions, "hazards", "$.conditions");
+  const json_value* gaps = guest_array(readiness, "gaps", "$.readiness");
+  const json_value* ready_value = json_get(readiness, "ready");
   if (ready_value == NULL || ready_value->type != JSON_BOOL) {
     guest_fail("$.readiness.ready must be a boolean");
   }
@@ -56,11 +56,12 @@ int main(void) {
   if (strncmp(objective_id, "obj-", 4) != 0 || strlen(objective_id) != 12) {
     guest_fail("$.objective_id must be \"obj-\" followed by 8 hex digits");
   }
-  if (days < 1 || days > kMaxDays) guest_fail("$.captured_objective.duration_days is out of range");
+  if (days < 1 || days > kMaxDays)
+    guest_fail("$.captured_objective.duration_days is out of range");
 
   char plan_id[14] = "plan-";
   memcpy(plan_id + 5, objective_id + 4, 9);
-  const char *style = !ready                              ? "skills_course_first"
+  const char* style = !ready                            ? "skills_course_first"
                       : strcmp(difficulty, "high") == 0 ? "guided_rope_team"
                                                         : "standard_rope_team";
   const int alpine = strcmp(activity, "alpine_ascent") == 0;
@@ -102,18 +103,21 @@ int main(void) {
     jw_string(&out, item.data);
   }
   jw_string(&out, "Share the itinerary and emergency contacts");
-  if (alpine) jw_string(&out, "Pack crampons, ice axe, harness and rope");
+  if (alpine)
+    jw_string(&out, "Pack crampons, ice axe, harness and rope");
   for (size_t i = 0; i < hazards->count; ++i) {
-    const char *hazard = json_string(hazards->items[i]);
-    if (hazard == NULL) continue;
+    const char* hazard = json_string(hazards->items[i]);
+    if (hazard == NULL)
+      continue;
     guest_text item = {0};
     text_append(&item, "Brief the team on ");
     text_append(&item, hazard);
     jw_string(&out, item.data);
   }
   for (size_t i = 0; i < gaps->count; ++i) {
-    const char *gap = json_string(gaps->items[i]);
-    if (gap == NULL) continue;
+    const char* gap = json_string(gaps->items[i]);
+    if (gap == NULL)
+      continue;
     guest_text item = {0};
     text_append(&item, "Resolve: ");
     text_append(&item, gap);
@@ -141,8 +145,8 @@ int main(void) {
           text_append(&label, "Summit day: ");
           text_append(&label, title);
         } else {
-          text_append(&label, day == 2 ? "Acclimatise and rehearse rope work"
-                                       : "Climb towards high camp");
+          text_append(&label,
+                      day == 2 ? "Acclimatise and rehearse rope work" : "Climb towards high camp");
         }
       } else {
         text_append(&label, trek ? "Trek stage " : "Expedition day ");

@@ -15,43 +15,43 @@
 
 #include "../common/guest.h"
 
-const char *const guest_capability_name = "assess-expedition-conditions";
+const char* const guest_capability_name = "assess-expedition-conditions";
 
 enum { kMaxHazards = 8 };
 
-static int month_of(const char *date) {
+static int month_of(const char* date) {
   /* YYYY-MM-DD */
   if (strlen(date) < 7 || date[4] != '-' || date[5] < '0' || date[5] > '1' || date[6] < '0' ||
       date[6] > '9') {
     guest_fail("$.captured_objective.start_date must be a date (YYYY-MM-DD)");
   }
   const int month = (date[5] - '0') * 10 + (date[6] - '0');
-  if (month < 1 || month > 12) guest_fail("$.captured_objective.start_date has no valid month");
+  if (month < 1 || month > 12)
+    guest_fail("$.captured_objective.start_date has no valid month");
   return month;
 }
 
 int main(void) {
-  const json_value *input = guest_read_input();
-  const json_value *captured = guest_object(input, "captured_objective", "$");
-  const json_value *intent = guest_object(input, "intent", "$");
-  const char *objective_id = guest_string(captured, "objective_id", "$.captured_objective");
-  const char *region = guest_string(captured, "region", "$.captured_objective");
-  const char *start_date = guest_string(captured, "start_date", "$.captured_objective");
-  const long long duration_days =
-      guest_integer(captured, "duration_days", "$.captured_objective");
-  const char *activity = guest_string(intent, "activity", "$.intent");
-  const char *difficulty = guest_string(intent, "difficulty", "$.intent");
+  const json_value* input = guest_read_input();
+  const json_value* captured = guest_object(input, "captured_objective", "$");
+  const json_value* intent = guest_object(input, "intent", "$");
+  const char* objective_id = guest_string(captured, "objective_id", "$.captured_objective");
+  const char* region = guest_string(captured, "region", "$.captured_objective");
+  const char* start_date = guest_string(captured, "start_date", "$.captured_objective");
+  const long long duration_days = guest_integer(captured, "duration_days", "$.captured_objective");
+  const char* activity = guest_string(intent, "activity", "$.intent");
+  const char* difficulty = guest_string(intent, "difficulty", "$.intent");
 
   const int month = month_of(start_date);
-  const char *season = month == 12 || month <= 2 ? "winter"
+  const char* season = month == 12 || month <= 2 ? "winter"
                        : month <= 5              ? "spring"
                        : month <= 8              ? "summer"
                                                  : "autumn";
-  const char *season_title = season[0] == 'w'   ? "Winter"
+  const char* season_title = season[0] == 'w'   ? "Winter"
                              : season[0] == 's' ? (season[1] == 'p' ? "Spring" : "Summer")
                                                 : "Autumn";
 
-  const char *hazards[kMaxHazards];
+  const char* hazards[kMaxHazards];
   size_t hazard_count = 0;
   if (strcmp(activity, "alpine_ascent") == 0) {
     hazards[hazard_count++] = "crevasses";
@@ -74,15 +74,18 @@ int main(void) {
     hazards[hazard_count++] = "early snowfall";
     hazards[hazard_count++] = "short daylight";
   }
-  if (duration_days > 5) hazards[hazard_count++] = "fatigue on a long itinerary";
+  if (duration_days > 5)
+    hazards[hazard_count++] = "fatigue on a long itinerary";
 
   long long pressure = strcmp(difficulty, "high") == 0       ? 60
                        : strcmp(difficulty, "moderate") == 0 ? 40
                                                              : 20;
   pressure += strcmp(season, "winter") == 0 ? 30 : strcmp(season, "summer") == 0 ? 0 : 10;
-  if (duration_days > 3) pressure += (duration_days - 3) * 5;
-  if (pressure > 100) pressure = 100;
-  const char *risk_level = pressure < 40 ? "low" : pressure < 70 ? "moderate" : "high";
+  if (duration_days > 3)
+    pressure += (duration_days - 3) * 5;
+  if (pressure > 100)
+    pressure = 100;
+  const char* risk_level = pressure < 40 ? "low" : pressure < 70 ? "moderate" : "high";
 
   guest_text summary = {0};
   text_append(&summary, season_title);
@@ -103,7 +106,8 @@ int main(void) {
   jw_object_begin(&out);
   jw_key(&out, "hazards");
   jw_array_begin(&out);
-  for (size_t i = 0; i < hazard_count; ++i) jw_string(&out, hazards[i]);
+  for (size_t i = 0; i < hazard_count; ++i)
+    jw_string(&out, hazards[i]);
   jw_array_end(&out);
   jw_key(&out, "pressure_score");
   jw_hundredths(&out, (int)pressure);

@@ -10,26 +10,32 @@
 
 #include "../common/guest.h"
 
-const char *const guest_capability_name = "capture-expedition-objective";
+const char* const guest_capability_name = "capture-expedition-objective";
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 int main(void) {
-  const json_value *input = guest_read_input();
-  const char *objective = guest_string(input, "objective", "$");
-  const char *region = guest_string(input, "region", "$");
-  const char *start_date = guest_string(input, "start_date", "$");
+  const json_value* input = guest_read_input();
+  const char* objective = guest_string(input, "objective", "$");
+  const char* region = guest_string(input, "region", "$");
+  const char* start_date = guest_string(input, "start_date", "$");
   const long long duration_days = guest_integer(input, "duration_days", "$");
-  if (duration_days < 1) guest_fail("$.duration_days must be at least 1");
+  if (duration_days < 1)
+    guest_fail("$.duration_days must be at least 1");
 
   size_t begin = 0;
   size_t end = strlen(objective);
-  while (begin < end && is_space(objective[begin])) ++begin;
-  while (end > begin && is_space(objective[end - 1])) --end;
-  if (begin == end) guest_fail("$.objective must not be blank");
+  while (begin < end && is_space(objective[begin]))
+    ++begin;
+  while (end > begin && is_space(objective[end - 1]))
+    --end;
+  if (begin == end)
+    guest_fail("$.objective must not be blank");
 
   size_t input_length = 0;
-  const char *input_bytes = guest_input_bytes(&input_length);
+  const char* input_bytes = guest_input_bytes(&input_length);
   char objective_id[13] = "obj-";
   guest_hex8(guest_fnv1a32(input_bytes, input_length), objective_id + 4);
 

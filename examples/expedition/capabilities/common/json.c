@@ -7,41 +7,48 @@
 enum { kMaxDepth = 64 };
 
 typedef struct {
-  const char *p;
-  const char *end;
-  const char *error;
+  const char* p;
+  const char* end;
+  const char* error;
 } reader;
 
-static void *allocate(size_t size) {
-  void *memory = malloc(size == 0 ? 1 : size);
-  if (memory == NULL) abort();
+static void* allocate(size_t size) {
+  void* memory = malloc(size == 0 ? 1 : size);
+  if (memory == NULL)
+    abort();
   return memory;
 }
 
-static void skip_space(reader *r) {
-  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) ++r->p;
+static void skip_space(reader* r) {
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+    ++r->p;
 }
 
-static json_value *new_value(json_type type) {
-  json_value *value = allocate(sizeof *value);
+static json_value* new_value(json_type type) {
+  json_value* value = allocate(sizeof *value);
   memset(value, 0, sizeof *value);
   value->type = type;
   return value;
 }
 
 static int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
-static int read_hex4(reader *r, unsigned *out) {
+static int read_hex4(reader* r, unsigned* out) {
   unsigned value = 0;
-  if (r->end - r->p < 4) return 0;
+  if (r->end - r->p < 4)
+    return 0;
   for (int i = 0; i < 4; ++i) {
     const int digit = hex_digit(r->p[i]);
-    if (digit < 0) return 0;
+    if (digit < 0)
+      return 0;
     value = value * 16 + (unsigned)digit;
   }
   r->p += 4;
@@ -49,7 +56,7 @@ static int read_hex4(reader *r, unsigned *out) {
   return 1;
 }
 
-static size_t put_utf8(char *out, unsigned code) {
+static size_t put_utf8(char* out, unsigned code) {
   if (code < 0x80) {
     out[0] = (char)code;
     return 1;
@@ -73,21 +80,22 @@ static size_t put_utf8(char *out, unsigned code) {
 }
 
 /* r->p is at the opening quote. The decoded text is never longer than the encoded one. */
-static char *parse_string(reader *r) {
+static char* parse_string(reader* r) {
   ++r->p;
-  const char *start = r->p;
+  const char* start = r->p;
   size_t length = 0;
   while (r->p < r->end && *r->p != '"') {
-    if (*r->p == '\\' && r->end - r->p < 2) break;
+    if (*r->p == '\\' && r->end - r->p < 2)
+      break;
     r->p += *r->p == '\\' ? 2 : 1;
   }
   if (r->p >= r->end) {
     r->error = "unterminated string";
     return NULL;
   }
-  const char *stop = r->p;
+  const char* stop = r->p;
   ++r->p;
-  char *out = allocate((size_t)(stop - start) + 1);
+  char* out = allocate((size_t)(stop - start) + 1);
   reader in = {start, stop, NULL};
   while (in.p < in.end) {
     char c = *in.p++;
@@ -95,14 +103,25 @@ static char *parse_string(reader *r) {
       out[length++] = c;
       continue;
     }
-    if (in.p >= in.end) break;
+    if (in.p >= in.end)
+      break;
     c = *in.p++;
     switch (c) {
-      case 'n': out[length++] = '\n'; break;
-      case 't': out[length++] = '\t'; break;
-      case 'r': out[length++] = '\r'; break;
-      case 'b': out[length++] = '\b'; break;
-      case 'f': out[length++] = '\f'; break;
+      case 'n':
+        out[length++] = '\n';
+        break;
+      case 't':
+        out[length++] = '\t';
+        break;
+      case 'r':
+        out[length++] = '\r';
+        break;
+      case 'b':
+        out[length++] = '\b';
+        break;
+      case 'f':
+        out[length++] = '\f';
+        break;
       case 'u': {
         unsigned code = 0;
         if (!read_hex4(&in, &code)) {
@@ -122,17 +141,19 @@ static char *parse_string(reader *r) {
         length += put_utf8(out + length, code);
         break;
       }
-      default: out[length++] = c; break; /* '"', '\\', '/' */
+      default:
+        out[length++] = c;
+        break; /* '"', '\\', '/' */
     }
   }
   out[length] = '\0';
   return out;
 }
 
-static json_value *parse_value(reader *r, int depth);
+static json_value* parse_value(reader* r, int depth);
 
-static json_value *parse_container(reader *r, int depth, int is_object) {
-  json_value *value = new_value(is_object ? JSON_OBJECT : JSON_ARRAY);
+static json_value* parse_container(reader* r, int depth, int is_object) {
+  json_value* value = new_value(is_object ? JSON_OBJECT : JSON_ARRAY);
   size_t capacity = 0;
   const char close = is_object ? '}' : ']';
   ++r->p;
@@ -142,7 +163,7 @@ static json_value *parse_container(reader *r, int depth, int is_object) {
     return value;
   }
   for (;;) {
-    char *key = NULL;
+    char* key = NULL;
     if (is_object) {
       skip_space(r);
       if (r->p >= r->end || *r->p != '"') {
@@ -150,7 +171,8 @@ static json_value *parse_container(reader *r, int depth, int is_object) {
         return NULL;
       }
       key = parse_string(r);
-      if (key == NULL) return NULL;
+      if (key == NULL)
+        return NULL;
       skip_space(r);
       if (r->p >= r->end || *r->p != ':') {
         r->error = "expected ':'";
@@ -158,12 +180,13 @@ static json_value *parse_container(reader *r, int depth, int is_object) {
       }
       ++r->p;
     }
-    json_value *item = parse_value(r, depth + 1);
-    if (item == NULL) return NULL;
+    json_value* item = parse_value(r, depth + 1);
+    if (item == NULL)
+      return NULL;
     if (value->count == capacity) {
       capacity = capacity == 0 ? 4 : capacity * 2;
-      json_value **items = allocate(capacity * sizeof *items);
-      char **keys = allocate(capacity * sizeof *keys);
+      json_value** items = allocate(capacity * sizeof *items);
+      char** keys = allocate(capacity * sizeof *keys);
       if (value->count > 0) {
         memcpy(items, value->items, value->count * sizeof *items);
         memcpy(keys, value->keys, value->count * sizeof *keys);
@@ -188,8 +211,8 @@ static json_value *parse_container(reader *r, int depth, int is_object) {
   }
 }
 
-static json_value *parse_number(reader *r) {
-  json_value *value = new_value(JSON_NUMBER);
+static json_value* parse_number(reader* r) {
+  json_value* value = new_value(JSON_NUMBER);
   int negative = 0;
   unsigned long long magnitude = 0;
   int overflow = 0;
@@ -203,7 +226,8 @@ static json_value *parse_number(reader *r) {
   }
   while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
     const unsigned digit = (unsigned)(*r->p - '0');
-    if (magnitude > (9223372036854775807ULL - digit) / 10) overflow = 1;
+    if (magnitude > (9223372036854775807ULL - digit) / 10)
+      overflow = 1;
     magnitude = magnitude * 10 + digit;
     ++r->p;
   }
@@ -213,18 +237,20 @@ static json_value *parse_number(reader *r) {
     value->is_integer = 0;
     ++r->p;
   }
-  if (value->is_integer) value->integer = negative ? -(long long)magnitude : (long long)magnitude;
+  if (value->is_integer)
+    value->integer = negative ? -(long long)magnitude : (long long)magnitude;
   return value;
 }
 
-static int match_literal(reader *r, const char *literal) {
+static int match_literal(reader* r, const char* literal) {
   const size_t length = strlen(literal);
-  if ((size_t)(r->end - r->p) < length || memcmp(r->p, literal, length) != 0) return 0;
+  if ((size_t)(r->end - r->p) < length || memcmp(r->p, literal, length) != 0)
+    return 0;
   r->p += length;
   return 1;
 }
 
-static json_value *parse_value(reader *r, int depth) {
+static json_value* parse_value(reader* r, int depth) {
   if (depth > kMaxDepth) {
     r->error = "nesting too deep";
     return NULL;
@@ -235,32 +261,37 @@ static json_value *parse_value(reader *r, int depth) {
     return NULL;
   }
   switch (*r->p) {
-    case '{': return parse_container(r, depth, 1);
-    case '[': return parse_container(r, depth, 0);
+    case '{':
+      return parse_container(r, depth, 1);
+    case '[':
+      return parse_container(r, depth, 0);
     case '"': {
-      json_value *value = new_value(JSON_STRING);
+      json_value* value = new_value(JSON_STRING);
       value->string = parse_string(r);
       return value->string == NULL ? NULL : value;
     }
     case 't':
     case 'f': {
-      json_value *value = new_value(JSON_BOOL);
+      json_value* value = new_value(JSON_BOOL);
       value->boolean = *r->p == 't';
-      if (match_literal(r, value->boolean ? "true" : "false")) return value;
+      if (match_literal(r, value->boolean ? "true" : "false"))
+        return value;
       r->error = "bad literal";
       return NULL;
     }
     case 'n':
-      if (match_literal(r, "null")) return new_value(JSON_NULL);
+      if (match_literal(r, "null"))
+        return new_value(JSON_NULL);
       r->error = "bad literal";
       return NULL;
-    default: return parse_number(r);
+    default:
+      return parse_number(r);
   }
 }
 
-json_value *json_parse(const char *text, size_t length, const char **error) {
+json_value* json_parse(const char* text, size_t length, const char** error) {
   reader r = {text, text + length, NULL};
-  json_value *value = parse_value(&r, 0);
+  json_value* value = parse_value(&r, 0);
   if (value != NULL) {
     skip_space(&r);
     if (r.p != r.end) {
@@ -268,45 +299,53 @@ json_value *json_parse(const char *text, size_t length, const char **error) {
       value = NULL;
     }
   }
-  if (value == NULL && error != NULL) *error = r.error != NULL ? r.error : "invalid JSON";
+  if (value == NULL && error != NULL)
+    *error = r.error != NULL ? r.error : "invalid JSON";
   return value;
 }
 
-const json_value *json_get(const json_value *object, const char *key) {
-  if (object == NULL || object->type != JSON_OBJECT) return NULL;
+const json_value* json_get(const json_value* object, const char* key) {
+  if (object == NULL || object->type != JSON_OBJECT)
+    return NULL;
   for (size_t i = 0; i < object->count; ++i) {
-    if (strcmp(object->keys[i], key) == 0) return object->items[i];
+    if (strcmp(object->keys[i], key) == 0)
+      return object->items[i];
   }
   return NULL;
 }
 
-const char *json_string(const json_value *value) {
+const char* json_string(const json_value* value) {
   return value != NULL && value->type == JSON_STRING ? value->string : NULL;
 }
 
-int json_integer(const json_value *value, long long *out) {
-  if (value == NULL || value->type != JSON_NUMBER || !value->is_integer) return 0;
+int json_integer(const json_value* value, long long* out) {
+  if (value == NULL || value->type != JSON_NUMBER || !value->is_integer)
+    return 0;
   *out = value->integer;
   return 1;
 }
 
-int json_array_has_string(const json_value *array, const char *text) {
-  if (array == NULL || array->type != JSON_ARRAY) return 0;
+int json_array_has_string(const json_value* array, const char* text) {
+  if (array == NULL || array->type != JSON_ARRAY)
+    return 0;
   for (size_t i = 0; i < array->count; ++i) {
-    const char *item = json_string(array->items[i]);
-    if (item != NULL && strcmp(item, text) == 0) return 1;
+    const char* item = json_string(array->items[i]);
+    if (item != NULL && strcmp(item, text) == 0)
+      return 1;
   }
   return 0;
 }
 
 /* --- writer --- */
 
-static void append(json_writer *w, const char *text, size_t length) {
+static void append(json_writer* w, const char* text, size_t length) {
   if (w->length + length + 1 > w->capacity) {
     size_t capacity = w->capacity == 0 ? 256 : w->capacity;
-    while (w->length + length + 1 > capacity) capacity *= 2;
-    char *data = allocate(capacity);
-    if (w->length > 0) memcpy(data, w->data, w->length);
+    while (w->length + length + 1 > capacity)
+      capacity *= 2;
+    char* data = allocate(capacity);
+    if (w->length > 0)
+      memcpy(data, w->data, w->length);
     free(w->data);
     w->data = data;
     w->capacity = capacity;
@@ -316,52 +355,80 @@ static void append(json_writer *w, const char *text, size_t length) {
   w->data[w->length] = '\0';
 }
 
-static void append_char(json_writer *w, char c) { append(w, &c, 1); }
+static void append_char(json_writer* w, char c) {
+  append(w, &c, 1);
+}
 
 /* Separates a new value from the previous member of its container. */
-static void before_value(json_writer *w) {
+static void before_value(json_writer* w) {
   if (w->after_key) {
     w->after_key = 0;
     return;
   }
   if (w->depth > 0) {
-    if (!w->first[w->depth - 1]) append_char(w, ',');
+    if (!w->first[w->depth - 1])
+      append_char(w, ',');
     w->first[w->depth - 1] = 0;
   }
 }
 
-void jw_init(json_writer *w) { memset(w, 0, sizeof *w); }
+void jw_init(json_writer* w) {
+  memset(w, 0, sizeof *w);
+}
 
-static void open_container(json_writer *w, char c) {
+static void open_container(json_writer* w, char c) {
   before_value(w);
   append_char(w, c);
-  if (w->depth < 64) w->first[w->depth] = 1;
+  if (w->depth < 64)
+    w->first[w->depth] = 1;
   ++w->depth;
 }
 
-static void close_container(json_writer *w, char c) {
+static void close_container(json_writer* w, char c) {
   --w->depth;
   append_char(w, c);
 }
 
-void jw_object_begin(json_writer *w) { open_container(w, '{'); }
-void jw_object_end(json_writer *w) { close_container(w, '}'); }
-void jw_array_begin(json_writer *w) { open_container(w, '['); }
-void jw_array_end(json_writer *w) { close_container(w, ']'); }
+void jw_object_begin(json_writer* w) {
+  open_container(w, '{');
+}
+void jw_object_end(json_writer* w) {
+  close_container(w, '}');
+}
+void jw_array_begin(json_writer* w) {
+  open_container(w, '[');
+}
+void jw_array_end(json_writer* w) {
+  close_container(w, ']');
+}
 
-static void write_escaped(json_writer *w, const char *text, size_t length) {
+static void write_escaped(json_writer* w, const char* text, size_t length) {
   static const char hex[] = "0123456789abcdef";
   append_char(w, '"');
   for (size_t i = 0; i < length; ++i) {
     const unsigned char c = (unsigned char)text[i];
     switch (c) {
-      case '"': append(w, "\\\"", 2); break;
-      case '\\': append(w, "\\\\", 2); break;
-      case '\n': append(w, "\\n", 2); break;
-      case '\t': append(w, "\\t", 2); break;
-      case '\r': append(w, "\\r", 2); break;
-      case '\b': append(w, "\\b", 2); break;
-      case '\f': append(w, "\\f", 2); break;
+      case '"':
+        append(w, "\\\"", 2);
+        break;
+      case '\\':
+        append(w, "\\\\", 2);
+        break;
+      case '\n':
+        append(w, "\\n", 2);
+        break;
+      case '\t':
+        append(w, "\\t", 2);
+        break;
+      case '\r':
+        append(w, "\\r", 2);
+        break;
+      case '\b':
+        append(w, "\\b", 2);
+        break;
+      case '\f':
+        append(w, "\\f", 2);
+        break;
       default:
         if (c < 0x20) {
           const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
@@ -374,21 +441,23 @@ static void write_escaped(json_writer *w, const char *text, size_t length) {
   append_char(w, '"');
 }
 
-void jw_key(json_writer *w, const char *key) {
+void jw_key(json_writer* w, const char* key) {
   before_value(w);
   write_escaped(w, key, strlen(key));
   append_char(w, ':');
   w->after_key = 1;
 }
 
-void jw_string_n(json_writer *w, const char *text, size_t length) {
+void jw_string_n(json_writer* w, const char* text, size_t length) {
   before_value(w);
   write_escaped(w, text, length);
 }
 
-void jw_string(json_writer *w, const char *text) { jw_string_n(w, text, strlen(text)); }
+void jw_string(json_writer* w, const char* text) {
+  jw_string_n(w, text, strlen(text));
+}
 
-void jw_integer(json_writer *w, long long value) {
+void jw_integer(json_writer* w, long long value) {
   char digits[24];
   size_t length = 0;
   unsigned long long magnitude =
@@ -398,11 +467,13 @@ void jw_integer(json_writer *w, long long value) {
     magnitude /= 10;
   } while (magnitude > 0);
   before_value(w);
-  if (value < 0) append_char(w, '-');
-  while (length > 0) append_char(w, digits[--length]);
+  if (value < 0)
+    append_char(w, '-');
+  while (length > 0)
+    append_char(w, digits[--length]);
 }
 
-void jw_bool(json_writer *w, int value) {
+void jw_bool(json_writer* w, int value) {
   before_value(w);
   if (value) {
     append(w, "true", 4);
@@ -411,7 +482,7 @@ void jw_bool(json_writer *w, int value) {
   }
 }
 
-void jw_hundredths(json_writer *w, int hundredths) {
+void jw_hundredths(json_writer* w, int hundredths) {
   char text[32];
   size_t length = 0;
   if (hundredths < 0) {
@@ -429,7 +500,8 @@ void jw_hundredths(json_writer *w, int hundredths) {
   free(digits.data);
   text[length++] = '.';
   text[length++] = (char)('0' + tenths);
-  if (cents != 0) text[length++] = (char)('0' + cents);
+  if (cents != 0)
+    text[length++] = (char)('0' + cents);
   before_value(w);
   append(w, text, length);
 }

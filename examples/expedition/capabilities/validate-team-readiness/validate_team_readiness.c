@@ -16,34 +16,37 @@
 
 #include "../common/guest.h"
 
-const char *const guest_capability_name = "validate-team-readiness";
+const char* const guest_capability_name = "validate-team-readiness";
 
 int main(void) {
-  const json_value *input = guest_read_input();
-  const json_value *team = guest_array(input, "team", "$");
-  const json_value *intent = guest_object(input, "intent", "$");
-  const json_value *conditions = guest_object(input, "conditions", "$");
-  const char *activity = guest_string(intent, "activity", "$.intent");
-  const char *risk_level = guest_string(conditions, "risk_level", "$.conditions");
-  const char *objective_id = json_string(json_get(input, "objective_id"));
+  const json_value* input = guest_read_input();
+  const json_value* team = guest_array(input, "team", "$");
+  const json_value* intent = guest_object(input, "intent", "$");
+  const json_value* conditions = guest_object(input, "conditions", "$");
+  const char* activity = guest_string(intent, "activity", "$.intent");
+  const char* risk_level = guest_string(conditions, "risk_level", "$.conditions");
+  const char* objective_id = json_string(json_get(input, "objective_id"));
   const int alpine = strcmp(activity, "alpine_ascent") == 0;
 
   long long experts = 0;
   long long points = 0;
   /* One possible gap per member, in team order. */
-  guest_text *member_gaps = calloc(team->count + 1, sizeof *member_gaps);
-  if (member_gaps == NULL) guest_fail("out of memory");
+  guest_text* member_gaps = calloc(team->count + 1, sizeof *member_gaps);
+  if (member_gaps == NULL)
+    guest_fail("out of memory");
   size_t member_gap_count = 0;
   for (size_t i = 0; i < team->count; ++i) {
-    const json_value *member = team->items[i];
-    if (member->type != JSON_OBJECT) guest_fail("$.team items must be objects");
-    const char *name = guest_string(member, "name", "$.team[]");
-    const char *experience = guest_string(member, "experience", "$.team[]");
-    const json_value *certifications = guest_array(member, "certifications", "$.team[]");
+    const json_value* member = team->items[i];
+    if (member->type != JSON_OBJECT)
+      guest_fail("$.team items must be objects");
+    const char* name = guest_string(member, "name", "$.team[]");
+    const char* experience = guest_string(member, "experience", "$.team[]");
+    const json_value* certifications = guest_array(member, "certifications", "$.team[]");
     long long member_points = strcmp(experience, "expert") == 0         ? 100
                               : strcmp(experience, "intermediate") == 0 ? 70
                                                                         : 40;
-    if (strcmp(experience, "expert") == 0) ++experts;
+    if (strcmp(experience, "expert") == 0)
+      ++experts;
     if (alpine && !json_array_has_string(certifications, "glacier-travel")) {
       member_points /= 2;
       text_append(&member_gaps[member_gap_count], name);
@@ -55,8 +58,10 @@ int main(void) {
 
   const long long team_size = (long long)team->count;
   long long score = team_size > 0 ? (2 * points + team_size) / (2 * team_size) : 0;
-  if (experts == 0) score /= 2;
-  if (score > 100) score = 100;
+  if (experts == 0)
+    score /= 2;
+  if (score > 100)
+    score = 100;
 
   json_writer out;
   jw_init(&out);
@@ -90,7 +95,8 @@ int main(void) {
   jw_object_end(&out);
   jw_object_end(&out);
 
-  if (objective_id != NULL) guest_emit("expedition.planning.team-readiness-validated", objective_id);
+  if (objective_id != NULL)
+    guest_emit("expedition.planning.team-readiness-validated", objective_id);
   guest_write_output(&out);
   return 0;
 }

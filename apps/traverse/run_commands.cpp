@@ -1,0 +1,498 @@
+// `traverse run` and `traverse workflow run`: executing capabilities and workflows of a bundle
+// (with capability packages attached), traced to the SQLite trace database.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "run_report.hpp"
+#include "session.hpp"
+
+namespace traverse::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t elapsed_ms(Clock::time_point since) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
+}
+
+struct RunOptions {
+  std::string bundle;
+  std::string request;
+  std::vector<std::string> packages;
+  std::string trace_db;
+  bool json = false;
+  std::size_t repeat = 1;
+  std::size_t concurrency = 1;
+};
+
+struct WorkflowRunOptions {
+  std::string bundle;
+  std::string workflow;
+  std::string input;
+  std::vector<std::string> packages;
+  std::string trace_db;
+  bool json = false;
+};
+
+ExitCode exit_code_for_run(const WorkflowRun& run) {
+  if (run.completed()) {
+    return ExitCode::Ok;
+  }
+  if (!run.error) {
+    return ExitCode::ExecutionFailed;
+  }
+  if (run.error->reason == WorkflowFailureReason::WorkflowNotFound ||
+      run.error->reason == WorkflowFailureReason::WorkflowInvalid) {
+    return ExitCode::ValidationFailed;
+  }
+  return ExitCode::ExecutionFailed;
+}
+
+// Records the run in the trace database; a failure is reported and makes the command exit 4.
+bool record(CliContext& context, Session& session, const RunRecording& recording,
+            const WorkflowRun& run, const std::vector<ObservedEvent>& events) {
+  if (auto recorded = record_workflow_run(session, recording, run, events); !recorded) {
+    context.error_line(session.trace_db.string() + ": cannot record workflow run " + run.run_id +
+                       ": " + recorded.error());
+    return false;
+  }
+  return true;
+}
+
+// ---- traverse workflow run ----
+
+void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
+  auto input = read_json_input(options.input);
+  if (!input) {
+    context.fail(input.error(), options.json);
+    return;
+  }
+  auto observer = std::make_shared<StepObserver>(&context, true);
+  auto session = open_session(options.trace_db, observer);
+  if (!session) {
+    context.fail(session.error(), options.json);
+    return;
+  }
+  if (auto loaded =
+          load_bundle_and_packages(context, *session->runtime, options.bundle, options.packages);
+      !loaded) {
+    context.fail(loaded.error(), options.json);
+    return;
+  }
+
+  const auto started = std::chrono::system_clock::now();
+  const auto clock = Clock::now();
+  if (context.progress_enabled()) {
+    context.progress("workflow " + options.workflow + ": starting");
+  }
+  const WorkflowRun run = run_registered_workflow(*session, options.workflow, *input, {});
+  const std::uint64_t duration_ms = elapsed_ms(clock);
+  observer->done();
+  const auto events = observer->events();
+
+  bool recorded = false;
+  bool record_failed = false;
+  if (!run.steps.empty()) {
+    RunRecording recording;
+    recording.trace_id = run.run_id;
+    recording.run_id = run.run_id;
+    recording.execution_id = run.evidence.value("workflow_execution_id", run.run_id);
+    recording.started = started;
+    recording.duration_ms = duration_ms;
+    recorded = record(context, *session, recording, run, events);
+    record_failed = !recorded;
+  }
+
+  const ExitCode code = exit_code_for_run(run);
+  if (options.json) {
+    Value document = to_json(run);
+    document["evidence"] = run.evidence;
+    document["events"] = events_to_json(events);
+    document["trace_db"] = session->trace_db.string();
+    document["duration_ms"] = duration_ms;
+    if (recorded) {
+      document["trace_ref"] = run.run_id;
+    }
+    context.json(document);
+  } else {
+    if (!context.quiet()) {
+      context.line("workflow: " + run.workflow_id +
+                   (run.workflow_version.empty() ? "" : "@" + run.workflow_version));
+      context.line("run_id: " + run.run_id);
+      context.line("status: " + context.paint_out(to_string(run.status),
+                                                  run.completed() ? Style::Green : Style::Red));
+    }
+    if (run.output) {
+      if (context.quiet()) {
+        context.line(pretty_dump(*run.output));
+      } else {
+        print_output(context, *run.output);
+      }
+    }
+    if (!context.quiet()) {
+      print_steps(context, run);
+      if (!run.steps.empty()) {
+        print_events(context, events);
+      }
+      if (recorded) {
+        print_trace_location(context, run.run_id, session->trace_db, run.run_id);
+      }
+    }
+  }
+  if (run.error) {
+    report_run_error(context, *run.error);
+  }
+  context.finish(code);
+  if (record_failed) {
+    context.finish(ExitCode::IoError);
+  }
+}
+
+// ---- traverse run --repeat ----
+
+struct LoadReport {
+  std::size_t completed = 0;
+  std::size_t failed = 0;
+  std::uint64_t wall_us = 0;
+  std::vector<std::uint64_t> latencies_us;  // sorted
+  std::map<std::string, std::size_t> errors;
+};
+
+double percentile_ms(const std::vector<std::uint64_t>& sorted, double p) {
+  if (sorted.empty()) {
+    return 0.0;
+  }
+  // Nearest rank.
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  const std::size_t index = std::clamp<std::size_t>(rank, 1, sorted.size()) - 1;
+  return static_cast<double>(sorted[index]) / 1000.0;
+}
+
+std::string ms_text(double ms) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, ms < 10.0 ? "%.3f ms" : "%.1f ms", ms);
+  return buffer;
+}
+
+LoadReport run_load(CliContext& context, TraverseRuntime& runtime, const RuntimeRequest& request,
+                    std::size_t repeat, std::size_t concurrency) {
+  LoadReport report;
+  report.latencies_us.assign(repeat, 0);
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  std::size_t finished_threads = 0;
+  // Guarded by mutex.
+  std::map<std::string, std::size_t> errors;
+  std::size_t failed = 0;
+
+  const auto start = Clock::now();
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(concurrency);
+    for (std::size_t t = 0; t < concurrency; ++t) {
+      threads.emplace_back([&] {
+        for (std::size_t i = next.fetch_add(1); i < repeat; i = next.fetch_add(1)) {
+          const auto begin = Clock::now();
+          const RuntimeResult result = runtime.execute_capability(request);
+          report.latencies_us[i] = static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - begin).count());
+          if (!result.completed()) {
+            std::lock_guard lock(mutex);
+            ++failed;
+            ++errors[result.error ? result.error->code : std::string("unknown")];
+          }
+          done.fetch_add(1);
+        }
+        std::lock_guard lock(mutex);
+        ++finished_threads;
+        finished_cv.notify_all();
+      });
+    }
+    // Progress: refreshed while the threads work (the wait ends as soon as they all finish).
+    std::unique_lock lock(mutex);
+    while (!finished_cv.wait_for(lock, std::chrono::milliseconds(100),
+                                 [&] { return finished_threads == concurrency; })) {
+      if (context.progress_enabled()) {
+        const std::size_t now_done = done.load();
+        context.progress("run " + std::to_string(now_done) + "/" + std::to_string(repeat) + " (" +
+                         std::to_string(now_done * 100 / std::max<std::size_t>(repeat, 1)) + "%)");
+      }
+    }
+  }  // joins
+  report.wall_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+  context.clear_progress();
+  report.failed = failed;
+  report.completed = repeat - failed;
+  report.errors = std::move(errors);
+  std::sort(report.latencies_us.begin(), report.latencies_us.end());
+  return report;
+}
+
+void run_repeated(const RunOptions& options, CliContext& context, Session& session,
+                  const RuntimeRequest& request) {
+  const LoadReport report =
+      run_load(context, *session.runtime, request, options.repeat, options.concurrency);
+  const double wall_s = static_cast<double>(report.wall_us) / 1e6;
+  const double throughput = wall_s > 0.0 ? static_cast<double>(options.repeat) / wall_s : 0.0;
+  const double p50 = percentile_ms(report.latencies_us, 0.50);
+  const double p90 = percentile_ms(report.latencies_us, 0.90);
+  const double p99 = percentile_ms(report.latencies_us, 0.99);
+  const double max =
+      report.latencies_us.empty() ? 0.0 : static_cast<double>(report.latencies_us.back()) / 1000.0;
+  double sum = 0.0;
+  for (const auto us : report.latencies_us) {
+    sum += static_cast<double>(us);
+  }
+  const double mean = report.latencies_us.empty()
+                          ? 0.0
+                          : sum / static_cast<double>(report.latencies_us.size()) / 1000.0;
+  if (options.json) {
+    Value errors = Value::object();
+    for (const auto& [code, count] : report.errors) {
+      errors[code] = count;
+    }
+    context.json(
+        Value{{"request_id", request.request_id},
+              {"repeat", options.repeat},
+              {"concurrency", options.concurrency},
+              {"completed", report.completed},
+              {"failed", report.failed},
+              {"errors", errors},
+              {"wall_ms", static_cast<double>(report.wall_us) / 1000.0},
+              {"throughput_per_second", throughput},
+              {"latency_ms",
+               Value{{"p50", p50}, {"p90", p90}, {"p99", p99}, {"max", max}, {"mean", mean}}},
+              {"trace_db", session.trace_db.string()}});
+  } else {
+    char line[160];
+    context.line("request_id: " + request.request_id);
+    context.line("runs: " + std::to_string(options.repeat) + " from " +
+                 std::to_string(options.concurrency) + " thread(s)");
+    context.line("completed: " + std::to_string(report.completed) +
+                 "  failed: " + std::to_string(report.failed));
+    for (const auto& [code, count] : report.errors) {
+      context.line("  " + code + ": " + std::to_string(count));
+    }
+    std::snprintf(line, sizeof line, "wall time: %.3f s", wall_s);
+    context.line(line);
+    std::snprintf(line, sizeof line, "throughput: %.1f runs/s", throughput);
+    context.line(line);
+    context.line("latency: p50 " + ms_text(p50) + "  p90 " + ms_text(p90) + "  p99 " +
+                 ms_text(p99) + "  max " + ms_text(max));
+    if (!context.quiet()) {
+      context.line("traces: " + session.trace_db.string());
+    }
+  }
+  context.finish(report.failed == 0 ? ExitCode::Ok : ExitCode::ExecutionFailed);
+}
+
+// ---- traverse run ----
+
+void run(const RunOptions& options, CliContext& context) {
+  auto request = read_runtime_request(options.request);
+  if (!request) {
+    context.fail(request.error(), options.json);
+    return;
+  }
+  const bool repeated = options.repeat > 1;
+  auto observer = std::make_shared<StepObserver>(repeated ? nullptr : &context, !repeated);
+  SessionOptions session_options;
+  if (repeated) {
+    session_options.wasm_workers = std::min<std::size_t>(options.concurrency, 64);
+    session_options.wasm_queue = std::max<std::size_t>(options.concurrency, 64);
+  }
+  auto session = open_session(options.trace_db, observer, session_options);
+  if (!session) {
+    context.fail(session.error(), options.json);
+    return;
+  }
+  if (auto loaded =
+          load_bundle_and_packages(context, *session->runtime, options.bundle, options.packages);
+      !loaded) {
+    context.fail(loaded.error(), options.json);
+    return;
+  }
+  if (repeated) {
+    run_repeated(options, context, *session, *request);
+    return;
+  }
+
+  const auto started = std::chrono::system_clock::now();
+  const auto clock = Clock::now();
+  const RuntimeExecution execution = session->runtime->execute(*request);
+  const std::uint64_t duration_ms = elapsed_ms(clock);
+  observer->done();
+  const RuntimeResult& result = execution.result;
+  const RuntimeTrace& trace = execution.trace;
+
+  // A workflow-backed capability: its run (steps, evidence) and the events its steps published.
+  std::optional<WorkflowRun> run;
+  std::vector<ObservedEvent> events;
+  if (trace.workflow_run_id) {
+    run = observer->run_for(request->request_id);
+    events = observer->events();
+  } else {
+    events = published_events_of(trace);
+  }
+  bool record_failed = false;
+  if (run && !trace.trace_store_entry && !run->steps.empty()) {
+    RunRecording recording;
+    recording.trace_id = result.trace_ref;
+    recording.run_id = run->run_id;
+    recording.capability_id = trace.capability_id;
+    recording.capability_version = trace.capability_version;
+    recording.execution_id = result.execution_id;
+    recording.started = started;
+    recording.duration_ms = duration_ms;
+    record_failed = !record(context, *session, recording, *run, events);
+  }
+  const bool traced = trace.trace_store_entry || (run && !run->steps.empty() && !record_failed);
+
+  if (options.json) {
+    Value document = to_json(result);
+    if (trace.capability_id) {
+      document["capability_id"] = *trace.capability_id;
+    }
+    if (trace.capability_version) {
+      document["capability_version"] = *trace.capability_version;
+    }
+    if (run) {
+      document["workflow_run_id"] = run->run_id;
+      document["workflow_evidence"] = run->evidence;
+      document["steps"] = to_json(*run)["steps"];
+    } else if (trace.workflow_evidence) {
+      document["workflow_evidence"] = *trace.workflow_evidence;
+    }
+    document["events"] = events_to_json(events);
+    document["trace_db"] = session->trace_db.string();
+    document["traced"] = traced;
+    context.json(document);
+  } else {
+    if (!context.quiet()) {
+      context.line("request_id: " + result.request_id);
+      context.line("execution_id: " + result.execution_id);
+      if (trace.capability_id) {
+        context.line("capability_id: " + *trace.capability_id);
+      }
+      if (trace.capability_version) {
+        context.line("capability_version: " + *trace.capability_version);
+      }
+      context.line("status: " + context.paint_out(to_string(result.status),
+                                                  result.completed() ? Style::Green : Style::Red));
+      context.line("trace_ref: " + result.trace_ref);
+    }
+    if (result.output) {
+      if (context.quiet()) {
+        context.line(pretty_dump(*result.output));
+      } else {
+        print_output(context, *result.output);
+      }
+    }
+    if (!context.quiet()) {
+      if (run) {
+        print_steps(context, *run);
+      }
+      print_events(context, events);
+      if (traced) {
+        print_trace_location(context, result.trace_ref, session->trace_db,
+                             run ? run->run_id : std::string());
+      }
+    }
+  }
+  for (const auto& warning : result.warnings) {
+    context.warning(warning.code + ": " + warning.message);
+  }
+  if (result.error) {
+    report_runtime_error(context, *result.error);
+    context.finish(exit_code_for_runtime_error(result.error->code));
+  } else {
+    context.finish(ExitCode::Ok);
+  }
+  if (record_failed) {
+    context.finish(ExitCode::IoError);
+  }
+}
+
+void add_shared_options(CLI::App* command, std::vector<std::string>& packages,
+                        std::string& trace_db, bool& json) {
+  command
+      ->add_option("--package", packages,
+                   "Capability package manifest (repeatable). Its .wasm is attached to the "
+                   "bundle capability with the same id@version (the contracts must be "
+                   "identical, else exit 3), or it is added as a new capability")
+      ->type_name("MANIFEST");
+  command->add_option("--trace-db", trace_db, trace_db_help())->type_name("FILE");
+  command->add_flag("--json", json,
+                    "Print one JSON document: the whole result (output at the top level), the "
+                    "workflow evidence and the published events");
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, CliContext& context) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* run_cmd = app.add_subcommand(
+      "run",
+      "Run a runtime request against a registry bundle: a capability, or a workflow-backed "
+      "capability (every step traced). Prints the status, ids and output, the step table of a "
+      "workflow-backed capability, the events that were published, and where the trace is "
+      "stored. Exit 1 when the execution fails, 2 when the request or its input is invalid.");
+  run_cmd->add_option("bundle", options->bundle, "Registry bundle manifest (JSON)")->required();
+  run_cmd->add_option("request", options->request, "Runtime request file (kind runtime_request)")
+      ->required();
+  add_shared_options(run_cmd, options->packages, options->trace_db, options->json);
+  run_cmd
+      ->add_option("--repeat", options->repeat,
+                   "Load check: run the request N times and print throughput and latency "
+                   "percentiles (p50/p90/p99/max) instead of the result")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
+      ->type_name("N");
+  run_cmd
+      ->add_option("--concurrency", options->concurrency,
+                   "Threads issuing the --repeat runs at once (1-256; default 1)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
+      ->type_name("C");
+  run_cmd->callback([options, &context] { run(*options, context); });
+
+  CLI::App* workflow = app.add_subcommand("workflow", "Run workflows of a registry bundle");
+  workflow->require_subcommand(1);
+  auto workflow_options = std::make_shared<WorkflowRunOptions>();
+  CLI::App* workflow_run_cmd = workflow->add_subcommand(
+      "run",
+      "Run a registered workflow on an input: every step goes through the runtime (placement, "
+      "executor, trace, events). Prints the status and output, a per-step table (node, "
+      "capability, status, duration), the events that were published, and where the trace is "
+      "stored. Exit 1 when a step fails, 2 when the input or workflow is invalid.");
+  workflow_run_cmd
+      ->add_option("bundle", workflow_options->bundle, "Registry bundle manifest (JSON)")
+      ->required();
+  workflow_run_cmd
+      ->add_option("workflow", workflow_options->workflow,
+                   "Workflow id, optionally with @version (e.g. plan-expedition@1.0.0)")
+      ->required();
+  workflow_run_cmd->add_option("--input", workflow_options->input, "Workflow input (a JSON file)")
+      ->required()
+      ->type_name("FILE");
+  add_shared_options(workflow_run_cmd, workflow_options->packages, workflow_options->trace_db,
+                     workflow_options->json);
+  workflow_run_cmd->callback(
+      [workflow_options, &context] { workflow_run(*workflow_options, context); });
+}
+
+}  // namespace traverse::cli

@@ -1,0 +1,287 @@
+// `traverse trace ...`: querying the durable trace database that executing commands write
+// (D6): listing entries with filters, and showing one entry with its private hashes and, for a
+// workflow run, its steps and traversal evidence.
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_support.hpp"
+#include "commands.hpp"
+#include "session.hpp"
+#include "traverse/trace/trace_store.hpp"
+#include "traverse/trace/workflow_run_store.hpp"
+
+namespace traverse::cli {
+namespace {
+
+struct ListOptions {
+  std::string trace_db;
+  std::string capability;
+  std::string outcome;
+  std::string run;
+  std::size_t limit = 50;
+  bool json = false;
+};
+
+struct ShowOptions {
+  std::string trace_db;
+  std::string id;
+  bool json = false;
+};
+
+CommandFailure trace_read_failure(const TraceError& error, const std::filesystem::path& path) {
+  return failure(
+      error.kind == TraceErrorKind::NotFound ? ExitCode::ValidationFailed : ExitCode::IoError,
+      "Trace" + std::string(to_string(error.kind)), error.message, path.string());
+}
+
+std::string capability_key(const PublicTraceEntry& entry) {
+  return entry.capability_id + "@" + entry.capability_version;
+}
+
+void list(const ListOptions& options, CliContext& context) {
+  auto database = open_trace_database(options.trace_db);
+  if (!database) {
+    context.fail(database.error(), options.json);
+    return;
+  }
+  TraceQuery query;
+  if (!options.capability.empty()) {
+    query.capability_id = options.capability;
+  }
+  if (!options.outcome.empty()) {
+    query.outcome = options.outcome == "success" ? TraceOutcome::Success : TraceOutcome::Failure;
+  }
+  if (!options.run.empty()) {
+    query.workflow_run_id = options.run;
+  }
+  auto total = database->traces->count(query);
+  if (!total) {
+    context.fail(trace_read_failure(total.error(), database->path), options.json);
+    return;
+  }
+  // The most recent `limit` matches, oldest first.
+  query.offset = *total > options.limit ? *total - options.limit : 0;
+  query.limit = options.limit;
+  auto entries = database->traces->list_public(query);
+  if (!entries) {
+    context.fail(trace_read_failure(entries.error(), database->path), options.json);
+    return;
+  }
+  if (options.json) {
+    Value items = Value::array();
+    for (const auto& entry : *entries) {
+      items.push_back(to_json(entry));
+    }
+    context.json(Value{{"trace_db", database->path.string()},
+                       {"total", *total},
+                       {"returned", entries->size()},
+                       {"entries", std::move(items)}});
+    context.finish(ExitCode::Ok);
+    return;
+  }
+  std::vector<std::string> headers{"TIME",   "TRACE ID", "CAPABILITY",
+                                   "TARGET", "OUTCOME",  "DURATION"};
+  if (context.verbose()) {
+    headers.emplace_back("RUN");
+    headers.emplace_back("STEP");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& entry : *entries) {
+    std::vector<std::string> row{entry.time,
+                                 entry.id,
+                                 capability_key(entry),
+                                 entry.placement_target.empty() ? "-" : entry.placement_target,
+                                 std::string(to_string(entry.outcome)),
+                                 format_duration_ms(entry.duration_ms)};
+    if (context.verbose()) {
+      row.push_back(entry.workflow_run_id.value_or("-"));
+      row.push_back(entry.step_index ? std::to_string(*entry.step_index) : "-");
+    }
+    rows.push_back(std::move(row));
+  }
+  context.out() << format_table(context, headers, rows);
+  if (!context.quiet() && entries->size() < *total) {
+    context.line("(" + std::to_string(entries->size()) + " most recent of " +
+                 std::to_string(*total) + " matching entries; use --limit)");
+  }
+  context.finish(ExitCode::Ok);
+}
+
+void show(const ShowOptions& options, CliContext& context) {
+  auto database = open_trace_database(options.trace_db);
+  if (!database) {
+    context.fail(database.error(), options.json);
+    return;
+  }
+  // The id is a trace id, or the id of a recorded workflow run.
+  std::optional<WorkflowRunRecord> run;
+  auto record = database->traces->get(options.id);
+  if (!record && record.error().kind == TraceErrorKind::NotFound) {
+    if (auto found = database->runs->get(options.id)) {
+      run = std::move(*found);
+      record = database->traces->get(run->trace_id);
+    }
+  }
+  if (!record) {
+    if (record.error().kind == TraceErrorKind::NotFound) {
+      context.fail(failure(ExitCode::ValidationFailed, "TraceNotFound",
+                           "no trace entry or workflow run with id '" + options.id + "' in " +
+                               database->path.string() + " (list them with `traverse trace list`)",
+                           database->path.string()),
+                   options.json);
+    } else {
+      context.fail(trace_read_failure(record.error(), database->path), options.json);
+    }
+    return;
+  }
+  const PublicTraceEntry& entry = record->public_entry;
+  // The run entry itself (no step index) carries the evidence.
+  if (!run && entry.workflow_run_id && !entry.step_index) {
+    if (auto found = database->runs->get(entry.id)) {
+      run = std::move(*found);
+    }
+  }
+  std::vector<PublicTraceEntry> steps;
+  if (run) {
+    auto listed = database->traces->list_run(run->run_id);
+    if (!listed) {
+      context.fail(trace_read_failure(listed.error(), database->path), options.json);
+      return;
+    }
+    for (auto& step : *listed) {
+      if (step.step_index) {
+        steps.push_back(std::move(step));
+      }
+    }
+  }
+
+  if (options.json) {
+    Value document{{"trace_db", database->path.string()},
+                   {"public", to_json(entry)},
+                   {"private", record->private_entry ? to_json(*record->private_entry) : Value()}};
+    if (run) {
+      document["workflow_run"] = to_json(*run);
+      Value items = Value::array();
+      for (const auto& step : steps) {
+        items.push_back(to_json(step));
+      }
+      document["steps"] = std::move(items);
+    }
+    context.json(document);
+    context.finish(ExitCode::Ok);
+    return;
+  }
+
+  context.line("trace_id: " + entry.id);
+  context.line("execution_id: " + entry.execution_id);
+  context.line("time: " + entry.time);
+  context.line("capability: " + capability_key(entry));
+  context.line("target: " + (entry.placement_target.empty() ? "-" : entry.placement_target));
+  context.line("outcome: " +
+               context.paint_out(to_string(entry.outcome), entry.outcome == TraceOutcome::Success
+                                                               ? Style::Green
+                                                               : Style::Red));
+  context.line("duration: " + format_duration_ms(entry.duration_ms));
+  if (entry.error_class) {
+    context.line("error_class: " + *entry.error_class);
+  }
+  if (entry.error_message) {
+    context.line("error_message: " + *entry.error_message);
+  }
+  if (entry.workflow_run_id) {
+    context.line("workflow_run_id: " + *entry.workflow_run_id);
+  }
+  if (entry.step_index) {
+    context.line("step_index: " + std::to_string(*entry.step_index));
+  }
+  context.line("published_events: " + std::to_string(entry.published_events.size()));
+  for (const auto& id : entry.published_events) {
+    context.line("  - " + id);
+  }
+  if (!entry.publish_errors.empty()) {
+    context.line("publish_errors: " + std::to_string(entry.publish_errors.size()));
+    for (const auto& error : entry.publish_errors) {
+      context.line("  - " + error.event_type + " " + error.event_id + ": " + error.error);
+    }
+  }
+  if (record->private_entry) {
+    const PrivateTraceEntry& private_entry = *record->private_entry;
+    context.line("private:");
+    context.line("  inputs_hash: " + private_entry.inputs_hash);
+    context.line("  outputs_hash: " + private_entry.outputs_hash.value_or("-"));
+    context.line("  resource_usage_ms: " + std::to_string(private_entry.resource_usage_ms));
+  }
+  if (run) {
+    context.line("workflow_run:");
+    context.line("  run_id: " + run->run_id);
+    context.line("  workflow: " + run->workflow_id + "@" + run->workflow_version);
+    context.line("  request_id: " + run->request_id);
+    context.line("  steps: " + std::to_string(steps.size()));
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& step : steps) {
+      rows.push_back({std::to_string(*step.step_index), step.id, capability_key(step),
+                      std::string(to_string(step.outcome)), format_duration_ms(step.duration_ms)});
+    }
+    if (!rows.empty()) {
+      context.out() << format_table(
+          context, {"STEP", "TRACE ID", "CAPABILITY", "OUTCOME", "DURATION"}, rows);
+    }
+    context.line("evidence:");
+    context.line(pretty_dump(run->evidence));
+  } else if (entry.workflow_run_id && entry.step_index) {
+    context.line("(step " + std::to_string(*entry.step_index) + " of workflow run " +
+                 *entry.workflow_run_id + ": traverse trace show " + *entry.workflow_run_id + ")");
+  }
+  context.finish(ExitCode::Ok);
+}
+
+}  // namespace
+
+void add_trace_commands(CLI::App& app, CliContext& context) {
+  CLI::App* trace = app.add_subcommand("trace", "Query the trace database");
+  trace->require_subcommand(1);
+
+  auto list_options = std::make_shared<ListOptions>();
+  CLI::App* list_cmd = trace->add_subcommand(
+      "list",
+      "List trace entries, oldest first: one per execution attempt (successful or not) and one "
+      "per workflow run (target 'workflow'). Columns: time, trace id, capability@version, "
+      "target, outcome, duration. Shows the most recent --limit matches. Exit 4 when the "
+      "database does not exist or cannot be read.");
+  list_cmd->add_option("--capability", list_options->capability, "Only this capability id")
+      ->type_name("ID");
+  list_cmd->add_option("--outcome", list_options->outcome, "Only entries with this outcome")
+      ->check(CLI::IsMember({"success", "failure"}))
+      ->type_name("success|failure");
+  list_cmd
+      ->add_option("--run", list_options->run,
+                   "Only the entries of this workflow run (its steps and the run itself)")
+      ->type_name("RUN_ID");
+  list_cmd
+      ->add_option("--limit", list_options->limit,
+                   "Show at most N entries, the most recent ones (default 50)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->type_name("N");
+  list_cmd->add_option("--trace-db", list_options->trace_db, trace_db_help())->type_name("FILE");
+  list_cmd->add_flag("--json", list_options->json,
+                     "Print one JSON document {trace_db, total, returned, entries[]}");
+  list_cmd->callback([list_options, &context] { list(*list_options, context); });
+
+  auto show_options = std::make_shared<ShowOptions>();
+  CLI::App* show_cmd = trace->add_subcommand(
+      "show",
+      "Show one trace entry: the public entry, the private input/output hashes, and for a "
+      "workflow run its steps and traversal evidence (visited nodes, edges, events, result). "
+      "The id is a trace id or a workflow run id. Exit 2 when no entry has that id, 4 when the "
+      "database does not exist or cannot be read.");
+  show_cmd->add_option("id", show_options->id, "Trace id or workflow run id")->required();
+  show_cmd->add_option("--trace-db", show_options->trace_db, trace_db_help())->type_name("FILE");
+  show_cmd->add_flag("--json", show_options->json,
+                     "Print one JSON document {public, private, workflow_run?, steps?}");
+  show_cmd->callback([show_options, &context] { show(*show_options, context); });
+}
+
+}  // namespace traverse::cli
