@@ -46,7 +46,7 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "futex words must be plain 32-bit atomics");
 
-// ---- futex: the kernel's sleep/wake primitive, used only to sleep -------------------------------
+// ---- futex: the kernel's sleep/wake primitive, used only to sleep
 // Every wait re-checks its condition through atomics afterwards, so spurious wake-ups (including
 // a wake aimed at a futex word whose owner has already returned) are harmless. Data is never
 // passed through the futex: happens-before always comes from an acquire load of the word.
@@ -116,7 +116,7 @@ std::string format_duration(std::chrono::nanoseconds duration) {
   return text.str();
 }
 
-// ---- one worker thread --------------------------------------------------------------------------
+// ---- one worker thread
 
 struct alignas(64) Worker {
   ThreadPoolExecutor::Impl* pool = nullptr;
@@ -145,7 +145,7 @@ void bump(std::atomic<std::uint64_t>& counter) {  // single-writer increment: no
 
 }  // namespace
 
-// ---- the pool ------------------------------------------------------------------------------------
+// ---- the pool
 
 struct ThreadPoolExecutor::Impl {
   Impl(ThreadPoolExecutorConfig cfg, std::unique_ptr<CapabilityExecutor> inner_executor)
@@ -208,7 +208,7 @@ struct ThreadPoolExecutor::Impl {
   alignas(64) std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
 
-  // -- queue --------------------------------------------------------------------------------------
+  // -- queue
 
   // Takes a parked worker off the idle stack and counts it as searching; nullptr if none.
   // REQUIRES: queue_lock held. The caller notifies the worker after unlocking.
@@ -285,7 +285,7 @@ struct ThreadPoolExecutor::Impl {
     notify(wake);
   }
 
-  // -- workers ------------------------------------------------------------------------------------
+  // -- workers
 
   std::expected<ExecutorOutput, ExecutorError> invoke(Worker& worker,
                                                       const ExecutorCapability& capability,
@@ -526,7 +526,7 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // -- callers ------------------------------------------------------------------------------------
+  // -- callers
 
   std::expected<ExecutorOutput, ExecutorError> wait(Job& job, bool left_to_searcher) {
     bool deadline_armed = job.deadline != kNoDeadline;
@@ -650,7 +650,7 @@ struct ThreadPoolExecutor::Impl {
   }
 };
 
-// ---- public surface ------------------------------------------------------------------------------
+// ---- public surface
 
 std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecutor::create(
     ThreadPoolExecutorConfig config, std::unique_ptr<CapabilityExecutor> inner) {
