@@ -1,5 +1,5 @@
 // Embedding Traverse C++: register a native capability, run it on the runtime's thread pool and
-// read its trace back. Usage: embedding examples/embedding/greet-person.json
+// read its trace back. Usage: embedding_example examples/embedding/greet-person.json
 #include <iostream>
 
 #include "traverse/runtime/traverse_runtime.hpp"
@@ -15,24 +15,21 @@ int main(int argc, char** argv) {
   if (!contract)
     return fail(to_string(contract.error().front()));
 
+  auto greet = [](const Value& input) -> NativeHandler::Result {
+    return Value{{"greeting", "Hello, " + input.at("name").get<std::string>() + "!"}};
+  };
   auto built = TraverseRuntime::Builder{}
-                   .with_native_pool_capacity(4)  // the ThreadPoolExecutor's worker threads
-                   .with_native_handler(
-                       contract->id,
-                       [](const Value& input) {
-                         auto name = input.at("name").get<std::string>();
-                         return NativeHandler::Result(Value{{"greeting", "Hello, " + name + "!"}});
-                       })
+                   .with_native_pool_capacity(4)  // worker threads of the ThreadPoolExecutor
+                   .with_native_handler(contract->id, greet)
                    .build();
   if (!built)
     return fail(built.error().to_string());
   TraverseRuntime& runtime = **built;
-  auto registered = runtime.register_capability(Scope::Public, *contract,
-                                                ArtifactReference::native(contract->id));
-  if (!registered)
-    return fail(to_string(registered.error()));
+  auto artifact = ArtifactReference::native(contract->id);
+  if (auto r = runtime.register_capability(Scope::Public, *contract, artifact); !r)
+    return fail(to_string(r.error()));
 
-  RuntimeRequest request;  // a runtime_request document parses into this (parse_runtime_request)
+  RuntimeRequest request;  // or parse_runtime_request(a runtime_request JSON document)
   request.request_id = "hello-1";
   request.capability_id = contract->id;
   request.input = {{"name", "Ada"}};
@@ -41,7 +38,7 @@ int main(int argc, char** argv) {
     return fail(result.error->message);
   std::cout << "output: " << canonical_dump(*result.output) << "\n";
 
-  auto trace = runtime.trace_store()->get(result.trace_ref);  // written by the router
+  auto trace = runtime.trace_store()->get(result.trace_ref);  // one entry per execution
   if (!trace)
     return fail(trace.error().to_string());
   std::cout << "trace:  " << pretty_dump(to_json(trace->public_entry)) << "\n";
