@@ -35,12 +35,30 @@ void print_steps(CliContext& context, const WorkflowRun& run) {
 void print_events(CliContext& context, const std::vector<ObservedEvent>& events) {
   context.line("");
   context.line("events published: " + std::to_string(events.size()));
+  std::vector<std::vector<std::string>> rows;
   for (const auto& observed : events) {
-    std::string line = "  " + observed.event.event_type + "@" + observed.event.version;
-    if (!observed.node_id.empty()) {
-      line += "  step " + std::to_string(observed.step_index) + " " + observed.node_id;
+    rows.push_back(
+        {observed.event.event_type + "@" + observed.event.version,
+         observed.node_id.empty() ? std::string() : "step " + std::to_string(observed.step_index),
+         observed.node_id, observed.event.id});
+  }
+  std::vector<std::size_t> widths(4, 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
     }
-    line += "  id " + observed.event.id;
+  }
+  for (const auto& row : rows) {
+    std::string line = " ";
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (widths[i] == 0) {
+        continue;
+      }
+      line += " " + row[i];
+      if (i + 1 < row.size()) {
+        line.append(widths[i] - row[i].size() + 1, ' ');
+      }
+    }
     context.line(line);
   }
 }

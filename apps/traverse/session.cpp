@@ -171,7 +171,8 @@ std::expected<Session, CommandFailure> open_session(const std::string& trace_db,
                                                     std::shared_ptr<StepObserver> observer,
                                                     const SessionOptions& options) {
   Session session;
-  session.trace_db = trace_db.empty() ? std::filesystem::path(kDefaultTraceDb) : trace_db;
+  session.trace_db =
+      std::filesystem::path(trace_db.empty() ? std::string(kDefaultTraceDb) : trace_db);
   session.observer = observer ? std::move(observer) : std::make_shared<StepObserver>(nullptr, true);
   if (const auto folder = session.trace_db.parent_path(); !folder.empty()) {
     std::error_code error;
@@ -225,7 +226,7 @@ std::expected<Session, CommandFailure> open_session(const std::string& trace_db,
 
 std::expected<TraceDatabase, CommandFailure> open_trace_database(const std::string& trace_db) {
   TraceDatabase database;
-  database.path = trace_db.empty() ? std::filesystem::path(kDefaultTraceDb) : trace_db;
+  database.path = std::filesystem::path(trace_db.empty() ? std::string(kDefaultTraceDb) : trace_db);
   std::error_code error;
   if (!std::filesystem::is_regular_file(database.path, error)) {
     return std::unexpected(

@@ -406,8 +406,6 @@ struct ThreadPoolExecutor::Impl {
     bool counted_searching = false;  // whether this worker is counted in `searching`
     bool spun = false;               // spun since the last call: park next time
     for (;;) {
-      const bool spin_next =
-          !spun && config.worker_spin.count() > 0 && spinning_allowed(Clock::now());
       queue_lock.lock();
       if (Job* job = head) {
         unlink_locked(*job);
@@ -428,7 +426,11 @@ struct ThreadPoolExecutor::Impl {
         queue_lock.unlock();
         return;
       }
-      if (spin_next && (counted_searching || searching < config.max_spinning_workers)) {
+      // Idle from here on (reading the clock under the lock costs only idle workers).
+      const bool spin_next = !spun && config.worker_spin.count() > 0 &&
+                             (counted_searching || searching < config.max_spinning_workers) &&
+                             spinning_allowed(Clock::now());
+      if (spin_next) {
         if (!counted_searching) {
           ++searching;
           counted_searching = true;

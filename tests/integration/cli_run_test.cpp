@@ -64,16 +64,19 @@ TEST(CliWorkflowRun, ExpeditionPrintsPlanFiveStepRowsEventsAndTraceLocation) {
   EXPECT_NE(run.out.find("\"recommended_route_style\": "), std::string::npos);
   const auto rows = step_rows(run.out);
   ASSERT_EQ(rows.size(), 5U) << run.out;
-  EXPECT_EQ(rows[0].rfind("0  capture", 0), 0U) << rows[0];
+  EXPECT_EQ(rows[0].rfind("0     capture_objective ", 0), 0U) << rows[0];
   for (const auto& row : rows) {
     EXPECT_NE(row.find("@1.0.0"), std::string::npos) << row;
     EXPECT_NE(row.find("  completed  "), std::string::npos) << row;
     EXPECT_NE(row.find(" ms"), std::string::npos) << row;
   }
   EXPECT_NE(run.out.find("events published: 5\n"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("  expedition.planning.objective-captured@1.0.0  step 0 "),
-            std::string::npos)
-      << run.out;
+  const auto lines = lines_of(run.out);
+  const auto event = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.rfind("  expedition.planning.objective-captured@1.0.0 ", 0) == 0;
+  });
+  ASSERT_NE(event, lines.end()) << run.out;
+  EXPECT_NE(event->find(" step 0  capture_objective "), std::string::npos) << *event;
   EXPECT_NE(run.out.find("trace: "), std::string::npos);
   EXPECT_NE(run.out.find(" in " + dir.file("traces.db") + "\n"), std::string::npos) << run.out;
   EXPECT_TRUE(std::filesystem::exists(dir.file("traces.db")));
@@ -141,7 +144,7 @@ TEST(CliWorkflowRun, AStepWithoutImplementationFailsWithExitOneAndAFailedRow) {
   ASSERT_EQ(rows.size(), 1U) << run.out;
   EXPECT_NE(rows[0].find("  failed  "), std::string::npos) << rows[0];
   EXPECT_NE(run.err.find("error: artifact_missing"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find(" at node capture"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(" at node capture_objective: "), std::string::npos) << run.err;
 }
 
 TEST(CliWorkflowRun, UnknownWorkflowAndInvalidInputAreValidationFailuresExitTwo) {

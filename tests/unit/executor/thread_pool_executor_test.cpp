@@ -668,7 +668,13 @@ TEST(ThreadPoolExecutor, ExpiredQueueDeadlineTimesOutAndTheCallNeverRuns) {
   auto pool = make_pool(1, gate.handler(), config);
   ASSERT_NE(pool, nullptr);
   Result running;
-  std::jthread a([&] { running = call(*pool, Value{{"hold", true}}); });
+  // The call holding the worker gets a generous per-call deadline, so that a slow machine
+  // (sanitizers, load) cannot make it time out before it starts.
+  std::jthread a([&] {
+    const auto capability = native_capability();
+    ExecutionContext context(capability, "e", "t");
+    running = pool->execute_until(capability, Value{{"hold", true}}, context, Clock::now() + 60s);
+  });
   ASSERT_TRUE(eventually([&] { return gate.held.load() == 1; }));
 
   const auto start = Clock::now();
@@ -694,15 +700,18 @@ TEST(ThreadPoolExecutor, ExpiredQueueDeadlineTimesOutAndTheCallNeverRuns) {
 
 TEST(ThreadPoolExecutor, QueueDeadlineNeverInterruptsAStartedCall) {
   Gate gate;
-  ThreadPoolExecutorConfig config;
-  config.queue_deadline = 1ms;
-  auto pool = make_pool(1, gate.handler(), config);
+  auto pool = make_pool(1, gate.handler());
   ASSERT_NE(pool, nullptr);
   Result running;
-  std::jthread a([&] { running = call(*pool, Value{{"hold", true}}); });
+  // Long enough to start even on a slow machine, short enough to pass while the call runs.
+  const auto deadline = Clock::now() + 1s;
+  std::jthread a([&] {
+    const auto capability = native_capability();
+    ExecutionContext context(capability, "e", "t");
+    running = pool->execute_until(capability, Value{{"hold", true}}, context, deadline);
+  });
   ASSERT_TRUE(eventually([&] { return gate.held.load() == 1; }));
-  const auto until = Clock::now() + 20ms;  // let the deadline pass while it runs
-  while (Clock::now() < until) {
+  while (Clock::now() < deadline + 20ms) {  // let the deadline pass while the call runs
     std::this_thread::yield();
   }
   gate.release.count_down();
