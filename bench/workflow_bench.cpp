@@ -119,14 +119,20 @@ WorkflowDefinition workflow(const std::string& id, const std::string& schema_ver
   return *parsed;
 }
 
+std::string step_id(int i) {
+  std::string id = "s";
+  id += std::to_string(i);
+  return id;
+}
+
 // s0 → s1 → … → s9, each adding one to "x".
 WorkflowDefinition ten_steps() {
   Value nodes = Value::array();
   Value edges = Value::array();
   for (int i = 0; i < 10; ++i) {
-    nodes.push_back(node("s" + std::to_string(i), "increment", {"x"}, {"x"}));
+    nodes.push_back(node(step_id(i), "increment", {"x"}, {"x"}));
     if (i > 0) {
-      edges.push_back(direct("s" + std::to_string(i - 1), "s" + std::to_string(i)));
+      edges.push_back(direct(step_id(i - 1), step_id(i)));
     }
   }
   return workflow("bench.flow.ten-steps", "1.0.0", std::move(nodes), std::move(edges), "s0", {"s9"},
@@ -239,7 +245,7 @@ void BM_EngineOnly_TenSteps(benchmark::State& state) {
   }
   report(state, 10);
 }
-BENCHMARK(BM_EngineOnly_TenSteps);
+BENCHMARK(BM_EngineOnly_TenSteps)->UseRealTime();
 
 void BM_EngineOnly_Diamond(benchmark::State& state) {
   WorkflowEngineOptions options;
@@ -259,7 +265,7 @@ void BM_EngineOnly_Diamond(benchmark::State& state) {
   }
   report(state, 4);
 }
-BENCHMARK(BM_EngineOnly_Diamond)->ArgName("max_parallelism")->Arg(1)->Arg(2);
+BENCHMARK(BM_EngineOnly_Diamond)->ArgName("max_parallelism")->Arg(1)->Arg(2)->UseRealTime();
 
 void BM_Runtime_TenSteps(benchmark::State& state) {
   auto runtime = make_runtime(2);

@@ -447,12 +447,15 @@ void add_shared_options(CLI::App* command, std::vector<std::string>& packages,
 
 void add_run_commands(CLI::App& app, CliContext& context) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* run_cmd = app.add_subcommand(
-      "run",
-      "Run a runtime request against a registry bundle: a capability, or a workflow-backed "
-      "capability (every step traced). Prints the status, ids and output, the step table of a "
-      "workflow-backed capability, the events that were published, and where the trace is "
-      "stored. Exit 1 when the execution fails, 2 when the request or its input is invalid.");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "Run a runtime request against a registry bundle (and packages)");
+  run_cmd->footer(
+      "Runs a capability, or a workflow-backed capability (every step traced). Prints the "
+      "status, ids and output, the step table of a workflow-backed capability, the events that "
+      "were published, and where the trace is stored. With --repeat it prints throughput and "
+      "latency percentiles instead. Exit 1 when the execution fails, 2 when the request or its "
+      "input is invalid, 3 on a package/bundle conflict, 4 when a file cannot be read.\n\n" +
+      exit_code_help());
   run_cmd->add_option("bundle", options->bundle, "Registry bundle manifest (JSON)")->required();
   run_cmd->add_option("request", options->request, "Runtime request file (kind runtime_request)")
       ->required();

@@ -33,8 +33,9 @@ namespace traverse::cli {
 // The trace database used when --trace-db is not given (relative to the current folder).
 inline constexpr const char* kDefaultTraceDb = ".traverse/traces.db";
 
-// Help text of the --trace-db option.
-[[nodiscard]] std::string trace_db_help();
+// Help text of the --trace-db option of commands that write traces (`creates`: the file and its
+// folder are created when absent) or only read them.
+[[nodiscard]] std::string trace_db_help(bool creates = true);
 
 // One event a workflow step published.
 struct ObservedEvent {

@@ -254,8 +254,7 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   list_cmd->add_option("--capability", list_options->capability, "Only this capability id")
       ->type_name("ID");
   list_cmd->add_option("--outcome", list_options->outcome, "Only entries with this outcome")
-      ->check(CLI::IsMember({"success", "failure"}))
-      ->type_name("success|failure");
+      ->check(CLI::IsMember({"success", "failure"}));
   list_cmd
       ->add_option("--run", list_options->run,
                    "Only the entries of this workflow run (its steps and the run itself)")
@@ -265,7 +264,8 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
                    "Show at most N entries, the most recent ones (default 50)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
       ->type_name("N");
-  list_cmd->add_option("--trace-db", list_options->trace_db, trace_db_help())->type_name("FILE");
+  list_cmd->add_option("--trace-db", list_options->trace_db, trace_db_help(false))
+      ->type_name("FILE");
   list_cmd->add_flag("--json", list_options->json,
                      "Print one JSON document {trace_db, total, returned, entries[]}");
   list_cmd->callback([list_options, &context] { list(*list_options, context); });
@@ -278,7 +278,8 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
       "The id is a trace id or a workflow run id. Exit 2 when no entry has that id, 4 when the "
       "database does not exist or cannot be read.");
   show_cmd->add_option("id", show_options->id, "Trace id or workflow run id")->required();
-  show_cmd->add_option("--trace-db", show_options->trace_db, trace_db_help())->type_name("FILE");
+  show_cmd->add_option("--trace-db", show_options->trace_db, trace_db_help(false))
+      ->type_name("FILE");
   show_cmd->add_flag("--json", show_options->json,
                      "Print one JSON document {public, private, workflow_run?, steps?}");
   show_cmd->callback([show_options, &context] { show(*show_options, context); });

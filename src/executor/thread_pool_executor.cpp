@@ -154,12 +154,31 @@ struct ThreadPoolExecutor::Impl {
         bounded(config.max_queued.has_value()),
         admission_limit(config.capacity + config.max_queued.value_or(0)) {}
 
+  // Member layout: read-mostly state first, then one cache line per group of state that is
+  // written on every call, so that a spinning thread's polled lines change only when there is
+  // news for it.
+
   // Immutable after create().
   const ThreadPoolExecutorConfig config;
   const std::unique_ptr<CapabilityExecutor> inner;
   const bool bounded;
   const std::size_t admission_limit;
   std::vector<std::unique_ptr<Worker>> workers;
+
+  // Written once each, by the destructor. `stopping`: new calls are refused from now on.
+  // `exiting`: no caller is left; workers exit when the queue is empty.
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> exiting{false};
+
+  // Adaptive spinning (written rarely). Spinning only pays while the thread being waited for is
+  // on a CPU. A spinner that notices it was descheduled (a gap between two clock reads far longer
+  // than the loop takes) concludes the machine is oversubscribed and suspends spinning pool-wide
+  // for a while: under CPU contention the pool behaves like a pure sleep/wake pool, and its
+  // threads keep the scheduler's wake-up preference instead of burning their share.
+  std::atomic<std::int64_t> spin_suspended_until{0};  // steady_clock ticks
+  // Repeated descheduling doubles the suspension (hysteresis under sustained load).
+  std::atomic<std::int64_t> last_preemption{0};  // steady_clock ticks
+  std::atomic<int> suspension_level{0};
 
   // Everything that decides who runs what is guarded by one lock whose critical sections are a
   // handful of pointer writes: the FIFO of waiting calls (an intrusive list of caller-owned
@@ -180,11 +199,11 @@ struct ThreadPoolExecutor::Impl {
   // Calls admitted and not finished (maintained only when `bounded`).
   alignas(64) std::atomic<std::size_t> in_flight{0};
 
+  // Callers spinning on their result right now.
   alignas(64) std::atomic<int> spinning_callers{0};
-  // Set by the destructor: new calls are refused from now on.
-  std::atomic<bool> stopping{false};
-  // Set by the destructor once no caller is left: workers exit when the queue is empty.
-  std::atomic<bool> exiting{false};
+
+  alignas(64) std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> timed_out{0};
 
   // Callers inside `execute` (registered before they touch anything else, unregistered as their
   // very last access), spread over cache lines so that concurrent callers do not contend. The
@@ -194,19 +213,6 @@ struct ThreadPoolExecutor::Impl {
   };
   static constexpr std::size_t kCallerStripes = 16;
   std::array<CallerStripe, kCallerStripes> callers;
-
-  // Adaptive spinning. Spinning only pays while the thread being waited for is on a CPU. A
-  // spinner that notices it was descheduled (a gap between two clock reads far longer than the
-  // loop takes) concludes the machine is oversubscribed and suspends spinning pool-wide for a
-  // while: under CPU contention the pool behaves like a pure sleep/wake pool, and its threads
-  // keep the scheduler's wake-up preference instead of burning their share.
-  alignas(64) std::atomic<std::int64_t> spin_suspended_until{0};  // steady_clock ticks
-  // Repeated descheduling doubles the suspension (hysteresis under sustained load).
-  std::atomic<std::int64_t> last_preemption{0};  // steady_clock ticks
-  std::atomic<int> suspension_level{0};
-
-  alignas(64) std::atomic<std::uint64_t> rejected{0};
-  std::atomic<std::uint64_t> timed_out{0};
 
   // -- queue
 

@@ -255,9 +255,13 @@ std::shared_ptr<const CompiledSchemas> TraverseRuntime::Core::schemas_for(
 }
 
 void TraverseRuntime::Core::remember(std::shared_ptr<const RuntimeTrace> trace) {
+  std::vector<std::shared_ptr<const RuntimeTrace>> evicted;  // destroyed after the lock is released
   std::lock_guard lock(traces_mutex);
   while (traces.size() >= runtime_trace_capacity && !trace_order.empty()) {
-    traces.erase(trace_order.front());
+    if (auto it = traces.find(trace_order.front()); it != traces.end()) {
+      evicted.push_back(std::move(it->second));
+      traces.erase(it);
+    }
     trace_order.pop_front();
   }
   trace_order.push_back(trace->trace_id);

@@ -52,13 +52,13 @@ class StepPool {
       try {
         threads_.emplace_back([this](std::stop_token stop) { work(stop); });
       } catch (const std::system_error&) {
-        if (threads_.empty()) {
-          StepRequest refused = std::move(jobs_.back().request);
-          jobs_.pop_back();
-          return refused;
-        }
-        // Existing helpers will take the job when they are free.
+        // Existing helpers, if any, take the job when they are free.
       }
+    }
+    if (threads_.empty()) {
+      StepRequest refused = std::move(jobs_.back().request);
+      jobs_.pop_back();
+      return refused;
     }
     work_ready_.notify_one();
     return std::nullopt;
@@ -129,15 +129,18 @@ class ParallelTraversal {
 
   WorkflowRun run() {
     mark_ready(wf_.start);
-    StepPool pool(context_, max_parallelism_);
+    StepPool pool(context_, max_parallelism_ - 1);  // the calling thread takes one slot
     std::size_t running = 0;
     while (true) {
       while (!stopping_ && !ready_.empty() && running < max_parallelism_) {
         const std::size_t node = wf_.topo_order[*ready_.begin()];
         ready_.erase(ready_.begin());
         StepRequest request = start(node);
-        if (max_parallelism_ == 1 || (running == 0 && ready_.empty())) {
-          // One slot, or the only runnable node: run it here rather than hand it over.
+        if (running + 1 == max_parallelism_ || ready_.empty()) {
+          // The last node of this round (it fills the last free slot, or nothing else is
+          // ready): the calling thread runs it itself instead of handing it to a helper. So a
+          // run uses at most max_parallelism - 1 helpers, and none for a chain or with one slot.
+          // Completions of helpers are collected once it returns.
           complete(node, invoke_step(context_, request));
           continue;
         }

@@ -36,10 +36,10 @@ struct CliRun {
 };
 
 struct RunOptions {
-  bool no_color = true;        // set NO_COLOR=1 in the child (else unset it)
-  bool stdout_is_tty = false;  // give the child a pseudo-terminal as stdout
-  bool stderr_is_tty = false;  // give the child a pseudo-terminal as stderr
-  std::filesystem::path cwd;   // the child's working folder (empty: inherited)
+  bool no_color = true;         // set NO_COLOR=1 in the child (else unset it)
+  bool stdout_is_tty = false;   // give the child a pseudo-terminal as stdout
+  bool stderr_is_tty = false;   // give the child a pseudo-terminal as stderr
+  std::filesystem::path cwd{};  // the child's working folder (empty: inherited)
   std::chrono::seconds timeout{120};
 };
 

@@ -4,8 +4,13 @@
 // `create` starts `capacity` worker threads (named "traverse-pool-N") and takes ownership of the
 // inner executor. `execute` hands the call to a worker and blocks the caller until the worker
 // has run `inner.execute`; the inner result comes back unchanged. The pool allocates nothing per
-// call: a call's slot lives on its caller's stack. Destruction completes every queued and running
-// call, then joins the workers; a pool that never ran a call is destroyed at once.
+// call: a call's slot lives on its caller's stack and waits in a FIFO guarded by a lock held for a
+// few instructions. Idle workers and waiting callers spin briefly and then sleep on futexes (see
+// ThreadPoolExecutorConfig); an idle pool uses no CPU. Destruction completes every queued and
+// running call, then joins the workers; a pool that never ran a call is destroyed at once.
+//
+// Memory ordering: everything the worker did in the call (the output, events recorded in the
+// context, any other writes) happens-before `execute` returns to the caller.
 //
 // Thread safety: `execute`, `execute_until` and `stats` are safe to call from many threads at
 // once without external synchronisation.

@@ -69,8 +69,9 @@ struct ThreadPoolExecutorConfig {
   std::size_t max_spinning_callers = 1;
 
   // Whatever these say, a spinning thread that finds it was descheduled (the CPUs are
-  // oversubscribed) stops spinning, and the whole pool then sleeps at once for a few
-  // milliseconds: under CPU contention, spinning only delays the threads being waited for.
+  // oversubscribed) stops, and the whole pool then sleeps at once instead of spinning: for 20 ms,
+  // doubling while it keeps happening, up to about 1 s. Under CPU contention spinning only
+  // delays the threads being waited for; a sleeping thread is woken straight onto a CPU.
 };
 
 }  // namespace traverse

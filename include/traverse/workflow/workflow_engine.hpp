@@ -12,10 +12,11 @@
 // state on the calling thread's stack); a PreparedWorkflow is immutable.
 //
 // Scheduling (1.1.0). The calling thread is the only scheduler: it picks ready nodes in
-// topological order, builds their inputs, merges their outputs and evaluates their edges. When a
-// single node is runnable and nothing else runs, the calling thread runs it itself; otherwise it
-// hands nodes to helper std::jthreads that the run owns (created on demand, at most
-// max_parallelism, joined before `run` returns) and waits for them. The helpers call
+// topological order, builds their inputs, merges their outputs and evaluates their edges. It
+// hands ready nodes to helper std::jthreads that the run owns (created on demand, at most
+// max_parallelism - 1, joined before `run` returns) and runs the last node of each round itself
+// (the one filling the last free slot, or the only ready one), then waits for the helpers. With
+// max_parallelism 1, or for a chain, every step runs on the calling thread. The helpers call
 // StepRunner::run_step, which may block on a ThreadPoolExecutor; no engine code ever runs on, or
 // waits inside, a pool worker, so a capacity-N pool with max_parallelism = N cannot deadlock.
 // When a step fails (or a node cannot continue), no new node starts; steps already running finish
