@@ -73,10 +73,6 @@ std::unique_ptr<NativeExecutor> identity_executor() {
 std::unique_ptr<ThreadPoolExecutor> make_pool(std::size_t capacity) {
   ThreadPoolExecutorConfig config;
   config.capacity = capacity;
-  if (const char* v = std::getenv("XB_WORKER_SPIN_NS")) config.worker_spin = std::chrono::nanoseconds(std::atol(v));
-  if (const char* v = std::getenv("XB_CALLER_SPIN_NS")) config.caller_spin = std::chrono::nanoseconds(std::atol(v));
-  if (const char* v = std::getenv("XB_MAX_SPIN_CALLERS")) config.max_spinning_callers = std::size_t(std::atol(v));
-  if (const char* v = std::getenv("XB_MAX_SPIN_WORKERS")) config.max_spinning_workers = std::size_t(std::atol(v));
   auto pool = ThreadPoolExecutor::create(std::move(config), identity_executor());
   if (!pool) {
     std::fprintf(stderr, "pool: %s\n", pool.error().message().c_str());

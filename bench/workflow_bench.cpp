@@ -5,6 +5,7 @@
 // Build with the `release` preset; run: build/release/bench/workflow_bench.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -152,10 +153,18 @@ std::int64_t get(const Value& in, const char* key) {
   return in.at(key).get<std::int64_t>();
 }
 
-// The same capabilities as plain functions, for the engine-only runs.
+// The same capabilities as plain functions, for the engine-only runs. Each step optionally
+// busy-works for `work` first (a stand-in for a capability doing real work).
 class InProcessSteps final : public StepRunner {
  public:
+  explicit InProcessSteps(std::chrono::microseconds work = {}) : work_(work) {}
+
   std::expected<StepOutcome, StepFailure> run_step(const StepRequest& r) const override {
+    if (work_.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + work_;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
     StepOutcome outcome;
     const std::string& id = r.capability_id;
     if (id == "bench.flow.increment") {
@@ -171,6 +180,9 @@ class InProcessSteps final : public StepRunner {
     }
     return outcome;
   }
+
+ private:
+  std::chrono::microseconds work_;
 };
 
 std::unique_ptr<TraverseRuntime> make_runtime(std::size_t capacity) {
@@ -250,7 +262,8 @@ BENCHMARK(BM_EngineOnly_TenSteps)->UseRealTime();
 void BM_EngineOnly_Diamond(benchmark::State& state) {
   WorkflowEngineOptions options;
   options.max_parallelism = static_cast<std::size_t>(state.range(0));
-  auto engine = WorkflowEngine::create(std::make_shared<InProcessSteps>(), options);
+  auto engine = WorkflowEngine::create(
+      std::make_shared<InProcessSteps>(std::chrono::microseconds(state.range(1))), options);
   auto prepared = WorkflowEngine::prepare(diamond());
   if (!engine || !prepared) {
     die("engine setup");
@@ -265,7 +278,10 @@ void BM_EngineOnly_Diamond(benchmark::State& state) {
   }
   report(state, 4);
 }
-BENCHMARK(BM_EngineOnly_Diamond)->ArgName("max_parallelism")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_EngineOnly_Diamond)
+    ->ArgNames({"max_parallelism", "work_us"})
+    ->ArgsProduct({{1, 2}, {0, 1000}})
+    ->UseRealTime();
 
 void BM_Runtime_TenSteps(benchmark::State& state) {
   auto runtime = make_runtime(2);

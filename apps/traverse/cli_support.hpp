@@ -13,6 +13,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/contracts/validation_error.hpp"
@@ -83,6 +84,11 @@ class CliContext {
   [[nodiscard]] bool out_is_tty() const { return out_is_tty_; }
   [[nodiscard]] bool err_is_tty() const { return err_is_tty_; }
 
+  // How the program was invoked (argv[0]), for copy-pasteable hints such as
+  // "<program> trace show <id>". Default "traverse".
+  void set_program(std::string program) { program_ = std::move(program); }
+  [[nodiscard]] const std::string& program() const { return program_; }
+
   void set_verbosity(Verbosity verbosity) { verbosity_ = verbosity; }
   [[nodiscard]] Verbosity verbosity() const { return verbosity_; }
   [[nodiscard]] bool quiet() const { return verbosity_ == Verbosity::Quiet; }
@@ -112,6 +118,7 @@ class CliContext {
   bool err_is_tty_ = false;
   bool progress_shown_ = false;
   Verbosity verbosity_ = Verbosity::Normal;
+  std::string program_ = "traverse";
   int exit_code_ = 0;
 };
 

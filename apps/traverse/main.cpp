@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   using traverse::cli::CliContext;
   using traverse::cli::ExitCode;
   CliContext context = CliContext::from_process();
+  if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0') {
+    context.set_program(argv[0]);
+  }
   CLI::App app{
       "traverse - a governed capability runtime: validate, inspect and run Traverse "
       "artifacts.",

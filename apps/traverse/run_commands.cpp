@@ -72,6 +72,16 @@ bool record(CliContext& context, Session& session, const RunRecording& recording
   return true;
 }
 
+// A bundle carries contracts only: without packages its capabilities have no implementation.
+void hint_packages(CliContext& context, std::string_view code,
+                   const std::vector<std::string>& packages) {
+  if (code == "artifact_missing" && packages.empty() && !context.quiet()) {
+    context.error_line(
+        "hint: a registry bundle carries contracts only; attach the capabilities' WebAssembly "
+        "packages with --package <package.json> (repeatable)");
+  }
+}
+
 // ---- traverse workflow run ----
 
 void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
@@ -154,6 +164,7 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   }
   if (run.error) {
     report_run_error(context, *run.error);
+    hint_packages(context, run.error->code, options.packages);
   }
   context.finish(code);
   if (record_failed) {
@@ -420,6 +431,7 @@ void run(const RunOptions& options, CliContext& context) {
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
+    hint_packages(context, result.error->code, options.packages);
     context.finish(exit_code_for_runtime_error(result.error->code));
   } else {
     context.finish(ExitCode::Ok);

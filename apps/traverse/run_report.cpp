@@ -67,13 +67,13 @@ void print_trace_location(CliContext& context, const std::string& trace_id,
                           const std::filesystem::path& trace_db, const std::string& run_id) {
   context.line("");
   context.line("trace: " + trace_id + " in " + trace_db.string());
-  std::string hint = "  traverse trace show " + trace_id;
+  std::string hint = "  " + context.program() + " trace show " + trace_id;
   if (trace_db != std::filesystem::path(kDefaultTraceDb)) {
     hint += " --trace-db " + trace_db.string();
   }
   context.line(hint);
   if (!run_id.empty()) {
-    std::string list = "  traverse trace list --run " + run_id;
+    std::string list = "  " + context.program() + " trace list --run " + run_id;
     if (trace_db != std::filesystem::path(kDefaultTraceDb)) {
       list += " --trace-db " + trace_db.string();
     }

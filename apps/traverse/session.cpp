@@ -76,10 +76,11 @@ CommandFailure trace_failure(const TraceError& error, const std::filesystem::pat
 
 }  // namespace
 
-std::string trace_db_help() {
-  return std::string(
-             "SQLite trace database (created with its folder if absent; traces persist "
-             "across invocations). Default: ") +
+std::string trace_db_help(bool creates) {
+  return std::string(creates ? "SQLite trace database (created with its folder if absent; traces "
+                               "persist across invocations). Default: "
+                             : "SQLite trace database written by earlier runs (never created "
+                               "here). Default: ") +
          kDefaultTraceDb;
 }
 

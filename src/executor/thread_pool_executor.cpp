@@ -1,4 +1,26 @@
+// ThreadPoolExecutor: how a call travels (see also the header).
+//
+//   caller                                   worker
+//   ------                                   ------
+//   register (stripe counter)
+//   Job on its own stack ──push (lock)──────► FIFO ◄──pop (lock)── spinning or woken worker
+//   wake a parked worker only if calls         runs inner.execute, catches what it throws,
+//     outnumber searching workers              stores the result in the Job,
+//   spin on Job::state (only if a searcher     state := kDone (wakes the caller if it sleeps)
+//     took the call at once), then sleep
+//   unregister (its last access to the pool)
+//
+// One spin lock guards the FIFO, the stack of parked workers and the count of searching workers;
+// a worker parks and a caller pushes under it, so "is anyone coming for this call?" is always
+// decided with both sides in view. Threads sleep on futexes: a parked worker on its own word
+// (woken by whoever took it off the idle stack), a caller on its Job's state word. Spinning is
+// bounded, limited to a few threads, and switched off for a while when a spinner notices it was
+// descheduled (oversubscribed CPUs). Linux only (futex, pthread_setname_np).
 #include "traverse/executor/thread_pool_executor.hpp"
+
+#if !defined(__linux__)
+#error "ThreadPoolExecutor uses Linux futexes; port futex_wait/futex_wake for this platform"
+#endif
 
 #include <cxxabi.h>
 #include <linux/futex.h>
@@ -11,6 +33,7 @@
 #include <array>
 #include <atomic>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <exception>
@@ -40,7 +63,7 @@ constexpr int kMaxSuspensionLevel = 6;  // 20 ms · 64 ≈ 1.3 s
 constexpr std::chrono::seconds kQuietSpell{5};
 // How long a sleeping caller lets its call wait for the spinning worker it was left to before it
 // wakes a sleeping worker itself (see ThreadPoolExecutor::Impl::wait).
-constexpr std::chrono::microseconds kRescueDelay{200};
+constexpr std::chrono::microseconds kRescueDelay{500};
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
@@ -152,7 +175,9 @@ struct ThreadPoolExecutor::Impl {
       : config(std::move(cfg)),
         inner(std::move(inner_executor)),
         bounded(config.max_queued.has_value()),
-        admission_limit(config.capacity + config.max_queued.value_or(0)) {}
+        admission_limit(config.max_queued.value_or(0) > SIZE_MAX - config.capacity
+                            ? SIZE_MAX
+                            : config.capacity + config.max_queued.value_or(0)) {}
 
   // Member layout: read-mostly state first, then one cache line per group of state that is
   // written on every call, so that a spinning thread's polled lines change only when there is
@@ -241,9 +266,16 @@ struct ThreadPoolExecutor::Impl {
     }
   }
 
-  // Appends `job` and wakes a parked worker if needed. Returns true when the call was left to a
-  // searching worker (no wake-up sent although workers are parked).
-  bool push(Job& job) {
+  // How a pushed call is expected to reach a worker.
+  struct Handoff {
+    // A searching worker is there for every queued call: it should start at once.
+    bool immediate = false;
+    // Left to searching workers although parked ones exist (see `rescue`).
+    bool rescuable = false;
+  };
+
+  // Appends `job` and wakes a parked worker if calls now outnumber searchers.
+  Handoff push(Job& job) {
     queue_lock.lock();
     job.prev = tail;
     job.next = nullptr;
@@ -256,10 +288,14 @@ struct ThreadPoolExecutor::Impl {
     job.in_queue.store(true, std::memory_order_relaxed);
     queued.store(queued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     Worker* wake = take_idle_if_needed_locked();
-    const bool left_to_searcher = wake == nullptr && searching > 0 && idle_head != nullptr;
+    Handoff handoff;
+    if (wake == nullptr && searching > 0) {
+      handoff.immediate = searching >= queued.load(std::memory_order_relaxed);
+      handoff.rescuable = idle_head != nullptr;
+    }
     queue_lock.unlock();
     notify(wake);
-    return left_to_searcher;
+    return handoff;
   }
 
   // REQUIRES: queue_lock held.
@@ -359,7 +395,7 @@ struct ThreadPoolExecutor::Impl {
 
   // Called by a spinner that was descheduled. The first time (or after a quiet spell) spinning
   // stops for kMinSpinSuspension; each further descheduling soon after doubles that, up to
-  // kMaxSpinSuspension, so a machine that stays busy sees almost no spinning. The counters are
+  // 2^kMaxSuspensionLevel times, so a machine that stays busy sees almost no spinning. These are
   // hints: concurrent updates may lose one another harmlessly.
   void suspend_spinning(Clock::time_point now) {
     const auto ticks = now.time_since_epoch().count();
@@ -433,8 +469,9 @@ struct ThreadPoolExecutor::Impl {
         return;
       }
       // Idle from here on (reading the clock under the lock costs only idle workers).
+      const std::size_t spinners_after = searching + (counted_searching ? 0 : 1);
       const bool spin_next = !spun && config.worker_spin.count() > 0 &&
-                             (counted_searching || searching < config.max_spinning_workers) &&
+                             spinners_after <= config.max_spinning_workers &&
                              spinning_allowed(Clock::now());
       if (spin_next) {
         if (!counted_searching) {
@@ -509,16 +546,17 @@ struct ThreadPoolExecutor::Impl {
     // A caller registers before it looks at `stopping`, so every caller that missed the flag is
     // counted here. They unregister as their last access, so nothing can be signalled back: poll,
     // backing off from yields to short sleeps (only while calls are still running).
-    for (int round = 0; active_callers() != 0; ++round) {
+    for (int round = 0; active_callers() != 0; round = std::min(round + 1, 1000)) {
       if (round < 64) {
         sched_yield();
       } else {
         std::this_thread::sleep_for(std::chrono::microseconds{round < 1000 ? 20 : 1000});
       }
     }
+    std::vector<Worker*> parked;
+    parked.reserve(workers.size());
     queue_lock.lock();
     exiting.store(true, std::memory_order_relaxed);
-    std::vector<Worker*> parked;
     while (Worker* worker = take_idle_locked()) {
       parked.push_back(worker);
     }
@@ -536,25 +574,28 @@ struct ThreadPoolExecutor::Impl {
 
   // -- callers
 
-  std::expected<ExecutorOutput, ExecutorError> wait(Job& job, bool left_to_searcher) {
+  std::expected<ExecutorOutput, ExecutorError> wait(Job& job, Handoff handoff) {
     bool deadline_armed = job.deadline != kNoDeadline;
-    // Spin only if few other callers do: with more callers than CPUs, spinning callers would
+    // Spin only when a searching worker takes the call at once (no backlog: the pool has CPU to
+    // spare) and few other callers spin: with more callers than CPUs, spinning callers would
     // take the CPUs from the workers they wait for.
-    if (config.caller_spin.count() > 0 && spinning_callers.fetch_add(1, std::memory_order_relaxed) <
-                                              static_cast<int>(config.max_spinning_callers)) {
-      const bool done = spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
-                             config.caller_spin, job.deadline);
-      spinning_callers.fetch_sub(1, std::memory_order_relaxed);
-      if (done) {
-        return std::move(*job.result);
+    if (handoff.immediate && config.caller_spin.count() > 0) {
+      if (spinning_callers.fetch_add(1, std::memory_order_relaxed) <
+          static_cast<int>(config.max_spinning_callers)) {
+        const bool done = spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
+                               config.caller_spin, job.deadline);
+        spinning_callers.fetch_sub(1, std::memory_order_relaxed);
+        if (done) {
+          return std::move(*job.result);
+        }
+      } else {
+        spinning_callers.fetch_sub(1, std::memory_order_relaxed);
       }
-    } else if (config.caller_spin.count() > 0) {
-      spinning_callers.fetch_sub(1, std::memory_order_relaxed);
     }
     // Rescue: if the call was left to a searching worker that then got descheduled (nobody wakes
     // a spinner), the caller itself wakes a parked worker once the call has sat in the queue
     // for kRescueDelay.
-    auto rescue_at = left_to_searcher ? Clock::now() + kRescueDelay : kNoDeadline;
+    auto rescue_at = handoff.rescuable ? Clock::now() + kRescueDelay : kNoDeadline;
     std::uint32_t state = kPending;
     if (job.state.compare_exchange_strong(state, kWaiting, std::memory_order_acq_rel,
                                           std::memory_order_acquire)) {
@@ -638,8 +679,7 @@ struct ThreadPoolExecutor::Impl {
     if (deadline != kNoDeadline) {
       job.enqueued_at = Clock::now();
     }
-    const bool left_to_searcher = push(job);
-    return wait(job, left_to_searcher);
+    return wait(job, push(job));
   }
 
   ThreadPoolStats stats() const {
@@ -744,8 +784,12 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
 
 std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute(
     const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
-  const auto deadline =
-      impl_->config.queue_deadline ? Clock::now() + *impl_->config.queue_deadline : kNoDeadline;
+  auto deadline = kNoDeadline;
+  if (impl_->config.queue_deadline) {
+    const auto now = Clock::now();
+    const auto wait = std::chrono::duration_cast<Clock::duration>(*impl_->config.queue_deadline);
+    deadline = wait < kNoDeadline - now ? now + wait : kNoDeadline;  // saturate, never overflow
+  }
   return impl_->execute(capability, input, context, deadline);
 }
 

@@ -43,8 +43,7 @@ std::uint64_t fnv1a64(std::string_view bytes) {
 
 std::string fnv1a64_digest(std::string_view bytes) {
   char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx",
-                static_cast<unsigned long long>(fnv1a64(bytes)));
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(fnv1a64(bytes)));
   return std::string("fnv1a64:") + buffer;
 }
 

@@ -48,6 +48,8 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
   return text;
 }
 
-std::string rfc3339_now() { return rfc3339(std::chrono::system_clock::now()); }
+std::string rfc3339_now() {
+  return rfc3339(std::chrono::system_clock::now());
+}
 
 }  // namespace traverse

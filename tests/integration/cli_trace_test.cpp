@@ -73,7 +73,8 @@ TEST_F(CliTrace, ListShowsTheFiveStepTracesAndTheRun) {
     EXPECT_NE(rows[i].find("  Success  "), std::string::npos) << rows[i];
   }
   EXPECT_NE(rows[5].find(run()["run_id"].get<std::string>()), std::string::npos) << rows[5];
-  EXPECT_NE(rows[5].find("plan-expedition@1.0.0  workflow  Success"), std::string::npos) << rows[5];
+  EXPECT_NE(rows[5].find("  plan-expedition@1.0.0  "), std::string::npos) << rows[5];
+  EXPECT_NE(rows[5].find("  workflow  Success  "), std::string::npos) << rows[5];
 }
 
 TEST_F(CliTrace, ListFiltersByCapabilityOutcomeRunAndLimit) {

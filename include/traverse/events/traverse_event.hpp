@@ -15,15 +15,15 @@
 namespace traverse {
 
 struct TraverseEvent {
-  std::string id;                                    // unique per event (UUIDv4); dedup key
-  std::string source;                                // "traverse-runtime/<capability id>"
-  std::string event_type;                            // the event contract id
+  std::string id;          // unique per event (UUIDv4); dedup key
+  std::string source;      // "traverse-runtime/<capability id>"
+  std::string event_type;  // the event contract id
   std::string datacontenttype = "application/json";
-  std::string time;                                  // RFC 3339
-  Value data = Value::object();                      // the payload
-  std::string owner;                                 // the emitting capability id
-  std::string version;                               // the event contract version
-  Lifecycle lifecycle_status = Lifecycle::Active;    // draft | active | deprecated
+  std::string time;                                // RFC 3339
+  Value data = Value::object();                    // the payload
+  std::string owner;                               // the emitting capability id
+  std::string version;                             // the event contract version
+  Lifecycle lifecycle_status = Lifecycle::Active;  // draft | active | deprecated
   std::optional<std::string> deduplication_id;
   std::optional<std::string> ordering_scope;
   std::optional<std::string> correlation_id;

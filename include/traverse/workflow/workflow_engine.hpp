@@ -3,8 +3,12 @@
 // `schema_version` 1.0.0 workflows follow the reference traversal exactly (FORMATS.md §6.3,
 // §6.4): one node at a time from start_node, direct edges first, then event edges matched against
 // the node's own emitted events and then the broker's retained events, until a terminal node.
-// `schema_version` 1.1.0 workflows (D7) are a DAG: a node runs once all its direct predecessors
-// completed, and ready nodes run concurrently, at most `max_parallelism` at once.
+// `schema_version` 1.1.0 workflows (D7) are a DAG run with the same per-node rules, except
+// that a completed node takes *every* direct edge (fan-out), or, without direct edges, every event
+// edge that matched. A node waits until all its incoming edges are resolved; it runs if at least
+// one was taken and every incoming direct edge was taken (a join runs once all its direct
+// predecessors completed), and is skipped otherwise (its own edges then resolve as not taken).
+// Ready nodes run concurrently, at most `max_parallelism` at once.
 //
 // Ownership: the engine shares its StepRunner and optional EventBroker (std::shared_ptr); a
 // PreparedWorkflow owns a copy of its definition. Both are cheap to copy.
@@ -17,8 +21,11 @@
 // max_parallelism - 1, joined before `run` returns) and runs the last node of each round itself
 // (the one filling the last free slot, or the only ready one), then waits for the helpers. With
 // max_parallelism 1, or for a chain, every step runs on the calling thread. The helpers call
-// StepRunner::run_step, which may block on a ThreadPoolExecutor; no engine code ever runs on, or
-// waits inside, a pool worker, so a capacity-N pool with max_parallelism = N cannot deadlock.
+// StepRunner::run_step, which may block on a ThreadPoolExecutor. The engine never hands work to
+// a pool or waits inside a pool worker it was not called on, so a capacity-N pool with
+// max_parallelism = N cannot deadlock. A run started *on* a pool worker (a nested workflow
+// inside a native handler) must use max_parallelism 1, so that its steps run inline on that
+// worker; EngineWorkflowRunner (runtime/engine_workflow_runner.hpp) does this automatically.
 // When a step fails (or a node cannot continue), no new node starts; steps already running finish
 // and are recorded, and the run reports the failure of the lowest step index.
 //

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -758,6 +759,17 @@ TEST(ThreadPoolExecutor, ExecuteUntilDeadlineOnABusyPoolTimesOut) {
   a.join();
   EXPECT_TRUE(running.has_value());
   EXPECT_EQ(gate.runs.load(), 1);
+}
+
+TEST(ThreadPoolExecutor, HugeBoundsSaturateInsteadOfOverflowing) {
+  ThreadPoolExecutorConfig config;
+  config.queue_deadline = std::chrono::nanoseconds::max();
+  config.max_queued = std::numeric_limits<std::size_t>::max();
+  auto pool = make_echo_pool(2, config);
+  ASSERT_NE(pool, nullptr);
+  auto output = call(*pool, Value("fine"));
+  ASSERT_TRUE(output.has_value()) << output.error().message();
+  EXPECT_EQ(output->value, Value("fine"));
 }
 
 TEST(ThreadPoolExecutor, StatsCountEveryOutcome) {
