@@ -807,6 +807,14 @@ std::size_t ThreadPoolExecutor::capacity() const {
   return impl_->config.capacity;
 }
 
+bool ThreadPoolExecutor::on_worker_thread() const {
+  return tls_worker != nullptr && tls_worker->pool == impl_.get();
+}
+
+bool ThreadPoolExecutor::on_any_worker_thread() {
+  return tls_worker != nullptr;
+}
+
 std::string to_string(const ThreadPoolExecutor&) {
   return "ThreadPoolExecutor { .. }";
 }

@@ -77,6 +77,12 @@ class ThreadPoolExecutor final : public CapabilityExecutor {
   // The number of worker threads.
   [[nodiscard]] std::size_t capacity() const;
 
+  // True when the calling thread is one of this pool's workers (a call made now would run
+  // inline). Thread-safe.
+  [[nodiscard]] bool on_worker_thread() const;
+  // True when the calling thread is a worker of any ThreadPoolExecutor. Thread-safe.
+  [[nodiscard]] static bool on_any_worker_thread();
+
   struct Impl;  // the worker threads and the queue; defined in thread_pool_executor.cpp
 
  private:

@@ -594,6 +594,24 @@ TEST(ThreadPoolExecutor, CallFromAPoolWorkerRunsInlineInsteadOfDeadlocking) {
   EXPECT_EQ(pool->stats().completed, 4U);
 }
 
+TEST(ThreadPoolExecutor, TellsWhetherTheCallingThreadIsAWorker) {
+  std::atomic<const ThreadPoolExecutor*> self{nullptr};
+  auto other = make_echo_pool(1);
+  ASSERT_NE(other, nullptr);
+  auto pool = make_pool(1, [&](const Value&) {
+    return Value{{"own", self.load()->on_worker_thread()},
+                 {"other", other->on_worker_thread()},
+                 {"any", ThreadPoolExecutor::on_any_worker_thread()}};
+  });
+  ASSERT_NE(pool, nullptr);
+  self = pool.get();
+  EXPECT_FALSE(pool->on_worker_thread());
+  EXPECT_FALSE(ThreadPoolExecutor::on_any_worker_thread());
+  auto output = call(*pool, Value::object());
+  ASSERT_TRUE(output.has_value());
+  EXPECT_EQ(output->value, (Value{{"own", true}, {"other", false}, {"any", true}}));
+}
+
 TEST(ThreadPoolExecutor, CallFromAnotherPoolsWorkerIsQueuedNormally) {
   auto inner_pool = make_pool(1, [](const Value&) { return Value(current_thread_name()); });
   ASSERT_NE(inner_pool, nullptr);
