@@ -36,15 +36,19 @@ fi
 baseline_dir="$(cd "$baseline_dir" && pwd)"
 
 # ---- the Rust baseline: offline build against /usr/share/cargo/registry ----------------------------
+apt_install() {  # apt_install <package>...: as root or through sudo; refreshes the index once
+  local sudo_cmd=()
+  [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get install -y "$@" >&2 ||
+    { "${sudo_cmd[@]}" apt-get update >&2 && "${sudo_cmd[@]}" apt-get install -y "$@" >&2; }
+}
 if [[ ! -d /usr/share/cargo/registry/rayon-1.6.1 || ! -d /usr/share/cargo/registry/serde_json-1.0.87 ]]; then
   echo "== installing Debian's rayon and serde_json crate sources" >&2
-  sudo_cmd=()
-  [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get install -y librust-rayon-dev librust-serde-json-dev >&2
+  apt_install librust-rayon-dev librust-serde-json-dev
 fi
 if ! command -v cargo >/dev/null; then
-  echo "error: cargo not found (install Rust, e.g. apt-get install -y cargo)" >&2
-  exit 1
+  echo "== installing cargo" >&2
+  apt_install cargo
 fi
 mkdir -p "$build_dir"
 rust_target="$build_dir/rayon-target"

@@ -16,6 +16,7 @@
 #include "traverse/contracts/semver.hpp"
 #include "traverse/events/in_process_broker.hpp"
 #include "traverse/executor/thread_pool_executor.hpp"
+#include "traverse/runtime/engine_workflow_runner.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
 #include "traverse/wasm/wasm_executor.hpp"
@@ -220,7 +221,11 @@ TraverseRuntime::Builder::build() {
   core->router.emplace(PlacementConstraintEvaluator{}, std::move(executors), core->trace_store,
                        core->broker);
 
-  if (options.workflow_runner) {
+  // Workflow-backed capabilities run on the WorkflowEngine unless the embedder supplied another
+  // runner: a runtime that loads a bundle with a composite capability should just run it.
+  const WorkflowRunnerFactory runner_factory =
+      options.workflow_runner ? options.workflow_runner : workflow_engine_runner();
+  {
     WorkflowRunnerDependencies dependencies;
     dependencies.step_runner = make_runtime_step_runner(core);
     dependencies.broker = core->broker;
@@ -229,7 +234,7 @@ TraverseRuntime::Builder::build() {
                                        : options.native_capacity;
     std::expected<std::shared_ptr<const WorkflowRunner>, std::string> runner;
     try {
-      runner = options.workflow_runner(dependencies);
+      runner = runner_factory(dependencies);
     } catch (const std::exception& error) {
       runner = std::unexpected(std::string("workflow runner factory threw: ") + error.what());
     }

@@ -1362,7 +1362,7 @@ TEST(ThreadPoolIntegration, failed_execution_recorded_in_trace) {
     EXPECT_NE(result.error->message.find(failures[i].message_part), std::string::npos)
         << result.error->message;
     const std::string* error_class = string_member(result.error->details, "error_class");
-    ASSERT_NE(error_class, nullptr) << result.error->details.dump();
+    ASSERT_NE(error_class, nullptr) << canonical_dump(result.error->details);
     EXPECT_EQ(*error_class, "ExecutionFailed");
 
     auto record = store->get(result.trace_ref);
@@ -1503,7 +1503,7 @@ TEST(ThreadPoolIntegration, concurrent_event_publishers_no_broker_corruption) {
     const auto seq = integer_member(delivered.event.data, "seq");
     const std::string* worker = string_member(delivered.event.data, "worker");
     ASSERT_TRUE(from != nullptr && seq.has_value() && worker != nullptr)
-        << delivered.event.data.dump();
+        << canonical_dump(delivered.event.data);
     EXPECT_EQ(delivered.event.source, "traverse-runtime/" + *from);
     EXPECT_EQ(*seq, next_seq[*from]++) << *from;
     marks.emplace(*from, *seq);
@@ -1618,9 +1618,9 @@ TEST(ThreadPoolIntegration, workflow_step_failure_halts_traversal) {
   EXPECT_EQ(run.steps[1].node_id, "greet");
   EXPECT_EQ(run.steps[1].status, WorkflowStepStatus::Failed);
   const Value* result = member(run.evidence, "result");
-  ASSERT_NE(result, nullptr) << run.evidence.dump();
+  ASSERT_NE(result, nullptr) << canonical_dump(run.evidence);
   const std::string* failure_reason = string_member(*result, "failure_reason");
-  ASSERT_NE(failure_reason, nullptr) << result->dump();
+  ASSERT_NE(failure_reason, nullptr) << canonical_dump(*result);
   EXPECT_EQ(*failure_reason, "step_execution_failed");
 
   const auto& store = (*runtime)->trace_store();
@@ -1740,7 +1740,7 @@ TEST(ThreadPoolIntegration, wasm_capability_bypasses_thread_pool) {
   for (const BrokerEvent& delivered : poll->events) {
     EXPECT_EQ(delivered.event.source, "traverse-runtime/" + kCaptureObjective);
     const std::string* objective_id = string_member(delivered.event.data, "objective_id");
-    ASSERT_NE(objective_id, nullptr) << delivered.event.data.dump();
+    ASSERT_NE(objective_id, nullptr) << canonical_dump(delivered.event.data);
     objective_ids.insert(*objective_id);
   }
   std::set<std::string> expected_ids;

@@ -1,13 +1,15 @@
 // traverse/executor/thread_pool_executor.hpp — a bounded pool of native worker threads in front
 // of another executor (FORMATS.md §1.9).
 //
-// `create` starts `capacity` worker threads (named "traverse-pool-N") and takes ownership of the
-// inner executor. `execute` hands the call to a worker and blocks the caller until the worker
-// has run `inner.execute`; the inner result comes back unchanged. The pool allocates nothing per
-// call: a call's slot lives on its caller's stack and waits in a FIFO guarded by a lock held for a
-// few instructions. Idle workers and waiting callers spin briefly and then sleep on futexes (see
-// ThreadPoolExecutorConfig); an idle pool uses no CPU. Destruction completes every queued and
-// running call, then joins the workers; a pool that never ran a call is destroyed at once.
+// `create` starts `capacity` worker threads, named "traverse-pool-N" (N from 0; Linux keeps 15
+// characters, so from N = 10 the prefix gives way: "traverse-pool10", "traverse-poo100"), and
+// takes ownership of the inner executor. `execute` hands the call to a worker and blocks the caller
+// until the worker has run `inner.execute`; the inner result comes back unchanged. The pool
+// allocates nothing per call: a call's slot lives on its caller's stack and waits in a FIFO guarded
+// by a lock held for a few instructions. Idle workers and waiting callers spin briefly and then
+// sleep on futexes (see ThreadPoolExecutorConfig); an idle pool uses no CPU. Destruction completes
+// every queued and running call, then joins the workers; a pool that never ran a call is destroyed
+// at once.
 //
 // Memory ordering: everything the worker did in the call (the output, events recorded in the
 // context, any other writes) happens-before `execute` returns to the caller.

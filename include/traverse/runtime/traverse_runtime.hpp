@@ -118,7 +118,8 @@ class TraverseRuntime {
     // catalog. A custom broker must consult the same catalog for bundle events to be accepted.
     Builder& with_broker(std::shared_ptr<EventBroker> broker);
 
-    // How workflow-backed capabilities run (see workflow_runner.hpp). Default: none.
+    // How workflow-backed capabilities run (see workflow_runner.hpp). Default: the
+    // WorkflowEngine (`workflow_engine_runner()` from engine_workflow_runner.hpp).
     Builder& with_workflow_runner(WorkflowRunnerFactory factory);
 
     // Passed to every capability as ExecutionContext::runtime_config. Default: {}.

@@ -3,7 +3,7 @@
 //
 // The runtime does not traverse workflows itself. A capability whose artifact is a workflow is
 // handed to the WorkflowRunner configured on the builder (TraverseRuntime::Builder::
-// with_workflow_runner); without one such capabilities fail with artifact_missing. The runner
+// with_workflow_runner; by default the WorkflowEngine, see engine_workflow_runner.hpp). The runner
 // runs each step back through the runtime with the StepRunner it is given at build time, so
 // every step is resolved, validated, placed, traced and publishes its events.
 //

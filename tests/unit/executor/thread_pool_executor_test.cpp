@@ -819,6 +819,35 @@ TEST(ThreadPoolExecutor, StatsCountEveryOutcome) {
                                             .timed_out = 0}));
 }
 
+TEST(ThreadPoolExecutor, WaitingCallsRunInArrivalOrder) {
+  Gate gate;
+  std::mutex mutex;
+  std::vector<int> order;
+  auto pool = make_pool(1, [&](const Value& input) -> std::expected<Value, std::string> {
+    if (input.contains("hold")) {
+      ++gate.held;
+      return wait_bounded(gate.release) ? std::expected<Value, std::string>(input)
+                                        : std::unexpected(std::string("gate never opened"));
+    }
+    std::lock_guard lock(mutex);
+    order.push_back(input.get<int>());
+    return input;
+  });
+  ASSERT_NE(pool, nullptr);
+  std::vector<std::jthread> callers;
+  callers.emplace_back([&] { (void)call(*pool, Value{{"hold", true}}); });
+  ASSERT_TRUE(eventually([&] { return gate.held.load() == 1; }));
+  for (int i = 0; i < 5; ++i) {  // each one queued before the next is made
+    callers.emplace_back([&, i] { (void)call(*pool, Value(i)); });
+    ASSERT_TRUE(
+        eventually([&] { return pool->stats().queued == static_cast<std::uint64_t>(i + 1); }));
+  }
+  gate.release.count_down();
+  callers.clear();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
 TEST(ThreadPoolExecutor, StatsShowBusyWorkersAndQueuedCalls) {
   Gate gate;
   auto pool = make_pool(1, gate.handler());
