@@ -56,6 +56,9 @@ constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 // A spinning thread that sees this much time pass between two polls (normally well under a
 // microsecond apart) was descheduled: the CPUs are oversubscribed.
 constexpr std::chrono::microseconds kPreemptionGap{50};
+// The same for a thread that yields between polls: a yield lets other runnable threads run, so
+// only a whole time slice away counts.
+constexpr std::chrono::milliseconds kYieldPreemptionGap{1};
 // How long spinning then stays off, pool-wide: kMinSpinSuspension, doubled for each further
 // descheduling within kQuietSpell of the previous one, up to 2^kMaxSuspensionLevel times.
 constexpr std::chrono::milliseconds kMinSpinSuspension{20};
@@ -411,26 +414,34 @@ struct ThreadPoolExecutor::Impl {
 
   // Polls `done` until it returns true (→ true), `budget` has passed or `limit` is reached
   // (→ false). Gives up early when the thread was descheduled in between (see above).
+  // With `yield`, each poll gives the CPU to other runnable threads first (sched_yield): cheap
+  // when the thread being waited for needs this CPU, and no wake-up (an inter-processor
+  // interrupt, costly in a VM) is needed when the event comes.
   template <typename Done>
-  bool spin(Done done, std::chrono::nanoseconds budget, Clock::time_point limit) {
+  bool spin(Done done, std::chrono::nanoseconds budget, Clock::time_point limit, bool yield) {
     auto last = Clock::now();
     if (!spinning_allowed(last)) {
       return false;
     }
+    const auto gap = yield ? kYieldPreemptionGap : kPreemptionGap;
     const auto until = std::min(last + budget, limit);
     for (std::uint32_t i = 1;; ++i) {
       if (done()) {
         // Also on success: a spinner descheduled while the event happened is the costly case
         // (nobody woke it, because it was spinning).
-        if (Clock::now() - last > kPreemptionGap) {
+        if (Clock::now() - last > gap) {
           suspend_spinning(Clock::now());
         }
         return true;
       }
-      cpu_relax();
-      if ((i & 7U) == 0) {
+      if (yield) {
+        sched_yield();
+      } else {
+        cpu_relax();
+      }
+      if (yield || (i & 7U) == 0) {
         const auto now = Clock::now();
-        if (now - last > kPreemptionGap) {
+        if (now - last > gap) {
           suspend_spinning(now);
           return false;
         }
@@ -469,10 +480,11 @@ struct ThreadPoolExecutor::Impl {
         return;
       }
       // Idle from here on (reading the clock under the lock costs only idle workers).
+      // Up to max_spinning_workers poll with a CPU pause; the others yield between polls.
       const std::size_t spinners_after = searching + (counted_searching ? 0 : 1);
-      const bool spin_next = !spun && config.worker_spin.count() > 0 &&
-                             spinners_after <= config.max_spinning_workers &&
-                             spinning_allowed(Clock::now());
+      const bool pause_spin = spinners_after <= config.max_spinning_workers;
+      const bool spin_next =
+          !spun && config.worker_spin.count() > 0 && spinning_allowed(Clock::now());
       if (spin_next) {
         if (!counted_searching) {
           ++searching;
@@ -484,7 +496,7 @@ struct ThreadPoolExecutor::Impl {
               return queued.load(std::memory_order_relaxed) != 0 ||
                      exiting.load(std::memory_order_relaxed);
             },
-            config.worker_spin, kNoDeadline);
+            config.worker_spin, kNoDeadline, !pause_spin);
         spun = true;  // found something or not: back to the queue, then park if still nothing
         continue;
       }
@@ -583,7 +595,7 @@ struct ThreadPoolExecutor::Impl {
       if (spinning_callers.fetch_add(1, std::memory_order_relaxed) <
           static_cast<int>(config.max_spinning_callers)) {
         const bool done = spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
-                               config.caller_spin, job.deadline);
+                               config.caller_spin, job.deadline, false);
         spinning_callers.fetch_sub(1, std::memory_order_relaxed);
         if (done) {
           return std::move(*job.result);
@@ -591,6 +603,10 @@ struct ThreadPoolExecutor::Impl {
       } else {
         spinning_callers.fetch_sub(1, std::memory_order_relaxed);
       }
+    } else if (config.caller_spin.count() > 0 &&
+               spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
+                    config.caller_spin, job.deadline, true)) {
+      return std::move(*job.result);
     }
     // Rescue: if the call was left to a searching worker that then got descheduled (nobody wakes
     // a spinner), the caller itself wakes a parked worker once the call has sat in the queue

@@ -665,13 +665,13 @@ TEST_F(TraverseRuntimeTest, ValidRequestDocumentRuns) {
 
 // ---- Workflow seam ----
 
-TEST_F(TraverseRuntimeTest, WorkflowBackedCapabilityWithoutRunnerIsArtifactMissing) {
+TEST_F(TraverseRuntimeTest, WorkflowBackedCapabilityRunsOnTheDefaultWorkflowEngine) {
   load_bundle();
   const auto result = runtime_->execute_capability(
       request_for("r", "demo.runtime.sum-pair-composite", {{"a", 1}, {"b", 2}}));
-  ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kArtifactMissing);
-  EXPECT_NE(result.error->message.find("no workflow runner"), std::string::npos);
+  ASSERT_TRUE(result.completed()) << (result.error ? result.error->message : "");
+  ASSERT_TRUE(result.output.has_value());
+  EXPECT_EQ(*result.output, (Value{{"sum", 3}}));
 }
 
 TEST_F(TraverseRuntimeTest, StepRunnerTracesStepsWithRunIdAndStepIndex) {

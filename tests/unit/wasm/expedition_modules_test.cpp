@@ -223,10 +223,12 @@ TEST_F(ExpeditionModules, AssessConditionsScoresSeasonAndHazards) {
 TEST_F(ExpeditionModules, ValidateReadinessNamesEveryGap) {
   const Step step = load_step("validate-team-readiness");
   Value input = pick(workflow_input(), {"team"});
+  input["objective_id"] = kObjectiveId;
   input["intent"] = json(kIntent)["intent"];
   input["conditions"] = json(kConditions)["conditions"];
   const StepResult result = run_step(*executor_, step, input);
   EXPECT_EQ(result.output, json(kReadiness));
+  expect_one_event(result, "expedition.planning.team-readiness-validated");
 
   input["team"][2]["certifications"] = Value::array({"glacier-travel"});
   const StepResult ready = run_step(*executor_, step, input);
@@ -259,7 +261,7 @@ TEST_F(ExpeditionModules, ChainedByHandTheyPlanTheExpedition) {
   step("capture-expedition-objective", {"objective", "region", "start_date", "duration_days"});
   step("interpret-expedition-intent", {"captured_objective"});
   step("assess-expedition-conditions", {"captured_objective", "intent"});
-  step("validate-team-readiness", {"team", "intent", "conditions"});
+  step("validate-team-readiness", {"objective_id", "team", "intent", "conditions"});
   step("assemble-expedition-plan",
        {"objective_id", "captured_objective", "intent", "conditions", "readiness"});
 
@@ -270,7 +272,8 @@ TEST_F(ExpeditionModules, ChainedByHandTheyPlanTheExpedition) {
   EXPECT_EQ(plan, expected);
   const std::vector<std::string> expected_events = {
       "expedition.planning.objective-captured", "expedition.planning.intent-interpreted",
-      "expedition.planning.conditions-assessed", "expedition.planning.plan-assembled"};
+      "expedition.planning.conditions-assessed", "expedition.planning.team-readiness-validated",
+      "expedition.planning.plan-assembled"};
   EXPECT_EQ(events, expected_events);
 }
 
