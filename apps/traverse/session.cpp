@@ -334,9 +334,7 @@ std::expected<void, CommandFailure> load_bundle_and_packages(
                                      const RegistryBundle& owner) {
     if (const auto it = attached.find(contract.key()); it != attached.end()) {
       const CapabilityPackage& package = *it->second;
-      return ArtifactReference::wasm(
-          package.binary_path, package.binary_digest,
-          "capability-package:" + package.package_id + ":" + package.version);
+      return ArtifactReference::from_package(package);
     }
     return default_artifact_for(
         contract, "bundle:" + owner.bundle_id + ":" + contract.id + ":" + contract.version);

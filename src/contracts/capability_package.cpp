@@ -243,6 +243,7 @@ std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
                manifest_file);
       } else {
         package.binary_digest = actual;
+        package.binary_sha256 = sha256_hex(*bytes);
       }
     }
   }

@@ -34,6 +34,13 @@ ArtifactReference ArtifactReference::wasm(std::filesystem::path path, std::strin
   return ref;
 }
 
+ArtifactReference ArtifactReference::from_package(const CapabilityPackage& package) {
+  ArtifactReference ref = wasm(package.binary_path, package.binary_digest,
+                               "capability-package:" + package.package_id + ":" + package.version);
+  ref.wasm_sha256 = package.binary_sha256;
+  return ref;
+}
+
 ArtifactReference ArtifactReference::workflow_backed(WorkflowRef ref_to, std::string origin) {
   ArtifactReference ref;
   ref.kind = ArtifactKind::Workflow;

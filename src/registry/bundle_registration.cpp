@@ -250,10 +250,8 @@ std::expected<BundleRegistration, ValidationErrors> register_bundle(
 
 std::expected<CapabilityRegistrationResult, RegistryError> register_package(
     const CapabilityPackage& package, CapabilityRegistry& capabilities) {
-  return capabilities.register_capability(
-      Scope::Public, package.contract,
-      ArtifactReference::wasm(package.binary_path, package.binary_digest,
-                              "capability-package:" + package.package_id + ":" + package.version));
+  return capabilities.register_capability(Scope::Public, package.contract,
+                                          ArtifactReference::from_package(package));
 }
 
 }  // namespace traverse

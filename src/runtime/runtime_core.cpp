@@ -166,9 +166,12 @@ ExecutorCapability executor_capability_for(const CapabilityRecord& record) {
   if (record.artifact.kind == ArtifactKind::Wasm) {
     capability.artifact_type = ArtifactType::Wasm;
     capability.wasm_binary_path = record.artifact.wasm_path.string();
-    // fnv1a64 package digests were verified at load (D10); sha256 is checked per execution.
+    // D10: fnv1a64 package digests were verified at load; the module's SHA-256 (registered
+    // directly, or taken from a package's bytes at load) is checked before every execution.
     if (is_sha256_digest(record.artifact.wasm_digest)) {
       capability.wasm_checksum = record.artifact.wasm_digest;
+    } else if (!record.artifact.wasm_sha256.empty()) {
+      capability.wasm_checksum = record.artifact.wasm_sha256;
     }
   } else {
     capability.artifact_type = ArtifactType::Native;

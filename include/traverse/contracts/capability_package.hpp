@@ -26,7 +26,11 @@ struct CapabilityPackage {
   std::string source_language;
   std::filesystem::path binary_path;  // resolved binary.path (the .wasm)
   std::string binary_digest;          // binary.expected_digest ("fnv1a64:<16 hex>"), verified
-  std::string abi_version;            // binary.abi_version ("1.0.0")
+  // SHA-256 (lowercase hex) of the same .wasm bytes, taken when the digest was verified. The
+  // runtime re-checks it before every execution (FORMATS.md D10), so a module replaced on disk
+  // after loading is refused with ChecksumMismatch instead of running unverified.
+  std::string binary_sha256;
+  std::string abi_version;  // binary.abi_version ("1.0.0")
   std::vector<WorkflowRef> known_compositions;
 };
 

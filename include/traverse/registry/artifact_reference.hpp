@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "traverse/contracts/capability_contract.hpp"
+#include "traverse/contracts/capability_package.hpp"
 
 namespace traverse {
 
@@ -26,6 +27,8 @@ struct ArtifactReference {
   std::filesystem::path wasm_path;  // Wasm: the module file
   // Wasm: "fnv1a64:<16 hex>" (capability packages), "sha256:<64 hex>" or bare sha256 hex.
   std::string wasm_digest;
+  // Wasm: SHA-256 hex of the module bytes when known (packages); checked on every execution.
+  std::string wasm_sha256;
   std::optional<WorkflowRef> workflow;  // Workflow: the workflow the capability runs
   // Where the registration came from, e.g. "bundle:<bundle_id>:<id>:<version>" or
   // "capability-package:<package_id>:<version>". Informational: not part of identity, so the same
@@ -35,6 +38,9 @@ struct ArtifactReference {
   [[nodiscard]] static ArtifactReference native(std::string handler_id, std::string origin = {});
   [[nodiscard]] static ArtifactReference wasm(std::filesystem::path path, std::string digest,
                                               std::string origin = {});
+  // The package's .wasm with its fnv1a64 digest and SHA-256; origin
+  // "capability-package:<package_id>:<version>".
+  [[nodiscard]] static ArtifactReference from_package(const CapabilityPackage& package);
   [[nodiscard]] static ArtifactReference workflow_backed(WorkflowRef ref, std::string origin = {});
 
   // Same implementation (kind, handler id, wasm path + digest, workflow); `origin` is ignored.
