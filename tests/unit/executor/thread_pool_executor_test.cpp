@@ -98,7 +98,15 @@ std::string current_thread_name() {
   return name;
 }
 
+// Threads of this process (/proc/self/task). ThreadSanitizer starts a background thread of its
+// own on the first thread creation; one throwaway thread first makes sure it already exists, so
+// counts taken before and after a pool's life compare only the pool's threads.
 std::size_t thread_count() {
+  static const bool runtime_threads_started = [] {
+    std::thread([] {}).join();
+    return true;
+  }();
+  (void)runtime_threads_started;
   std::size_t count = 0;
   if (DIR* dir = opendir("/proc/self/task")) {
     while (dirent* entry = readdir(dir)) {
