@@ -6,16 +6,21 @@
 //   Job on its own stack ──push (lock)──────► FIFO ◄──pop (lock)── spinning or woken worker
 //   wake a parked worker only if calls         runs inner.execute, catches what it throws,
 //     outnumber searching workers              stores the result in the Job,
-//   spin on Job::state (only if a searcher     state := kDone (wakes the caller if it sleeps)
-//     took the call at once), then sleep
+//   poll Job::state for a bounded time         state := kDone (wakes the caller if it sleeps)
+//     (pausing, then yielding), then sleep
 //   unregister (its last access to the pool)
 //
 // One spin lock guards the FIFO, the stack of parked workers and the count of searching workers;
 // a worker parks and a caller pushes under it, so "is anyone coming for this call?" is always
 // decided with both sides in view. Threads sleep on futexes: a parked worker on its own word
-// (woken by whoever took it off the idle stack), a caller on its Job's state word. Spinning is
-// bounded, limited to a few threads, and switched off for a while when a spinner notices it was
-// descheduled (oversubscribed CPUs). Linux only (futex, pthread_setname_np).
+// (woken by whoever took it off the idle stack), a caller on its Job's state word. Before
+// sleeping, threads poll for a bounded time: a few of them first with CPU pauses for a few
+// microseconds (the fastest handoff when the other side runs on another CPU), then all of them
+// yielding the CPU between polls (the other side gets this CPU if it needs it, and no wake-up is
+// needed when the news comes: a wake-up is an inter-processor interrupt, costly in a VM). The
+// pause phase is switched off for a while when a poller notices it was descheduled
+// (oversubscribed CPUs).
+// Linux only (futex, pthread_setname_np).
 #include "traverse/executor/thread_pool_executor.hpp"
 
 #if !defined(__linux__)
@@ -56,9 +61,8 @@ constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 // A spinning thread that sees this much time pass between two polls (normally well under a
 // microsecond apart) was descheduled: the CPUs are oversubscribed.
 constexpr std::chrono::microseconds kPreemptionGap{50};
-// The same for a thread that yields between polls: a yield lets other runnable threads run, so
-// only a whole time slice away counts.
-constexpr std::chrono::milliseconds kYieldPreemptionGap{1};
+// How long a poller may poll with CPU pauses before it switches to yielding between polls.
+constexpr std::chrono::microseconds kPausePhase{3};
 // How long spinning then stays off, pool-wide: kMinSpinSuspension, doubled for each further
 // descheduling within kQuietSpell of the previous one, up to 2^kMaxSuspensionLevel times.
 constexpr std::chrono::milliseconds kMinSpinSuspension{20};
@@ -198,11 +202,10 @@ struct ThreadPoolExecutor::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> exiting{false};
 
-  // Adaptive spinning (written rarely). Spinning only pays while the thread being waited for is
-  // on a CPU. A spinner that notices it was descheduled (a gap between two clock reads far longer
-  // than the loop takes) concludes the machine is oversubscribed and suspends spinning pool-wide
-  // for a while: under CPU contention the pool behaves like a pure sleep/wake pool, and its
-  // threads keep the scheduler's wake-up preference instead of burning their share.
+  // Adaptive pausing (written rarely). Polling with CPU pauses only pays while the thread being
+  // waited for is on another CPU. A pauser that notices it was descheduled (a gap between two
+  // clock reads far longer than the loop takes) concludes the machine is oversubscribed and
+  // suspends the pause phase pool-wide for a while: under CPU contention pollers only yield.
   std::atomic<std::int64_t> spin_suspended_until{0};  // steady_clock ticks
   // Repeated descheduling doubles the suspension (hysteresis under sustained load).
   std::atomic<std::int64_t> last_preemption{0};  // steady_clock ticks
@@ -412,36 +415,26 @@ struct ThreadPoolExecutor::Impl {
                                std::memory_order_relaxed);
   }
 
-  // Polls `done` until it returns true (→ true), `budget` has passed or `limit` is reached
-  // (→ false). Gives up early when the thread was descheduled in between (see above).
-  // With `yield`, each poll gives the CPU to other runnable threads first (sched_yield): cheap
-  // when the thread being waited for needs this CPU, and no wake-up (an inter-processor
-  // interrupt, costly in a VM) is needed when the event comes.
+  // Polls `done` with a CPU pause between polls until it returns true (→ true), `until` passes
+  // or the thread notices it was descheduled (→ false; spinning is then suspended, see above).
+  // The fastest handoff when the thread being waited for runs on another CPU; kept short
+  // (kPausePhase) because if that thread waits for this CPU, every pause delays it.
   template <typename Done>
-  bool spin(Done done, std::chrono::nanoseconds budget, Clock::time_point limit, bool yield) {
+  bool pause_spin(Done done, Clock::time_point until) {
     auto last = Clock::now();
-    if (!spinning_allowed(last)) {
-      return false;
-    }
-    const auto gap = yield ? kYieldPreemptionGap : kPreemptionGap;
-    const auto until = std::min(last + budget, limit);
     for (std::uint32_t i = 1;; ++i) {
       if (done()) {
         // Also on success: a spinner descheduled while the event happened is the costly case
         // (nobody woke it, because it was spinning).
-        if (Clock::now() - last > gap) {
-          suspend_spinning(Clock::now());
+        if (const auto now = Clock::now(); now - last > kPreemptionGap) {
+          suspend_spinning(now);
         }
         return true;
       }
-      if (yield) {
-        sched_yield();
-      } else {
-        cpu_relax();
-      }
-      if (yield || (i & 7U) == 0) {
+      cpu_relax();
+      if ((i & 7U) == 0) {
         const auto now = Clock::now();
-        if (now - last > gap) {
+        if (now - last > kPreemptionGap) {
           suspend_spinning(now);
           return false;
         }
@@ -451,6 +444,36 @@ struct ThreadPoolExecutor::Impl {
         last = now;
       }
     }
+  }
+
+  // Polls `done` until it returns true (→ true) or `until` passes (→ false), yielding the CPU
+  // between polls: when the thread being waited for needs this CPU it gets it at once, when no
+  // one does the yield returns at once, and no wake-up (an inter-processor interrupt, costly in a
+  // VM) is needed when the event comes.
+  template <typename Done>
+  bool yield_poll(Done done, Clock::time_point until) {
+    for (;;) {
+      if (done()) {
+        return true;
+      }
+      if (Clock::now() >= until) {
+        return false;
+      }
+      sched_yield();
+    }
+  }
+
+  // Polls for at most `budget` (and never past `limit`): first with CPU pauses for up to
+  // kPausePhase if `may_pause` and spinning is not suspended, then yielding between polls.
+  template <typename Done>
+  bool poll(Done done, std::chrono::nanoseconds budget, Clock::time_point limit, bool may_pause) {
+    const auto start = Clock::now();
+    const auto until = budget < limit - start ? start + budget : limit;
+    if (may_pause && spinning_allowed(start) &&
+        pause_spin(done, std::min(until, start + kPausePhase))) {
+      return true;
+    }
+    return yield_poll(done, until);
   }
 
   // The worker loop. Each pass takes the lock once: to take a call, or to decide to spin (at most
@@ -479,24 +502,22 @@ struct ThreadPoolExecutor::Impl {
         queue_lock.unlock();
         return;
       }
-      // Idle from here on (reading the clock under the lock costs only idle workers).
-      // Up to max_spinning_workers poll with a CPU pause; the others yield between polls.
+      // Idle from here on: poll for a while, then park.
+      // Up to max_spinning_workers poll with a CPU pause first; the others only yield.
       const std::size_t spinners_after = searching + (counted_searching ? 0 : 1);
-      const bool pause_spin = spinners_after <= config.max_spinning_workers;
-      const bool spin_next =
-          !spun && config.worker_spin.count() > 0 && spinning_allowed(Clock::now());
-      if (spin_next) {
+      const bool may_pause = spinners_after <= config.max_spinning_workers;
+      if (!spun && config.worker_spin.count() > 0) {
         if (!counted_searching) {
           ++searching;
           counted_searching = true;
         }
         queue_lock.unlock();
-        spin(
+        poll(
             [&] {
               return queued.load(std::memory_order_relaxed) != 0 ||
                      exiting.load(std::memory_order_relaxed);
             },
-            config.worker_spin, kNoDeadline, !pause_spin);
+            config.worker_spin, kNoDeadline, may_pause);
         spun = true;  // found something or not: back to the queue, then park if still nothing
         continue;
       }
@@ -588,25 +609,26 @@ struct ThreadPoolExecutor::Impl {
 
   std::expected<ExecutorOutput, ExecutorError> wait(Job& job, Handoff handoff) {
     bool deadline_armed = job.deadline != kNoDeadline;
-    // Spin only when a searching worker takes the call at once (no backlog: the pool has CPU to
-    // spare) and few other callers spin: with more callers than CPUs, spinning callers would
-    // take the CPUs from the workers they wait for.
-    if (handoff.immediate && config.caller_spin.count() > 0) {
-      if (spinning_callers.fetch_add(1, std::memory_order_relaxed) <
-          static_cast<int>(config.max_spinning_callers)) {
-        const bool done = spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
-                               config.caller_spin, job.deadline, false);
-        spinning_callers.fetch_sub(1, std::memory_order_relaxed);
-        if (done) {
-          return std::move(*job.result);
+    // Before sleeping, poll for a bounded time. With a CPU pause only when a searching worker
+    // took the call at once (the pool has CPU to spare) and few other callers do so; otherwise
+    // (or after that) yielding between polls, which hands this CPU to the threads doing the work.
+    if (config.caller_spin.count() > 0) {
+      const auto is_done = [&] { return job.state.load(std::memory_order_acquire) == kDone; };
+      bool may_pause = false;
+      if (handoff.immediate) {
+        may_pause = spinning_callers.fetch_add(1, std::memory_order_relaxed) <
+                    static_cast<int>(config.max_spinning_callers);
+        if (!may_pause) {
+          spinning_callers.fetch_sub(1, std::memory_order_relaxed);
         }
-      } else {
+      }
+      const bool done = poll(is_done, config.caller_spin, job.deadline, may_pause);
+      if (may_pause) {
         spinning_callers.fetch_sub(1, std::memory_order_relaxed);
       }
-    } else if (config.caller_spin.count() > 0 &&
-               spin([&] { return job.state.load(std::memory_order_acquire) == kDone; },
-                    config.caller_spin, job.deadline, true)) {
-      return std::move(*job.result);
+      if (done) {
+        return std::move(*job.result);
+      }
     }
     // Rescue: if the call was left to a searching worker that then got descheduled (nobody wakes
     // a spinner), the caller itself wakes a parked worker once the call has sat in the queue

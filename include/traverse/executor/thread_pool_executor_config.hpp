@@ -47,31 +47,33 @@ struct ThreadPoolExecutorConfig {
   std::optional<std::size_t> worker_stack_size;
 
   // ---- Parameters that affect performance ----
-  // Spinning turns a sleep/wake-up round trip through the kernel (several microseconds) into a
-  // cache-line handoff (well under one microsecond), at the price of burning CPU while waiting.
-  // Spinning is always bounded: an idle pool sleeps and uses no CPU.
+  // Before sleeping, idle workers and waiting callers poll for a bounded time: for the first
+  // few microseconds with a CPU pause (the fastest handoff, sub-microsecond, when the other side
+  // runs on another CPU), then yielding the CPU between polls (sched_yield: the other side gets
+  // this CPU at once if it needs it, and no wake-up is needed when the news comes; a wake-up
+  // costs several microseconds, more in a VM). An idle pool sleeps and uses no CPU.
 
   // How long an idle worker keeps polling for a new call before it sleeps. Default 50 µs.
   // Longer: calls arriving in bursts are picked up faster; more CPU burnt after each burst.
   // 0: idle workers sleep at once.
   std::chrono::nanoseconds worker_spin = std::chrono::microseconds{50};
 
-  // At most this many idle workers spin at the same time; the others sleep at once. Default 1,
-  // which suits small machines; raise it on machines with many idle cores.
+  // At most this many idle workers poll with CPU pauses at the same time; the others only
+  // yield between polls. Default 1, which suits small machines.
   std::size_t max_spinning_workers = 1;
 
-  // How long a caller polls for its result before it sleeps. Default 20 µs. Longer: lower
-  // latency for short calls; more CPU burnt by callers of long ones. 0: sleep at once.
+  // How long a caller polls for its result before it sleeps. Default 20 µs. Longer: fewer
+  // sleeps for calls of moderate length; more CPU burnt by callers of long ones. 0: sleep at once.
   std::chrono::nanoseconds caller_spin = std::chrono::microseconds{20};
 
-  // At most this many callers spin at the same time; the others sleep at once. Default 1: with
-  // more callers than CPUs, spinning callers would take the CPUs from the workers.
+  // A caller polls with CPU pauses only when a polling worker took its call at once and fewer
+  // than this many callers do so; otherwise it only yields between polls. Default 1: with more
+  // callers than CPUs, pausing callers would take the CPUs from the workers.
   std::size_t max_spinning_callers = 1;
 
-  // Whatever these say, a spinning thread that finds it was descheduled (the CPUs are
-  // oversubscribed) stops, and the whole pool then sleeps at once instead of spinning: for 20 ms,
-  // doubling while it keeps happening, up to about 1 s. Under CPU contention spinning only
-  // delays the threads being waited for; a sleeping thread is woken straight onto a CPU.
+  // Whatever these say, a thread that notices it was descheduled while pausing (the CPUs are
+  // oversubscribed) stops, and the pool then skips the pause phase for 20 ms, doubling while it
+  // keeps happening, up to about 1 s.
 };
 
 }  // namespace traverse
