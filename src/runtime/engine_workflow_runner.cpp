@@ -1,20 +1,14 @@
 #include "traverse/runtime/engine_workflow_runner.hpp"
 
-#include <pthread.h>
-
-#include <string_view>
 #include <utility>
+
+#include "traverse/executor/thread_pool_executor.hpp"
 
 namespace traverse {
 
 bool EngineWorkflowRunner::on_pool_worker() {
-  // ThreadPoolExecutor names its workers "traverse-pool-N"; with many workers the 15-character
-  // Linux limit shortens the prefix down to "traverse-poo" (thread_pool_executor.hpp).
-  char name[16] = {};
-  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) {
-    return false;
-  }
-  return std::string_view(name).starts_with("traverse-poo");
+  // A workflow started on a pool worker must not wait for other pool tasks (self-deadlock).
+  return ThreadPoolExecutor::on_any_worker_thread();
 }
 
 EngineWorkflowRunner::EngineWorkflowRunner(WorkflowEngine parallel, WorkflowEngine serial,
