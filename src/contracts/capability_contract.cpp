@@ -497,15 +497,8 @@ std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
 
 std::expected<CapabilityContract, ValidationErrors> load_capability_contract(
     const std::filesystem::path& path) {
-  auto document = contracts_detail::read_json_document(path);
-  if (!document) {
-    return std::unexpected(std::move(document.error()));
-  }
-  auto contract = parse_capability_contract(*document);
-  if (!contract) {
-    attach_file(contract.error(), path.string());
-  }
-  return contract;
+  return contracts_detail::load_and_parse(
+      path, [](const Value& document) { return parse_capability_contract(document); });
 }
 
 }  // namespace traverse

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/contracts/validation_error.hpp"
@@ -105,6 +106,22 @@ std::vector<IdVersion> read_id_version_list(DocumentReader& reader, const Value&
 // `file` set.
 [[nodiscard]] std::expected<Value, ValidationErrors> read_json_document(
     const std::filesystem::path& path);
+
+// The shape of every `load_*` function: read and parse the file, run `parse` on the document,
+// and stamp the file path on every violation the parser reports.
+template <typename Parse>
+[[nodiscard]] auto load_and_parse(const std::filesystem::path& path, Parse parse)
+    -> decltype(parse(std::declval<const Value&>())) {
+  auto document = read_json_document(path);
+  if (!document) {
+    return std::unexpected(std::move(document.error()));
+  }
+  auto parsed = parse(*document);
+  if (!parsed) {
+    attach_file(parsed.error(), path.string());
+  }
+  return parsed;
+}
 
 // Banned wording check shared by capability and event contracts: returns the first phrase of
 // `phrases` found in the lowercased text, if any.

@@ -185,15 +185,8 @@ std::expected<EventContract, ValidationErrors> parse_event_contract(const Value&
 
 std::expected<EventContract, ValidationErrors> load_event_contract(
     const std::filesystem::path& path) {
-  auto document = contracts_detail::read_json_document(path);
-  if (!document) {
-    return std::unexpected(std::move(document.error()));
-  }
-  auto contract = parse_event_contract(*document);
-  if (!contract) {
-    attach_file(contract.error(), path.string());
-  }
-  return contract;
+  return contracts_detail::load_and_parse(
+      path, [](const Value& document) { return parse_event_contract(document); });
 }
 
 }  // namespace traverse

@@ -123,15 +123,8 @@ std::expected<RuntimeRequest, ValidationErrors> parse_runtime_request(const Valu
 
 std::expected<RuntimeRequest, ValidationErrors> load_runtime_request(
     const std::filesystem::path& path) {
-  auto document = contracts_detail::read_json_document(path);
-  if (!document) {
-    return std::unexpected(std::move(document.error()));
-  }
-  auto request = parse_runtime_request(*document);
-  if (!request) {
-    attach_file(request.error(), path.string());
-  }
-  return request;
+  return contracts_detail::load_and_parse(
+      path, [](const Value& document) { return parse_runtime_request(document); });
 }
 
 Value to_json(const RuntimeRequest& request) {

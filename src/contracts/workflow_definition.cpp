@@ -507,15 +507,8 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
 
 std::expected<WorkflowDefinition, ValidationErrors> load_workflow_definition(
     const std::filesystem::path& path) {
-  auto document = contracts_detail::read_json_document(path);
-  if (!document) {
-    return std::unexpected(std::move(document.error()));
-  }
-  auto workflow = parse_workflow_definition(*document);
-  if (!workflow) {
-    attach_file(workflow.error(), path.string());
-  }
-  return workflow;
+  return contracts_detail::load_and_parse(
+      path, [](const Value& document) { return parse_workflow_definition(document); });
 }
 
 }  // namespace traverse
