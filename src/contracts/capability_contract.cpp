@@ -391,21 +391,8 @@ std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
   reader.expect_literal(document, "kind", "$", "capability_contract");
   reader.expect_literal(document, "schema_version", "$", "1.0.0");
 
-  auto identity = contracts_detail::read_identity(reader, document, kBannedCapabilityWording,
-                                                  "InvalidCapabilityBoundary");
-  contract.id = std::move(identity.id);
-  contract.namespace_name = std::move(identity.namespace_name);
-  contract.name = std::move(identity.name);
-  contract.version = std::move(identity.version);
-  contract.summary = std::move(identity.summary);
-  contract.description = std::move(identity.description);
-
-  if (const auto lifecycle = reader.lifecycle(document, "$")) {
-    contract.lifecycle = *lifecycle;
-  }
-  if (auto owner = reader.owner(document, "$")) {
-    contract.owner = std::move(*owner);
-  }
+  contracts_detail::read_contract_header(reader, document, contract, kBannedCapabilityWording,
+                                         "InvalidCapabilityBoundary");
 
   for (const auto& [key, target] : {std::pair{"inputs", &contract.input_schema},
                                     std::pair{"outputs", &contract.output_schema}}) {

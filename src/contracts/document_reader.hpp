@@ -142,4 +142,25 @@ Identity read_identity(DocumentReader& reader, const Value& document,
                        const std::vector<std::string_view>& banned_phrases,
                        std::string_view banned_code);
 
+// Reads the header every contract kind shares — identity (read_identity), lifecycle and owner —
+// into `contract` (CapabilityContract or EventContract).
+template <typename Contract>
+void read_contract_header(DocumentReader& reader, const Value& document, Contract& contract,
+                          const std::vector<std::string_view>& banned_phrases,
+                          std::string_view banned_code) {
+  Identity identity = read_identity(reader, document, banned_phrases, banned_code);
+  contract.id = std::move(identity.id);
+  contract.namespace_name = std::move(identity.namespace_name);
+  contract.name = std::move(identity.name);
+  contract.version = std::move(identity.version);
+  contract.summary = std::move(identity.summary);
+  contract.description = std::move(identity.description);
+  if (const auto lifecycle = reader.lifecycle(document, "$")) {
+    contract.lifecycle = *lifecycle;
+  }
+  if (auto owner = reader.owner(document, "$")) {
+    contract.owner = std::move(*owner);
+  }
+}
+
 }  // namespace traverse::contracts_detail

@@ -75,20 +75,8 @@ std::expected<EventContract, ValidationErrors> parse_event_contract(const Value&
 
   reader.expect_literal(document, "kind", "$", "event_contract");
   reader.expect_literal(document, "schema_version", "$", "1.0.0");
-  auto identity = contracts_detail::read_identity(reader, document, kBannedEventWording,
-                                                  "InvalidEventBoundary");
-  contract.id = std::move(identity.id);
-  contract.namespace_name = std::move(identity.namespace_name);
-  contract.name = std::move(identity.name);
-  contract.version = std::move(identity.version);
-  contract.summary = std::move(identity.summary);
-  contract.description = std::move(identity.description);
-  if (const auto lifecycle = reader.lifecycle(document, "$")) {
-    contract.lifecycle = *lifecycle;
-  }
-  if (auto owner = reader.owner(document, "$")) {
-    contract.owner = std::move(*owner);
-  }
+  contracts_detail::read_contract_header(reader, document, contract, kBannedEventWording,
+                                         "InvalidEventBoundary");
 
   if (const Value* payload = reader.required_object(document, "payload", "$")) {
     if (const Value* schema = reader.required(*payload, "schema", "$.payload")) {
