@@ -1,14 +1,15 @@
 // traverse/runtime/engine_workflow_runner.hpp — the WorkflowRunner that runs workflow-backed
 // capabilities with the WorkflowEngine (FORMATS.md §6.3 "Workflow-backed capability", D7).
 //
-// Plug it into a runtime with `TraverseRuntime::Builder::with_workflow_runner(
-// workflow_engine_runner())`: each step then goes back through the runtime (resolution, schemas,
-// placement, executor, a TraceStore entry tagged with the run id and step index, events), and a
-// 1.1.0 workflow runs up to `max_parallelism` steps at once (default: the runtime's native pool
-// capacity). Prepared workflows are cached per registered record (bounded, oldest evicted).
+// It is every runtime's default runner; pass `workflow_engine_runner(options)` to
+// `TraverseRuntime::Builder::with_workflow_runner` to change its options. Each step then goes back
+// through the runtime (resolution, schemas, placement, executor, a TraceStore entry tagged with the
+// run id and step index, events), and a 1.1.0 workflow runs up to `max_parallelism` steps at once
+// (default: the runtime's native pool capacity). Prepared workflows are cached per registered
+// record (bounded, oldest evicted).
 //
 // Nested runs: when `run` is called on a Traverse thread-pool worker (a native handler that
-// itself runs a workflow-backed capability; workers are named "traverse-pool-N"), every step
+// itself runs a workflow-backed capability; ThreadPoolExecutor::on_any_worker_thread()), every step
 // runs on that worker, one at a time — nested pool calls run inline there — so a busy or
 // capacity-1 pool can never deadlock on its own workflow.
 //
