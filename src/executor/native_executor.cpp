@@ -29,4 +29,9 @@ std::expected<ExecutorOutput, ExecutorError> NativeExecutor::execute(
   return ExecutorOutput{std::move(*result), context.emitted_events()};
 }
 
+ExecutorCompletion NativeExecutor::submit(const ExecutorCapability& capability, const Value& input,
+                                          ExecutionContext& context) const {
+  return ExecutorCompletion::fulfilled(execute(capability, input, context));
+}
+
 }  // namespace traverse

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "spin_lock.hpp"
+#include "traverse/support/completion.hpp"
 
 namespace traverse {
 namespace {
@@ -107,11 +108,16 @@ void futex_wake(std::atomic<std::uint32_t>* word, int count) {
   syscall(SYS_futex, futex_address(word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
 }
 
-// One call handed to a worker. Lives on the caller's stack; the caller does not return before
-// the call is finished or taken back out of the queue, so the worker never sees a dead slot.
+// One piece of work handed to a worker. A blocking call (`execute` from an ordinary thread) is a
+// Job on the caller's stack; the caller does not return before the call is finished or taken
+// back out of the queue, so the worker never sees a dead slot. Asynchronous calls (`submit`, and
+// every call made from a pool worker) and tasks (`post`) are AsyncJobs on the heap, freed by the
+// worker that runs them.
 enum JobState : std::uint32_t { kPending = 0, kWaiting = 1, kDone = 2 };
+enum class JobKind : std::uint8_t { Call, AsyncCall, Task };
 
 struct alignas(64) Job {
+  JobKind kind = JobKind::Call;
   const ExecutorCapability* capability = nullptr;
   const Value* input = nullptr;
   ExecutionContext* context = nullptr;
@@ -128,6 +134,11 @@ struct alignas(64) Job {
   // kPending → kWaiting (caller went to sleep) → kDone (worker finished; wakes the caller if it
   // saw kWaiting). The futex word the caller sleeps on.
   std::atomic<std::uint32_t> state{kPending};
+};
+
+struct AsyncJob final : Job {
+  CompletionPromise<ExecutorResult> promise;  // AsyncCall
+  TaskScheduler::Task task;                   // Task
 };
 
 void cpu_relax() {
@@ -148,7 +159,18 @@ std::string format_duration(std::chrono::nanoseconds duration) {
 
 // ---- one worker thread
 
-struct alignas(64) Worker {
+// A worker is also what wakes it while it coruns (a completion's Waker) and the thread's
+// cooperative waiter (completion_detail): Completion::wait on a worker runs pool work meanwhile.
+struct alignas(64) Worker final : completion_detail::Waker, completion_detail::CooperativeWaiter {
+  Worker() = default;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() = default;
+
+  // Completion wake-up while corunning: a change of the futex word that never sets bit 0.
+  void wake() noexcept override;
+  void corun_until(completion_detail::StateBase& state) override;
+
   ThreadPoolExecutor::Impl* pool = nullptr;
   std::size_t index = 0;
   pthread_t thread{};
@@ -157,7 +179,8 @@ struct alignas(64) Worker {
   std::optional<std::string> start_error;
   // Parking: guarded by the pool's queue lock while the worker is on the idle stack.
   Worker* next_idle = nullptr;
-  // Futex word of a parked worker: 0 = parked, 1 = woken (the waker counted it as searching).
+  // Futex word of a parked worker: 0 when it parks; bit 0 set = taken off the idle stack (the
+  // waker counted it as searching); + 2 = a completion it coruns on was fulfilled.
   std::atomic<std::uint32_t> signal{0};
   // Single writer (this worker); read by stats().
   std::atomic<std::uint32_t> busy{0};
@@ -236,6 +259,9 @@ struct ThreadPoolExecutor::Impl {
   alignas(64) std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> timed_out{0};
 
+  // Asynchronous calls and tasks accepted and not yet finished (the destructor waits for 0).
+  alignas(64) std::atomic<std::size_t> outstanding{0};
+
   // Callers inside `execute` (registered before they touch anything else, unregistered as their
   // very last access), spread over cache lines so that concurrent callers do not contend. The
   // destructor waits for the sum to reach zero before it lets the workers go.
@@ -267,7 +293,7 @@ struct ThreadPoolExecutor::Impl {
 
   static void notify(Worker* worker) {
     if (worker != nullptr) {
-      worker->signal.store(1, std::memory_order_release);
+      worker->signal.fetch_or(1, std::memory_order_release);
       futex_wake(&worker->signal, 1);
     }
   }
@@ -378,6 +404,50 @@ struct ThreadPoolExecutor::Impl {
   }
 
   void run(Worker& worker, Job& job) {
+    switch (job.kind) {
+      case JobKind::Call:
+        run_call(worker, job);
+        return;
+      case JobKind::AsyncCall:
+        run_async_call(worker, static_cast<AsyncJob&>(job));
+        return;
+      case JobKind::Task:
+        run_task(static_cast<AsyncJob&>(job));
+        return;
+    }
+  }
+
+  void run_async_call(Worker& worker, AsyncJob& job) {
+    std::unique_ptr<AsyncJob> owned(&job);
+    std::optional<ExecutorResult> result;
+    if (job.deadline != kNoDeadline) {
+      if (const auto now = Clock::now(); now >= job.deadline) {
+        result.emplace(queue_timeout(job, now));
+      }
+    }
+    if (!result) {
+      worker.busy.store(1, std::memory_order_relaxed);
+      result.emplace(invoke(worker, *job.capability, *job.input, *job.context));
+      worker.busy.store(0, std::memory_order_relaxed);
+      if (bounded) {
+        in_flight.fetch_sub(1, std::memory_order_release);
+      }
+    }
+    CompletionPromise<ExecutorResult> promise = std::move(job.promise);
+    owned.reset();
+    promise.fulfil(std::move(*result));  // may run the caller's continuation here
+    outstanding.fetch_sub(1, std::memory_order_release);
+  }
+
+  void run_task(AsyncJob& job) {
+    TaskScheduler::Task task = std::move(job.task);
+    delete &job;
+    task();
+    task = nullptr;  // its captures go before the pool may be let go
+    outstanding.fetch_sub(1, std::memory_order_release);
+  }
+
+  void run_call(Worker& worker, Job& job) {
     if (job.deadline != kNoDeadline) {
       const auto now = Clock::now();
       if (now >= job.deadline) {
@@ -468,7 +538,8 @@ struct ThreadPoolExecutor::Impl {
   template <typename Done>
   bool poll(Done done, std::chrono::nanoseconds budget, Clock::time_point limit, bool may_pause) {
     const auto start = Clock::now();
-    const auto until = budget < limit - start ? start + budget : limit;
+    // `limit` may be any time point, also time_point::min(): compare before subtracting.
+    const auto until = limit <= start ? limit : (budget < limit - start ? start + budget : limit);
     if (may_pause && spinning_allowed(start) &&
         pause_spin(done, std::min(until, start + kPausePhase))) {
       return true;
@@ -529,17 +600,98 @@ struct ThreadPoolExecutor::Impl {
       worker.next_idle = idle_head;
       idle_head = &worker;
       queue_lock.unlock();
-      while (worker.signal.load(std::memory_order_acquire) == 0) {
-        futex_wait(&worker.signal, 0, nullptr);
-      }
+      wait_until_taken(worker);
       counted_searching = true;
       spun = false;
+    }
+  }
+
+  // Sleeps until whoever took `worker` off the idle stack has notified it (bit 0 of its word).
+  static void wait_until_taken(Worker& worker) {
+    for (;;) {
+      const std::uint32_t word = worker.signal.load(std::memory_order_acquire);
+      if ((word & 1U) != 0) {
+        return;
+      }
+      futex_wait(&worker.signal, word, nullptr);
+    }
+  }
+
+  // Takes `worker` off the idle stack if it is still there. False if a waker took it (the waker
+  // counted it as searching and is about to notify it). REQUIRES: queue_lock held.
+  bool leave_idle_stack_locked(Worker& worker) {
+    for (Worker** link = &idle_head; *link != nullptr; link = &(*link)->next_idle) {
+      if (*link == &worker) {
+        *link = worker.next_idle;
+        worker.next_idle = nullptr;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Runs queued work on `worker` until `state` is ready (Completion::wait on a worker). When
+  // there is nothing to run, the worker parks on the idle stack like an idle worker — so a new
+  // call wakes it — and the completion wakes it too when it is fulfilled. No worker is ever
+  // blocked while work it could run is queued, so nested calls cannot deadlock the pool.
+  void corun(Worker& worker, completion_detail::StateBase& state) {
+    bool counted_searching = false;
+    while (!state.is_ready()) {
+      queue_lock.lock();
+      if (Job* job = head) {
+        unlink_locked(*job);
+        if (counted_searching) {
+          --searching;
+          counted_searching = false;
+        }
+        Worker* wake = take_idle_if_needed_locked();
+        queue_lock.unlock();
+        notify(wake);
+        run(worker, *job);
+        continue;
+      }
+      if (counted_searching) {
+        --searching;
+        counted_searching = false;
+      }
+      worker.signal.store(0, std::memory_order_relaxed);
+      worker.next_idle = idle_head;
+      idle_head = &worker;
+      queue_lock.unlock();
+      if (state.set_waker(&worker)) {
+        for (;;) {
+          const std::uint32_t word = worker.signal.load(std::memory_order_acquire);
+          if ((word & 1U) != 0 || state.is_ready()) {
+            break;
+          }
+          futex_wait(&worker.signal, word, nullptr);
+        }
+        state.clear_waker();  // no wake() of this state runs after this returns
+      }
+      queue_lock.lock();
+      const bool left = leave_idle_stack_locked(worker);
+      queue_lock.unlock();
+      if (!left) {
+        // Taken off the stack for new work: wait for the notification, so that it cannot
+        // arrive later, when this worker has parked again.
+        wait_until_taken(worker);
+        counted_searching = true;
+      }
+    }
+    if (counted_searching) {
+      queue_lock.lock();
+      --searching;
+      // It was woken for a call it will not take now: pass the wake-up on.
+      Worker* wake = take_idle_if_needed_locked();
+      queue_lock.unlock();
+      notify(wake);
     }
   }
 
   static void* thread_main(void* arg) {
     auto& worker = *static_cast<Worker*>(arg);
     tls_worker = &worker;
+    completion_detail::current_cooperative_waiter() = &worker;
     Impl& pool = *worker.pool;
     // Linux limits thread names to 15 characters: "traverse-pool-N" up to N = 9, then the
     // prefix gives way to the digits ("traverse-pool12", "traverse-poo123").
@@ -579,7 +731,9 @@ struct ThreadPoolExecutor::Impl {
     // A caller registers before it looks at `stopping`, so every caller that missed the flag is
     // counted here. They unregister as their last access, so nothing can be signalled back: poll,
     // backing off from yields to short sleeps (only while calls are still running).
-    for (int round = 0; active_callers() != 0; round = std::min(round + 1, 1000)) {
+    // Asynchronous calls and tasks already accepted run to the end too (they may post more).
+    for (int round = 0; active_callers() != 0 || outstanding.load(std::memory_order_acquire) != 0;
+         round = std::min(round + 1, 1000)) {
       if (round < 64) {
         sched_yield();
       } else {
@@ -671,8 +825,10 @@ struct ThreadPoolExecutor::Impl {
       rejected.fetch_add(1, std::memory_order_relaxed);
       return std::unexpected(ExecutorError::unsupported_artifact_type());
     }
-    if (Worker* self = tls_worker; self != nullptr && self->pool == this) {
-      return invoke(*self, capability, input, context);  // nested call: run inline
+    if (tls_worker != nullptr || completion_detail::current_cooperative_waiter() != nullptr) {
+      // A call from a pool worker (a nested call, or one into another pool) must not block the
+      // worker: it goes through a completion, and the worker runs queued work while it waits.
+      return submit(capability, input, context, deadline).wait();
     }
     auto& registration = callers[caller_stripe()].count;
     registration.fetch_add(1, std::memory_order_seq_cst);
@@ -692,7 +848,61 @@ struct ThreadPoolExecutor::Impl {
   std::expected<ExecutorOutput, ExecutorError> execute_registered(
       const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
       Clock::time_point deadline) {
-    if (stopping.load(std::memory_order_seq_cst)) {
+    if (auto refused = admit(); !refused) {
+      return std::unexpected(std::move(refused.error()));
+    }
+    Job job;
+    job.capability = &capability;
+    job.input = &input;
+    job.context = &context;
+    job.deadline = deadline;
+    if (deadline != kNoDeadline) {
+      job.enqueued_at = Clock::now();
+    }
+    return wait(job, push(job));
+  }
+
+  // True on a worker of this pool: its calls and tasks are part of work already accepted.
+  bool on_own_worker() const { return tls_worker != nullptr && tls_worker->pool == this; }
+
+  ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                            ExecutionContext& context, Clock::time_point deadline) {
+    if (capability.artifact_type != ArtifactType::Native) {
+      rejected.fetch_add(1, std::memory_order_relaxed);
+      return ExecutorCompletion::fulfilled(
+          std::unexpected(ExecutorError::unsupported_artifact_type()));
+    }
+    auto& registration = callers[caller_stripe()].count;
+    registration.fetch_add(1, std::memory_order_seq_cst);
+    auto completion = submit_registered(capability, input, context, deadline);
+    registration.fetch_sub(1, std::memory_order_release);  // last access to the pool
+    return completion;
+  }
+
+  ExecutorCompletion submit_registered(const ExecutorCapability& capability, const Value& input,
+                                       ExecutionContext& context, Clock::time_point deadline) {
+    if (auto refused = admit(); !refused) {
+      return ExecutorCompletion::fulfilled(std::unexpected(std::move(refused.error())));
+    }
+    auto job = std::make_unique<AsyncJob>();
+    job->kind = JobKind::AsyncCall;
+    job->capability = &capability;
+    job->input = &input;
+    job->context = &context;
+    job->deadline = deadline;
+    if (deadline != kNoDeadline) {
+      job->enqueued_at = Clock::now();
+    }
+    ExecutorCompletion completion = job->promise.completion();
+    outstanding.fetch_add(1, std::memory_order_relaxed);
+    push(*job.release());
+    return completion;
+  }
+
+  // Admission of one call: refused while shutting down (unless it comes from this pool's own
+  // work in flight) and when `max_queued` calls already wait.
+  std::expected<void, ExecutorError> admit() {
+    if (!on_own_worker() && stopping.load(std::memory_order_seq_cst)) {
       rejected.fetch_add(1, std::memory_order_relaxed);
       return std::unexpected(ExecutorError::overloaded("the thread pool is shutting down"));
     }
@@ -709,15 +919,24 @@ struct ThreadPoolExecutor::Impl {
       } while (!in_flight.compare_exchange_weak(current, current + 1, std::memory_order_acquire,
                                                 std::memory_order_relaxed));
     }
-    Job job;
-    job.capability = &capability;
-    job.input = &input;
-    job.context = &context;
-    job.deadline = deadline;
-    if (deadline != kNoDeadline) {
-      job.enqueued_at = Clock::now();
+    return {};
+  }
+
+  std::expected<void, TaskRefused> post(TaskScheduler::Task task) {
+    auto& registration = callers[caller_stripe()].count;
+    registration.fetch_add(1, std::memory_order_seq_cst);
+    if (!on_own_worker() && stopping.load(std::memory_order_seq_cst)) {
+      registration.fetch_sub(1, std::memory_order_release);
+      return std::unexpected(
+          TaskRefused(TaskRefused::Kind::ShuttingDown, "the thread pool is shutting down"));
     }
-    return wait(job, push(job));
+    auto job = std::make_unique<AsyncJob>();
+    job->kind = JobKind::Task;
+    job->task = std::move(task);
+    outstanding.fetch_add(1, std::memory_order_relaxed);
+    push(*job.release());
+    registration.fetch_sub(1, std::memory_order_release);
+    return {};
   }
 
   ThreadPoolStats stats() const {
@@ -820,15 +1039,46 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
   impl_->shutdown();
 }
 
+namespace {
+
+Clock::time_point configured_deadline(const ThreadPoolExecutorConfig& config) {
+  if (!config.queue_deadline) {
+    return kNoDeadline;
+  }
+  const auto now = Clock::now();
+  const auto wait = std::chrono::duration_cast<Clock::duration>(*config.queue_deadline);
+  return wait < kNoDeadline - now ? now + wait : kNoDeadline;  // saturate, never overflow
+}
+
+}  // namespace
+
+void Worker::wake() noexcept {
+  signal.fetch_add(2, std::memory_order_release);
+  futex_wake(&signal, 1);
+}
+
+void Worker::corun_until(completion_detail::StateBase& state) {
+  pool->corun(*this, state);
+}
+
 std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute(
     const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
-  auto deadline = kNoDeadline;
-  if (impl_->config.queue_deadline) {
-    const auto now = Clock::now();
-    const auto wait = std::chrono::duration_cast<Clock::duration>(*impl_->config.queue_deadline);
-    deadline = wait < kNoDeadline - now ? now + wait : kNoDeadline;  // saturate, never overflow
-  }
-  return impl_->execute(capability, input, context, deadline);
+  return impl_->execute(capability, input, context, configured_deadline(impl_->config));
+}
+
+ExecutorCompletion ThreadPoolExecutor::submit(const ExecutorCapability& capability,
+                                              const Value& input, ExecutionContext& context) const {
+  return impl_->submit(capability, input, context, configured_deadline(impl_->config));
+}
+
+ExecutorCompletion ThreadPoolExecutor::submit_until(
+    const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
+    std::chrono::steady_clock::time_point queue_deadline) const {
+  return impl_->submit(capability, input, context, queue_deadline);
+}
+
+std::expected<void, TaskRefused> ThreadPoolExecutor::post(Task task) const {
+  return impl_->post(std::move(task));
 }
 
 std::expected<ExecutorOutput, ExecutorError> ThreadPoolExecutor::execute_until(
@@ -851,14 +1101,6 @@ bool ThreadPoolExecutor::on_worker_thread() const {
 
 bool ThreadPoolExecutor::on_any_worker_thread() {
   return tls_worker != nullptr;
-}
-
-std::string to_string(const ThreadPoolExecutor&) {
-  return "ThreadPoolExecutor { .. }";
-}
-
-std::ostream& operator<<(std::ostream& out, const ThreadPoolExecutor& executor) {
-  return out << to_string(executor);
 }
 
 }  // namespace traverse

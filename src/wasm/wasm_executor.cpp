@@ -705,6 +705,11 @@ WasmExecutor::WasmExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 
 WasmExecutor::~WasmExecutor() = default;
 
+ExecutorCompletion WasmExecutor::submit(const ExecutorCapability& capability, const Value& input,
+                                        ExecutionContext& context) const {
+  return ExecutorCompletion::fulfilled(execute(capability, input, context));
+}
+
 std::expected<ExecutorOutput, ExecutorError> WasmExecutor::execute(
     const ExecutorCapability& capability, const Value& input, ExecutionContext& context) const {
   return impl_->execute(capability, input, context);

@@ -861,6 +861,13 @@ std::string describe(const WorkflowRun& run) {
 
 class CountingExecutor final : public CapabilityExecutor {
  public:
+  // A synchronous double: the completion is fulfilled on the caller.
+  ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                            ExecutionContext& context) const override {
+    return ExecutorCompletion::fulfilled(execute(capability, input, context));
+  }
+
+ public:
   explicit CountingExecutor(std::shared_ptr<const CapabilityExecutor> inner)
       : inner_(std::move(inner)) {}
 

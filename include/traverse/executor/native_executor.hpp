@@ -2,10 +2,11 @@
 //
 // A NativeExecutor owns either one handler (used for every Native capability it is given) or a
 // table of handlers keyed by capability id. Handlers are called on the thread that calls
-// `execute` (wrap the executor in a ThreadPoolExecutor to run them on a bounded pool).
+// `execute` or `submit` (whose completion is then already fulfilled); wrap the executor in a
+// ThreadPoolExecutor to run them on a bounded pool.
 //
-// Thread safety: `execute` is safe to call from many threads at once; handlers are called
-// concurrently, so they must be thread-safe themselves.
+// Thread safety: `submit` and `execute` are safe to call from many threads at once; handlers are
+// called concurrently, so they must be thread-safe themselves.
 #pragma once
 
 #include <concepts>
@@ -79,6 +80,10 @@ class NativeExecutor final : public CapabilityExecutor {
   [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute(
       const ExecutorCapability& capability, const Value& input,
       ExecutionContext& context) const override;
+
+  // execute(...) on the calling thread; the completion is already fulfilled. Thread-safe.
+  [[nodiscard]] ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                          ExecutionContext& context) const override;
 
  private:
   std::optional<NativeHandler> single_;

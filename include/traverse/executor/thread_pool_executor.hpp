@@ -3,24 +3,33 @@
 //
 // `create` starts `capacity` worker threads, named "traverse-pool-N" (N from 0; Linux keeps 15
 // characters, so from N = 10 the prefix gives way: "traverse-pool10", "traverse-poo100"), and
-// takes ownership of the inner executor. `execute` hands the call to a worker and blocks the caller
-// until the worker has run `inner.execute`; the inner result comes back unchanged. The pool
-// allocates nothing per call: a call's slot lives on its caller's stack and waits in a FIFO guarded
-// by a lock held for a few instructions. Idle workers and waiting callers spin briefly and then
-// sleep on futexes (see ThreadPoolExecutorConfig); an idle pool uses no CPU. Destruction completes
-// every queued and running call, then joins the workers; a pool that never ran a call is destroyed
-// at once.
+// takes ownership of the inner executor. `submit` queues a call and returns its completion at
+// once; `execute` hands the call to a worker and blocks the caller until the worker has run
+// `inner.execute`; the inner result comes back unchanged. A blocking call from an ordinary thread
+// allocates nothing: its slot lives on the caller's stack and waits in a FIFO guarded by a lock
+// held for a few instructions. Idle workers and waiting callers spin briefly and then sleep on
+// futexes (see ThreadPoolExecutorConfig); an idle pool uses no CPU.
+//
+// The pool is also a TaskScheduler: the WorkflowEngine posts ready workflow nodes to it, so the
+// process runs `capacity` workers however many workflow runs are in flight.
+//
+// Waiting on a worker: a worker that waits — a nested `execute` from a handler, or
+// Completion::wait on any completion — runs other queued calls and tasks meanwhile (Taskflow's
+// "corun"), so nested calls and nested workflows never deadlock, whatever the capacity.
+//
+// Destruction completes every queued and running call and task (including those they post),
+// then joins the workers; a pool that never ran a call is destroyed at once.
 //
 // Memory ordering: everything the worker did in the call (the output, events recorded in the
-// context, any other writes) happens-before `execute` returns to the caller.
+// context, any other writes) happens-before `execute` returns to the caller, and before the
+// call's completion becomes ready.
 //
-// Thread safety: `execute`, `execute_until` and `stats` are safe to call from many threads at
-// once without external synchronisation.
+// Thread safety: `execute`, `execute_until`, `submit`, `submit_until`, `post` and `stats` are
+// safe to call from many threads at once without external synchronisation.
 #pragma once
 
 #include <chrono>
 #include <expected>
-#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -28,10 +37,11 @@
 #include "traverse/executor/config_error.hpp"
 #include "traverse/executor/thread_pool_executor_config.hpp"
 #include "traverse/executor/thread_pool_stats.hpp"
+#include "traverse/support/task_scheduler.hpp"
 
 namespace traverse {
 
-class ThreadPoolExecutor final : public CapabilityExecutor {
+class ThreadPoolExecutor final : public CapabilityExecutor, public TaskScheduler {
  public:
   // Checks `config`, starts every worker and waits until each has run `on_worker_start`.
   // Failure: InvalidCapacity (capacity outside 1..=256), InvalidOption (another field out of
@@ -61,8 +71,8 @@ class ThreadPoolExecutor final : public CapabilityExecutor {
   //   Timeout — the configured `queue_deadline` passed before a worker was free; nothing ran.
   //   ExecutionFailed("capability panicked: <what()>") — the inner call threw (a non-standard
   //     exception gives "capability panicked: unknown exception"); the worker stays usable.
-  // A call made from one of this pool's own workers runs inline on that worker (so nested calls
-  // cannot deadlock the pool); it is never refused or timed out. Thread-safe.
+  // A call made from a pool worker is queued like any other and the worker runs queued work
+  // while it waits (see the file comment); during shutdown it is still accepted. Thread-safe.
   [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute(
       const ExecutorCapability& capability, const Value& input,
       ExecutionContext& context) const override;
@@ -73,14 +83,29 @@ class ThreadPoolExecutor final : public CapabilityExecutor {
       const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
       std::chrono::steady_clock::time_point queue_deadline) const;
 
+  // Queues the call and returns its completion at once (failures as for `execute`; a refused
+  // call gives a completion that is already fulfilled with the error). `capability`, `input`
+  // and `context` must stay alive until the completion is ready. A queue deadline is checked
+  // when a worker takes the call. Thread-safe.
+  [[nodiscard]] ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                          ExecutionContext& context) const override;
+  // As `submit`, with a per-call queue deadline that replaces the configured one. Thread-safe.
+  [[nodiscard]] ExecutorCompletion submit_until(
+      const ExecutorCapability& capability, const Value& input, ExecutionContext& context,
+      std::chrono::steady_clock::time_point queue_deadline) const;
+
+  // TaskScheduler: runs `task` on a worker (see task_scheduler.hpp). Tasks are not counted
+  // against `max_queued`: they are steps of work already admitted. Failure: ShuttingDown, for
+  // tasks posted from outside the pool once destruction has begun. Thread-safe.
+  [[nodiscard]] std::expected<void, TaskRefused> post(Task task) const override;
+
   // Live counters (see ThreadPoolStats); lock-free. Thread-safe.
   [[nodiscard]] ThreadPoolStats stats() const;
 
   // The number of worker threads.
   [[nodiscard]] std::size_t capacity() const;
 
-  // True when the calling thread is one of this pool's workers (a call made now would run
-  // inline). Thread-safe.
+  // True when the calling thread is one of this pool's workers. Thread-safe.
   [[nodiscard]] bool on_worker_thread() const;
   // True when the calling thread is a worker of any ThreadPoolExecutor. Thread-safe.
   [[nodiscard]] static bool on_any_worker_thread();
@@ -91,9 +116,5 @@ class ThreadPoolExecutor final : public CapabilityExecutor {
   explicit ThreadPoolExecutor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// Debug form, without internals: "ThreadPoolExecutor { .. }".
-[[nodiscard]] std::string to_string(const ThreadPoolExecutor& executor);
-std::ostream& operator<<(std::ostream& out, const ThreadPoolExecutor& executor);
 
 }  // namespace traverse

@@ -81,6 +81,11 @@ class WasmExecutor final : public CapabilityExecutor {
       const ExecutorCapability& capability, const Value& input,
       ExecutionContext& context) const override;
 
+  // execute(...) on the calling thread (the guest runs in a sandbox worker process while the
+  // caller waits for it); the completion is already fulfilled. Thread-safe.
+  [[nodiscard]] ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                          ExecutionContext& context) const override;
+
   [[nodiscard]] const WasmExecutorConfig& config() const;
   [[nodiscard]] const std::filesystem::path& worker_path() const;
   // Process ids of the live worker processes (idle or busy). Thread-safe.

@@ -10,6 +10,13 @@ namespace {
 
 class NullExecutor final : public CapabilityExecutor {
  public:
+  // A synchronous double: the completion is fulfilled on the caller.
+  ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                            ExecutionContext& context) const override {
+    return ExecutorCompletion::fulfilled(execute(capability, input, context));
+  }
+
+ public:
   std::expected<ExecutorOutput, ExecutorError> execute(const ExecutorCapability&, const Value&,
                                                        ExecutionContext&) const override {
     return ExecutorOutput{};

@@ -27,6 +27,13 @@ using ExecuteFn = std::function<std::expected<ExecutorOutput, ExecutorError>(
 
 class FnExecutor final : public CapabilityExecutor {
  public:
+  // A synchronous double: the completion is fulfilled on the caller.
+  ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                            ExecutionContext& context) const override {
+    return ExecutorCompletion::fulfilled(execute(capability, input, context));
+  }
+
+ public:
   explicit FnExecutor(ExecuteFn fn) : fn_(std::move(fn)) {}
   std::expected<ExecutorOutput, ExecutorError> execute(const ExecutorCapability& capability,
                                                        const Value& input,
