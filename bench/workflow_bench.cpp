@@ -2,9 +2,13 @@
 // parallel diamond (1.1.0: a → (b, c) → d), both through the engine alone (an in-process
 // StepRunner, i.e. traversal overhead) and through a TraverseRuntime (every step resolved,
 // schema-checked, placed, run on the native ThreadPoolExecutor and traced).
+// BM_Runtime_CpuBoundDiamond compares, in one run, the diamond whose two branches each do 5 ms of
+// CPU work with its sequential form (the same four steps as a 1.0.0 chain): on 2 cores the
+// parallel form should take ~0.55-0.6 of the time (report the ratio of the two times).
 // Build with the `release` preset; run: build/release/bench/workflow_bench.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +17,8 @@
 
 #include "traverse/contracts/capability_contract.hpp"
 #include "traverse/contracts/workflow_definition.hpp"
+#include "traverse/executor/native_executor.hpp"
+#include "traverse/executor/thread_pool_executor.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/runtime/engine_workflow_runner.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
@@ -149,8 +155,29 @@ WorkflowDefinition diamond() {
                   int_object("n"), int_object("d"));
 }
 
+// a → b → c → d as a 1.0.0 chain: the diamond's steps one after the other.
+WorkflowDefinition chain() {
+  Value nodes{node("a", "start", {"n"}, {"a"}), node("b", "left", {"a"}, {"b"}),
+              node("c", "right", {"a"}, {"c"}), node("d", "join", {"b", "c"}, {"d"})};
+  Value edges{direct("a", "b"), direct("b", "c"), direct("c", "d")};
+  return workflow("bench.flow.chain", "1.0.0", std::move(nodes), std::move(edges), "a", {"d"},
+                  int_object("n"), int_object("d"));
+}
+
 std::int64_t get(const Value& in, const char* key) {
   return in.at(key).get<std::int64_t>();
+}
+
+// CPU work the runtime's left/right handlers do per call (set by the benchmark that wants it).
+std::atomic<std::int64_t> branch_work_us{0};
+
+void burn_cpu(std::int64_t microseconds) {
+  if (microseconds <= 0) {
+    return;
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(microseconds);
+  while (std::chrono::steady_clock::now() < until) {
+  }
 }
 
 // The same capabilities as plain functions, for the engine-only runs. Each step optionally
@@ -196,9 +223,11 @@ std::unique_ptr<TraverseRuntime> make_runtime(std::size_t capacity) {
     return Value{{"a", get(in, "n") + 1}};
   });
   builder.with_native_handler("bench.flow.left", [](const Value& in) -> Result {
+    burn_cpu(branch_work_us.load());
     return Value{{"b", get(in, "a") * 10}};
   });
   builder.with_native_handler("bench.flow.right", [](const Value& in) -> Result {
+    burn_cpu(branch_work_us.load());
     return Value{{"c", get(in, "a") * 100}};
   });
   builder.with_native_handler("bench.flow.join", [](const Value& in) -> Result {
@@ -225,7 +254,7 @@ std::unique_ptr<TraverseRuntime> make_runtime(std::size_t capacity) {
       die("cannot register " + id);
     }
   }
-  for (WorkflowDefinition definition : {ten_steps(), diamond()}) {
+  for (WorkflowDefinition definition : {ten_steps(), diamond(), chain()}) {
     if (!runtime.workflow_registry()->register_workflow(Scope::Public, std::move(definition),
                                                         *runtime.capability_registry())) {
       die("cannot register a workflow");
@@ -259,9 +288,24 @@ void BM_EngineOnly_TenSteps(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineOnly_TenSteps)->UseRealTime();
 
+// A pool used only to run the engine's steps as tasks.
+std::shared_ptr<ThreadPoolExecutor> task_pool(std::size_t capacity) {
+  ThreadPoolExecutorConfig config;
+  config.capacity = capacity;
+  auto pool = ThreadPoolExecutor::create(
+      config, std::make_unique<NativeExecutor>(NativeExecutor::HandlerTable{}));
+  if (!pool) {
+    die(pool.error().message());
+  }
+  return std::move(*pool);
+}
+
 void BM_EngineOnly_Diamond(benchmark::State& state) {
   WorkflowEngineOptions options;
   options.max_parallelism = static_cast<std::size_t>(state.range(0));
+  if (options.max_parallelism > 1) {
+    options.scheduler = task_pool(options.max_parallelism);
+  }
   auto engine = WorkflowEngine::create(
       std::make_shared<InProcessSteps>(std::chrono::microseconds(state.range(1))), options);
   auto prepared = WorkflowEngine::prepare(diamond());
@@ -311,6 +355,7 @@ void BM_Runtime_Diamond(benchmark::State& state) {
   WorkflowEngineOptions options;
   options.broker = runtime->broker();
   options.max_parallelism = capacity;
+  options.scheduler = runtime->scheduler();
   auto engine = WorkflowEngine::create(runtime->step_runner(), options);
   auto prepared = WorkflowEngine::prepare(diamond());
   if (!engine || !prepared) {
@@ -327,6 +372,39 @@ void BM_Runtime_Diamond(benchmark::State& state) {
   report(state, 4);
 }
 BENCHMARK(BM_Runtime_Diamond)->ArgName("pool_capacity")->Arg(1)->Arg(2)->UseRealTime();
+
+// The diamond with 5 ms of CPU work in each branch, parallel (1.1.0, pool capacity 2) against
+// its sequential form (the 1.0.0 chain), through the runtime; arg 1 = parallel.
+void BM_Runtime_CpuBoundDiamond(benchmark::State& state) {
+  const bool parallel = state.range(0) == 1;
+  auto runtime = make_runtime(2);
+  WorkflowEngineOptions options;
+  options.broker = runtime->broker();
+  options.max_parallelism = 2;
+  options.scheduler = runtime->scheduler();
+  auto engine = WorkflowEngine::create(runtime->step_runner(), options);
+  auto prepared = WorkflowEngine::prepare(parallel ? diamond() : chain());
+  if (!engine || !prepared) {
+    die("engine setup");
+  }
+  branch_work_us.store(5000);
+  const Value input{{"n", 1}};
+  for (auto _ : state) {
+    WorkflowRun run = engine->run(*prepared, input);
+    if (!run.completed()) {
+      die(run.error->message);
+    }
+    benchmark::DoNotOptimize(run);
+  }
+  branch_work_us.store(0);
+  report(state, 4);
+}
+BENCHMARK(BM_Runtime_CpuBoundDiamond)
+    ->ArgName("parallel")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace traverse

@@ -1036,6 +1036,14 @@ std::expected<std::unique_ptr<ThreadPoolExecutor>, ConfigError> ThreadPoolExecut
 ThreadPoolExecutor::ThreadPoolExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ThreadPoolExecutor::~ThreadPoolExecutor() {
+  if (impl_->on_own_worker()) {
+    // The last reference was dropped by work running on one of this pool's workers (a task that
+    // owned it, e.g. a workflow run outliving its engine). That worker cannot join itself: a
+    // reaper thread takes the pool and shuts it down once the worker has finished its task. The
+    // worker touches only the Impl, which the reaper keeps alive until every worker is joined.
+    std::thread([impl = std::move(impl_)] { impl->shutdown(); }).detach();
+    return;
+  }
   impl_->shutdown();
 }
 

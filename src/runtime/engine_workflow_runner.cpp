@@ -2,18 +2,10 @@
 
 #include <utility>
 
-#include "traverse/executor/thread_pool_executor.hpp"
-
 namespace traverse {
 
-bool EngineWorkflowRunner::on_pool_worker() {
-  // A workflow started on a pool worker must not wait for other pool tasks (self-deadlock).
-  return ThreadPoolExecutor::on_any_worker_thread();
-}
-
-EngineWorkflowRunner::EngineWorkflowRunner(WorkflowEngine parallel, WorkflowEngine serial,
-                                           std::size_t capacity)
-    : parallel_(std::move(parallel)), serial_(std::move(serial)), cache_capacity_(capacity) {}
+EngineWorkflowRunner::EngineWorkflowRunner(WorkflowEngine engine, std::size_t capacity)
+    : engine_(std::move(engine)), cache_capacity_(capacity) {}
 
 std::expected<std::shared_ptr<const EngineWorkflowRunner>, std::string>
 EngineWorkflowRunner::create(const WorkflowRunnerDependencies& dependencies,
@@ -24,17 +16,13 @@ EngineWorkflowRunner::create(const WorkflowRunnerDependencies& dependencies,
   WorkflowEngineOptions engine_options;
   engine_options.broker = dependencies.broker;
   engine_options.max_parallelism = options.max_parallelism.value_or(dependencies.max_parallelism);
-  auto parallel = WorkflowEngine::create(dependencies.step_runner, engine_options);
-  if (!parallel) {
-    return std::unexpected(parallel.error().message);
+  engine_options.scheduler = dependencies.scheduler;
+  auto engine = WorkflowEngine::create(dependencies.step_runner, engine_options);
+  if (!engine) {
+    return std::unexpected(engine.error().message);
   }
-  engine_options.max_parallelism = 1;
-  auto serial = WorkflowEngine::create(dependencies.step_runner, engine_options);
-  if (!serial) {
-    return std::unexpected(serial.error().message);
-  }
-  return std::shared_ptr<const EngineWorkflowRunner>(new EngineWorkflowRunner(
-      std::move(*parallel), std::move(*serial), options.prepared_cache_capacity));
+  return std::shared_ptr<const EngineWorkflowRunner>(
+      new EngineWorkflowRunner(std::move(*engine), options.prepared_cache_capacity));
 }
 
 std::expected<PreparedWorkflow, ValidationErrors> EngineWorkflowRunner::prepared(
@@ -63,24 +51,28 @@ std::expected<PreparedWorkflow, ValidationErrors> EngineWorkflowRunner::prepared
 }
 
 WorkflowRun EngineWorkflowRunner::run(const WorkflowInvocation& invocation) const {
+  return start(invocation).wait();
+}
+
+Completion<WorkflowRun> EngineWorkflowRunner::start(const WorkflowInvocation& invocation) const {
   const WorkflowRecordPtr& record = invocation.workflow;
   if (!record) {
-    return rejected_workflow_run(
+    return Completion<WorkflowRun>::fulfilled(rejected_workflow_run(
         invocation.request_id, "", "",
         WorkflowRunError{WorkflowFailureReason::WorkflowNotFound, "capability_not_found",
                          "WorkflowNotFound", "no workflow was given to run", std::nullopt,
-                         std::nullopt, Value::object()});
+                         std::nullopt, Value::object()}));
   }
   auto workflow = prepared(record);
   WorkflowRunOptions options;
   options.request_id = invocation.request_id;
   options.scope = invocation.scope;
-  const WorkflowEngine& engine = on_pool_worker() ? serial_ : parallel_;
   if (!workflow) {
     // Reported with the same shape the engine gives any definition it cannot run.
-    return engine.run(record->definition, invocation.input, options);
+    return Completion<WorkflowRun>::fulfilled(
+        engine_.run(record->definition, invocation.input, options));
   }
-  return engine.run(*workflow, invocation.input, options);
+  return engine_.start(*workflow, invocation.input, options);
 }
 
 WorkflowRunnerFactory workflow_engine_runner(EngineWorkflowRunnerOptions options) {

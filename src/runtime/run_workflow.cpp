@@ -1,6 +1,5 @@
 #include "traverse/runtime/run_workflow.hpp"
 
-#include "traverse/executor/thread_pool_executor.hpp"
 #include "traverse/runtime/engine_workflow_runner.hpp"
 
 namespace traverse {
@@ -25,10 +24,8 @@ WorkflowRun run_workflow(const TraverseRuntime& runtime, const WorkflowRunReques
   WorkflowRunnerDependencies dependencies;
   dependencies.step_runner = runtime.step_runner();
   dependencies.broker = runtime.broker();
-  const auto native = runtime.executor(ArtifactType::Native);
-  const auto* pool = dynamic_cast<const ThreadPoolExecutor*>(native.get());
-  dependencies.max_parallelism =
-      pool != nullptr ? pool->capacity() : TraverseRuntime::default_native_capacity();
+  dependencies.scheduler = runtime.scheduler();
+  dependencies.max_parallelism = runtime.native_pool_capacity();
   EngineWorkflowRunnerOptions options;
   options.max_parallelism = request.max_parallelism;
   options.prepared_cache_capacity = 1;

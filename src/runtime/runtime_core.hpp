@@ -46,6 +46,10 @@ struct TraverseRuntime::Core {
   // Capability ids served by the default native executor; nullopt when Native was replaced.
   std::optional<std::set<std::string, std::less<>>> native_handler_ids;
   std::shared_ptr<const WorkflowRunner> workflow_runner;
+  // The native pool (or, when Native is served by an embedder's executor, a pool of the same
+  // capacity) as the scheduler of workflow steps.
+  std::shared_ptr<const TaskScheduler> scheduler;
+  std::size_t native_pool_capacity = 1;
   Value runtime_config = Value::object();
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;

@@ -177,8 +177,31 @@ TraverseRuntime::Builder::build() {
   // Executors.
   CapabilityExecutorRegistry executors;
   const auto native_override = options.executors.find(ArtifactType::Native);
+  // The pool that runs native capabilities also runs workflow steps as tasks (one thread budget
+  // for the process). When Native is served by an embedder's executor, a pool of the configured
+  // capacity runs the steps alone.
+  std::shared_ptr<ThreadPoolExecutor> pool;
+  const auto start_pool = [&](NativeExecutor::HandlerTable table)
+      -> std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> {
+    ThreadPoolExecutorConfig config;
+    config.capacity = options.native_capacity;
+    auto created = ThreadPoolExecutor::create(std::move(config),
+                                              std::make_unique<NativeExecutor>(std::move(table)));
+    if (!created) {
+      const auto kind = created.error().error_class() == ConfigErrorClass::PoolBuildFailed
+                            ? RuntimeBuildErrorKind::ExecutorSetupFailed
+                            : RuntimeBuildErrorKind::InvalidOption;
+      return std::unexpected(RuntimeBuildError{kind, created.error().message()});
+    }
+    return std::shared_ptr<ThreadPoolExecutor>(std::move(*created));
+  };
   if (native_override != options.executors.end()) {
     executors.set(ArtifactType::Native, native_override->second);
+    auto started = start_pool({});
+    if (!started) {
+      return std::unexpected(std::move(started.error()));
+    }
+    pool = std::move(*started);
   } else {
     NativeExecutor::HandlerTable table;
     std::set<std::string, std::less<>> ids;
@@ -191,18 +214,12 @@ TraverseRuntime::Builder::build() {
       }
       ids.insert(id);
     }
-    ThreadPoolExecutorConfig config;
-    config.capacity = options.native_capacity;
-    auto pool = ThreadPoolExecutor::create(std::move(config),
-                                           std::make_unique<NativeExecutor>(std::move(table)));
-    if (!pool) {
-      const auto kind = pool.error().error_class() == ConfigErrorClass::PoolBuildFailed
-                            ? RuntimeBuildErrorKind::ExecutorSetupFailed
-                            : RuntimeBuildErrorKind::InvalidOption;
-      return std::unexpected(RuntimeBuildError{kind, pool.error().message()});
+    auto started = start_pool(std::move(table));
+    if (!started) {
+      return std::unexpected(std::move(started.error()));
     }
-    executors.set(ArtifactType::Native,
-                  std::shared_ptr<const CapabilityExecutor>(std::move(*pool)));
+    pool = std::move(*started);
+    executors.set(ArtifactType::Native, std::shared_ptr<const CapabilityExecutor>(pool));
     core->native_handler_ids = std::move(ids);
   }
   if (const auto wasm = options.executors.find(ArtifactType::Wasm);
@@ -229,9 +246,10 @@ TraverseRuntime::Builder::build() {
     WorkflowRunnerDependencies dependencies;
     dependencies.step_runner = make_runtime_step_runner(core);
     dependencies.broker = core->broker;
-    dependencies.max_parallelism = native_override != options.executors.end()
-                                       ? default_native_capacity()
-                                       : options.native_capacity;
+    dependencies.max_parallelism = options.native_capacity;
+    dependencies.scheduler = pool;
+    core->scheduler = pool;
+    core->native_pool_capacity = options.native_capacity;
     std::expected<std::shared_ptr<const WorkflowRunner>, std::string> runner;
     try {
       runner = runner_factory(dependencies);
@@ -428,6 +446,14 @@ const std::shared_ptr<EventCatalog>& TraverseRuntime::event_catalog() const {
 }
 std::shared_ptr<const CapabilityExecutor> TraverseRuntime::executor(ArtifactType type) const {
   return core_->router->executors().find(type);
+}
+
+std::shared_ptr<const TaskScheduler> TraverseRuntime::scheduler() const {
+  return core_->scheduler;
+}
+
+std::size_t TraverseRuntime::native_pool_capacity() const {
+  return core_->native_pool_capacity;
 }
 
 }  // namespace traverse

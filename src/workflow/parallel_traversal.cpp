@@ -1,5 +1,7 @@
 // The schema_version 1.1.0 traversal (D7): a DAG whose ready nodes run concurrently, at most
-// max_parallelism at once, scheduled from the calling thread (see workflow_engine.hpp).
+// max_parallelism at once, each as a task on the engine's scheduler (see workflow_engine.hpp).
+// The run has no thread of its own: whichever thread finishes a step records it and starts the
+// nodes that became ready; the last one to finish assembles the run and fulfils its promise.
 //
 // Node readiness: a node waits until every incoming edge is resolved (its source completed, or
 // will never run). It then runs if at least one incoming edge was taken and every incoming
@@ -7,12 +9,8 @@
 // own outgoing edges resolve as not taken. When a node completes, all its direct edges are taken
 // (fan-out); a node without direct edges takes every event edge that matched (§6.4).
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
+#include <memory>
 #include <mutex>
-#include <stop_token>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "traversal.hpp"
@@ -20,103 +18,15 @@
 namespace traverse::workflow_detail {
 namespace {
 
-// Helper threads owned by one run. The coordinator (the calling thread) submits steps and waits
-// for completions; helpers only call the StepRunner. Threads start on demand, at most
-// `max_threads`, and are stopped and joined by the destructor.
-class StepPool {
- public:
-  struct Completion {
-    std::size_t node;
-    StepResult result;
-  };
-
-  StepPool(const RunContext& context, std::size_t max_threads)
-      : context_(context), max_threads_(max_threads) {}
-
-  StepPool(const StepPool&) = delete;
-  StepPool& operator=(const StepPool&) = delete;
-
-  ~StepPool() {
-    for (std::jthread& thread : threads_) {
-      thread.request_stop();  // wakes idle helpers (condition_variable_any + stop_token)
-    }
-    threads_.clear();  // joins
-  }
-
-  // Queues a step. If no helper thread exists and none could be started, queues nothing and
-  // hands the request back (the caller then runs the step itself).
-  [[nodiscard]] std::optional<StepRequest> submit(std::size_t node, StepRequest request) {
-    std::lock_guard lock(mutex_);
-    jobs_.push_back(Job{node, std::move(request)});
-    if (jobs_.size() > idle_ && threads_.size() < max_threads_) {
-      try {
-        threads_.emplace_back([this](std::stop_token stop) { work(stop); });
-      } catch (const std::system_error&) {
-        // Existing helpers, if any, take the job when they are free.
-      }
-    }
-    if (threads_.empty()) {
-      StepRequest refused = std::move(jobs_.back().request);
-      jobs_.pop_back();
-      return refused;
-    }
-    work_ready_.notify_one();
-    return std::nullopt;
-  }
-
-  // Blocks until at least one submitted step finished; returns every finished step.
-  [[nodiscard]] std::vector<Completion> wait() {
-    std::unique_lock lock(mutex_);
-    done_ready_.wait(lock, [this] { return !done_.empty(); });
-    return std::exchange(done_, {});
-  }
-
- private:
-  struct Job {
-    std::size_t node;
-    StepRequest request;
-  };
-
-  void work(std::stop_token stop) {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      ++idle_;
-      const bool has_job = work_ready_.wait(lock, stop, [this] { return !jobs_.empty(); });
-      --idle_;
-      if (!has_job) {
-        return;  // stop requested; the coordinator never stops a pool with queued jobs
-      }
-      Job job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      StepResult result = invoke_step(context_, job.request);
-      lock.lock();
-      done_.push_back(Completion{job.node, std::move(result)});
-      done_ready_.notify_one();
-    }
-  }
-
-  const RunContext& context_;
-  const std::size_t max_threads_;
-  std::mutex mutex_;
-  std::condition_variable_any work_ready_;
-  std::condition_variable done_ready_;
-  // State below is protected by mutex_. Bounded: at most max_parallelism jobs are submitted and
-  // not yet collected at any time.
-  std::deque<Job> jobs_;
-  std::vector<Completion> done_;
-  std::size_t idle_ = 0;
-  // Last member: destroyed (joined) before the mutex and condition variables.
-  std::vector<std::jthread> threads_;
-};
-
 enum class NodeState { Waiting, Ready, Running, Completed, Failed, Skipped };
 
-class ParallelTraversal {
+class ParallelTraversal : public std::enable_shared_from_this<ParallelTraversal> {
  public:
-  ParallelTraversal(const RunContext& context, Value initial_state, std::size_t max_parallelism)
-      : context_(context),
-        wf_(context.workflow),
+  ParallelTraversal(std::shared_ptr<RunState> run, Value initial_state, std::size_t max_parallelism,
+                    CompletionPromise<WorkflowRun> promise)
+      : run_(std::move(run)),
+        context_(run_->context),
+        wf_(context_.workflow),
         definition_(wf_.definition),
         initial_state_(std::move(initial_state)),
         max_parallelism_(std::max<std::size_t>(1, max_parallelism)),
@@ -125,48 +35,55 @@ class ParallelTraversal {
         taken_in_(definition_.nodes.size(), 0),
         direct_taken_in_(definition_.nodes.size(), 0),
         outputs_(definition_.nodes.size()),
-        evidence_(definition_.nodes.size()) {}
+        evidence_(definition_.nodes.size()),
+        promise_(std::move(promise)) {}
 
-  WorkflowRun run() {
+  void begin() {
+    std::unique_lock lock(mutex_);
     mark_ready(wf_.start);
-    StepPool pool(context_, max_parallelism_ - 1);  // the calling thread takes one slot
-    std::size_t running = 0;
-    while (true) {
-      while (!stopping_ && !ready_.empty() && running < max_parallelism_) {
-        const std::size_t node = wf_.topo_order[*ready_.begin()];
-        ready_.erase(ready_.begin());
-        StepRequest request = start(node);
-        if (running + 1 == max_parallelism_ || ready_.empty()) {
-          // The last node of this round (it fills the last free slot, or nothing else is
-          // ready): the calling thread runs it itself instead of handing it to a helper. So a
-          // run uses at most max_parallelism - 1 helpers, and none for a chain or with one slot.
-          // Completions of helpers are collected once it returns.
-          complete(node, invoke_step(context_, request));
-          continue;
-        }
-        if (auto refused = pool.submit(node, std::move(request))) {
-          complete(node, invoke_step(context_, *refused));
-          continue;
-        }
-        ++running;
-      }
-      if (running == 0) {
-        break;
-      }
-      std::vector<StepPool::Completion> finished = pool.wait();
-      running -= finished.size();
-      // Several completions collected together are handled in topological order.
-      std::sort(finished.begin(), finished.end(), [this](const auto& a, const auto& b) {
-        return wf_.topo_position[a.node] < wf_.topo_position[b.node];
-      });
-      for (StepPool::Completion& completion : finished) {
-        complete(completion.node, std::move(completion.result));
-      }
-    }
-    return finish();
+    launch(lock);
   }
 
  private:
+  // Starts ready nodes while slots are free; fulfils the promise when nothing runs any more.
+  // REQUIRES: `lock` holds mutex_ (it is released when the run ends).
+  void launch(std::unique_lock<std::mutex>& lock) {
+    while (!stopping_ && !ready_.empty() && running_ < max_parallelism_) {
+      const std::size_t node = wf_.topo_order[*ready_.begin()];
+      ready_.erase(ready_.begin());
+      StepRequest request = start(node);
+      if (!run_->scheduler) {
+        // No scheduler: the step runs here, on the calling thread, one at a time.
+        complete(node, invoke_step(context_, request));
+        continue;
+      }
+      ++running_;
+      auto self = shared_from_this();
+      auto posted = run_->scheduler->post([self, node, request = std::move(request)] {
+        self->step_finished(node, invoke_step(self->context_, request));
+      });
+      if (!posted) {
+        --running_;
+        complete(node, refused_step(posted.error()));
+      }
+    }
+    if (running_ != 0 || finished_) {
+      return;
+    }
+    finished_ = true;
+    WorkflowRun run = finish();
+    lock.unlock();
+    promise_.fulfil(std::move(run));
+  }
+
+  // A step task's end: runs on the thread that ran the step.
+  void step_finished(std::size_t node, StepResult result) {
+    std::unique_lock lock(mutex_);
+    --running_;
+    complete(node, std::move(result));
+    launch(lock);
+  }
+
   // Builds the node's request: its input comes from the workflow input and the outputs of its
   // completed ancestors, merged in topological order — never from concurrently running siblings.
   StepRequest start(std::size_t node) {
@@ -336,12 +253,16 @@ class ParallelTraversal {
     return assemble_run(context_, std::move(nodes), std::move(output), std::move(error));
   }
 
+  const std::shared_ptr<RunState> run_;
   const RunContext& context_;
   const PreparedWorkflow::Impl& wf_;
   const WorkflowDefinition& definition_;
   const Value initial_state_;
   const std::size_t max_parallelism_;
-  // Everything below is touched by the calling (coordinator) thread only.
+  // Everything below is guarded by mutex_ (held by whichever thread records a step).
+  std::mutex mutex_;
+  std::size_t running_ = 0;  // steps posted and not yet recorded
+  bool finished_ = false;
   std::vector<NodeState> state_;
   std::vector<std::size_t> resolved_in_;
   std::vector<std::size_t> taken_in_;
@@ -352,13 +273,16 @@ class ParallelTraversal {
   std::set<std::string> consumed_;
   std::vector<WorkflowRunError> failures_;
   bool stopping_ = false;
+  CompletionPromise<WorkflowRun> promise_;
 };
 
 }  // namespace
 
-WorkflowRun run_parallel(const RunContext& context, Value state, std::size_t max_parallelism) {
-  ParallelTraversal traversal(context, std::move(state), max_parallelism);
-  return traversal.run();
+void start_parallel(std::shared_ptr<RunState> run, Value state, std::size_t max_parallelism,
+                    CompletionPromise<WorkflowRun> promise) {
+  std::make_shared<ParallelTraversal>(std::move(run), std::move(state), max_parallelism,
+                                      std::move(promise))
+      ->begin();
 }
 
 }  // namespace traverse::workflow_detail

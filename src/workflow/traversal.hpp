@@ -17,6 +17,8 @@
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/events/event_broker.hpp"
 #include "traverse/json/value.hpp"
+#include "traverse/support/completion.hpp"
+#include "traverse/support/task_scheduler.hpp"
 #include "traverse/workflow/step_runner.hpp"
 #include "traverse/workflow/workflow_engine.hpp"
 #include "traverse/workflow/workflow_run.hpp"
@@ -51,6 +53,33 @@ struct RunContext {
   std::string request_id;
   std::string execution_id;  // "workflow_exec_<request_id>"
   LookupScope scope;
+};
+
+// One run in flight: its context and what keeps everything the context refers to alive until the
+// run's last step has finished (steps run as tasks on the scheduler, after `start` returned).
+struct RunState {
+  RunState(std::shared_ptr<const PreparedWorkflow::Impl> workflow,
+           std::shared_ptr<const StepRunner> step_runner, std::shared_ptr<EventBroker> event_broker,
+           std::shared_ptr<const TaskScheduler> task_scheduler, std::string run_id,
+           std::string request_id, LookupScope scope)
+      : workflow_owner(std::move(workflow)),
+        runner_owner(std::move(step_runner)),
+        broker_owner(std::move(event_broker)),
+        scheduler(std::move(task_scheduler)),
+        context{*workflow_owner,
+                *runner_owner,
+                broker_owner.get(),
+                std::move(run_id),
+                request_id,
+                "workflow_exec_" + request_id,
+                scope} {}
+
+  const std::shared_ptr<const PreparedWorkflow::Impl> workflow_owner;
+  const std::shared_ptr<const StepRunner> runner_owner;
+  const std::shared_ptr<EventBroker> broker_owner;
+  // Where steps run; null: on the thread that starts the run, one at a time.
+  const std::shared_ptr<const TaskScheduler> scheduler;
+  const RunContext context;
 };
 
 // What one StepRunner call gave, and how long it took.
@@ -132,10 +161,17 @@ struct EventEdgeEvaluation {
                                        std::optional<Value> output,
                                        std::optional<WorkflowRunError> error);
 
-// The two traversals. `state` is the initial state (input object, or {"input": v}).
-[[nodiscard]] WorkflowRun run_sequential(const RunContext& context, Value state);
-[[nodiscard]] WorkflowRun run_parallel(const RunContext& context, Value state,
-                                       std::size_t max_parallelism);
+// A failed step for a node whose task the scheduler refused.
+[[nodiscard]] StepResult refused_step(const TaskRefused& refused);
+
+// The two traversals. `state` is the initial state (input object, or {"input": v}). Each starts
+// the run and returns; the run fulfils `promise` when it ends. With a scheduler every step runs
+// as a task on it (no thread of the run's own); without one, every step runs on the calling
+// thread before the function returns.
+void start_sequential(std::shared_ptr<RunState> run, Value state,
+                      CompletionPromise<WorkflowRun> promise);
+void start_parallel(std::shared_ptr<RunState> run, Value state, std::size_t max_parallelism,
+                    CompletionPromise<WorkflowRun> promise);
 
 }  // namespace workflow_detail
 }  // namespace traverse

@@ -1,3 +1,5 @@
+#include <cxxabi.h>
+
 #include <exception>
 #include <utility>
 
@@ -37,6 +39,8 @@ StepResult invoke_step(const RunContext& context, const StepRequest& request) {
   // escape a helper thread nor skip the traversal's bookkeeping.
   try {
     result = context.runner.run_step(request);
+  } catch (const abi::__forced_unwind&) {
+    throw;  // thread cancellation must unwind
   } catch (const std::exception& e) {
     result = std::unexpected(StepFailure{"execution_failed", "ExecutionFailed",
                                          std::string("step runner threw: ") + e.what(),
@@ -49,6 +53,14 @@ StepResult invoke_step(const RunContext& context, const StepRequest& request) {
   const auto elapsed = std::chrono::steady_clock::now() - started;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
   return StepResult{std::move(result), ms > 0 ? static_cast<std::uint64_t>(ms) : 0U};
+}
+
+StepResult refused_step(const TaskRefused& refused) {
+  return StepResult{
+      std::unexpected(StepFailure{"execution_failed", "ExecutionFailed",
+                                  "the step could not be scheduled: " + refused.to_string(),
+                                  std::nullopt, Value::object()}),
+      0};
 }
 
 StepRequest make_request(const RunContext& context, std::size_t node, std::size_t step_index,

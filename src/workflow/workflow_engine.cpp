@@ -235,12 +235,18 @@ WorkflowRun WorkflowEngine::run(const WorkflowDefinition& definition, const Valu
 
 WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& input,
                                 const WorkflowRunOptions& options) const {
+  return start(workflow, input, options).wait();
+}
+
+Completion<WorkflowRun> WorkflowEngine::start(const PreparedWorkflow& workflow, const Value& input,
+                                              const WorkflowRunOptions& options) const {
   const PreparedWorkflow::Impl& impl = workflow.impl();
-  const std::string run_id = new_uuid_v4();
-  const std::string request_id = options.request_id.empty() ? run_id : options.request_id;
-  const RunContext context{impl,         *runner_,   options_.broker.get(),
-                           run_id,       request_id, "workflow_exec_" + request_id,
-                           options.scope};
+  std::string run_id = new_uuid_v4();
+  std::string request_id = options.request_id.empty() ? run_id : options.request_id;
+  auto run = std::make_shared<workflow_detail::RunState>(workflow.impl_, runner_, options_.broker,
+                                                         options_.scheduler, std::move(run_id),
+                                                         std::move(request_id), options.scope);
+  const RunContext& context = run->context;
 
   // The raw input is checked against the workflow input schema (reference: WorkflowInvalid).
   if (impl.input_validator) {
@@ -254,14 +260,20 @@ WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& i
       auto error = workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid,
                                                     "request_invalid", std::move(message));
       error.details = workflow_detail::violations_json(violations);
-      return workflow_detail::assemble_run(context, {}, std::nullopt, std::move(error));
+      return Completion<WorkflowRun>::fulfilled(
+          workflow_detail::assemble_run(context, {}, std::nullopt, std::move(error)));
     }
   }
   Value state = input.is_object() ? input : Value{{"input", input}};
+  CompletionPromise<WorkflowRun> promise;
+  Completion<WorkflowRun> completion = promise.completion();
   if (impl.parallel) {
-    return workflow_detail::run_parallel(context, std::move(state), options_.max_parallelism);
+    workflow_detail::start_parallel(std::move(run), std::move(state), options_.max_parallelism,
+                                    std::move(promise));
+  } else {
+    workflow_detail::start_sequential(std::move(run), std::move(state), std::move(promise));
   }
-  return workflow_detail::run_sequential(context, std::move(state));
+  return completion;
 }
 
 WorkflowRun rejected_workflow_run(std::string_view request_id, std::string_view workflow_id,

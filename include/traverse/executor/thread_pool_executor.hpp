@@ -53,10 +53,12 @@ class ThreadPoolExecutor final : public CapabilityExecutor, public TaskScheduler
   // Drains, then joins. Calls already inside `execute` when destruction begins are completed:
   // queued ones still run (or time out at their queue deadline), running ones finish, and every
   // waiting caller gets its result; calls arriving after that point are refused with Overloaded.
-  // Then every worker exits and is joined. A pool with no calls is destroyed at once. Blocks
-  // only as long as the calls it waits for run.
-  // REQUIRES: not called from one of this pool's own workers (a handler must not destroy the
-  // pool that runs it), and no new call starts once the destructor has returned.
+  // Submitted calls and posted tasks already accepted run to the end too. Then every worker
+  // exits and is joined. A pool with no calls is destroyed at once. Blocks only as long as the
+  // calls it waits for run. Destroyed on one of its own workers (work that held the last
+  // reference), it returns at once and a short-lived reaper thread does the same once that
+  // worker's task is over.
+  // REQUIRES: no new call starts from outside once the destructor has returned.
   ~ThreadPoolExecutor() override;
 
   // Workers hold the pool's address: it can be neither copied nor moved.

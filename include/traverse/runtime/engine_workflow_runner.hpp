@@ -1,17 +1,17 @@
 // traverse/runtime/engine_workflow_runner.hpp — the WorkflowRunner that runs workflow-backed
-// capabilities with the WorkflowEngine (FORMATS.md §6.3 "Workflow-backed capability", D7).
+// capabilities with the WorkflowEngine (a workflow-backed capability runs its workflow).
 //
 // It is every runtime's default runner; pass `workflow_engine_runner(options)` to
 // `TraverseRuntime::Builder::with_workflow_runner` to change its options. Each step then goes back
 // through the runtime (resolution, schemas, placement, executor, a TraceStore entry tagged with the
 // run id and step index, events), and a 1.1.0 workflow runs up to `max_parallelism` steps at once
-// (default: the runtime's native pool capacity). Prepared workflows are cached per registered
-// record (bounded, oldest evicted).
+// (default: the runtime's native pool capacity) as tasks on the runtime's thread pool (the
+// dependencies' scheduler): no run has threads of its own. Prepared workflows are cached per
+// registered record (bounded, oldest evicted).
 //
-// Nested runs: when `run` is called on a Traverse thread-pool worker (a native handler that
-// itself runs a workflow-backed capability; ThreadPoolExecutor::on_any_worker_thread()), every step
-// runs on that worker, one at a time — nested pool calls run inline there — so a busy or
-// capacity-1 pool can never deadlock on its own workflow.
+// Nested runs: a run started on a pool worker (a native handler that itself runs a
+// workflow-backed capability) posts its steps to the same pool; the worker waiting for it runs
+// queued work meanwhile, so a busy or capacity-1 pool can never deadlock on its own workflow.
 //
 // Ownership: created by the factory and owned by the runtime (shared_ptr); it keeps the
 // runtime's StepRunner (which refers to the runtime weakly) and broker.
@@ -51,21 +51,19 @@ class EngineWorkflowRunner final : public WorkflowRunner {
   // Runs invocation.workflow on invocation.input with the outer request id and scope. A
   // definition that cannot be prepared gives an Error run (workflow_invalid). Thread-safe.
   [[nodiscard]] WorkflowRun run(const WorkflowInvocation& invocation) const override;
+  // As `run`, returning as soon as the first steps are posted. Thread-safe.
+  [[nodiscard]] Completion<WorkflowRun> start(const WorkflowInvocation& invocation) const override;
 
-  // The engine used off pool workers. Thread-safe.
-  [[nodiscard]] const WorkflowEngine& engine() const { return parallel_; }
-
-  // True when the calling thread is a Traverse thread-pool worker (see the file comment).
-  [[nodiscard]] static bool on_pool_worker();
+  // The engine the runner uses. Thread-safe.
+  [[nodiscard]] const WorkflowEngine& engine() const { return engine_; }
 
  private:
-  EngineWorkflowRunner(WorkflowEngine parallel, WorkflowEngine serial, std::size_t capacity);
+  EngineWorkflowRunner(WorkflowEngine engine, std::size_t capacity);
 
   [[nodiscard]] std::expected<PreparedWorkflow, ValidationErrors> prepared(
       const WorkflowRecordPtr& record) const;
 
-  const WorkflowEngine parallel_;
-  const WorkflowEngine serial_;  // max_parallelism 1: for runs started on a pool worker
+  const WorkflowEngine engine_;
   const std::size_t cache_capacity_;
 
   struct CacheEntry {

@@ -29,7 +29,7 @@ struct WorkflowRunRequest {
   // Where the workflow and its nodes' capabilities are resolved.
   LookupScope scope = LookupScope::PreferPrivate;
   // Steps of a 1.1.0 workflow running at once; nullopt: the runtime's native pool capacity
-  // (TraverseRuntime::default_native_capacity() when the Native executor is not a pool).
+  // (TraverseRuntime::native_pool_capacity()). Steps run as tasks on the runtime's pool.
   std::optional<std::size_t> max_parallelism;
 };
 

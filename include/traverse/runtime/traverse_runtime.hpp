@@ -53,6 +53,7 @@
 #include "traverse/runtime/runtime_result.hpp"
 #include "traverse/runtime/runtime_trace.hpp"
 #include "traverse/runtime/workflow_runner.hpp"
+#include "traverse/support/task_scheduler.hpp"
 #include "traverse/trace/trace_store.hpp"
 #include "traverse/wasm/wasm_executor_config.hpp"
 #include "traverse/workflow/step_runner.hpp"
@@ -197,6 +198,12 @@ class TraverseRuntime {
   [[nodiscard]] const std::shared_ptr<EventCatalog>& event_catalog() const;
   // The executor serving `type`, or nullptr.
   [[nodiscard]] std::shared_ptr<const CapabilityExecutor> executor(ArtifactType type) const;
+  // The runtime's thread pool as a TaskScheduler: where workflow steps run as tasks (give it to
+  // a WorkflowEngine of your own to share the runtime's threads). Never null.
+  [[nodiscard]] std::shared_ptr<const TaskScheduler> scheduler() const;
+  // Worker threads of that pool (Builder::with_native_pool_capacity): the default parallelism
+  // of a workflow run.
+  [[nodiscard]] std::size_t native_pool_capacity() const;
 
   struct Core;  // implementation detail, shared with the step runner
 

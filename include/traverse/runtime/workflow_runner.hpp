@@ -22,6 +22,8 @@
 #include "traverse/events/event_broker.hpp"
 #include "traverse/json/value.hpp"
 #include "traverse/registry/workflow_registry.hpp"
+#include "traverse/support/completion.hpp"
+#include "traverse/support/task_scheduler.hpp"
 #include "traverse/workflow/step_runner.hpp"
 #include "traverse/workflow/workflow_run.hpp"
 
@@ -43,6 +45,13 @@ class WorkflowRunner {
   // never an exception. Thread-safe.
   [[nodiscard]] virtual WorkflowRun run(const WorkflowInvocation& invocation) const = 0;
 
+  // Starts the run and returns its completion. The default runs it on the calling thread
+  // (run(...), already fulfilled); runners that schedule steps as tasks return at once.
+  // Thread-safe.
+  [[nodiscard]] virtual Completion<WorkflowRun> start(const WorkflowInvocation& invocation) const {
+    return Completion<WorkflowRun>::fulfilled(run(invocation));
+  }
+
  protected:
   WorkflowRunner() = default;
   WorkflowRunner(const WorkflowRunner&) = default;
@@ -54,6 +63,8 @@ struct WorkflowRunnerDependencies {
   std::shared_ptr<const StepRunner> step_runner;  // runs one step through the runtime path
   std::shared_ptr<EventBroker> broker;            // the runtime's broker (event edges)
   std::size_t max_parallelism = 1;                // the native pool's capacity
+  // Where steps run as tasks: the runtime's native thread pool (never null from the runtime).
+  std::shared_ptr<const TaskScheduler> scheduler;
 };
 
 // Creates the runner once, at TraverseRuntime::Builder::build. A returned error fails build().

@@ -10,22 +10,21 @@
 // predecessors completed), and is skipped otherwise (its own edges then resolve as not taken).
 // Ready nodes run concurrently, at most `max_parallelism` at once.
 //
-// Ownership: the engine shares its StepRunner and optional EventBroker (std::shared_ptr); a
+// Ownership: the engine shares its StepRunner, optional EventBroker and optional TaskScheduler
+// (std::shared_ptr); a run in flight keeps them and its PreparedWorkflow alive until it ends. A
 // PreparedWorkflow owns a copy of its definition. Both are cheap to copy.
-// Thread safety: `run` is const and safe to call from many threads at once (each run keeps its
-// state on the calling thread's stack); a PreparedWorkflow is immutable.
+// Thread safety: `start` and `run` are const and safe to call from many threads at once; a
+// PreparedWorkflow is immutable.
 //
-// Scheduling (1.1.0). The calling thread is the only scheduler: it picks ready nodes in
-// topological order, builds their inputs, merges their outputs and evaluates their edges. It
-// hands ready nodes to helper std::jthreads that the run owns (created on demand, at most
-// max_parallelism - 1, joined before `run` returns) and runs the last node of each round itself
-// (the one filling the last free slot, or the only ready one), then waits for the helpers. With
-// max_parallelism 1, or for a chain, every step runs on the calling thread. The helpers call
-// StepRunner::run_step, which may block on a ThreadPoolExecutor. The engine never hands work to
-// a pool or waits inside a pool worker it was not called on, so a capacity-N pool with
-// max_parallelism = N cannot deadlock. A run started *on* a pool worker (a nested workflow
-// inside a native handler) must use max_parallelism 1, so that its steps run inline on that
-// worker; EngineWorkflowRunner (runtime/engine_workflow_runner.hpp) does this automatically.
+// Scheduling. With a TaskScheduler (the runtime passes its ThreadPoolExecutor), every step is a
+// task on it and the run has no thread of its own: `start` posts the first ready nodes and
+// returns; whichever thread finishes a step records it, evaluates its edges and posts the nodes
+// that became ready (in topological order, at most max_parallelism running at once); the last
+// step's thread assembles the run and fulfils the completion. So the process's thread count is
+// the scheduler's, however many runs are in flight, and a run started on a pool worker (a nested
+// workflow inside a native handler) needs nothing special: a worker waiting for a run's
+// completion runs queued work meanwhile. Without a scheduler every step runs on the thread that
+// calls `start`/`run`, one at a time, before it returns.
 // When a step fails (or a node cannot continue), no new node starts; steps already running finish
 // and are recorded, and the run reports the failure of the lowest step index.
 //
@@ -48,6 +47,8 @@
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/events/event_broker.hpp"
 #include "traverse/json/value.hpp"
+#include "traverse/support/completion.hpp"
+#include "traverse/support/task_scheduler.hpp"
 #include "traverse/workflow/step_runner.hpp"
 #include "traverse/workflow/workflow_run.hpp"
 
@@ -66,9 +67,11 @@ struct WorkflowEngineOptions {
   std::shared_ptr<EventBroker> broker;
 
   // Performance
-  // 1.1.0 workflows: at most this many steps run at once (1..=kMaxWorkflowParallelism). The
-  // runtime passes its thread-pool capacity. 1 runs every step on the calling thread. 1.0.0
-  // workflows always run one step at a time.
+  // Where steps run (see the file comment). Null: on the calling thread, one at a time.
+  std::shared_ptr<const TaskScheduler> scheduler;
+  // 1.1.0 workflows with a scheduler: at most this many steps of one run at once
+  // (1..=kMaxWorkflowParallelism). The runtime passes its thread-pool capacity. 1.0.0 workflows
+  // always run one step at a time.
   std::size_t max_parallelism = 1;
 };
 
@@ -121,9 +124,14 @@ class WorkflowEngine {
   [[nodiscard]] static std::expected<PreparedWorkflow, ValidationErrors> prepare(
       const WorkflowDefinition& definition);
 
-  // Runs the workflow on `input` and returns the run, completed or not (see WorkflowRun). The
-  // input is validated against the workflow's input schema first and the final output against
-  // its output schema. Thread-safe.
+  // Starts the workflow on `input` and returns at once (with a scheduler) with the completion of
+  // the run, completed or not (see WorkflowRun). The input is validated against the workflow's
+  // input schema first and the final output against its output schema. Thread-safe.
+  [[nodiscard]] Completion<WorkflowRun> start(const PreparedWorkflow& workflow, const Value& input,
+                                              const WorkflowRunOptions& options = {}) const;
+
+  // start(...).wait(): runs the workflow and returns the run. On a pool worker the wait runs
+  // other queued work. Thread-safe.
   [[nodiscard]] WorkflowRun run(const PreparedWorkflow& workflow, const Value& input,
                                 const WorkflowRunOptions& options = {}) const;
 

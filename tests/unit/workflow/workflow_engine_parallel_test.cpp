@@ -241,6 +241,88 @@ TEST(WorkflowParallel, AllFourBranchesRunTogetherWhenFourSlotsAreAllowed) {
   EXPECT_TRUE(overlapped.load());
 }
 
+TEST(WorkflowParallel, SixtyFourConcurrentRunsUseNoThreadsBeyondThePools) {
+  // 64 runs of a fan-out workflow are started from this one thread and are all in flight at
+  // once; their steps run as tasks on a capacity-2 pool. The process may gain the pool's
+  // threads and nothing else (the engine keeps no threads of its own: the constant is 0).
+  constexpr std::size_t kCapacity = 2;
+  constexpr std::size_t kRuns = 64;
+  constexpr std::size_t kEngineThreads = 0;
+  const std::size_t before = thread_count();
+  std::atomic<std::size_t> peak{0};
+  const auto sample = [&peak] {
+    const std::size_t now = thread_count();
+    std::size_t seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+  };
+  auto runner = std::make_shared<FakeStepRunner>();
+  runner->on("test.work", [&](const StepRequest& r) {
+    sample();
+    return ok(Value{{r.node_id, true}});
+  });
+  WorkflowEngineOptions options;
+  options.max_parallelism = kCapacity;
+  options.scheduler = make_scheduler(kCapacity);
+  auto engine = WorkflowEngine::create(runner, options);
+  ASSERT_TRUE(engine.has_value()) << engine.error().message;
+  auto prepared = WorkflowEngine::prepare(parse(wide_fan_out("test.work")));
+  ASSERT_TRUE(prepared.has_value());
+  std::vector<Completion<WorkflowRun>> runs;
+  for (std::size_t i = 0; i < kRuns; ++i) {
+    runs.push_back(engine->start(*prepared, Value::object()));
+  }
+  sample();
+  std::size_t completed = 0;
+  for (Completion<WorkflowRun>& completion : runs) {
+    const WorkflowRun run = completion.wait();
+    completed += run.completed() ? 1 : 0;
+  }
+  EXPECT_EQ(completed, kRuns);
+  EXPECT_EQ(runner->calls("test.work"), static_cast<int>(kRuns * 6));
+  EXPECT_LE(peak.load(), before + kCapacity + kEngineThreads);
+}
+
+TEST(WorkflowParallel, StartReturnsBeforeTheRunEndsAndTheCompletionDeliversIt) {
+  std::latch release(1);
+  auto runner = diamond_runner([&](const std::string& node) {
+    if (node == "a") {
+      release.wait();
+    }
+  });
+  const WorkflowEngine engine = make_engine(runner, 2);
+  auto prepared = WorkflowEngine::prepare(load("diamond.workflow.json"));
+  ASSERT_TRUE(prepared.has_value());
+  Completion<WorkflowRun> completion = engine.start(*prepared, Value{{"n", 1}});
+  EXPECT_FALSE(completion.ready());  // the first step is held: start did not wait for the run
+  release.count_down();
+  const WorkflowRun run = completion.wait();
+  ASSERT_TRUE(run.completed()) << run.error->message;
+  EXPECT_EQ(*run.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
+}
+
+TEST(WorkflowParallel, RunOutlivingItsEngineAndPoolCompletes) {
+  // The engine holds the only reference to its pool; a run in flight keeps the pool alive and
+  // drops the last reference on one of the pool's own workers when it ends.
+  std::latch release(1);
+  auto runner = diamond_runner([&](const std::string& node) {
+    if (node == "a") {
+      release.wait();
+    }
+  });
+  auto prepared = WorkflowEngine::prepare(load("diamond.workflow.json"));
+  ASSERT_TRUE(prepared.has_value());
+  Completion<WorkflowRun> completion;
+  {
+    const WorkflowEngine engine = make_engine(runner, 2);
+    completion = engine.start(*prepared, Value{{"n", 1}});
+  }
+  release.count_down();
+  const WorkflowRun run = completion.wait();
+  ASSERT_TRUE(run.completed()) << run.error->message;
+  EXPECT_EQ(*run.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
+}
+
 TEST(WorkflowParallel, TopologicalOrderBreaksTiesByNodeId) {
   auto prepared = WorkflowEngine::prepare(parse(wide_fan_out("test.work")));
   ASSERT_TRUE(prepared.has_value());

@@ -249,6 +249,44 @@ TEST(WorkflowRuntime, ParallelDiamondBranchesOverlapOnACapacityTwoPool) {
   EXPECT_EQ(*result.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
 }
 
+TEST(WorkflowRuntime, SixtyFourConcurrentParallelRunsAddNoThreadsToTheRuntime) {
+  // 64 diamond runs through the full runtime path are in flight at once, started from this one
+  // thread; their steps are tasks on the runtime's capacity-2 pool, which exists already. The
+  // documented constant of threads a run may add is 0.
+  Probe probe;
+  auto runtime = make_runtime(probe, 2);
+  ASSERT_TRUE(runtime);
+  const std::size_t before = workflow_test::thread_count();
+  std::atomic<std::size_t> peak{0};
+  WorkflowEngineOptions options;
+  options.broker = runtime->broker();
+  options.max_parallelism = runtime->native_pool_capacity();
+  options.scheduler = runtime->scheduler();
+  auto engine = WorkflowEngine::create(runtime->step_runner(), options);
+  ASSERT_TRUE(engine.has_value());
+  auto record = runtime->workflow_registry()->find_exact("test.flow.diamond", "1.0.0",
+                                                         LookupScope::PreferPrivate);
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  auto prepared = WorkflowEngine::prepare((*record)->definition);
+  ASSERT_TRUE(prepared.has_value());
+  std::vector<Completion<WorkflowRun>> runs;
+  for (int i = 0; i < 64; ++i) {
+    WorkflowRunOptions run_options;
+    run_options.request_id = "run-" + std::to_string(i);
+    run_options.scope = LookupScope::PreferPrivate;
+    runs.push_back(engine->start(*prepared, Value{{"n", i}}, run_options));
+    peak = std::max(peak.load(), workflow_test::thread_count());
+  }
+  int completed = 0;
+  for (Completion<WorkflowRun>& completion : runs) {
+    const WorkflowRun run = completion.wait();
+    completed += run.completed() ? 1 : 0;
+  }
+  EXPECT_EQ(completed, 64);
+  EXPECT_EQ(probe.off_pool_calls.load(), 0);
+  EXPECT_LE(peak.load(), before);
+}
+
 TEST(WorkflowRuntime, EventEdgeFollowsPublishedEventsAndRetainedOnesSatisfyLaterRuns) {
   Probe probe;
   auto runtime = make_runtime(probe, 2);
@@ -295,9 +333,9 @@ TEST(WorkflowRuntime, UnknownWorkflowIsWorkflowNotFound) {
   EXPECT_EQ(rejected.error->reason, WorkflowFailureReason::WorkflowInvalid);
 }
 
-TEST(WorkflowRuntime, WorkflowStartedOnAPoolWorkerRunsInlineInsteadOfDeadlocking) {
-  // The outer handler holds the pool's only worker. Off a worker, the nested diamond would hand
-  // b and c to helper threads whose pool calls could never start: a deadlock.
+TEST(WorkflowRuntime, WorkflowStartedOnAPoolWorkerDoesNotDeadlockACapacityOnePool) {
+  // The outer handler holds the pool's only worker and runs a nested diamond whose steps are
+  // tasks on that same pool: only the waiting worker can run them (corun), or nothing would.
   Probe probe;
   auto runtime = make_runtime(probe, 1, 2);
   ASSERT_TRUE(runtime);

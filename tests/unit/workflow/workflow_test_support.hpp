@@ -2,6 +2,7 @@
 // code (parsed by the real parse_workflow_definition), and small evidence utilities.
 #pragma once
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,6 +18,8 @@
 
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/events/traverse_event.hpp"
+#include "traverse/executor/native_executor.hpp"
+#include "traverse/executor/thread_pool_executor.hpp"
 #include "traverse/json/value.hpp"
 #include "traverse/workflow/step_runner.hpp"
 #include "traverse/workflow/workflow_engine.hpp"
@@ -206,12 +209,49 @@ inline WorkflowDefinition load(const std::string& file) {
   return *loaded;
 }
 
+// A ThreadPoolExecutor used only as the engine's TaskScheduler (its native executor has no
+// handlers: the fake step runners do the work inside the tasks).
+inline std::shared_ptr<ThreadPoolExecutor> make_scheduler(std::size_t capacity) {
+  ThreadPoolExecutorConfig config;
+  config.capacity = capacity;
+  auto pool = ThreadPoolExecutor::create(
+      config, std::make_unique<NativeExecutor>(NativeExecutor::HandlerTable{}));
+  if (!pool) {
+    ADD_FAILURE() << pool.error().message();
+    std::abort();
+  }
+  return std::move(*pool);
+}
+
+// Threads of this process (/proc/self/task). ThreadSanitizer starts a background thread of its
+// own on the first thread creation; one throwaway thread first makes sure it already exists.
+inline std::size_t thread_count() {
+  static const bool runtime_threads_started = [] {
+    std::thread([] {}).join();
+    return true;
+  }();
+  (void)runtime_threads_started;
+  std::size_t count = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* entry = readdir(dir)) {
+      count += entry->d_name[0] != '.' ? 1 : 0;
+    }
+    closedir(dir);
+  }
+  return count;
+}
+
+// An engine over `runner`. With max_parallelism > 1 its steps run on a thread pool of that
+// capacity (the engine's scheduler); with 1 they run on the calling thread.
 inline WorkflowEngine make_engine(std::shared_ptr<const StepRunner> runner,
                                   std::size_t max_parallelism = 1,
                                   std::shared_ptr<EventBroker> broker = nullptr) {
   WorkflowEngineOptions options;
   options.max_parallelism = max_parallelism;
   options.broker = std::move(broker);
+  if (max_parallelism > 1) {
+    options.scheduler = make_scheduler(max_parallelism);
+  }
   auto engine = WorkflowEngine::create(std::move(runner), options);
   if (!engine) {
     ADD_FAILURE() << engine.error().message;
