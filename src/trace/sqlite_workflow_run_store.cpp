@@ -134,8 +134,7 @@ std::expected<std::unique_ptr<SqliteWorkflowRunStore>, TraceError> SqliteWorkflo
     SqliteTraceStoreOptions trace_options;
     trace_options.busy_timeout = options.busy_timeout;
     trace_options.read_only = options.read_only;
-    // Writing: the trace store checked integrity just before, in the same process.
-    trace_options.open_check_steps = 0;
+    trace_options.open_check_max_bytes = options.open_check_max_bytes;
     auto traces = SqliteTraceStore::open(path, trace_options);
     if (!traces) {
       return std::unexpected(traces.error());

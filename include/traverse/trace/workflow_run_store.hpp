@@ -57,6 +57,9 @@ struct SqliteWorkflowRunStoreOptions {
   // Open an existing file for reading only, as SqliteTraceStoreOptions::read_only; insert fails
   // with Io.
   bool read_only = false;
+  // As SqliteTraceStoreOptions::open_check_max_bytes (0: no check, e.g. when a SqliteTraceStore
+  // of this process has just checked the file).
+  std::uint64_t open_check_max_bytes = 32ULL << 20U;
 };
 
 class SqliteWorkflowRunStore {
