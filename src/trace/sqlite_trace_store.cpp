@@ -249,9 +249,11 @@ struct SqliteTraceStore::Impl {
       }
       ++open_readers;
     }
-    // Opening touches the disk: outside the lock, the slot reserved above.
+    // Opening touches the disk: outside the lock, the slot reserved above. A writing store's
+    // readers open read-write (they only ever run SELECTs): whichever connection closes last
+    // checkpoints the WAL and removes it, which a read-only connection cannot do.
     auto connection =
-        trace_internal::open_connection(path, /*read_only=*/true, options.busy_timeout);
+        trace_internal::open_connection(path, options.read_only, options.busy_timeout);
     if (!connection) {
       {
         std::lock_guard lock(readers_mutex);

@@ -140,7 +140,9 @@ std::expected<std::unique_ptr<SqliteWorkflowRunStore>, TraceError> SqliteWorkflo
       return std::unexpected(traces.error());
     }
   }
-  auto reader = trace_internal::open_connection(path, /*read_only=*/true, options.busy_timeout);
+  // Read-write unless read_only (it only ever runs SELECTs): the last connection to close
+  // checkpoints and removes the WAL, which a read-only connection cannot do.
+  auto reader = trace_internal::open_connection(path, options.read_only, options.busy_timeout);
   if (!reader) {
     return std::unexpected(reader.error());
   }
