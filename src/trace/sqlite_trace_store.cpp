@@ -170,6 +170,7 @@ struct PendingInsert {
   const std::string* public_json = nullptr;
   const std::string* private_json = nullptr;  // null: no private entry
   bool written = false;                       // inserted into the open transaction
+  bool committed = false;                     // its transaction committed: result is final
   std::expected<void, TraceError> result;
   bool done = false;  // guarded by Impl::queue_mutex
   std::condition_variable cv;
@@ -397,8 +398,10 @@ struct SqliteTraceStore::Impl {
     }
     sqlite3_reset(commit_stmt.get());
     for (std::size_t i = 0; i < n; ++i) {
-      if (batch[i]->written)
+      if (batch[i]->written) {
         batch[i]->result = {};
+        batch[i]->committed = true;
+      }
     }
   }
 
@@ -681,6 +684,21 @@ const std::filesystem::path& SqliteTraceStore::path() const {
   return impl_->path;
 }
 
+namespace {
+
+// The result of a completed insert; an entry its batch never decided (the committing thread
+// failed with an exception) is reported as not written.
+std::expected<void, TraceError> finish(PendingInsert& p, const std::filesystem::path& path) {
+  if (p.result.has_value() && !p.committed) {
+    return std::unexpected(TraceError{
+        TraceErrorKind::Io, "trace database " + path.string() + ": trace entry '" + p.entry->id +
+                                "' was not committed (the committing thread failed)"});
+  }
+  return std::move(p.result);
+}
+
+}  // namespace
+
 std::expected<void, TraceError> SqliteTraceStore::insert(
     PublicTraceEntry public_entry, std::optional<PrivateTraceEntry> private_entry) {
   auto time_ms =
@@ -704,17 +722,13 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
   self.time_ms = *time_ms;
   self.public_json = &public_json;
   self.private_json = private_json ? &*private_json : nullptr;
-  self.result = std::unexpected(
-      TraceError{TraceErrorKind::Io, "trace database " + impl_->path.string() + ": trace entry '" +
-                                         public_entry.id +
-                                         "' was not committed (the committing thread failed)"});
 
   Impl& impl = *impl_;
   std::unique_lock lock(impl.queue_mutex);
   impl.queue.push_back(&self);
   self.cv.wait(lock, [&] { return self.done || impl.queue.front() == &self; });
   if (self.done)
-    return std::move(self.result);
+    return finish(self, impl.path);
 
   // Leader: commit what is queued (self first), up to max_batch, without holding the lock.
   const std::size_t n =
@@ -742,7 +756,7 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
     lock.unlock();
     impl.commit_batch(n);
   }
-  return std::move(self.result);
+  return finish(self, impl.path);
 }
 
 std::expected<TraceRecord, TraceError> SqliteTraceStore::get(std::string_view id) const {
