@@ -184,7 +184,9 @@ void add_package_commands(CLI::App& app, CliContext& context) {
       "2 when the package or request is invalid, 4 when a file cannot be read.");
   run_cmd->add_option("manifest", run_options->manifest, "Package manifest (JSON)")->required();
   run_cmd->add_option("request", run_options->request, "Runtime request file (JSON)")->required();
-  run_cmd->add_option("--trace-db", run_options->trace_db, trace_db_help())->type_name("FILE");
+  run_cmd->add_option("--trace-db", run_options->trace_db, trace_db_help())
+      ->type_name("FILE")
+      ->check(check_trace_db);
   run_cmd->add_flag("--json", run_options->json,
                     "Print the whole RuntimeResult (output at the top level) as one JSON document");
   run_cmd->callback([run_options, &context] { run(*run_options, context); });

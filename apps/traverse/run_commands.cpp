@@ -179,7 +179,7 @@ struct LoadReport {
   std::size_t failed = 0;
   std::uint64_t wall_us = 0;
   std::vector<std::uint64_t> latencies_us;  // sorted
-  std::map<std::string, std::size_t> errors;
+  std::map<std::string, FailureTally> errors;
 };
 
 double percentile_ms(const std::vector<std::uint64_t>& sorted, double p) {
@@ -208,7 +208,7 @@ LoadReport run_load(CliContext& context, TraverseRuntime& runtime, const Runtime
   std::condition_variable finished_cv;
   std::size_t finished_threads = 0;
   // Guarded by mutex.
-  std::map<std::string, std::size_t> errors;
+  std::map<std::string, FailureTally> errors;
   std::size_t failed = 0;
 
   const auto start = Clock::now();
@@ -225,7 +225,7 @@ LoadReport run_load(CliContext& context, TraverseRuntime& runtime, const Runtime
           if (!result.completed()) {
             std::lock_guard lock(mutex);
             ++failed;
-            ++errors[result.error ? result.error->code : std::string("unknown")];
+            tally_failure(errors, result.error.value_or(RuntimeError{"unknown", "", {}}));
           }
           done.fetch_add(1);
         }
@@ -275,8 +275,11 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
                           : sum / static_cast<double>(report.latencies_us.size()) / 1000.0;
   if (options.json) {
     Value errors = Value::object();
-    for (const auto& [code, count] : report.errors) {
-      errors[code] = count;
+    Value first_errors = Value::object();
+    for (const auto& [code, tally] : report.errors) {
+      errors[code] = tally.count;
+      first_errors[code] =
+          Value{{"error_class", tally.error_class}, {"message", tally.first_message}};
     }
     context.json(
         Value{{"request_id", request.request_id},
@@ -285,6 +288,7 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
               {"completed", report.completed},
               {"failed", report.failed},
               {"errors", errors},
+              {"first_errors", first_errors},
               {"wall_ms", static_cast<double>(report.wall_us) / 1000.0},
               {"throughput_per_second", throughput},
               {"latency_ms",
@@ -297,8 +301,8 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
                  std::to_string(options.concurrency) + " thread(s)");
     context.line("completed: " + std::to_string(report.completed) +
                  "  failed: " + std::to_string(report.failed));
-    for (const auto& [code, count] : report.errors) {
-      context.line("  " + code + ": " + std::to_string(count));
+    for (const auto& [code, tally] : report.errors) {
+      context.line(format_failure_line(code, tally));
     }
     std::snprintf(line, sizeof line, "wall time: %.3f s", wall_s);
     context.line(line);
@@ -449,7 +453,9 @@ void add_shared_options(CLI::App* command, std::vector<std::string>& packages,
                    "bundle capability with the same id@version (the contracts must be "
                    "identical, else exit 3), or it is added as a new capability")
       ->type_name("MANIFEST");
-  command->add_option("--trace-db", trace_db, trace_db_help())->type_name("FILE");
+  command->add_option("--trace-db", trace_db, trace_db_help())
+      ->type_name("FILE")
+      ->check(check_trace_db);
   command->add_flag("--json", json,
                     "Print one JSON document: the whole result (output at the top level), the "
                     "workflow evidence and the published events");

@@ -111,6 +111,26 @@ void report_runtime_error(CliContext& context, const RuntimeError& error) {
   }
 }
 
+void tally_failure(std::map<std::string, FailureTally>& tallies, const RuntimeError& error) {
+  FailureTally& tally = tallies[error.code];
+  if (tally.count++ == 0) {
+    if (error.details.is_object() && error.details.contains("error_class") &&
+        error.details["error_class"].is_string()) {
+      tally.error_class = error.details["error_class"].get<std::string>();
+    }
+    tally.first_message = error.message;
+  }
+}
+
+std::string format_failure_line(const std::string& code, const FailureTally& tally) {
+  std::string line = "  " + code + ": " + std::to_string(tally.count);
+  if (!tally.first_message.empty()) {
+    line += " (" + (tally.error_class.empty() ? std::string() : tally.error_class + ": ") +
+            (tally.count > 1 ? "first: " : "") + tally.first_message + ")";
+  }
+  return line;
+}
+
 Value events_to_json(const std::vector<ObservedEvent>& events) {
   Value out = Value::array();
   for (const auto& observed : events) {

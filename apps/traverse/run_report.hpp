@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,18 @@ void print_trace_location(CliContext& context, const std::string& trace_id,
 // The failure of a run on stderr: "error: <code> (<class>)[ at node N]: message".
 void report_run_error(CliContext& context, const WorkflowRunError& error);
 void report_runtime_error(CliContext& context, const RuntimeError& error);
+
+// Why --repeat runs failed, per error code: how many, and the first failure's class and message
+// (so a summary says "execution_failed: 2976 (TraceDatabaseIo: trace database ... read-only)").
+struct FailureTally {
+  std::size_t count = 0;
+  std::string error_class;  // details.error_class of the first failure ("" if none)
+  std::string first_message;
+};
+// Counts `error` into `tallies` (keyed by its code).
+void tally_failure(std::map<std::string, FailureTally>& tallies, const RuntimeError& error);
+// "  <code>: <count> (<class>: <first message>)" for the summary.
+[[nodiscard]] std::string format_failure_line(const std::string& code, const FailureTally& tally);
 
 // JSON forms for --json documents.
 [[nodiscard]] Value events_to_json(const std::vector<ObservedEvent>& events);

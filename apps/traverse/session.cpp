@@ -69,9 +69,13 @@ ExitCode registration_failure_code(const ValidationErrors& errors, const std::st
   return load_failure_code(errors, file);
 }
 
+// Every trace database problem is one exit code (4), whatever the command; a path that is not a
+// file is a usage error.
 CommandFailure trace_failure(const TraceError& error, const std::filesystem::path& path) {
-  return failure(ExitCode::IoError, "TraceDatabase" + std::string(to_string(error.kind)),
-                 error.message, path.string());
+  const ExitCode code =
+      error.kind == TraceErrorKind::InvalidArgument ? ExitCode::Usage : ExitCode::IoError;
+  return failure(code, "TraceDatabase" + std::string(to_string(error.kind)), error.message,
+                 path.string());
 }
 
 }  // namespace
@@ -82,6 +86,19 @@ std::string trace_db_help(bool creates) {
                              : "SQLite trace database written by earlier runs (never created "
                                "here). Default: ") +
          kDefaultTraceDb;
+}
+
+std::string check_trace_db(const std::string& value) {
+  if (value.empty()) {
+    return "an empty trace database path is refused; give a file name (or leave --trace-db out "
+           "for the default " +
+           std::string(kDefaultTraceDb) + ")";
+  }
+  if (value == ":memory:") {
+    return "\":memory:\" is refused: an in-memory trace database loses every trace when the "
+           "command ends; give a file name";
+  }
+  return {};
 }
 
 // ---- StepObserver ----
@@ -185,12 +202,19 @@ std::expected<Session, CommandFailure> open_session(const std::string& trace_db,
           session.trace_db.string()));
     }
   }
+  if (const std::string refused = check_trace_db(trace_db); !trace_db.empty() && !refused.empty()) {
+    return std::unexpected(
+        failure(ExitCode::Usage, "InvalidTraceDatabase", refused, session.trace_db.string()));
+  }
+  // Opening for writing checks the file (schema, integrity, one committed write): a database that
+  // cannot record traces fails here, before any capability runs.
   auto traces = SqliteTraceStore::open(session.trace_db);
   if (!traces) {
     return std::unexpected(trace_failure(traces.error(), session.trace_db));
   }
   session.traces = std::move(*traces);
-  auto runs = SqliteWorkflowRunStore::open(session.trace_db);
+  // The trace store has just checked the file's integrity.
+  auto runs = SqliteWorkflowRunStore::open(session.trace_db, {.open_check_max_bytes = 0});
   if (!runs) {
     return std::unexpected(trace_failure(runs.error(), session.trace_db));
   }
@@ -237,12 +261,19 @@ std::expected<TraceDatabase, CommandFailure> open_trace_database(const std::stri
                     "choose another with --trace-db)",
                 database.path.string()));
   }
-  auto traces = SqliteTraceStore::open(database.path);
+  if (const std::string refused = check_trace_db(trace_db); !trace_db.empty() && !refused.empty()) {
+    return std::unexpected(
+        failure(ExitCode::Usage, "InvalidTraceDatabase", refused, database.path.string()));
+  }
+  // Read-only: no schema, journal mode or WAL index writes, so a read-only file or folder works.
+  SqliteTraceStoreOptions read_only;
+  read_only.read_only = true;
+  auto traces = SqliteTraceStore::open(database.path, read_only);
   if (!traces) {
     return std::unexpected(trace_failure(traces.error(), database.path));
   }
   database.traces = std::move(*traces);
-  auto runs = SqliteWorkflowRunStore::open(database.path);
+  auto runs = SqliteWorkflowRunStore::open(database.path, {.read_only = true});
   if (!runs) {
     return std::unexpected(trace_failure(runs.error(), database.path));
   }

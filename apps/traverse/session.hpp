@@ -37,6 +37,11 @@ inline constexpr const char* kDefaultTraceDb = ".traverse/traces.db";
 // folder are created when absent) or only read them.
 [[nodiscard]] std::string trace_db_help(bool creates = true);
 
+// The check of a --trace-db value given on the command line (CLI11 validator): "" when it names a
+// file, else why not. "" and ":memory:" are refused (an in-memory database loses every trace and
+// an empty name is not the default); a bad value is a usage error (exit 5).
+[[nodiscard]] std::string check_trace_db(const std::string& value);
+
 // One event a workflow step published.
 struct ObservedEvent {
   std::size_t step_index = 0;
@@ -100,13 +105,15 @@ struct SessionOptions {
 
 // Opens (creating folder and file) the trace database and builds a runtime that writes to it,
 // runs workflow-backed capabilities with the workflow engine, and reports steps to `observer`.
-// Failure: 4 when the database cannot be opened, 1 when the runtime cannot be built.
+// The database is proven writable and undamaged here, before anything runs.
+// Failure: 4 when the database cannot be opened or written (read-only, damaged, locked, disk
+// full), 5 for a path that is not a file (":memory:"), 1 when the runtime cannot be built.
 [[nodiscard]] std::expected<Session, CommandFailure> open_session(
     const std::string& trace_db, std::shared_ptr<StepObserver> observer,
     const SessionOptions& options = {});
 
-// Opens an existing trace database for reading (list/show). Failure: 4 when it does not exist
-// or cannot be opened.
+// Opens an existing trace database read-only (list/show): nothing is written, so a read-only
+// file or folder works. Failure: 4 when it does not exist or cannot be opened.
 struct TraceDatabase {
   std::filesystem::path path;
   std::shared_ptr<SqliteTraceStore> traces;

@@ -265,7 +265,8 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
       ->type_name("N");
   list_cmd->add_option("--trace-db", list_options->trace_db, trace_db_help(false))
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(check_trace_db);
   list_cmd->add_flag("--json", list_options->json,
                      "Print one JSON document {trace_db, total, returned, entries[]}");
   list_cmd->callback([list_options, &context] { list(*list_options, context); });
@@ -279,7 +280,8 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
       "database does not exist or cannot be read.");
   show_cmd->add_option("id", show_options->id, "Trace id or workflow run id")->required();
   show_cmd->add_option("--trace-db", show_options->trace_db, trace_db_help(false))
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(check_trace_db);
   show_cmd->add_flag("--json", show_options->json,
                      "Print one JSON document {public, private, workflow_run?, steps?}");
   show_cmd->callback([show_options, &context] { show(*show_options, context); });

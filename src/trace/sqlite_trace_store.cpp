@@ -4,15 +4,29 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <limits>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "insert_checks.hpp"
+#include "sqlite_support.hpp"
 
 namespace traverse {
 
 namespace {
+
+using trace_internal::column_text;
+using trace_internal::Connection;
+using trace_internal::sqlite_error;
+using trace_internal::Statement;
+using trace_internal::StatementUse;
 
 constexpr const char* kTable = "traverse_traces";
 
@@ -31,7 +45,6 @@ CREATE TABLE traverse_traces (
 CREATE INDEX traverse_traces_capability ON traverse_traces(capability_id, seq);
 CREATE INDEX traverse_traces_run ON traverse_traces(workflow_run_id, step_index, seq);
 CREATE INDEX traverse_traces_time ON traverse_traces(time_ms, seq);
-PRAGMA user_version = 1;
 )sql";
 
 // Filter bits of a TraceQuery; one prepared statement per combination, built on first use.
@@ -74,42 +87,6 @@ std::string where_clause(unsigned mask) {
   return sql;
 }
 
-// A prepared statement, reset after every use (RAII).
-class Statement {
- public:
-  Statement() = default;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
-  Statement& operator=(Statement&& other) noexcept {
-    std::swap(stmt_, other.stmt_);
-    return *this;
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  [[nodiscard]] sqlite3_stmt* get() const { return stmt_; }
-  [[nodiscard]] explicit operator bool() const { return stmt_ != nullptr; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Resets a statement and clears its bindings when a use ends, whatever the outcome.
-class StatementUse {
- public:
-  explicit StatementUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~StatementUse() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  StatementUse(const StatementUse&) = delete;
-  StatementUse& operator=(const StatementUse&) = delete;
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
 void bind_text(sqlite3_stmt* stmt, const char* name, std::string_view text) {
   const int index = sqlite3_bind_parameter_index(stmt, name);
   if (index > 0) {
@@ -123,18 +100,85 @@ void bind_int(sqlite3_stmt* stmt, const char* name, std::int64_t value) {
     sqlite3_bind_int64(stmt, index, value);
 }
 
-std::string column_text(sqlite3_stmt* stmt, int column) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  if (text == nullptr)
-    return {};
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
-}
-
 std::int64_t clamp_i64(std::size_t value) {
   return value > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())
              ? std::numeric_limits<std::int64_t>::max()
              : static_cast<std::int64_t>(value);
 }
+
+TraceError corrupt_row(const std::filesystem::path& path, std::int64_t seq, const char* column,
+                       const std::string& what) {
+  return TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() + ": row " +
+                                                 std::to_string(seq) + " " + column + " " + what};
+}
+
+std::expected<PublicTraceEntry, TraceError> decode_public(const std::filesystem::path& path,
+                                                          const std::string& text,
+                                                          std::int64_t seq) {
+  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded())
+    return std::unexpected(corrupt_row(path, seq, "public_json", "is not JSON"));
+  auto entry = public_trace_entry_from_json(json);
+  if (!entry)
+    return std::unexpected(corrupt_row(path, seq, "public_json", entry.error().message));
+  return entry;
+}
+
+std::expected<PrivateTraceEntry, TraceError> decode_private(const std::filesystem::path& path,
+                                                            const std::string& text,
+                                                            std::int64_t seq) {
+  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded())
+    return std::unexpected(corrupt_row(path, seq, "private_json", "is not JSON"));
+  auto entry = private_trace_entry_from_json(json);
+  if (!entry)
+    return std::unexpected(corrupt_row(path, seq, "private_json", entry.error().message));
+  return entry;
+}
+
+std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, sqlite3* db,
+                                             const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  Statement owned(stmt);
+  if (rc != SQLITE_OK)
+    return std::unexpected(sqlite_error(path, db, "prepare statement", rc));
+  return owned;
+}
+
+// How often a group-commit leader yields to let inserts that are still encoding join its batch.
+constexpr int kJoinYields = 4;
+
+// Rows read under a reader connection, decoded after it is released.
+struct RawRow {
+  std::int64_t seq = 0;
+  std::string public_json;
+  std::optional<std::string> private_json;
+};
+
+// One reader connection and its statements (prepared on first use). Members are destroyed in
+// reverse order: the statements before their connection.
+struct Reader {
+  Connection connection;
+  Statement get_stmt;
+  Statement run_stmt;
+  std::array<Statement, kFilterCombinations> list_stmts;
+  std::array<Statement, kFilterCombinations> count_stmts;
+};
+
+// One insert waiting for its group commit. Lives on the inserting thread's stack until done.
+struct PendingInsert {
+  const PublicTraceEntry* entry = nullptr;
+  std::int64_t time_ms = 0;
+  const std::string* public_json = nullptr;
+  const std::string* private_json = nullptr;  // null: no private entry
+  bool written = false;                       // inserted into the open transaction
+  bool committed = false;                     // its transaction committed: result is final
+  std::expected<void, TraceError> result;
+  bool done = false;  // guarded by Impl::queue_mutex
+  std::condition_variable cv;
+};
 
 }  // namespace
 
@@ -142,121 +186,117 @@ struct SqliteTraceStore::Impl {
   std::filesystem::path path;
   SqliteTraceStoreOptions options;
 
-  mutable std::mutex mutex;
-  // State below is protected by mutex (the connection is opened SQLITE_OPEN_NOMUTEX).
-  sqlite3* db = nullptr;
+  // The writer connection and its statements: used only by the group-commit leader (the thread
+  // whose insert is at queue.front()), one at a time. Empty when read_only.
+  Connection writer;
   Statement insert_stmt;
-  Statement get_stmt;
-  Statement run_stmt;
-  mutable std::array<Statement, kFilterCombinations> list_stmts;
-  mutable std::array<Statement, kFilterCombinations> count_stmts;
+  Statement begin_stmt;
+  Statement commit_stmt;
+  Statement rollback_stmt;
+  std::vector<PendingInsert*> batch;  // the leader's batch, reserved to max_batch at open
 
-  ~Impl() {
-    insert_stmt = Statement();
-    get_stmt = Statement();
-    run_stmt = Statement();
-    for (auto& s : list_stmts)
-      s = Statement();
-    for (auto& s : count_stmts)
-      s = Statement();
-    sqlite3_close(db);
+  std::mutex queue_mutex;
+  std::deque<PendingInsert*> queue;  // guarded by queue_mutex: inserts waiting, oldest first
+  // Inserts between their start and their queueing (encoding JSON): a leader that sees some lets
+  // them join its batch (PostgreSQL's commit_siblings idea), bounded to a few yields.
+  std::atomic<std::size_t> encoding{0};
+
+  std::mutex readers_mutex;
+  std::condition_variable readers_cv;
+  // Guarded by readers_mutex.
+  std::vector<std::unique_ptr<Reader>> idle_readers;
+  std::size_t open_readers = 0;
+
+  [[nodiscard]] TraceError error(std::string_view what, int rc) const {
+    return sqlite_error(path, writer.get(), what, rc);
   }
 
-  [[nodiscard]] TraceError error(std::string_view what, int code) const {
-    const int primary = code & 0xFF;
-    TraceErrorKind kind = TraceErrorKind::Io;
-    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-      kind = TraceErrorKind::Corrupt;
-    const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-    return TraceError{kind,
-                      "trace database " + path.string() + ": " + std::string(what) + ": " + detail};
-  }
+  // ---- readers ----
 
-  [[nodiscard]] std::expected<Statement, TraceError> prepare(const std::string& sql) const {
-    sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return std::unexpected(error("prepare statement", rc));
+  // A reader connection for the lease's lifetime, returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(Impl& impl, std::unique_ptr<Reader> reader) : impl_(&impl), reader_(std::move(reader)) {}
+    Lease(Lease&& other) noexcept
+        : impl_(other.impl_), reader_(std::exchange(other.reader_, nullptr)) {}
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      if (reader_)
+        impl_->release(std::move(reader_));
     }
-    return Statement(stmt);
-  }
+    Reader& operator*() const { return *reader_; }
+    Reader* operator->() const { return reader_.get(); }
 
-  [[nodiscard]] std::expected<void, TraceError> exec(const char* sql, std::string_view what) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
-    sqlite3_free(message);
-    if (rc != SQLITE_OK)
-      return std::unexpected(error(what, rc));
-    return {};
-  }
+   private:
+    Impl* impl_;
+    std::unique_ptr<Reader> reader_;
+  };
 
-  [[nodiscard]] std::expected<std::int64_t, TraceError> query_int(const char* sql,
-                                                                  std::string_view what) {
-    auto stmt = prepare(sql);
-    if (!stmt)
-      return std::unexpected(stmt.error());
-    const int rc = sqlite3_step(stmt->get());
-    if (rc == SQLITE_ROW)
-      return sqlite3_column_int64(stmt->get(), 0);
-    if (rc == SQLITE_DONE)
-      return 0;
-    return std::unexpected(error(what, rc));
-  }
-
-  [[nodiscard]] std::expected<PublicTraceEntry, TraceError> decode_public(const std::string& text,
-                                                                          std::int64_t seq) const {
-    Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-      return std::unexpected(TraceError{TraceErrorKind::Corrupt,
-                                        "trace database " + path.string() + ": row " +
-                                            std::to_string(seq) + " public_json is not JSON"});
+  void release(std::unique_ptr<Reader> reader) {
+    {
+      std::lock_guard lock(readers_mutex);
+      idle_readers.push_back(std::move(reader));
     }
-    auto entry = public_trace_entry_from_json(json);
-    if (!entry) {
-      return std::unexpected(
-          TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() + ": row " +
-                                                  std::to_string(seq) + " public_json " +
-                                                  entry.error().message});
-    }
-    return entry;
+    readers_cv.notify_one();
   }
 
-  [[nodiscard]] std::expected<PrivateTraceEntry, TraceError> decode_private(
-      const std::string& text, std::int64_t seq) const {
-    Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-      return std::unexpected(TraceError{TraceErrorKind::Corrupt,
-                                        "trace database " + path.string() + ": row " +
-                                            std::to_string(seq) + " private_json is not JSON"});
+  [[nodiscard]] std::expected<Lease, TraceError> acquire_reader() {
+    auto fresh = std::make_unique<Reader>();
+    {
+      std::unique_lock lock(readers_mutex);
+      readers_cv.wait(lock, [&] {
+        return !idle_readers.empty() ||
+               open_readers < std::max<std::size_t>(options.max_readers, 1);
+      });
+      if (!idle_readers.empty()) {
+        auto reader = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return Lease(*this, std::move(reader));
+      }
+      ++open_readers;
     }
-    auto entry = private_trace_entry_from_json(json);
-    if (!entry) {
-      return std::unexpected(
-          TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() + ": row " +
-                                                  std::to_string(seq) + " private_json " +
-                                                  entry.error().message});
+    // Opening touches the disk: outside the lock, the slot reserved above. A writing store's
+    // readers open read-write (they only ever run SELECTs): whichever connection closes last
+    // checkpoints the WAL and removes it, which a read-only connection cannot do.
+    auto connection =
+        trace_internal::open_connection(path, options.read_only, options.busy_timeout);
+    if (!connection) {
+      {
+        std::lock_guard lock(readers_mutex);
+        --open_readers;
+      }
+      readers_cv.notify_one();
+      return std::unexpected(connection.error());
     }
-    return entry;
+    fresh->connection = std::move(*connection);
+    return Lease(*this, std::move(fresh));
   }
 
-  // REQUIRES: mutex held. Statement for `mask` from `cache`, prepared on first use.
-  [[nodiscard]] std::expected<sqlite3_stmt*, TraceError> cached(
-      std::array<Statement, kFilterCombinations>& cache, unsigned mask, bool count) const {
-    Statement& slot = cache[mask];
+  [[nodiscard]] std::expected<sqlite3_stmt*, TraceError> reader_statement(Statement& slot,
+                                                                          sqlite3* db,
+                                                                          const std::string& sql) {
     if (!slot) {
-      std::string sql = count ? std::string("SELECT COUNT(*) FROM ") + kTable
-                              : std::string("SELECT seq, public_json FROM ") + kTable;
-      sql += where_clause(mask);
-      if (!count)
-        sql += " ORDER BY seq LIMIT :limit OFFSET :offset";
-      auto stmt = prepare(sql);
+      auto stmt = prepare(path, db, sql);
       if (!stmt)
         return std::unexpected(stmt.error());
       slot = std::move(*stmt);
     }
     return slot.get();
+  }
+
+  [[nodiscard]] std::expected<sqlite3_stmt*, TraceError> filtered(Reader& reader, unsigned mask,
+                                                                  bool count) {
+    Statement& slot = (count ? reader.count_stmts : reader.list_stmts)[mask];
+    if (slot)
+      return slot.get();
+    std::string sql = count ? std::string("SELECT COUNT(*) FROM ") + kTable
+                            : std::string("SELECT seq, public_json FROM ") + kTable;
+    sql += where_clause(mask);
+    if (!count)
+      sql += " ORDER BY seq LIMIT :limit OFFSET :offset";
+    return reader_statement(slot, reader.connection.get(), sql);
   }
 
   static void bind_filters(sqlite3_stmt* stmt, const TraceQuery& q) {
@@ -271,112 +311,380 @@ struct SqliteTraceStore::Impl {
     if (q.to)
       bind_int(stmt, ":to", trace_internal::to_millis(*q.to));
   }
+
+  // Steps `stmt` to the end, keeping (seq, public_json) of every row.
+  [[nodiscard]] std::expected<std::vector<RawRow>, TraceError> collect(sqlite3_stmt* stmt,
+                                                                       sqlite3* db,
+                                                                       std::string_view what) {
+    std::vector<RawRow> rows;
+    for (;;) {
+      const int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE)
+        return rows;
+      if (rc != SQLITE_ROW)
+        return std::unexpected(sqlite_error(path, db, what, rc));
+      rows.push_back(RawRow{sqlite3_column_int64(stmt, 0), column_text(stmt, 1), std::nullopt});
+    }
+  }
+
+  [[nodiscard]] std::expected<std::vector<PublicTraceEntry>, TraceError> decode_rows(
+      std::vector<RawRow>& rows) const {
+    std::vector<PublicTraceEntry> result;
+    result.reserve(rows.size());
+    for (auto& row : rows) {
+      auto entry = decode_public(path, row.public_json, row.seq);
+      if (!entry)
+        return std::unexpected(entry.error());
+      result.push_back(std::move(*entry));
+    }
+    return result;
+  }
+
+  // ---- the writer ----
+
+  // Writes the batch in one transaction. Every entry's result is set: success only once the
+  // transaction committed; Conflict for a duplicate id (that statement alone is rolled back);
+  // otherwise the error that failed the transaction.
+  void commit_batch(std::size_t n) {
+    int rc = sqlite3_step(begin_stmt.get());
+    if (rc != SQLITE_DONE) {
+      TraceError failed = error("begin transaction", rc);
+      sqlite3_reset(begin_stmt.get());
+      fail_batch(n, failed);
+      return;
+    }
+    sqlite3_reset(begin_stmt.get());
+    sqlite3_stmt* stmt = insert_stmt.get();
+    for (std::size_t i = 0; i < n; ++i) {
+      PendingInsert& p = *batch[i];
+      const PublicTraceEntry& e = *p.entry;
+      StatementUse use(stmt);
+      sqlite3_bind_text(stmt, 1, e.id.data(), static_cast<int>(e.id.size()), SQLITE_STATIC);
+      sqlite3_bind_text(stmt, 2, e.capability_id.data(), static_cast<int>(e.capability_id.size()),
+                        SQLITE_STATIC);
+      const std::string_view outcome = to_string(e.outcome);
+      sqlite3_bind_text(stmt, 3, outcome.data(), static_cast<int>(outcome.size()), SQLITE_STATIC);
+      if (e.workflow_run_id) {
+        sqlite3_bind_text(stmt, 4, e.workflow_run_id->data(),
+                          static_cast<int>(e.workflow_run_id->size()), SQLITE_STATIC);
+      }
+      if (e.step_index) {
+        sqlite3_bind_int64(stmt, 5,
+                           static_cast<std::int64_t>(std::min<std::uint64_t>(
+                               *e.step_index, static_cast<std::uint64_t>(
+                                                  std::numeric_limits<std::int64_t>::max()))));
+      }
+      sqlite3_bind_int64(stmt, 6, p.time_ms);
+      sqlite3_bind_text(stmt, 7, p.public_json->data(), static_cast<int>(p.public_json->size()),
+                        SQLITE_STATIC);
+      if (p.private_json != nullptr) {
+        sqlite3_bind_text(stmt, 8, p.private_json->data(), static_cast<int>(p.private_json->size()),
+                          SQLITE_STATIC);
+      }
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) {
+        p.written = true;
+      } else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        p.result = std::unexpected(
+            TraceError{TraceErrorKind::Conflict,
+                       "trace entry '" + e.id + "' already exists in " + path.string()});
+      } else {
+        TraceError failed = error("insert trace entry '" + e.id + "'", rc);
+        rollback();
+        fail_batch(n, failed);
+        return;
+      }
+    }
+    rc = sqlite3_step(commit_stmt.get());
+    if (rc != SQLITE_DONE) {
+      TraceError failed = error("commit", rc);
+      sqlite3_reset(commit_stmt.get());
+      rollback();
+      fail_batch(n, failed);
+      return;
+    }
+    sqlite3_reset(commit_stmt.get());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (batch[i]->written) {
+        batch[i]->result = {};
+        batch[i]->committed = true;
+      }
+    }
+  }
+
+  void rollback() {
+    if (sqlite3_get_autocommit(writer.get()) == 0) {
+      (void)sqlite3_step(rollback_stmt.get());
+      sqlite3_reset(rollback_stmt.get());
+    }
+  }
+
+  // Every entry of the batch that is not a Conflict fails with `e` (nothing of it was written).
+  void fail_batch(std::size_t n, const TraceError& e) {
+    for (std::size_t i = 0; i < n; ++i) {
+      PendingInsert& p = *batch[i];
+      if (p.written || p.result.has_value() || p.result.error().kind != TraceErrorKind::Conflict) {
+        p.written = false;
+        p.result = std::unexpected(e);
+      }
+    }
+  }
+
+  // ---- opening ----
+
+  [[nodiscard]] std::expected<void, TraceError> open_reader_only();
+  [[nodiscard]] std::expected<void, TraceError> open_writer();
+  [[nodiscard]] std::expected<void, TraceError> check_integrity();
+  [[nodiscard]] std::expected<void, TraceError> create_or_check_schema();
 };
 
-std::expected<std::unique_ptr<SqliteTraceStore>, TraceError> SqliteTraceStore::open(
-    const std::filesystem::path& path, SqliteTraceStoreOptions options) {
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->options = options;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    TraceError e = impl->error("open", rc);
-    e.kind = TraceErrorKind::Io;
-    return std::unexpected(std::move(e));
-  }
-  sqlite3_extended_result_codes(impl->db, 1);
-  const auto busy_ms = options.busy_timeout.count();
-  sqlite3_busy_timeout(impl->db, busy_ms > std::numeric_limits<int>::max()
-                                     ? std::numeric_limits<int>::max()
-                                     : static_cast<int>(std::max<std::int64_t>(busy_ms, 0)));
+namespace {
 
-  // Read the schema version before changing anything: a newer file is left untouched.
-  auto version = impl->query_int("PRAGMA user_version", "read schema version");
+TraceError schema_too_new(const std::filesystem::path& path, std::int64_t version) {
+  return TraceError{TraceErrorKind::SchemaTooNew,
+                    "trace database " + path.string() + " has schema version " +
+                        std::to_string(version) + "; this build of Traverse C++ supports up to " +
+                        std::to_string(kTraceSchemaVersion) + " (upgrade Traverse C++ to use it)"};
+}
+
+TraceError invalid_version(const std::filesystem::path& path, std::int64_t version) {
+  return TraceError{
+      TraceErrorKind::Corrupt,
+      "trace database " + path.string() + " has invalid schema version " + std::to_string(version)};
+}
+
+// The single-row text result of `sql` (a pragma), retried while another connection holds a lock.
+std::expected<std::string, TraceError> pragma_text_retrying(const std::filesystem::path& path,
+                                                            sqlite3* db, const char* sql,
+                                                            std::string_view what,
+                                                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+    const Statement stmt(raw);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_ROW)
+        return column_text(stmt.get(), 0);
+    }
+    if (!trace_internal::is_busy(rc) || std::chrono::steady_clock::now() + pause > deadline)
+      return std::unexpected(sqlite_error(path, db, what, rc));
+    // Another connection, maybe another process, holds the lock and cannot signal us.
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(32));
+  }
+}
+
+}  // namespace
+
+std::expected<void, TraceError> SqliteTraceStore::Impl::open_reader_only() {
+  auto connection = trace_internal::open_connection(path, /*read_only=*/true, options.busy_timeout);
+  if (!connection)
+    return std::unexpected(connection.error());
+  sqlite3* db = connection->get();
+  auto version = trace_internal::query_int(path, db, "PRAGMA user_version", "read schema version");
   if (!version)
     return std::unexpected(version.error());
-  if (*version > kTraceSchemaVersion) {
-    return std::unexpected(TraceError{
-        TraceErrorKind::SchemaTooNew,
-        "trace database " + path.string() + " has schema version " + std::to_string(*version) +
-            "; this build of Traverse C++ supports up to " + std::to_string(kTraceSchemaVersion)});
-  }
-  if (*version < 0) {
-    return std::unexpected(TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() +
-                                                                   " has invalid schema version " +
-                                                                   std::to_string(*version)});
-  }
-  auto has_table = impl->query_int(
+  if (*version > kTraceSchemaVersion)
+    return std::unexpected(schema_too_new(path, *version));
+  if (*version < 0)
+    return std::unexpected(invalid_version(path, *version));
+  auto has_table = trace_internal::query_int(
+      path, db,
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'traverse_traces'",
       "read schema");
   if (!has_table)
     return std::unexpected(has_table.error());
-  if (*version == 0) {
-    auto tables = impl->query_int("SELECT COUNT(*) FROM sqlite_master", "read schema");
+  if (*has_table == 0 || *version == 0) {
+    return std::unexpected(TraceError{
+        TraceErrorKind::Corrupt,
+        "trace database " + path.string() +
+            ": not a Traverse trace database (no traverse_traces table at schema version " +
+            std::to_string(*version) + ")"});
+  }
+  auto reader = std::make_unique<Reader>();
+  reader->connection = std::move(*connection);
+  std::lock_guard lock(readers_mutex);
+  idle_readers.push_back(std::move(reader));
+  open_readers = 1;
+  return {};
+}
+
+std::expected<void, TraceError> SqliteTraceStore::Impl::check_integrity() {
+  if (options.open_check_max_bytes == 0)
+    return {};
+  // The check walks every page in one step of SQLite's VM (no progress callback can stop it), so
+  // it is bounded by the size of what it walks.
+  std::error_code ignored;
+  std::uintmax_t bytes = std::filesystem::file_size(path, ignored);
+  if (ignored)
+    bytes = 0;
+  const auto wal = std::filesystem::file_size(path.string() + "-wal", ignored);
+  if (!ignored)
+    bytes += wal;
+  if (bytes > options.open_check_max_bytes)
+    return {};
+  sqlite3* db = writer.get();
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &raw, nullptr);
+  const Statement stmt(raw);
+  std::string verdict = "ok";
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_ROW)
+      verdict = column_text(stmt.get(), 0);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return std::unexpected(error("check integrity", rc));
+  if (verdict != "ok") {
+    for (char& c : verdict) {
+      if (c == '\n')
+        c = ' ';
+    }
+    return std::unexpected(TraceError{
+        TraceErrorKind::Corrupt,
+        "trace database " + path.string() + " is damaged (PRAGMA quick_check: " + verdict +
+            "); refusing to record traces in it. Move it aside (Traverse then creates a new one) "
+            "and salvage what is readable with `sqlite3 <file> .recover`"});
+  }
+  return {};
+}
+
+std::expected<void, TraceError> SqliteTraceStore::Impl::create_or_check_schema() {
+  sqlite3* db = writer.get();
+  // One write transaction checks and creates: concurrent openers of a new file see either no
+  // schema or all of it, and the first to hold the lock creates it.
+  if (auto ok = trace_internal::exec_retrying(path, db, "BEGIN IMMEDIATE", "begin schema check",
+                                              options.busy_timeout);
+      !ok)
+    return ok;
+  auto run = [&]() -> std::expected<void, TraceError> {
+    auto version =
+        trace_internal::query_int(path, db, "PRAGMA user_version", "read schema version");
+    if (!version)
+      return std::unexpected(version.error());
+    if (*version > kTraceSchemaVersion)
+      return std::unexpected(schema_too_new(path, *version));
+    if (*version < 0)
+      return std::unexpected(invalid_version(path, *version));
+    auto tables = trace_internal::query_int(
+        path, db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'", "read schema");
     if (!tables)
       return std::unexpected(tables.error());
-    if (*tables != 0) {
-      return std::unexpected(TraceError{TraceErrorKind::Corrupt,
-                                        "trace database " + path.string() +
-                                            ": an SQLite database that is not a Traverse trace "
-                                            "database (schema version 0 with existing tables)"});
+    auto has_table = trace_internal::query_int(
+        path, db,
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'traverse_traces'",
+        "read schema");
+    if (!has_table)
+      return std::unexpected(has_table.error());
+    if (*version == 0) {
+      if (*tables != 0) {
+        return std::unexpected(
+            TraceError{TraceErrorKind::Corrupt,
+                       "trace database " + path.string() +
+                           ": an SQLite database that is not a Traverse trace database (schema "
+                           "version 0 with existing tables); choose another file"});
+      }
+      if (auto ok = trace_internal::exec(path, db, kCreateSchema, "create schema"); !ok)
+        return ok;
+    } else if (*has_table == 0) {
+      return std::unexpected(
+          TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() +
+                                                  ": schema version " + std::to_string(*version) +
+                                                  " but table traverse_traces is missing"});
     }
-  } else if (*has_table == 0) {
-    return std::unexpected(
-        TraceError{TraceErrorKind::Corrupt, "trace database " + path.string() +
-                                                ": schema version " + std::to_string(*version) +
-                                                " but table traverse_traces is missing"});
-  }
+    if (auto ok = trace_internal::exec(path, db, trace_internal::kCreateRunTable,
+                                       "create workflow run table");
+        !ok)
+      return ok;
+    // Also the write probe: every open for writing commits one page, so a file that cannot be
+    // written (read-only, disk full) is refused here, before anything runs.
+    if (auto ok = trace_internal::exec(path, db, "PRAGMA user_version = 1", "write schema version");
+        !ok)
+      return ok;
+    return trace_internal::exec(path, db, "COMMIT", "commit schema");
+  };
+  auto done = run();
+  if (!done)
+    rollback();
+  return done;
+}
 
-  if (auto ok = impl->exec("PRAGMA journal_mode = WAL", "enable WAL"); !ok) {
-    return std::unexpected(ok.error());
+std::expected<void, TraceError> SqliteTraceStore::Impl::open_writer() {
+  auto connection =
+      trace_internal::open_connection(path, /*read_only=*/false, options.busy_timeout);
+  if (!connection)
+    return std::unexpected(connection.error());
+  writer = std::move(*connection);
+  sqlite3* db = writer.get();
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return std::unexpected(sqlite_error(path, db, "open for writing", SQLITE_READONLY));
   }
-  if (auto ok = impl->exec(
+  // Inspect before changing anything: a newer file is left untouched.
+  auto version = trace_internal::query_int(path, db, "PRAGMA user_version", "read schema version");
+  if (!version)
+    return std::unexpected(version.error());
+  if (*version > kTraceSchemaVersion)
+    return std::unexpected(schema_too_new(path, *version));
+  if (auto ok = check_integrity(); !ok)
+    return ok;
+  // SQLite does not call the busy handler for the journal mode switch: retry it ourselves.
+  auto mode = pragma_text_retrying(path, db, "PRAGMA journal_mode = WAL", "enable WAL",
+                                   options.busy_timeout);
+  if (!mode)
+    return std::unexpected(mode.error());
+  if (*mode != "wal") {
+    return std::unexpected(TraceError{
+        TraceErrorKind::Io, "trace database " + path.string() +
+                                ": enable WAL: the file system kept journal mode '" + *mode + "'"});
+  }
+  if (auto ok = trace_internal::exec(
+          path, db,
           options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
           "set synchronous");
-      !ok) {
-    return std::unexpected(ok.error());
-  }
-  if (*version == 0) {
-    if (auto ok = impl->exec("BEGIN IMMEDIATE", "begin schema creation"); !ok) {
-      return std::unexpected(ok.error());
-    }
-    // Another process may have created the schema between the check and the lock.
-    auto again = impl->query_int("PRAGMA user_version", "read schema version");
-    if (!again) {
-      (void)impl->exec("ROLLBACK", "rollback");
-      return std::unexpected(again.error());
-    }
-    if (*again == 0) {
-      if (auto ok = impl->exec(kCreateSchema, "create schema"); !ok) {
-        (void)impl->exec("ROLLBACK", "rollback");
-        return std::unexpected(ok.error());
-      }
-    }
-    if (auto ok = impl->exec("COMMIT", "commit schema creation"); !ok) {
-      (void)impl->exec("ROLLBACK", "rollback");
-      return std::unexpected(ok.error());
-    }
-  }
+      !ok)
+    return ok;
+  // Checkpoint every ~16 MiB of WAL instead of SQLite's 4 MiB: a page rewritten by many commits
+  // (index and leaf pages, touched by every insert) is copied back once per checkpoint, and
+  // checkpoints (the fsyncs of synchronous=NORMAL) are a quarter as frequent.
+  if (auto ok = trace_internal::exec(path, db, "PRAGMA wal_autocheckpoint = 4096",
+                                     "set checkpoint interval");
+      !ok)
+    return ok;
+  if (auto ok = create_or_check_schema(); !ok)
+    return ok;
 
-  auto insert = impl->prepare(
+  auto insert = prepare(
+      path, db,
       "INSERT INTO traverse_traces (id, capability_id, outcome, workflow_run_id, step_index, "
-      "time_ms, public_json, private_json) VALUES (:id, :cap, :outcome, :run, :step, :time, "
-      ":public, :private)");
+      "time_ms, public_json, private_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!insert)
     return std::unexpected(insert.error());
-  impl->insert_stmt = std::move(*insert);
-  auto get =
-      impl->prepare("SELECT seq, public_json, private_json FROM traverse_traces WHERE id = :id");
-  if (!get)
-    return std::unexpected(get.error());
-  impl->get_stmt = std::move(*get);
-  auto run = impl->prepare(
-      "SELECT seq, public_json FROM traverse_traces WHERE workflow_run_id = :run "
-      "ORDER BY step_index IS NULL, step_index, seq");
-  if (!run)
-    return std::unexpected(run.error());
-  impl->run_stmt = std::move(*run);
+  insert_stmt = std::move(*insert);
+  for (auto [sql, slot] :
+       {std::pair{"BEGIN IMMEDIATE", &begin_stmt}, std::pair{"COMMIT", &commit_stmt},
+        std::pair{"ROLLBACK", &rollback_stmt}}) {
+    auto stmt = prepare(path, db, sql);
+    if (!stmt)
+      return std::unexpected(stmt.error());
+    *slot = std::move(*stmt);
+  }
+  batch.reserve(std::max<std::size_t>(options.max_batch, 1));
+  return {};
+}
+
+std::expected<std::unique_ptr<SqliteTraceStore>, TraceError> SqliteTraceStore::open(
+    const std::filesystem::path& path, SqliteTraceStoreOptions options) {
+  if (auto ok = trace_internal::check_database_path(path); !ok)
+    return std::unexpected(ok.error());
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = options;
+  auto opened = options.read_only ? impl->open_reader_only() : impl->open_writer();
+  if (!opened)
+    return std::unexpected(opened.error());
   return std::unique_ptr<SqliteTraceStore>(new SqliteTraceStore(std::move(impl)));
 }
 
@@ -390,66 +698,131 @@ const std::filesystem::path& SqliteTraceStore::path() const {
   return impl_->path;
 }
 
+namespace {
+
+// The result of a completed insert; an entry its batch never decided (the committing thread
+// failed with an exception) is reported as not written.
+std::expected<void, TraceError> finish(PendingInsert& p, const std::filesystem::path& path) {
+  if (p.result.has_value() && !p.committed) {
+    return std::unexpected(TraceError{
+        TraceErrorKind::Io, "trace database " + path.string() + ": trace entry '" + p.entry->id +
+                                "' was not committed (the committing thread failed)"});
+  }
+  return std::move(p.result);
+}
+
+}  // namespace
+
 std::expected<void, TraceError> SqliteTraceStore::insert(
     PublicTraceEntry public_entry, std::optional<PrivateTraceEntry> private_entry) {
   auto time_ms =
       trace_internal::check_insert(public_entry, private_entry, impl_->options.keep_payloads);
   if (!time_ms)
     return std::unexpected(time_ms.error());
-  // Serialise outside the lock.
-  const std::string public_json = canonical_dump(to_json(public_entry));
+  if (impl_->options.read_only) {
+    return std::unexpected(TraceError{TraceErrorKind::Io, "trace database " + impl_->path.string() +
+                                                              " is open read-only; cannot record "
+                                                              "trace entry '" +
+                                                              public_entry.id + "'"});
+  }
+  // Encode before queueing: the JSON work runs in parallel on the inserting threads.
+  Impl& impl = *impl_;
+  impl.encoding.fetch_add(1, std::memory_order_relaxed);
+  struct Encoded {
+    std::atomic<std::size_t>& encoding;
+    ~Encoded() { encoding.fetch_sub(1, std::memory_order_relaxed); }
+  };
+  std::string public_json;
   std::optional<std::string> private_json;
-  if (private_entry)
-    private_json = canonical_dump(to_json(*private_entry));
+  {
+    const Encoded encoded{impl.encoding};
+    public_json = canonical_dump(to_json(public_entry));
+    if (private_entry)
+      private_json = canonical_dump(to_json(*private_entry));
+  }
 
-  std::lock_guard lock(impl_->mutex);
-  sqlite3_stmt* stmt = impl_->insert_stmt.get();
-  StatementUse use(stmt);
-  bind_text(stmt, ":id", public_entry.id);
-  bind_text(stmt, ":cap", public_entry.capability_id);
-  bind_text(stmt, ":outcome", to_string(public_entry.outcome));
-  if (public_entry.workflow_run_id)
-    bind_text(stmt, ":run", *public_entry.workflow_run_id);
-  if (public_entry.step_index) {
-    bind_int(stmt, ":step",
-             static_cast<std::int64_t>(std::min<std::uint64_t>(
-                 *public_entry.step_index,
-                 static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))));
+  PendingInsert self;
+  self.entry = &public_entry;
+  self.time_ms = *time_ms;
+  self.public_json = &public_json;
+  self.private_json = private_json ? &*private_json : nullptr;
+
+  std::unique_lock lock(impl.queue_mutex);
+  impl.queue.push_back(&self);
+  self.cv.wait(lock, [&] { return self.done || impl.queue.front() == &self; });
+  if (self.done)
+    return finish(self, impl.path);
+
+  // Leader: commit what is queued (self first), up to max_batch, without holding the lock.
+  // Inserts still encoding would otherwise each pay a commit of their own: give them a few
+  // chances to join (a yield each, no sleeping).
+  for (int i = 0; i < kJoinYields && impl.queue.size() < impl.options.max_batch &&
+                  impl.encoding.load(std::memory_order_relaxed) > 0;
+       ++i) {
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
   }
-  bind_int(stmt, ":time", *time_ms);
-  bind_text(stmt, ":public", public_json);
-  if (private_json)
-    bind_text(stmt, ":private", *private_json);
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE)
-    return {};
-  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return std::unexpected(TraceError{
-        TraceErrorKind::Conflict,
-        "trace entry '" + public_entry.id + "' already exists in " + impl_->path.string()});
+  const std::size_t n =
+      std::min(impl.queue.size(), std::max<std::size_t>(impl.options.max_batch, 1));
+  impl.batch.assign(impl.queue.begin(), impl.queue.begin() + static_cast<std::ptrdiff_t>(n));
+  {
+    // Completes the batch whatever happens: dequeues it, wakes its waiters and the next leader.
+    struct Complete {
+      Impl& impl;
+      std::unique_lock<std::mutex>& lock;
+      std::size_t n;
+      ~Complete() {
+        if (!lock.owns_lock())
+          lock.lock();
+        for (std::size_t i = 0; i < n; ++i) {
+          PendingInsert* p = impl.queue.front();
+          impl.queue.pop_front();
+          p->done = true;
+          p->cv.notify_one();
+        }
+        if (!impl.queue.empty())
+          impl.queue.front()->cv.notify_one();
+      }
+    } complete{impl, lock, n};
+    lock.unlock();
+    impl.commit_batch(n);
   }
-  return std::unexpected(impl_->error("insert trace entry '" + public_entry.id + "'", rc));
+  return finish(self, impl.path);
 }
 
 std::expected<TraceRecord, TraceError> SqliteTraceStore::get(std::string_view id) const {
-  std::lock_guard lock(impl_->mutex);
-  sqlite3_stmt* stmt = impl_->get_stmt.get();
-  StatementUse use(stmt);
-  bind_text(stmt, ":id", id);
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) {
-    return std::unexpected(
-        TraceError{TraceErrorKind::NotFound, "no trace entry with id '" + std::string(id) + "'"});
+  RawRow row;
+  {
+    auto reader = impl_->acquire_reader();
+    if (!reader)
+      return std::unexpected(reader.error());
+    sqlite3* db = (*reader)->connection.get();
+    auto stmt = impl_->reader_statement(
+        (*reader)->get_stmt, db,
+        "SELECT seq, public_json, private_json FROM traverse_traces WHERE id = :id");
+    if (!stmt)
+      return std::unexpected(stmt.error());
+    StatementUse use(*stmt);
+    bind_text(*stmt, ":id", id);
+    const int rc = sqlite3_step(*stmt);
+    if (rc == SQLITE_DONE) {
+      return std::unexpected(
+          TraceError{TraceErrorKind::NotFound, "no trace entry with id '" + std::string(id) + "'"});
+    }
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite_error(impl_->path, db, "read trace entry", rc));
+    row.seq = sqlite3_column_int64(*stmt, 0);
+    row.public_json = column_text(*stmt, 1);
+    if (sqlite3_column_type(*stmt, 2) != SQLITE_NULL)
+      row.private_json = column_text(*stmt, 2);
   }
-  if (rc != SQLITE_ROW)
-    return std::unexpected(impl_->error("read trace entry", rc));
-  const std::int64_t seq = sqlite3_column_int64(stmt, 0);
-  auto pub = impl_->decode_public(column_text(stmt, 1), seq);
+  auto pub = decode_public(impl_->path, row.public_json, row.seq);
   if (!pub)
     return std::unexpected(pub.error());
   TraceRecord record{std::move(*pub), std::nullopt};
-  if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) {
-    auto priv = impl_->decode_private(column_text(stmt, 2), seq);
+  if (row.private_json) {
+    auto priv = decode_private(impl_->path, *row.private_json, row.seq);
     if (!priv)
       return std::unexpected(priv.error());
     record.private_entry = std::move(*priv);
@@ -459,60 +832,61 @@ std::expected<TraceRecord, TraceError> SqliteTraceStore::get(std::string_view id
 
 std::expected<std::vector<PublicTraceEntry>, TraceError> SqliteTraceStore::list_public(
     const TraceQuery& query) const {
-  std::vector<PublicTraceEntry> result;
-  std::lock_guard lock(impl_->mutex);
-  auto stmt = impl_->cached(impl_->list_stmts, filter_mask(query), /*count=*/false);
-  if (!stmt)
-    return std::unexpected(stmt.error());
-  StatementUse use(*stmt);
-  Impl::bind_filters(*stmt, query);
-  bind_int(*stmt, ":limit", query.limit ? clamp_i64(*query.limit) : -1);
-  bind_int(*stmt, ":offset", clamp_i64(query.offset));
-  for (;;) {
-    const int rc = sqlite3_step(*stmt);
-    if (rc == SQLITE_DONE)
-      break;
-    if (rc != SQLITE_ROW)
-      return std::unexpected(impl_->error("list trace entries", rc));
-    auto entry = impl_->decode_public(column_text(*stmt, 1), sqlite3_column_int64(*stmt, 0));
-    if (!entry)
-      return std::unexpected(entry.error());
-    result.push_back(std::move(*entry));
+  std::expected<std::vector<RawRow>, TraceError> rows;
+  {
+    auto reader = impl_->acquire_reader();
+    if (!reader)
+      return std::unexpected(reader.error());
+    auto stmt = impl_->filtered(**reader, filter_mask(query), /*count=*/false);
+    if (!stmt)
+      return std::unexpected(stmt.error());
+    StatementUse use(*stmt);
+    Impl::bind_filters(*stmt, query);
+    bind_int(*stmt, ":limit", query.limit ? clamp_i64(*query.limit) : -1);
+    bind_int(*stmt, ":offset", clamp_i64(query.offset));
+    rows = impl_->collect(*stmt, (*reader)->connection.get(), "list trace entries");
   }
-  return result;
+  if (!rows)
+    return std::unexpected(rows.error());
+  return impl_->decode_rows(*rows);
 }
 
 std::expected<std::vector<PublicTraceEntry>, TraceError> SqliteTraceStore::list_run(
     std::string_view workflow_run_id) const {
-  std::vector<PublicTraceEntry> result;
-  std::lock_guard lock(impl_->mutex);
-  sqlite3_stmt* stmt = impl_->run_stmt.get();
-  StatementUse use(stmt);
-  bind_text(stmt, ":run", workflow_run_id);
-  for (;;) {
-    const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE)
-      break;
-    if (rc != SQLITE_ROW)
-      return std::unexpected(impl_->error("list workflow run", rc));
-    auto entry = impl_->decode_public(column_text(stmt, 1), sqlite3_column_int64(stmt, 0));
-    if (!entry)
-      return std::unexpected(entry.error());
-    result.push_back(std::move(*entry));
+  std::expected<std::vector<RawRow>, TraceError> rows;
+  {
+    auto reader = impl_->acquire_reader();
+    if (!reader)
+      return std::unexpected(reader.error());
+    sqlite3* db = (*reader)->connection.get();
+    auto stmt = impl_->reader_statement(
+        (*reader)->run_stmt, db,
+        "SELECT seq, public_json FROM traverse_traces WHERE workflow_run_id = :run "
+        "ORDER BY step_index IS NULL, step_index, seq");
+    if (!stmt)
+      return std::unexpected(stmt.error());
+    StatementUse use(*stmt);
+    bind_text(*stmt, ":run", workflow_run_id);
+    rows = impl_->collect(*stmt, db, "list workflow run");
   }
-  return result;
+  if (!rows)
+    return std::unexpected(rows.error());
+  return impl_->decode_rows(*rows);
 }
 
 std::expected<std::size_t, TraceError> SqliteTraceStore::count(const TraceQuery& query) const {
-  std::lock_guard lock(impl_->mutex);
-  auto stmt = impl_->cached(impl_->count_stmts, filter_mask(query), /*count=*/true);
+  auto reader = impl_->acquire_reader();
+  if (!reader)
+    return std::unexpected(reader.error());
+  auto stmt = impl_->filtered(**reader, filter_mask(query), /*count=*/true);
   if (!stmt)
     return std::unexpected(stmt.error());
   StatementUse use(*stmt);
   Impl::bind_filters(*stmt, query);
   const int rc = sqlite3_step(*stmt);
   if (rc != SQLITE_ROW)
-    return std::unexpected(impl_->error("count trace entries", rc));
+    return std::unexpected(
+        sqlite_error(impl_->path, (*reader)->connection.get(), "count trace entries", rc));
   return static_cast<std::size_t>(sqlite3_column_int64(*stmt, 0));
 }
 

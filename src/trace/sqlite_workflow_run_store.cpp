@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "sqlite_support.hpp"
 #include "traverse/trace/sqlite_trace_store.hpp"
 #include "traverse/trace/trace_store.hpp"
 #include "traverse/trace/workflow_run_store.hpp"
@@ -13,14 +14,8 @@ namespace traverse {
 
 namespace {
 
-constexpr const char* kCreateRunTable = R"sql(
-CREATE TABLE IF NOT EXISTS traverse_workflow_runs (
-  seq INTEGER PRIMARY KEY,
-  run_id TEXT NOT NULL UNIQUE,
-  trace_id TEXT NOT NULL UNIQUE,
-  record_json TEXT NOT NULL
-);
-)sql";
+using trace_internal::Connection;
+using trace_internal::Statement;
 
 TraceError corrupt(std::string message) {
   return TraceError{TraceErrorKind::Corrupt, std::move(message)};
@@ -40,27 +35,6 @@ std::expected<std::string, TraceError> string_field(const Value& json, const cha
   }
   return it->get<std::string>();
 }
-
-std::string column_text(sqlite3_stmt* stmt, int column) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  if (text == nullptr) {
-    return {};
-  }
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
-}
-
-// Finalises a statement when a use ends, whatever the outcome.
-class Statement {
- public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  [[nodiscard]] sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_;
-};
 
 }  // namespace
 
@@ -130,62 +104,65 @@ std::expected<WorkflowRunRecord, TraceError> workflow_run_record_from_json(const
 
 struct SqliteWorkflowRunStore::Impl {
   std::filesystem::path path;
-  mutable std::mutex mutex;
-  // State below is protected by mutex (the connection is opened SQLITE_OPEN_NOMUTEX).
-  sqlite3* db = nullptr;
+  bool read_only = false;
+  bool has_table = true;  // false: a read-only file from before the run table existed
+  std::mutex write_mutex;
+  Connection writer;  // guarded by write_mutex; empty when read_only
+  std::mutex read_mutex;
+  Connection reader;  // guarded by read_mutex
 
-  ~Impl() { sqlite3_close(db); }
-
-  [[nodiscard]] TraceError error(std::string_view what, int code) const {
-    const int primary = code & 0xFF;
-    const TraceErrorKind kind = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT
-                                    ? TraceErrorKind::Corrupt
-                                    : TraceErrorKind::Io;
-    const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-    return TraceError{kind,
-                      "trace database " + path.string() + ": " + std::string(what) + ": " + detail};
-  }
-
-  [[nodiscard]] std::expected<sqlite3_stmt*, TraceError> prepare(std::string_view sql) const {
+  [[nodiscard]] std::expected<Statement, TraceError> prepare(sqlite3* db,
+                                                             std::string_view sql) const {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    Statement owned(stmt);
     if (rc != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return std::unexpected(error("prepare statement", rc));
+      return std::unexpected(trace_internal::sqlite_error(path, db, "prepare statement", rc));
     }
-    return stmt;
+    return owned;
   }
 };
 
 std::expected<std::unique_ptr<SqliteWorkflowRunStore>, TraceError> SqliteWorkflowRunStore::open(
     const std::filesystem::path& path, SqliteWorkflowRunStoreOptions options) {
-  // Create or check the trace schema first: the run table lives in a trace database.
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->read_only = options.read_only;
+  // Create or check the trace schema first (it includes the run table): the run table lives in a
+  // trace database, and the checks on open (schema, integrity, writability) are the same.
   {
     SqliteTraceStoreOptions trace_options;
     trace_options.busy_timeout = options.busy_timeout;
+    trace_options.read_only = options.read_only;
+    trace_options.open_check_max_bytes = options.open_check_max_bytes;
     auto traces = SqliteTraceStore::open(path, trace_options);
     if (!traces) {
       return std::unexpected(traces.error());
     }
   }
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    TraceError e = impl->error("open", rc);
-    e.kind = TraceErrorKind::Io;
-    return std::unexpected(std::move(e));
+  // Read-write unless read_only (it only ever runs SELECTs): the last connection to close
+  // checkpoints and removes the WAL, which a read-only connection cannot do.
+  auto reader = trace_internal::open_connection(path, options.read_only, options.busy_timeout);
+  if (!reader) {
+    return std::unexpected(reader.error());
   }
-  sqlite3_extended_result_codes(impl->db, 1);
-  const auto busy_ms =
-      std::clamp<std::int64_t>(options.busy_timeout.count(), 0, std::numeric_limits<int>::max());
-  sqlite3_busy_timeout(impl->db, static_cast<int>(busy_ms));
-  char* message = nullptr;
-  const int created = sqlite3_exec(impl->db, kCreateRunTable, nullptr, nullptr, &message);
-  sqlite3_free(message);
-  if (created != SQLITE_OK) {
-    return std::unexpected(impl->error("create workflow run table", created));
+  impl->reader = std::move(*reader);
+  if (options.read_only) {
+    auto tables = trace_internal::query_int(
+        path, impl->reader.get(),
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+        "'traverse_workflow_runs'",
+        "read schema");
+    if (!tables) {
+      return std::unexpected(tables.error());
+    }
+    impl->has_table = *tables != 0;
+  } else {
+    auto writer = trace_internal::open_connection(path, /*read_only=*/false, options.busy_timeout);
+    if (!writer) {
+      return std::unexpected(writer.error());
+    }
+    impl->writer = std::move(*writer);
   }
   return std::unique_ptr<SqliteWorkflowRunStore>(new SqliteWorkflowRunStore(std::move(impl)));
 }
@@ -210,20 +187,26 @@ std::expected<void, TraceError> SqliteWorkflowRunStore::insert(const WorkflowRun
                                           "' $.time: expected an RFC 3339 timestamp, got \"" +
                                           record.time + "\""});
   }
-  const std::string json = canonical_dump(to_json(record));
-  std::lock_guard lock(impl_->mutex);
-  auto prepared = impl_->prepare(
-      "INSERT INTO traverse_workflow_runs (run_id, trace_id, record_json) VALUES (?1, ?2, ?3)");
-  if (!prepared) {
-    return std::unexpected(prepared.error());
+  if (impl_->read_only) {
+    return std::unexpected(TraceError{TraceErrorKind::Io, "trace database " + impl_->path.string() +
+                                                              " is open read-only; cannot record "
+                                                              "workflow run '" +
+                                                              record.run_id + "'"});
   }
-  const Statement stmt(*prepared);
-  sqlite3_bind_text(stmt.get(), 1, record.run_id.data(), static_cast<int>(record.run_id.size()),
+  const std::string json = canonical_dump(to_json(record));
+  std::lock_guard lock(impl_->write_mutex);
+  sqlite3* db = impl_->writer.get();
+  auto stmt = impl_->prepare(
+      db, "INSERT INTO traverse_workflow_runs (run_id, trace_id, record_json) VALUES (?1, ?2, ?3)");
+  if (!stmt) {
+    return std::unexpected(stmt.error());
+  }
+  sqlite3_bind_text(stmt->get(), 1, record.run_id.data(), static_cast<int>(record.run_id.size()),
                     SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt.get(), 2, record.trace_id.data(), static_cast<int>(record.trace_id.size()),
-                    SQLITE_TRANSIENT);
-  sqlite3_bind_text(stmt.get(), 3, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
-  const int rc = sqlite3_step(stmt.get());
+  sqlite3_bind_text(stmt->get(), 2, record.trace_id.data(),
+                    static_cast<int>(record.trace_id.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt->get(), 3, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(stmt->get());
   if (rc == SQLITE_DONE) {
     return {};
   }
@@ -233,30 +216,43 @@ std::expected<void, TraceError> SqliteWorkflowRunStore::insert(const WorkflowRun
                                                                     "') already exists in " +
                                                                     impl_->path.string()});
   }
-  return std::unexpected(impl_->error("insert workflow run '" + record.run_id + "'", rc));
+  return std::unexpected(trace_internal::sqlite_error(
+      impl_->path, db, "insert workflow run '" + record.run_id + "'", rc));
 }
 
 std::expected<WorkflowRunRecord, TraceError> SqliteWorkflowRunStore::get(
     std::string_view id) const {
-  std::lock_guard lock(impl_->mutex);
-  auto prepared = impl_->prepare(
-      "SELECT seq, record_json FROM traverse_workflow_runs WHERE run_id = ?1 OR trace_id = ?1 "
-      "ORDER BY seq LIMIT 1");
-  if (!prepared) {
-    return std::unexpected(prepared.error());
+  std::string text;
+  std::string seq;
+  {
+    std::lock_guard lock(impl_->read_mutex);
+    if (!impl_->has_table) {
+      return std::unexpected(TraceError{TraceErrorKind::NotFound,
+                                        "no workflow run with id '" + std::string(id) + "'"});
+    }
+    sqlite3* db = impl_->reader.get();
+    auto stmt = impl_->prepare(
+        db,
+        "SELECT seq, record_json FROM traverse_workflow_runs WHERE run_id = ?1 OR trace_id = ?1 "
+        "ORDER BY seq LIMIT 1");
+    if (!stmt) {
+      return std::unexpected(stmt.error());
+    }
+    sqlite3_bind_text(stmt->get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(stmt->get());
+    if (rc == SQLITE_DONE) {
+      return std::unexpected(TraceError{TraceErrorKind::NotFound,
+                                        "no workflow run with id '" + std::string(id) + "'"});
+    }
+    if (rc != SQLITE_ROW) {
+      return std::unexpected(
+          trace_internal::sqlite_error(impl_->path, db, "read workflow run", rc));
+    }
+    seq = std::to_string(sqlite3_column_int64(stmt->get(), 0));
+    text = trace_internal::column_text(stmt->get(), 1);
   }
-  const Statement stmt(*prepared);
-  sqlite3_bind_text(stmt.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
-  const int rc = sqlite3_step(stmt.get());
-  if (rc == SQLITE_DONE) {
-    return std::unexpected(
-        TraceError{TraceErrorKind::NotFound, "no workflow run with id '" + std::string(id) + "'"});
-  }
-  if (rc != SQLITE_ROW) {
-    return std::unexpected(impl_->error("read workflow run", rc));
-  }
-  const std::string seq = std::to_string(sqlite3_column_int64(stmt.get(), 0));
-  Value json = Value::parse(column_text(stmt.get(), 1), nullptr, /*allow_exceptions=*/false);
+  // Decoded outside the lock.
+  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     return std::unexpected(corrupt("trace database " + impl_->path.string() +
                                    ": workflow run row " + seq + " is not JSON"));

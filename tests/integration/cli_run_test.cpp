@@ -384,6 +384,22 @@ TEST(CliRun, RepeatWithFailuresExitsOneAndCountsErrorCodes) {
   EXPECT_EQ(doc["errors"]["artifact_missing"], 4);
 }
 
+TEST(CliRun, RepeatSummarySaysWhyRunsFailed) {
+  TempDir dir;
+  const auto request = capture_request(dir, "cli-repeat-why");
+  const auto text = run_cli({"run", example("bundle.json"), request, "--trace-db",
+                             dir.file("traces.db"), "--repeat", "3", "--concurrency", "2"});
+  EXPECT_EQ(text.exit_code, 1);
+  // Not only "artifact_missing: 3": the first failure's message too.
+  const auto at = text.out.find("  artifact_missing: 3 (");
+  ASSERT_NE(at, std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("first: ", at), std::string::npos) << text.out;
+  const auto json = run_cli({"run", example("bundle.json"), request, "--trace-db",
+                             dir.file("traces.db"), "--repeat", "2", "--json"});
+  const Value doc = json_of(json);
+  EXPECT_FALSE(doc["first_errors"]["artifact_missing"]["message"].get<std::string>().empty());
+}
+
 TEST(CliPackageRun, PrintsTheReferenceLinesAndPrettySortedOutput) {
   TempDir dir;
   const std::string package = example("capabilities/capture-expedition-objective/package.json");

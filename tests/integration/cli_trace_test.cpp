@@ -4,8 +4,14 @@
 // the expedition run leaves its 5 step traces plus the run, filters and limits work, entries
 // persist across invocations, `show` prints the private hashes and a run's evidence.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli_test_support.hpp"
@@ -223,6 +229,134 @@ TEST(CliTraceErrors, UnknownIdMissingDatabaseCorruptFileAndUsage) {
   EXPECT_EQ(run_cli({"trace", "list", "--trace-db", db, "--limit", "0"}).exit_code, 5);
   EXPECT_EQ(run_cli({"trace", "show", "--trace-db", db}).exit_code, 5);
   EXPECT_EQ(run_cli({"trace"}).exit_code, 5);
+}
+
+// ---- issue 15: the trace database under hostile conditions ----
+
+// Runs `body` on a thread whose child processes check file permissions as an ordinary user: as
+// root, the thread drops CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER from its bounding
+// and effective sets (per thread on Linux; a process forked from it keeps them dropped across
+// exec). Returns false if that was not possible.
+bool run_without_file_privileges(const std::function<void()>& body) {
+  bool dropped = true;
+  std::thread thread([&] {
+    if (geteuid() == 0) {
+      for (const unsigned cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+          dropped = false;
+          return;
+        }
+      }
+      __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct data[2]{};
+      if (syscall(SYS_capget, &header, data) != 0) {
+        dropped = false;
+        return;
+      }
+      for (const unsigned cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+        data[cap / 32U].effective &= ~(1U << (cap % 32U));
+        data[cap / 32U].permitted &= ~(1U << (cap % 32U));
+      }
+      if (syscall(SYS_capset, &header, data) != 0) {
+        dropped = false;
+        return;
+      }
+    }
+    body();
+  });
+  thread.join();
+  return dropped;
+}
+
+std::size_t trace_count(const std::string& db) {
+  const auto list = run_cli({"trace", "list", "--trace-db", db, "--json"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  return list.exit_code == 0 ? json_of(list)["total"].get<std::size_t>() : 0;
+}
+
+TEST(CliTraceDatabase, MemoryAndEmptyTraceDbAreUsageErrors) {
+  TempDir dir;
+  for (const std::string bad : {":memory:", ""}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"trace", "list", "--trace-db", bad},
+             {"trace", "show", "x", "--trace-db", bad},
+             concat({"workflow", "run", example("bundle.json"), "plan-expedition@1.0.0", "--input",
+                     example("inputs/plan-expedition.json"), "--trace-db", bad},
+                    expedition_package_args())}) {
+      const auto run = run_cli(args, {.cwd = dir.path()});
+      EXPECT_EQ(run.exit_code, 5) << "--trace-db \"" << bad << "\": " << run.err;
+      EXPECT_NE(run.err.find(bad.empty() ? "empty" : ":memory:"), std::string::npos) << run.err;
+    }
+  }
+  // Nothing was recorded anywhere, not even in the default database.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / ".traverse"));
+}
+
+TEST(CliTraceDatabase, FreshDatabaseRace_ConcurrentProcessesOpeningANewDatabaseAllSucceed) {
+  TempDir dir;
+  constexpr int kProcesses = 8;
+  for (int round = 0; round < 2; ++round) {
+    const std::string db = dir.file("fresh-" + std::to_string(round) + ".db");
+    std::vector<std::future<CliRun>> runs;
+    for (int p = 0; p < kProcesses; ++p) {
+      runs.push_back(std::async(std::launch::async, [&] {
+        return run_cli(
+            concat({"workflow", "run", example("bundle.json"), "plan-expedition@1.0.0", "--input",
+                    example("inputs/plan-expedition.json"), "--trace-db", db, "--json"},
+                   expedition_package_args()));
+      }));
+    }
+    for (auto& run : runs) {
+      const CliRun done = run.get();
+      EXPECT_EQ(done.exit_code, 0) << done.err;
+    }
+    EXPECT_EQ(trace_count(db), static_cast<std::size_t>(kProcesses * 6));
+  }
+}
+
+TEST(CliTraceDatabase, ReadOnlyDatabaseIsListedAndWritersFailBeforeRunningWithExit4) {
+  TempDir dir;
+  const auto folder = dir.path() / "ro";
+  std::filesystem::create_directories(folder);
+  const std::string db = (folder / "traces.db").string();
+  run_expedition(db);
+  // A writing process leaves the file complete: the last connection removed the WAL.
+  EXPECT_FALSE(std::filesystem::exists(db + "-wal"));
+  ASSERT_EQ(trace_count(db), 6U);
+  namespace fs = std::filesystem;
+  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(folder, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read |
+                              fs::perms::others_exec);
+  CliRun list;
+  CliRun workflow;
+  CliRun run;
+  bool writable = false;
+  const bool dropped = run_without_file_privileges([&] {
+    writable = access(db.c_str(), W_OK) == 0;
+    list = run_cli({"trace", "list", "--trace-db", db, "--json"});
+    workflow = run_cli(concat({"workflow", "run", example("bundle.json"), "plan-expedition@1.0.0",
+                               "--input", example("inputs/plan-expedition.json"), "--trace-db", db},
+                              expedition_package_args()));
+    run = run_cli(concat(
+        {"run", example("bundle.json"), example("requests/plan-expedition.json"), "--trace-db", db},
+        expedition_package_args()));
+  });
+  fs::permissions(folder, fs::perms::owner_all);
+  fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write);
+  if (!dropped || writable) {
+    GTEST_SKIP() << "cannot make a file read-only for this process (privileges)";
+  }
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(json_of(list)["total"], 6);
+  for (const CliRun* writer : {&workflow, &run}) {
+    EXPECT_EQ(writer->exit_code, 4) << writer->err;
+    EXPECT_NE(writer->err.find("read-only"), std::string::npos) << writer->err;
+    EXPECT_NE(writer->err.find(db), std::string::npos) << writer->err;
+    // Refused at open: no step ran, so no progress or step table was printed.
+    EXPECT_EQ(writer->out.find("step"), std::string::npos) << writer->out;
+  }
+  EXPECT_EQ(trace_count(db), 6U);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // JSON document per run. SqliteWorkflowRunStore keeps those documents in the same SQLite file as
 // a SqliteTraceStore (table `traverse_workflow_runs`), so `traverse trace show <run>` can print
 // the evidence of a run recorded by an earlier process. Records are immutable once inserted.
-// The store owns one connection, closed by the destructor.
+// The store owns a writer and a reader connection (reads never wait for a write), closed by the
+// destructor.
 // Thread safety: safe for concurrent access from many threads without external synchronization.
 #pragma once
 
@@ -53,6 +54,12 @@ struct WorkflowRunRecord {
 struct SqliteWorkflowRunStoreOptions {
   // How long a write waits for another process holding the file's lock before failing with Io.
   std::chrono::milliseconds busy_timeout{5000};
+  // Open an existing file for reading only, as SqliteTraceStoreOptions::read_only; insert fails
+  // with Io.
+  bool read_only = false;
+  // As SqliteTraceStoreOptions::open_check_max_bytes (0: no check, e.g. when a SqliteTraceStore
+  // of this process has just checked the file).
+  std::uint64_t open_check_max_bytes = 32ULL << 20U;
 };
 
 class SqliteWorkflowRunStore {

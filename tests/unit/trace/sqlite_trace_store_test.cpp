@@ -1,17 +1,29 @@
 // Governing spec: 010-runtime-stack
 #include "traverse/trace/sqlite_trace_store.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <barrier>
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <latch>
+#include <thread>
+#include <vector>
 
 #include "trace_test_support.hpp"
+#include "traverse/trace/workflow_run_store.hpp"
 
 namespace traverse {
 namespace {
 
 using trace_test::entry;
+using trace_test::run_without_file_privileges;
 using trace_test::TempDir;
 
 void run_sql(const std::filesystem::path& path, const char* sql) {
@@ -154,6 +166,393 @@ TEST(SqliteTraceStore, TwoStoresOnOneFileSeeEachOthersWrites) {
   EXPECT_EQ((*a)->count({}).value(), 2U);
   EXPECT_EQ((*b)->get("from-a")->public_entry.id, "from-a");
   EXPECT_EQ((*a)->insert(entry("from-b"), std::nullopt).error().kind, TraceErrorKind::Conflict);
+}
+
+// ---- issue 15, defect 2: a fresh database opened by many at once ----
+
+TEST(SqliteTraceStore, FreshDatabaseRace_ConcurrentOpenersOfANewFileAllSucceed) {
+  TempDir dir;
+  constexpr int kRounds = 12;
+  constexpr int kOpeners = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    const auto path = dir.path() / ("fresh-" + std::to_string(round) + ".db");
+    std::latch start(kOpeners);
+    std::vector<std::string> failures(kOpeners);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kOpeners; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        // As the CLI does: the trace store, then the run store on the same file.
+        auto store = SqliteTraceStore::open(path);
+        if (!store) {
+          failures[static_cast<std::size_t>(t)] = store.error().to_string();
+          return;
+        }
+        auto runs = SqliteWorkflowRunStore::open(path);
+        if (!runs) {
+          failures[static_cast<std::size_t>(t)] = runs.error().to_string();
+          return;
+        }
+        auto inserted = (*store)->insert(
+            entry("r" + std::to_string(round) + "-" + std::to_string(t)), std::nullopt);
+        if (!inserted)
+          failures[static_cast<std::size_t>(t)] = inserted.error().to_string();
+      });
+    }
+    for (auto& thread : threads)
+      thread.join();
+    for (int t = 0; t < kOpeners; ++t)
+      EXPECT_EQ(failures[static_cast<std::size_t>(t)], "") << "round " << round << " opener " << t;
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value()) << store.error().to_string();
+    EXPECT_EQ((*store)->count({}).value(), static_cast<std::size_t>(kOpeners));
+  }
+}
+
+// ---- issue 15, defect 3: a damaged file is refused for writing ----
+
+TEST(SqliteTraceStore, CorruptedDatabaseIsRefusedForWritingWithARecoveryHint) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value()) << store.error().to_string();
+    for (int i = 0; i < 400; ++i) {
+      const std::string id = "r" + std::to_string(i);
+      const Value input = Value{{"i", i}, {"padding", std::string(200, 'p')}};
+      ASSERT_TRUE((*store)
+                      ->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))
+                      .has_value());
+    }
+  }  // the last connection closed: everything is checkpointed into the main file
+  const auto size = std::filesystem::file_size(path);
+  ASSERT_GE(size, 16U * 4096U);
+  {
+    // Garbage over the header of a page in the middle of the file (a b-tree page of the table
+    // or one of its indexes): the schema and page 1 stay readable.
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>((size / 4096U / 2U) * 4096U));
+    const std::string garbage(64, '\xA5');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  auto store = SqliteTraceStore::open(path);
+  ASSERT_FALSE(store.has_value()) << "a damaged database was accepted for writing";
+  EXPECT_EQ(store.error().kind, TraceErrorKind::Corrupt);
+  EXPECT_NE(store.error().message.find(path.string()), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("quick_check"), std::string::npos);
+  EXPECT_NE(store.error().message.find("Move it aside"), std::string::npos);
+  auto runs = SqliteWorkflowRunStore::open(path);
+  ASSERT_FALSE(runs.has_value());
+  EXPECT_EQ(runs.error().kind, TraceErrorKind::Corrupt);
+}
+
+TEST(SqliteTraceStore, IntegrityCheckOnOpenIsBoundedByTheFileSize) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value());
+    for (int i = 0; i < 300; ++i)
+      ASSERT_TRUE((*store)->insert(entry("r" + std::to_string(i)), std::nullopt).has_value());
+  }
+  const auto size = std::filesystem::file_size(path);
+  {
+    // Damage the last page.
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(size - 4096U));
+    const std::string garbage(64, '\xA5');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  SqliteTraceStoreOptions tiny;
+  tiny.open_check_max_bytes = 4096;  // smaller than the file: not checked
+  auto partial = SqliteTraceStore::open(path, tiny);
+  EXPECT_TRUE(partial.has_value()) << partial.error().to_string();
+  partial = std::unexpected(TraceError{});
+  EXPECT_EQ(SqliteTraceStore::open(path).error().kind, TraceErrorKind::Corrupt);
+}
+
+// ---- issue 15, defect 4: read-only files and folders ----
+
+TEST(SqliteTraceStore, ReadOnlyDatabase_IsReadableAndRefusedForWritingAtOpen) {
+  TempDir dir;
+  const auto folder = dir.path() / "ro";
+  std::filesystem::create_directories(folder);
+  const auto path = folder / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value());
+    ASSERT_TRUE((*store)->insert(entry("a"), std::nullopt).has_value());
+    ASSERT_TRUE((*store)->insert(entry("b", "cap.other"), std::nullopt).has_value());
+    auto runs = SqliteWorkflowRunStore::open(path);
+    ASSERT_TRUE(runs.has_value());
+    WorkflowRunRecord run;
+    run.run_id = "run-1";
+    run.trace_id = "a";
+    run.time = "2026-11-26T12:00:00.000Z";
+    ASSERT_TRUE((*runs)->insert(run).has_value());
+  }
+  ASSERT_FALSE(std::filesystem::exists(folder / "traces.db-wal"));
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::group_read |
+                                         std::filesystem::perms::others_read);
+  std::filesystem::permissions(
+      folder, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
+                  std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
+  bool writable = false;
+  const bool dropped = run_without_file_privileges([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    writable = fd >= 0;
+    if (fd >= 0) {
+      ::close(fd);
+      return;
+    }
+    SqliteTraceStoreOptions read_only;
+    read_only.read_only = true;
+    auto reader = SqliteTraceStore::open(path, read_only);
+    ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
+    auto all = (*reader)->list_public({});
+    ASSERT_TRUE(all.has_value()) << all.error().to_string();
+    EXPECT_EQ(all->size(), 2U);
+    EXPECT_EQ((*reader)->count({.capability_id = "cap.other"}).value(), 1U);
+    EXPECT_EQ((*reader)->get("a").value().public_entry.id, "a");
+    EXPECT_EQ((*reader)->insert(entry("c"), std::nullopt).error().kind, TraceErrorKind::Io);
+    auto runs = SqliteWorkflowRunStore::open(path, {.read_only = true});
+    ASSERT_TRUE(runs.has_value()) << runs.error().to_string();
+    EXPECT_EQ((*runs)->get("run-1").value().trace_id, "a");
+
+    // Writing is refused when opening, before anything could run, with one typed error.
+    auto writer = SqliteTraceStore::open(path);
+    ASSERT_FALSE(writer.has_value());
+    EXPECT_EQ(writer.error().kind, TraceErrorKind::Io);
+    EXPECT_NE(writer.error().message.find(path.string()), std::string::npos);
+    EXPECT_NE(writer.error().message.find("read-only"), std::string::npos)
+        << writer.error().message;
+    auto run_writer = SqliteWorkflowRunStore::open(path);
+    ASSERT_FALSE(run_writer.has_value());
+    EXPECT_EQ(run_writer.error().kind, TraceErrorKind::Io);
+  });
+  std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  if (!dropped || writable)
+    GTEST_SKIP() << "cannot make a file read-only for this process (privileges)";
+  // Nothing was written next to the file while it was read-only.
+  EXPECT_FALSE(std::filesystem::exists(folder / "traces.db-wal"));
+  EXPECT_FALSE(std::filesystem::exists(folder / "traces.db-shm"));
+}
+
+TEST(SqliteTraceStore, ReadOnlyDatabase_ReadOnlyFileInAWritableFolderIsRefusedForWriting) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value());
+    ASSERT_TRUE((*store)->insert(entry("a"), std::nullopt).has_value());
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read);
+  bool writable = false;
+  const bool dropped = run_without_file_privileges([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    writable = fd >= 0;
+    if (fd >= 0) {
+      ::close(fd);
+      return;
+    }
+    auto writer = SqliteTraceStore::open(path);
+    ASSERT_FALSE(writer.has_value());
+    EXPECT_EQ(writer.error().kind, TraceErrorKind::Io);
+    EXPECT_NE(writer.error().message.find("read-only"), std::string::npos)
+        << writer.error().message;
+    auto reader = SqliteTraceStore::open(path, {.read_only = true});
+    ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
+    EXPECT_EQ((*reader)->count({}).value(), 1U);
+  });
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  if (!dropped || writable)
+    GTEST_SKIP() << "cannot make a file read-only for this process (privileges)";
+}
+
+TEST(SqliteTraceStore, ReadOnlyOpenOfAMissingFileIsAnIoErrorAndCreatesNothing) {
+  TempDir dir;
+  const auto path = dir.path() / "absent.db";
+  auto store = SqliteTraceStore::open(path, {.read_only = true});
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().kind, TraceErrorKind::Io);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// ---- issue 15, defect 8: paths that are not files ----
+
+TEST(SqliteTraceStore, MemoryAndEmptyPathsAreRefused) {
+  for (const char* bad : {":memory:", ""}) {
+    auto store = SqliteTraceStore::open(bad);
+    ASSERT_FALSE(store.has_value()) << "path \"" << bad << "\"";
+    EXPECT_EQ(store.error().kind, TraceErrorKind::InvalidArgument);
+    auto read_only = SqliteTraceStore::open(bad, {.read_only = true});
+    ASSERT_FALSE(read_only.has_value());
+    EXPECT_EQ(read_only.error().kind, TraceErrorKind::InvalidArgument);
+    auto runs = SqliteWorkflowRunStore::open(bad);
+    ASSERT_FALSE(runs.has_value());
+    EXPECT_EQ(runs.error().kind, TraceErrorKind::InvalidArgument);
+  }
+  EXPECT_NE(SqliteTraceStore::open(":memory:").error().message.find(":memory:"), std::string::npos);
+}
+
+// ---- issue 11: group commit and reader connections ----
+
+TEST(SqliteTraceStore, GroupCommit_EveryInsertIsCommittedWhenItReturns) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  auto store = SqliteTraceStore::open(path);
+  ASSERT_TRUE(store.has_value());
+  // A second store on the file sees only committed data: each entry must be there as soon as
+  // its insert returned.
+  auto observer = SqliteTraceStore::open(path, {.read_only = true});
+  ASSERT_TRUE(observer.has_value()) << observer.error().to_string();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 150;
+  std::atomic<int> missing{0};
+  std::atomic<int> failed{0};
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const Value input = Value{{"i", i}};
+        if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))) {
+          ++failed;
+          continue;
+        }
+        if (!(*observer)->get(id))
+          ++missing;
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(missing.load(), 0);
+  EXPECT_EQ((*observer)->count({}).value(), static_cast<std::size_t>(kThreads * kPerThread));
+  store->reset();
+  auto reopened = SqliteTraceStore::open(path);
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ((*reopened)->count({}).value(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST(SqliteTraceStore, GroupCommit_ADuplicateFailsOnlyItsOwnEntry) {
+  TempDir dir;
+  auto store = SqliteTraceStore::open(dir.path() / "traces.db");
+  ASSERT_TRUE(store.has_value());
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 40;
+  std::barrier sync(kThreads);
+  std::atomic<int> conflicts{0};
+  std::atomic<int> other_failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        sync.arrive_and_wait();
+        // Threads 0 and 1 insert the same id in each round, usually in one batch.
+        const std::string id =
+            "round" + std::to_string(round) + "-" + std::to_string(t == 1 ? 0 : t);
+        auto inserted = (*store)->insert(entry(id), std::nullopt);
+        if (!inserted && inserted.error().kind == TraceErrorKind::Conflict)
+          ++conflicts;
+        else if (!inserted)
+          ++other_failures;
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(conflicts.load(), kRounds);
+  EXPECT_EQ(other_failures.load(), 0);
+  EXPECT_EQ((*store)->count({}).value(), static_cast<std::size_t>((kThreads - 1) * kRounds));
+}
+
+// Holds the write lock of `path` from a raw connection until release().
+class WriteLockHolder {
+ public:
+  explicit WriteLockHolder(const std::filesystem::path& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  void release() {
+    if (db_ != nullptr) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(db_);
+      db_ = nullptr;
+    }
+  }
+  ~WriteLockHolder() { release(); }
+  WriteLockHolder(const WriteLockHolder&) = delete;
+  WriteLockHolder& operator=(const WriteLockHolder&) = delete;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(SqliteTraceStore, GroupCommit_AFailedCommitFailsItsBatchWithATypedErrorAndWritesNothing) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  SqliteTraceStoreOptions options;
+  options.busy_timeout = std::chrono::milliseconds(50);
+  auto store = SqliteTraceStore::open(path, options);
+  ASSERT_TRUE(store.has_value());
+  WriteLockHolder lock(path);
+  constexpr int kThreads = 4;
+  std::vector<std::future<std::expected<void, TraceError>>> results;
+  for (int t = 0; t < kThreads; ++t) {
+    results.push_back(std::async(std::launch::async, [&, t] {
+      return (*store)->insert(entry("locked-" + std::to_string(t)), std::nullopt);
+    }));
+  }
+  for (auto& result : results) {
+    auto inserted = result.get();
+    ASSERT_FALSE(inserted.has_value());
+    EXPECT_EQ(inserted.error().kind, TraceErrorKind::Io);
+    EXPECT_NE(inserted.error().message.find("locked"), std::string::npos)
+        << inserted.error().message;
+  }
+  lock.release();
+  EXPECT_EQ((*store)->count({}).value(), 0U);
+  ASSERT_TRUE((*store)->insert(entry("after"), std::nullopt).has_value());
+  EXPECT_EQ((*store)->count({}).value(), 1U);
+  EXPECT_FALSE((*store)->get("locked-0").has_value());
+}
+
+TEST(SqliteTraceStore, ReadsDoNotWaitForAnInsertWaitingOnTheFileLock) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  SqliteTraceStoreOptions options;
+  options.busy_timeout = std::chrono::milliseconds(20000);
+  auto store = SqliteTraceStore::open(path, options);
+  ASSERT_TRUE(store.has_value());
+  ASSERT_TRUE((*store)->insert(entry("before"), std::nullopt).has_value());
+  WriteLockHolder lock(path);
+  // This insert busy-waits for the lock held above (up to 20 s).
+  auto blocked = std::async(std::launch::async,
+                            [&] { return (*store)->insert(entry("blocked"), std::nullopt); });
+  // Many reads in a row: the insert is in its busy wait for most of them, whichever starts first.
+  auto read = std::async(std::launch::async, [&] {
+    auto listed = (*store)->list_public({});
+    for (int i = 0; i < 50 && listed.has_value() && listed->size() == 1; ++i)
+      listed = (*store)->list_public({});
+    return listed;
+  });
+  ASSERT_EQ(read.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a read waited for an insert blocked on the file lock";
+  auto listed = read.get();
+  ASSERT_TRUE(listed.has_value()) << listed.error().to_string();
+  EXPECT_EQ(listed->size(), 1U);
+  EXPECT_EQ(blocked.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  lock.release();
+  EXPECT_TRUE(blocked.get().has_value());
+  EXPECT_EQ((*store)->count({}).value(), 2U);
 }
 
 }  // namespace

@@ -1,9 +1,15 @@
 // Helpers shared by the trace unit tests.
 #pragma once
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/trace_entry.hpp"
@@ -51,6 +57,34 @@ inline PublicTraceEntry entry(std::string id, std::string capability_id = "demo.
   e.duration_ms = 3;
   e.time = rfc3339(base_time(seconds));
   return e;
+}
+
+// Runs `body` on a new thread whose file permission checks are those of an ordinary user: when
+// the tests run as root, the thread drops CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER
+// (capabilities are per thread on Linux), so a file or folder without write permission really
+// cannot be written. Returns false if the capabilities could not be dropped.
+inline bool run_without_file_privileges(const std::function<void()>& body) {
+  bool dropped = true;
+  std::thread thread([&] {
+    if (geteuid() == 0) {
+      __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct data[2]{};
+      if (syscall(SYS_capget, &header, data) != 0) {
+        dropped = false;
+        return;
+      }
+      for (const unsigned cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+        data[cap / 32U].effective &= ~(1U << (cap % 32U));
+      }
+      if (syscall(SYS_capset, &header, data) != 0) {
+        dropped = false;
+        return;
+      }
+    }
+    body();
+  });
+  thread.join();
+  return dropped;
 }
 
 }  // namespace traverse::trace_test
