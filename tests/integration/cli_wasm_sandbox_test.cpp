@@ -98,6 +98,18 @@ std::vector<int> children_of(int pid) {
   return children;
 }
 
+std::string status_field(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      const auto value = line.find_first_not_of(" \t", field.size() + 1);
+      return value == std::string::npos ? std::string() : line.substr(value);
+    }
+  }
+  return {};
+}
+
 std::string comm_of(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
@@ -126,12 +138,15 @@ TEST(CliWasmSandbox, NoWorkerOutlivesAKilledCliByMoreThanAHundredMilliseconds) {
   ASSERT_EQ(posix_spawn(&cli, argv[0], &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
 
-  // Bounded wait until the CLI runs WebAssembly calls in its workers.
+  // Bounded wait until the CLI runs WebAssembly calls in workers that have locked themselves
+  // down (seccomp mode 2 is set after the parent-death signal). A worker killed earlier, during
+  // its own start-up, finds its parent gone at its getppid() check and exits there.
   std::vector<int> workers;
+  const auto locked_down = [](int pid) { return status_field(pid, "Seccomp") == "2"; };
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (workers.empty() && std::chrono::steady_clock::now() < give_up) {
     for (int child : children_of(cli)) {
-      if (comm_of(child).starts_with("traverse-wasm"))
+      if (comm_of(child).starts_with("traverse-wasm") && locked_down(child))
         workers.push_back(child);
     }
     if (workers.empty())
@@ -143,9 +158,10 @@ TEST(CliWasmSandbox, NoWorkerOutlivesAKilledCliByMoreThanAHundredMilliseconds) {
     pidfds.push_back(static_cast<int>(syscall(SYS_pidfd_open, worker, 0)));
 
   ASSERT_EQ(::kill(cli, SIGKILL), 0);
-  const auto killed = std::chrono::steady_clock::now();
   int status = 0;
   ASSERT_EQ(::waitpid(cli, &status, 0), cli);
+  // The CLI is dead from here (its parent-death signals are sent as it exits).
+  const auto killed = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < workers.size(); ++i) {
     if (pidfds[i] < 0)
       continue;  // already gone before we looked

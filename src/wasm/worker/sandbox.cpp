@@ -170,6 +170,17 @@ std::string install_worker_seccomp_filter() {
         error = errno_text("seccomp_rule_add", -rc);
     }
   }
+  if (!kSanitizerBuild) {
+    // glibc's malloc opens /proc/sys/vm/overcommit_memory the first time it may shrink a thread
+    // arena, and treats a failure as "no": refuse opening files without killing the worker.
+    for (const int syscall_number : {SCMP_SYS(open), SCMP_SYS(openat)}) {
+      if (!error.empty())
+        break;
+      if (const int rc = seccomp_rule_add(filter, SCMP_ACT_ERRNO(EACCES), syscall_number, 0);
+          rc != 0)
+        error = errno_text("seccomp_rule_add", -rc);
+    }
+  }
   if (error.empty()) {
     if (const int rc = seccomp_load(filter); rc != 0)
       error = errno_text("seccomp_load", -rc);

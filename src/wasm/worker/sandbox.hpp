@@ -5,7 +5,8 @@
 // service thread, first message buffers) install_worker_seccomp_filter. After that the process
 // can only do what serving requests needs: socket I/O on its inherited socket, memory
 // management, threads' futexes, clocks, timers, random bytes and exiting. Any other system call
-// (open, socket, execve, fork, ptrace, ...) kills the whole process with SIGSYS.
+// (socket, execve, fork, ptrace, ...) kills the whole process with SIGSYS; opening a file fails
+// with EACCES (glibc's malloc probes /proc/sys/vm/overcommit_memory and copes with a refusal).
 //
 // Exposed as a library so tests can install exactly the filter the worker runs under.
 // Thread safety: call from one thread at start-up; the filter applies to every thread (TSYNC).

@@ -233,9 +233,10 @@ TEST(WorkerSandbox, WorkerRunningAnEndlessGuestDiesWithinAHundredMillisecondsOfI
   ASSERT_GE(worker_fd, 0);
 
   ASSERT_EQ(::kill(host, SIGKILL), 0);
-  const auto killed = std::chrono::steady_clock::now();
   int status = 0;
   ASSERT_EQ(::waitpid(host, &status, 0), host);
+  // The host is dead from here (its parent-death signals are sent as it exits).
+  const auto killed = std::chrono::steady_clock::now();
   pollfd entry{worker_fd, POLLIN, 0};
   const int ready = poll(&entry, 1, 100);  // readable when the worker has exited
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
