@@ -189,13 +189,6 @@ int serve(const Options& options) {
                  error.c_str());
     return 4;
   }
-#ifdef TRAVERSE_WASM_WORKER_SECCOMP_PROBE
-  // Test build only (a separate executable, never installed): proves the filter is active in
-  // the real serving loop by making a forbidden system call when a probe capability runs.
-  const bool probe_build = true;
-#else
-  const bool probe_build = false;
-#endif
   ModuleCache cache(options.cache_entries);
   std::string buffer;
   std::string_view payload;
@@ -212,9 +205,13 @@ int serve(const Options& options) {
       return 3;
     }
     arm_alarm(request.deadline_ms + kAlarmGraceMs);
-    if (probe_build && request.context.capability_id == "test.sandbox.forbidden-syscall") {
+#ifdef TRAVERSE_WASM_WORKER_SECCOMP_PROBE
+    // Test build only (a separate executable, never installed; absent from the real worker):
+    // proves the filter is active in the serving loop with a forbidden system call.
+    if (request.context.capability_id == "test.sandbox.forbidden-syscall") {
       syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);  // killed here by SIGSYS
     }
+#endif
 
     ExecuteResult result;
     std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
