@@ -11,6 +11,7 @@ packages=(
   libssl-dev              # SHA-256 (libcrypto)
   libsqlite3-dev          # durable trace store
   libcli11-dev            # the traverse command line
+  libseccomp-dev          # seccomp-bpf filter of the WebAssembly sandbox worker
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
   clang-format clang-tidy # formatting and lint checks

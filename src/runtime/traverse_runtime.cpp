@@ -225,7 +225,7 @@ TraverseRuntime::Builder::build() {
   if (const auto wasm = options.executors.find(ArtifactType::Wasm);
       wasm != options.executors.end()) {
     executors.set(ArtifactType::Wasm, wasm->second);
-  } else if (options.wasm_config || find_wasm_worker().has_value()) {
+  } else if (auto worker = find_wasm_worker(); options.wasm_config || worker) {
     // Workers start lazily (unless the config says otherwise), so this is cheap.
     auto wasm_executor = WasmExecutor::create(options.wasm_config.value_or(WasmExecutorConfig{}));
     if (!wasm_executor) {
@@ -234,6 +234,9 @@ TraverseRuntime::Builder::build() {
     }
     executors.set(ArtifactType::Wasm,
                   std::shared_ptr<const CapabilityExecutor>(std::move(*wasm_executor)));
+  } else {
+    // No worker: Wasm calls fail saying which path was tried and why, not "no executor".
+    executors.set(ArtifactType::Wasm, make_unavailable_wasm_executor(std::move(worker.error())));
   }
   core->router.emplace(PlacementConstraintEvaluator{}, std::move(executors), core->trace_store,
                        core->broker);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,12 @@ enum class MessageType : std::uint8_t {
 class MessageWriter {
  public:
   explicit MessageWriter(MessageType type) : buffer_(4, '\0') {
+    u8(static_cast<std::uint8_t>(type));
+  }
+  // Writes into `reuse` (cleared; its capacity is kept, so a caller that hands the same buffer
+  // back every call allocates nothing once it is large enough).
+  MessageWriter(MessageType type, std::string&& reuse) : buffer_(std::move(reuse)) {
+    buffer_.assign(4, '\0');
     u8(static_cast<std::uint8_t>(type));
   }
 
@@ -145,27 +152,45 @@ struct ExecuteResult {
   return std::move(writer).finish();
 }
 
-[[nodiscard]] inline std::string encode_execute(const ExecuteRequest& request) {
-  MessageWriter writer(MessageType::Execute);
-  writer.str(request.digest);
-  writer.str(request.stdin_bytes);
-  writer.u64(request.limits.max_memory_bytes);
-  writer.u32(request.limits.max_table_elements);
-  writer.u64(request.limits.max_stdout_bytes);
-  writer.u64(request.limits.stderr_tail_bytes);
-  writer.u32(request.limits.max_events);
-  writer.str(request.context.capability_id);
-  writer.str(request.context.capability_version);
-  writer.str(request.context.execution_id);
-  writer.str(request.context.trace_context);
-  writer.str(request.context.runtime_config);
-  writer.u8(request.context.subscribable ? 1 : 0);
-  writer.u32(static_cast<std::uint32_t>(request.context.emits.size()));
-  for (const auto& [event_id, version] : request.context.emits) {
-    writer.str(event_id);
-    writer.str(version);
+// The fields of an Execute message, borrowed from the caller (no copies on the host's hot path).
+struct ExecuteFields {
+  std::string_view digest;
+  std::string_view stdin_bytes;
+  EngineLimits limits;
+  std::string_view capability_id;
+  std::string_view capability_version;
+  std::string_view execution_id;
+  std::string_view trace_context;
+  std::string_view runtime_config;
+  bool subscribable = false;
+  std::uint64_t deadline_ms = 0;
+};
+
+// Encodes an Execute message into `buffer` (reused, see MessageWriter). `emits` is a range of
+// elements with `event_id` and `version` members.
+template <typename Emits>
+[[nodiscard]] std::string encode_execute_into(std::string&& buffer, const ExecuteFields& fields,
+                                              const Emits& emits) {
+  MessageWriter writer(MessageType::Execute, std::move(buffer));
+  writer.str(fields.digest);
+  writer.str(fields.stdin_bytes);
+  writer.u64(fields.limits.max_memory_bytes);
+  writer.u32(fields.limits.max_table_elements);
+  writer.u64(fields.limits.max_stdout_bytes);
+  writer.u64(fields.limits.stderr_tail_bytes);
+  writer.u32(fields.limits.max_events);
+  writer.str(fields.capability_id);
+  writer.str(fields.capability_version);
+  writer.str(fields.execution_id);
+  writer.str(fields.trace_context);
+  writer.str(fields.runtime_config);
+  writer.u8(fields.subscribable ? 1 : 0);
+  writer.u32(static_cast<std::uint32_t>(std::size(emits)));
+  for (const auto& emit : emits) {
+    writer.str(emit.event_id);
+    writer.str(emit.version);
   }
-  writer.u64(request.deadline_ms);
+  writer.u64(fields.deadline_ms);
   return std::move(writer).finish();
 }
 

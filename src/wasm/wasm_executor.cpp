@@ -10,9 +10,13 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "protocol.hpp"
@@ -36,6 +40,8 @@ using wasm_internal::WorkerProcess;
 constexpr std::chrono::milliseconds kShutdownGrace{2000};
 constexpr std::chrono::milliseconds kReapGrace{2000};
 constexpr std::size_t kMaxStdoutInError = 1024;
+// Host-side verified module bytes kept at most (besides the entry count).
+constexpr std::uint64_t kModuleStoreBytes = 256U * 1024U * 1024U;
 
 std::uint64_t ns_between(Clock::time_point from, Clock::time_point to) {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
@@ -107,8 +113,30 @@ std::optional<std::string> check_config(const WasmExecutorConfig& config) {
 
 // --- reading the module -----------------------------------------------------------------------
 
-std::expected<std::string, ExecutorError> read_module(const std::string& path,
-                                                      std::uint64_t max_bytes) {
+// What stat(2) says about a module file; a change means the file was replaced or written.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+FileIdentity identity_of(const struct stat& info) {
+  const auto ns = [](const timespec& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+  };
+  return FileIdentity{info.st_dev, info.st_ino, info.st_size, ns(info.st_mtim), ns(info.st_ctim)};
+}
+
+struct ReadModule {
+  std::string bytes;
+  FileIdentity identity;  // taken before reading: a write during the read changes it
+};
+
+std::expected<ReadModule, ExecutorError> read_module(const std::string& path,
+                                                     std::uint64_t max_bytes) {
   const auto failed = [&](const std::string& why) {
     return std::unexpected(ExecutorError::binary_load_failed("cannot read " + path + ": " + why));
   };
@@ -158,8 +186,101 @@ std::expected<std::string, ExecutorError> read_module(const std::string& path,
   }
   ::close(fd);
   bytes.resize(done);
-  return bytes;
+  return ReadModule{std::move(bytes), identity_of(info)};
 }
+
+// --- verified modules -------------------------------------------------------------------------
+
+// A module file as read once: its bytes are the only bytes that ever run for that file version,
+// and its SHA-256 is what every call's checksum is compared with. Immutable after creation
+// except for the memoised import checks (guarded by `mutex`). Shared with in-flight calls.
+struct VerifiedModule {
+  std::string path;
+  FileIdentity identity;
+  std::string digest;
+  std::string bytes;
+
+  mutable std::mutex mutex;
+  // The import section, read on first use (after a checksum check passed).
+  mutable std::optional<std::expected<std::vector<WasmImport>, std::string>> imports;
+  // ABI check results by ABI version (a capability names at most a few).
+  mutable std::vector<std::pair<std::string, std::optional<ExecutorError>>> abi_checks;
+
+  // The import whitelist check for `abi`, computed once per version.
+  std::optional<ExecutorError> check_imports(std::string_view abi) const {
+    std::lock_guard lock(mutex);
+    for (const auto& [version, error] : abi_checks) {
+      if (version == abi)
+        return error;
+    }
+    if (!imports)
+      imports = wasm_internal::read_wasm_imports(bytes);
+    std::optional<ExecutorError> error;
+    if (!*imports) {
+      error = ExecutorError::malformed_wasm_artifact("module compile: " + imports->error());
+    } else if (auto checked = wasm_internal::check_host_abi(**imports, abi); !checked) {
+      error = std::move(checked.error());
+    }
+    if (abi_checks.size() < 8)
+      abi_checks.emplace_back(std::string(abi), error);
+    return error;
+  }
+};
+
+// Verified modules by path, bounded by entry count and total bytes (FIFO eviction; an evicted
+// module stays alive for the calls using it). A call stats the file (no read, no hash): an
+// unchanged file uses the bytes read before; a changed one is read and hashed again, so a file
+// replaced on disk is never run unverified and a checksum mismatch is reported, not ignored.
+class ModuleStore {
+ public:
+  ModuleStore(std::size_t max_entries, std::uint64_t max_total_bytes)
+      : max_entries_(std::max<std::size_t>(max_entries, 1)), max_total_bytes_(max_total_bytes) {}
+
+  std::expected<std::shared_ptr<const VerifiedModule>, ExecutorError> get(
+      const std::string& path, std::uint64_t max_module_bytes, std::atomic<std::uint64_t>& reads) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+      const FileIdentity identity = identity_of(info);
+      std::lock_guard lock(mutex_);
+      for (const auto& entry : entries_) {
+        if (entry->path == path && entry->identity == identity)
+          return entry;
+      }
+    }
+    // First use, or the file changed: read and hash it (read_module reports why it cannot).
+    reads.fetch_add(1, std::memory_order_relaxed);
+    auto read = read_module(path, max_module_bytes);
+    if (!read)
+      return std::unexpected(std::move(read.error()));
+    auto module = std::make_shared<VerifiedModule>();
+    module->path = path;
+    module->identity = read->identity;
+    module->digest = sha256_hex(read->bytes);
+    module->bytes = std::move(read->bytes);
+    std::lock_guard lock(mutex_);
+    std::erase_if(entries_, [&](const auto& entry) {
+      if (entry->path != path)
+        return false;
+      total_bytes_ -= entry->bytes.size();
+      return true;
+    });
+    while (!entries_.empty() && (entries_.size() >= max_entries_ ||
+                                 total_bytes_ + module->bytes.size() > max_total_bytes_)) {
+      total_bytes_ -= entries_.front()->bytes.size();
+      entries_.erase(entries_.begin());
+    }
+    total_bytes_ += module->bytes.size();
+    entries_.push_back(module);
+    return module;
+  }
+
+ private:
+  std::size_t max_entries_;
+  std::uint64_t max_total_bytes_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<const VerifiedModule>> entries_;  // oldest first
+  std::uint64_t total_bytes_ = 0;
+};
 
 // Printable, bounded text for error messages: invalid UTF-8 bytes become U+FFFD.
 std::string lossy(std::string_view bytes, std::size_t limit) {
@@ -207,11 +328,6 @@ bool is_trap(RunStatus status) {
   }
 }
 
-bool is_executable_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
-}
-
 struct Counters {
   std::atomic<std::uint64_t> executions{0};
   std::atomic<std::uint64_t> timeouts{0};
@@ -222,6 +338,7 @@ struct Counters {
   std::atomic<std::uint64_t> overloaded{0};
   std::atomic<std::uint64_t> module_cache_hits{0};
   std::atomic<std::uint64_t> module_cache_misses{0};
+  std::atomic<std::uint64_t> module_file_reads{0};
   std::atomic<std::uint64_t> spawn_ns{0};
   std::atomic<std::uint64_t> ipc_ns{0};
   std::atomic<std::uint64_t> decode_ns{0};
@@ -238,20 +355,82 @@ void add(std::atomic<std::uint64_t>& counter, std::uint64_t value) {
 
 // --- locating the worker ----------------------------------------------------------------------
 
-std::expected<std::filesystem::path, std::string> find_wasm_worker(
+std::string_view to_string(WasmWorkerErrorKind kind) {
+  switch (kind) {
+    case WasmWorkerErrorKind::ConfiguredPathUnusable:
+      return "ConfiguredPathUnusable";
+    case WasmWorkerErrorKind::EnvironmentPathUnusable:
+      return "EnvironmentPathUnusable";
+    case WasmWorkerErrorKind::NotFound:
+      return "NotFound";
+  }
+  return "Unknown";
+}
+
+std::string WasmWorkerError::message() const {
+  const auto tried = [&](std::string_view source) {
+    const Attempt& attempt = attempts_.front();
+    return "sandbox worker " + attempt.path + " (" + std::string(source) +
+           ") cannot be used: " + attempt.reason;
+  };
+  switch (kind_) {
+    case WasmWorkerErrorKind::ConfiguredPathUnusable:
+      if (!attempts_.empty())
+        return tried("WasmExecutorConfig::worker_path");
+      break;
+    case WasmWorkerErrorKind::EnvironmentPathUnusable:
+      if (!attempts_.empty())
+        return tried("$TRAVERSE_WASM_WORKER");
+      break;
+    case WasmWorkerErrorKind::NotFound:
+      break;
+  }
+  std::string text = "traverse-wasm-worker not found; looked in: ";
+  for (std::size_t i = 0; i < attempts_.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + attempts_[i].path + " (" + attempts_[i].reason + ")";
+  }
+  return text + " (set WasmExecutorConfig::worker_path or $TRAVERSE_WASM_WORKER)";
+}
+
+std::string WasmWorkerError::to_string() const {
+  return std::string(traverse::to_string(kind_)) + ": " + message();
+}
+
+namespace {
+
+// Why `path` cannot be used as the worker executable, or "" when it can.
+std::string unusable_because(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return std::system_category().message(errno);
+  if (S_ISDIR(info.st_mode))
+    return std::system_category().message(EISDIR);
+  if (!S_ISREG(info.st_mode))
+    return "not a regular file";
+  if (::access(path.c_str(), X_OK) != 0)
+    return "not executable (" + std::system_category().message(errno) + ")";
+  return {};
+}
+
+}  // namespace
+
+std::expected<std::filesystem::path, WasmWorkerError> find_wasm_worker(
     const std::filesystem::path& configured) {
+  using Attempt = WasmWorkerError::Attempt;
   if (!configured.empty()) {
-    if (is_executable_file(configured))
+    std::string why = unusable_because(configured);
+    if (why.empty())
       return configured;
-    return std::unexpected("sandbox worker " + configured.string() +
-                           " (WasmExecutorConfig::worker_path) is not an executable file");
+    return std::unexpected(WasmWorkerError(WasmWorkerErrorKind::ConfiguredPathUnusable,
+                                           {Attempt{configured.string(), std::move(why)}}));
   }
   if (const char* env = std::getenv("TRAVERSE_WASM_WORKER"); env != nullptr && *env != '\0') {
     const std::filesystem::path from_env(env);
-    if (is_executable_file(from_env))
+    std::string why = unusable_because(from_env);
+    if (why.empty())
       return from_env;
-    return std::unexpected("sandbox worker " + from_env.string() +
-                           " ($TRAVERSE_WASM_WORKER) is not an executable file");
+    return std::unexpected(WasmWorkerError(WasmWorkerErrorKind::EnvironmentPathUnusable,
+                                           {Attempt{from_env.string(), std::move(why)}}));
   }
   std::vector<std::filesystem::path> candidates;
   std::error_code ec;
@@ -267,15 +446,90 @@ std::expected<std::filesystem::path, std::string> find_wasm_worker(
 #ifdef TRAVERSE_WASM_WORKER_INSTALL_PATH
   candidates.emplace_back(TRAVERSE_WASM_WORKER_INSTALL_PATH);
 #endif
-  std::string searched;
+  std::vector<Attempt> attempts;
   for (const auto& candidate : candidates) {
-    if (is_executable_file(candidate))
+    std::string why = unusable_because(candidate);
+    if (why.empty())
       return candidate;
-    searched += (searched.empty() ? "" : ", ") + candidate.string();
+    attempts.push_back(Attempt{candidate.string(), std::move(why)});
   }
-  return std::unexpected("traverse-wasm-worker not found; looked in: " + searched +
-                         " (set WasmExecutorConfig::worker_path or $TRAVERSE_WASM_WORKER)");
+  return std::unexpected(WasmWorkerError(WasmWorkerErrorKind::NotFound, std::move(attempts)));
 }
+
+namespace {
+
+class UnavailableWasmExecutor final : public CapabilityExecutor {
+ public:
+  explicit UnavailableWasmExecutor(WasmWorkerError why) : why_(std::move(why)) {}
+
+  [[nodiscard]] std::expected<ExecutorOutput, ExecutorError> execute(
+      const ExecutorCapability& capability, const Value& /*input*/,
+      ExecutionContext& /*context*/) const override {
+    if (capability.artifact_type != ArtifactType::Wasm)
+      return std::unexpected(ExecutorError::unsupported_artifact_type());
+    return std::unexpected(ExecutorError::runtime_setup_failed(
+        "no sandbox worker for WebAssembly: " + why_.message()));
+  }
+
+ private:
+  WasmWorkerError why_;
+};
+
+}  // namespace
+
+std::shared_ptr<const CapabilityExecutor> make_unavailable_wasm_executor(WasmWorkerError why) {
+  return std::make_shared<UnavailableWasmExecutor>(std::move(why));
+}
+
+// --- starting workers -------------------------------------------------------------------------
+
+// Starts worker processes from one thread that lives as long as the executor. A worker asks the
+// kernel for SIGKILL when the thread that started it exits (PR_SET_PDEATHSIG follows threads,
+// not processes); started from a short-lived caller thread, it would die under a later caller.
+// Only the fork/exec happens here; callers wait for the worker's Hello themselves.
+class Spawner {
+ public:
+  using Started = std::expected<std::unique_ptr<WorkerProcess>, std::string>;
+
+  Spawner() : thread_([this](std::stop_token stop) { loop(stop); }) {}
+  ~Spawner() {
+    thread_.request_stop();
+    wake_.notify_all();
+  }
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+
+  Started start(const wasm_internal::WorkerSpawnOptions& options) {
+    std::packaged_task<Started()> task([&options] { return WorkerProcess::start(options); });
+    std::future<Started> started = task.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+    return started.get();
+  }
+
+ private:
+  void loop(const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, stop, [&] { return !tasks_.empty(); });
+      if (tasks_.empty())
+        return;  // stop requested (no caller can be waiting: the executor is being destroyed)
+      std::packaged_task<Started()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<std::packaged_task<Started()>> tasks_;  // at most one per worker slot
+  std::jthread thread_;                              // last: stopped and joined first
+};
 
 // --- the pool ---------------------------------------------------------------------------------
 
@@ -284,6 +538,8 @@ struct WasmExecutor::Impl {
   std::filesystem::path worker_path;
   wasm_internal::WorkerSpawnOptions spawn_options;
   Counters counters;
+  ModuleStore modules;
+  Spawner spawner;
 
   // State below is protected by mutex.
   mutable std::mutex mutex;
@@ -347,7 +603,10 @@ struct WasmExecutor::Impl {
   };
 
   explicit Impl(WasmExecutorConfig cfg, std::filesystem::path path)
-      : config(std::move(cfg)), worker_path(std::move(path)) {
+      : config(std::move(cfg)),
+        worker_path(std::move(path)),
+        modules(config.module_cache_entries,
+                std::max<std::uint64_t>(kModuleStoreBytes, config.max_module_bytes)) {
     spawn_options.executable = worker_path;
     spawn_options.cache_entries = std::max<std::size_t>(config.module_cache_entries, 1);
     spawn_options.address_space_bytes = config.worker_address_space_bytes;
@@ -380,9 +639,11 @@ struct WasmExecutor::Impl {
 
   std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn_worker() {
     const auto start = Clock::now();
-    auto worker = WorkerProcess::spawn(spawn_options);
+    auto worker = spawner.start(spawn_options);
     if (!worker)
       return worker;
+    if (auto ready = (*worker)->await_ready(spawn_options); !ready)
+      return std::unexpected(std::move(ready.error()));
     add(counters.workers_spawned, 1);
     add(counters.spawn_ns, ns_between(start, Clock::now()));
     std::lock_guard lock(mutex);
@@ -457,13 +718,14 @@ struct WasmExecutor::Impl {
   }
 
   // Sends the request, serves module requests and waits for the result. On any failure the
-  // worker is discarded and the error says why.
-  std::expected<ExecuteResult, ExecutorError> exchange(Lease& lease, const std::string& request,
-                                                       const std::string& digest,
-                                                       const std::string& bytes,
+  // worker is discarded and the error says why. An exception from on_dispatch is reported as
+  // `*hook_error` once the worker has answered (the worker is never abandoned mid-call).
+  std::expected<ExecuteResult, ExecutorError> exchange(Lease& lease, std::string_view request,
+                                                       const VerifiedModule& module,
                                                        Clock::time_point deadline,
                                                        const std::string& capability_id,
-                                                       const WasmExecutionLimits& limits) {
+                                                       const WasmExecutionLimits& limits,
+                                                       std::optional<std::string>* hook_error) {
     WorkerProcess& worker = *lease.worker();
     const auto fail = [&](WorkerProcess::Io io,
                           std::string_view detail) -> std::unexpected<ExecutorError> {
@@ -493,10 +755,13 @@ struct WasmExecutor::Impl {
     if (config.on_dispatch) {
       try {
         config.on_dispatch(worker.pid());
-      } catch (...) {  // an observer's exception must not abandon a busy worker
+      } catch (const std::exception& e) {
+        *hook_error = std::string("WasmExecutorConfig::on_dispatch threw: ") + e.what();
+      } catch (...) {
+        *hook_error = "WasmExecutorConfig::on_dispatch threw a non-standard exception";
       }
     }
-    std::string payload;
+    std::string_view payload;
     for (;;) {
       io = worker.receive(&payload, deadline);
       if (io != WorkerProcess::Io::Ok)
@@ -505,10 +770,10 @@ struct WasmExecutor::Impl {
       const auto type = static_cast<MessageType>(reader.u8());
       if (type == MessageType::NeedModule) {
         const std::string wanted = reader.str();
-        if (!reader.ok() || !reader.at_end() || wanted != digest) {
+        if (!reader.ok() || !reader.at_end() || wanted != module.digest) {
           return fail(WorkerProcess::Io::ProtocolError, "the worker asked for another module");
         }
-        io = worker.send(wasm_internal::encode_module(digest, bytes), deadline);
+        io = worker.send(wasm_internal::encode_module(module.digest, module.bytes), deadline);
         if (io != WorkerProcess::Io::Ok)
           return fail(io, "cannot send the module");
         continue;
@@ -531,66 +796,73 @@ struct WasmExecutor::Impl {
     if (!capability.wasm_binary_path || capability.wasm_binary_path->empty()) {
       return std::unexpected(ExecutorError::binary_load_failed("no wasm_binary_path set"));
     }
-    auto bytes = read_module(*capability.wasm_binary_path, config.max_module_bytes);
-    if (!bytes)
-      return std::unexpected(std::move(bytes.error()));
+    // The bytes read and hashed once (re-read only when the file changed on disk); these exact
+    // bytes are what the worker runs.
+    auto verified = modules.get(*capability.wasm_binary_path, config.max_module_bytes,
+                                counters.module_file_reads);
+    if (!verified)
+      return std::unexpected(std::move(verified.error()));
+    const VerifiedModule& module = **verified;
 
-    // Checksum before anything is cached or decoded (D10).
-    const std::string digest = sha256_hex(*bytes);
+    // Checksum before anything is decoded or sent to a worker (D10).
     if (capability.wasm_checksum) {
       std::string_view expected = *capability.wasm_checksum;
       if (expected.starts_with("sha256:"))
         expected.remove_prefix(7);
-      if (expected != digest) {
-        return std::unexpected(ExecutorError::checksum_mismatch(std::string(expected), digest));
+      if (expected != module.digest) {
+        return std::unexpected(
+            ExecutorError::checksum_mismatch(std::string(expected), module.digest));
       }
     }
     // ABI and imports before any guest code runs (§1.5); full validation happens in the worker.
-    auto imports = wasm_internal::read_wasm_imports(*bytes);
-    if (!imports) {
-      return std::unexpected(
-          ExecutorError::malformed_wasm_artifact("module compile: " + imports.error()));
-    }
     const std::string_view abi = capability.host_abi_version
                                      ? std::string_view(*capability.host_abi_version)
                                      : kHostAbiVersion;
-    if (auto checked = wasm_internal::check_host_abi(std::move(*imports), abi); !checked) {
-      return std::unexpected(std::move(checked.error()));
-    }
+    if (auto refused = module.check_imports(abi))
+      return std::unexpected(std::move(*refused));
 
     const WasmExecutionLimits& limits = limits_for(capability.capability_id);
     const auto json_start = Clock::now();
-    wasm_internal::ExecuteRequest request;
-    request.digest = digest;
-    request.stdin_bytes = canonical_dump(input);
-    request.limits.max_memory_bytes = limits.max_memory_bytes;
-    request.limits.max_table_elements = limits.max_table_elements;
-    request.limits.max_stdout_bytes = limits.max_stdout_bytes;
-    request.limits.stderr_tail_bytes = limits.stderr_tail_bytes;
-    request.limits.max_events = limits.max_events;
-    request.context.capability_id = capability.capability_id;
-    request.context.capability_version = capability.capability_version;
-    request.context.execution_id = context.execution_id();
-    request.context.trace_context = context.trace_id();
-    request.context.runtime_config = canonical_dump(context.runtime_config());
-    request.context.subscribable = capability.service_type == ServiceType::Subscribable;
-    for (const EventReference& emit : capability.emits) {
-      request.context.emits.emplace_back(emit.event_id, emit.version);
-    }
-    request.deadline_ms = static_cast<std::uint64_t>(limits.deadline.count());
-    const std::string message = wasm_internal::encode_execute(request);
-    const std::uint64_t json_ns = ns_between(json_start, Clock::now());
+    const std::string stdin_bytes = canonical_dump(input);
+    const std::string runtime_config = canonical_dump(context.runtime_config());
+    wasm_internal::ExecuteFields fields;
+    fields.digest = module.digest;
+    fields.stdin_bytes = stdin_bytes;
+    fields.limits.max_memory_bytes = limits.max_memory_bytes;
+    fields.limits.max_table_elements = limits.max_table_elements;
+    fields.limits.max_stdout_bytes = limits.max_stdout_bytes;
+    fields.limits.stderr_tail_bytes = limits.stderr_tail_bytes;
+    fields.limits.max_events = limits.max_events;
+    fields.capability_id = capability.capability_id;
+    fields.capability_version = capability.capability_version;
+    const std::string& execution_id = context.execution_id();
+    const std::string& trace_id = context.trace_id();
+    fields.execution_id = execution_id;
+    fields.trace_context = trace_id;
+    fields.runtime_config = runtime_config;
+    fields.subscribable = capability.service_type == ServiceType::Subscribable;
+    fields.deadline_ms = static_cast<std::uint64_t>(limits.deadline.count());
+    std::uint64_t json_ns = ns_between(json_start, Clock::now());
 
     ExecuteResult result;
+    std::optional<std::string> hook_error;
     {
       auto lease = acquire();
       if (!lease)
         return std::unexpected(std::move(lease.error()));
-      lease->worker()->count_execution();
+      WorkerProcess& worker = *lease->worker();
+      worker.count_execution();
       add(counters.executions, 1);
+      // Encoded into the worker's own buffer: no allocation once it has grown to size.
+      const auto encode_start = Clock::now();
+      std::string message =
+          wasm_internal::encode_execute_into(worker.take_scratch(), fields, capability.emits);
+      json_ns += ns_between(encode_start, Clock::now());
       const auto started = Clock::now();
-      auto exchanged = exchange(*lease, message, digest, *bytes, started + limits.deadline,
-                                capability.capability_id, limits);
+      auto exchanged = exchange(*lease, message, module, started + limits.deadline,
+                                capability.capability_id, limits, &hook_error);
+      if (lease->worker() != nullptr)
+        lease->worker()->give_scratch(std::move(message));
       if (!exchanged)
         return std::unexpected(std::move(exchanged.error()));
       result = std::move(*exchanged);
@@ -615,6 +887,11 @@ struct WasmExecutor::Impl {
     }  // the worker is free again; the rest is host-side work
 
     add(counters.json_ns, json_ns);
+    if (hook_error) {
+      // The hook is the caller's code: its failure is the call's failure, never dropped.
+      return std::unexpected(
+          ExecutorError::execution_failed(*hook_error + "; the call's result was discarded"));
+    }
     return to_output(result, context);
   }
 
@@ -691,7 +968,7 @@ std::expected<std::unique_ptr<WasmExecutor>, ExecutorError> WasmExecutor::create
   }
   auto path = find_wasm_worker(config.worker_path);
   if (!path)
-    return std::unexpected(ExecutorError::runtime_setup_failed(path.error()));
+    return std::unexpected(ExecutorError::runtime_setup_failed(path.error().message()));
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*path));
   if (impl->config.prestart_workers) {
     if (auto started = impl->prestart(); !started) {
@@ -743,6 +1020,7 @@ WasmExecutorStats WasmExecutor::stats() const {
   stats.overloaded = get(c.overloaded);
   stats.module_cache_hits = get(c.module_cache_hits);
   stats.module_cache_misses = get(c.module_cache_misses);
+  stats.module_file_reads = get(c.module_file_reads);
   stats.spawn_ns = get(c.spawn_ns);
   stats.ipc_ns = get(c.ipc_ns);
   stats.decode_ns = get(c.decode_ns);

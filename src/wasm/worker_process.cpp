@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -24,6 +25,7 @@ namespace traverse::wasm_internal {
 namespace {
 
 constexpr int kChildSocketFd = 3;
+constexpr std::size_t kReceiveBufferBytes = 64U * 1024U;
 
 std::string errno_text(int error) {
   return std::strerror(error);
@@ -56,21 +58,33 @@ std::string describe_status(int status) {
   if (WIFSIGNALED(status)) {
     const int signal_number = WTERMSIG(status);
     const char* name = sigabbrev_np(signal_number);
-    return "signal " + std::to_string(signal_number) +
-           (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
+    std::string text = "signal " + std::to_string(signal_number) +
+                       (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
+    if (signal_number == SIGSYS)
+      text += ": the sandbox's seccomp filter stopped a forbidden system call";
+    return text;
   }
   if (WIFEXITED(status))
     return "exit status " + std::to_string(WEXITSTATUS(status));
   return "status " + std::to_string(status);
 }
 
-// The environment a worker gets: only what sanitizers and the dynamic loader need.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+
+// The environment a worker gets: empty, except the sanitizer options in sanitizer builds (the
+// worker is built with the same sanitizers as the host).
 std::vector<std::string> worker_environment() {
   std::vector<std::string> kept;
+  if (!kSanitizerBuild)
+    return kept;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     const std::string_view name = text.substr(0, text.find('='));
-    if (name.ends_with("SAN_OPTIONS") || name == "LD_LIBRARY_PATH")
+    if (name.ends_with("SAN_OPTIONS"))
       kept.emplace_back(text);
   }
   return kept;
@@ -79,6 +93,16 @@ std::vector<std::string> worker_environment() {
 }  // namespace
 
 std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
+    const WorkerSpawnOptions& options) {
+  auto worker = start(options);
+  if (!worker)
+    return worker;
+  if (auto ready = (*worker)->await_ready(options); !ready)
+    return std::unexpected(std::move(ready.error()));
+  return worker;
+}
+
+std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::start(
     const WorkerSpawnOptions& options) {
   int sockets[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
@@ -116,6 +140,7 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
       "--fd=" + std::to_string(kChildSocketFd),
       "--cache-entries=" + std::to_string(options.cache_entries),
       "--address-space=" + std::to_string(options.address_space_bytes),
+      "--parent=" + std::to_string(getpid()),
   };
   std::vector<char*> argv;
   for (std::string& arg : args)
@@ -140,18 +165,20 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
   const int flags = fcntl(sockets[0], F_GETFL);
   fcntl(sockets[0], F_SETFL, flags | O_NONBLOCK);
   const auto pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  std::unique_ptr<WorkerProcess> worker(new WorkerProcess(pid, sockets[0], pid_fd));
+  return std::unique_ptr<WorkerProcess>(new WorkerProcess(pid, sockets[0], pid_fd));
+}
 
-  std::string payload;
-  const Io io = worker->receive(&payload, Clock::now() + options.start_timeout);
+std::expected<void, std::string> WorkerProcess::await_ready(const WorkerSpawnOptions& options) {
+  const std::string executable = options.executable.string();
+  std::string_view payload;
+  const Io io = receive(&payload, Clock::now() + options.start_timeout);
   if (io != Io::Ok) {
     std::string why;
     if (io == Io::Timeout) {
       why = "did not report ready within " + std::to_string(options.start_timeout.count()) +
-            " ms; stopped with " + worker->kill_and_reap();
+            " ms; stopped with " + kill_and_reap();
     } else {
-      why = "ended before reporting ready: " +
-            worker->reap_after_close(std::chrono::milliseconds(2000));
+      why = "ended before reporting ready: " + reap_after_close(std::chrono::milliseconds(2000));
     }
     return std::unexpected("sandbox worker " + executable + " " + why);
   }
@@ -159,12 +186,12 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::spawn(
   const auto type = static_cast<MessageType>(reader.u8());
   const std::uint32_t version = reader.u32();
   if (type != MessageType::Hello || version != kProtocolVersion || !reader.ok()) {
-    worker->kill_and_reap();
+    kill_and_reap();
     return std::unexpected("sandbox worker " + executable +
                            " speaks another protocol (expected version " +
                            std::to_string(kProtocolVersion) + ")");
   }
-  return worker;
+  return {};
 }
 
 WorkerProcess::WorkerProcess(pid_t pid, int socket_fd, int pid_fd)
@@ -200,41 +227,46 @@ WorkerProcess::Io WorkerProcess::send(std::string_view framed, Clock::time_point
   return Io::Ok;
 }
 
-WorkerProcess::Io WorkerProcess::read_exact(char* out, std::size_t size,
-                                            Clock::time_point deadline) {
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t got = recv(socket_fd_, out + done, size - done, 0);
-    if (got > 0) {
-      done += static_cast<std::size_t>(got);
-      continue;
-    }
-    if (got == 0)
-      return Io::Closed;
-    if (errno == EINTR)
-      continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_fd(socket_fd_, POLLIN, deadline))
-        return Io::Timeout;
-      continue;
-    }
-    return Io::Closed;
-  }
-  return Io::Ok;
-}
-
-WorkerProcess::Io WorkerProcess::receive(std::string* payload, Clock::time_point deadline) {
+WorkerProcess::Io WorkerProcess::receive(std::string_view* payload, Clock::time_point deadline) {
   if (socket_fd_ < 0)
     return Io::Closed;
-  unsigned char header[4];
-  const Io io = read_exact(reinterpret_cast<char*>(header), sizeof header, deadline);
-  if (io != Io::Ok)
-    return io;
-  const std::uint32_t length = frame_length(header);
-  if (length == 0 || length > kMaxMessageBytes)
-    return Io::ProtocolError;
-  payload->resize(length);
-  return read_exact(payload->data(), length, deadline);
+  // A large message once must not pin its memory for the worker's lifetime.
+  if (receive_buffer_.size() != kReceiveBufferBytes) {
+    receive_buffer_.resize(kReceiveBufferBytes);
+    receive_buffer_.shrink_to_fit();
+  }
+  // One message is in flight at a time, so whatever arrives belongs to it: read as much as is
+  // there (usually the whole message) in one recv.
+  std::size_t done = 0;
+  std::size_t wanted = 4;
+  while (done < wanted) {
+    if (!wait_fd(socket_fd_, POLLIN, deadline))
+      return Io::Timeout;
+    // Until the header is in, take whatever is there; then exactly the rest of the message.
+    const std::size_t limit = wanted == 4 ? receive_buffer_.size() : wanted;
+    const ssize_t got = recv(socket_fd_, receive_buffer_.data() + done, limit - done, 0);
+    if (got == 0)
+      return Io::Closed;
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+        continue;
+      return Io::Closed;
+    }
+    done += static_cast<std::size_t>(got);
+    if (wanted == 4 && done >= 4) {
+      const std::uint32_t length =
+          frame_length(reinterpret_cast<const unsigned char*>(receive_buffer_.data()));
+      if (length == 0 || length > kMaxMessageBytes)
+        return Io::ProtocolError;
+      wanted = std::size_t{length} + 4;
+      if (done > wanted)
+        return Io::ProtocolError;  // bytes beyond the one message in flight
+      if (wanted > receive_buffer_.size())
+        receive_buffer_.resize(wanted);
+    }
+  }
+  *payload = std::string_view(receive_buffer_).substr(4, wanted - 4);
+  return Io::Ok;
 }
 
 bool WorkerProcess::idle_and_alive() const {

@@ -34,6 +34,12 @@ class WorkerProcess {
   // Starts the worker and waits for its Hello. Failure: why (spawn error, exit, timeout).
   [[nodiscard]] static std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn(
       const WorkerSpawnOptions& options);
+  // The two halves of spawn. The worker asks for SIGKILL when the *thread* that started it
+  // exits (PR_SET_PDEATHSIG follows the thread), so `start` must run on a thread that lives as
+  // long as the worker should; `await_ready` may run anywhere.
+  [[nodiscard]] static std::expected<std::unique_ptr<WorkerProcess>, std::string> start(
+      const WorkerSpawnOptions& options);
+  [[nodiscard]] std::expected<void, std::string> await_ready(const WorkerSpawnOptions& options);
 
   ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
@@ -46,10 +52,16 @@ class WorkerProcess {
   [[nodiscard]] std::size_t executions() const { return executions_; }
   void count_execution() { ++executions_; }
 
-  // Sends one framed message.
+  // Sends one framed message (one send(2) when the socket buffer has room).
   [[nodiscard]] Io send(std::string_view framed, Clock::time_point deadline);
-  // Receives one message; `*payload` is the payload without the length prefix.
-  [[nodiscard]] Io receive(std::string* payload, Clock::time_point deadline);
+  // Receives one message; `*payload` is the payload without the length prefix. It points into
+  // this worker's receive buffer and stays valid until the next receive. A message that fits
+  // the buffer (64 KiB) is read with one recv(2).
+  [[nodiscard]] Io receive(std::string_view* payload, Clock::time_point deadline);
+  // A buffer the caller may encode its next request into and hand back (kept between calls so
+  // the hot path does not allocate).
+  [[nodiscard]] std::string take_scratch() { return std::move(scratch_); }
+  void give_scratch(std::string buffer) { scratch_ = std::move(buffer); }
 
   // SIGKILL, then reap. Returns how the process ended, e.g. "signal 9 (SIGKILL)".
   std::string kill_and_reap();
@@ -63,7 +75,6 @@ class WorkerProcess {
 
  private:
   WorkerProcess(pid_t pid, int socket_fd, int pid_fd);
-  [[nodiscard]] Io read_exact(char* out, std::size_t size, Clock::time_point deadline);
   bool wait_for_exit(Clock::time_point deadline);
   std::string reap();
 
@@ -72,6 +83,8 @@ class WorkerProcess {
   int pid_fd_;  // pidfd for bounded waits; -1 when the kernel has none
   bool reaped_ = false;
   std::size_t executions_ = 0;
+  std::string receive_buffer_;
+  std::string scratch_;
 };
 
 }  // namespace traverse::wasm_internal

@@ -101,8 +101,9 @@ class TraverseRuntime {
 
     // Configures the default Wasm executor. Without this call the runtime looks for the
     // `traverse-wasm-worker` executable (find_wasm_worker) and, when it is found, creates a
-    // WasmExecutor with the default configuration; when it is not found the runtime has no Wasm
-    // executor and Wasm capabilities fail with artifact_missing. With this call a WasmExecutor
+    // WasmExecutor with the default configuration; when it is not found Wasm capabilities fail
+    // with an error naming the paths tried and why each could not be used (runtime setup
+    // failed). With this call a WasmExecutor
     // is required: failing to create it fails build() (ExecutorSetupFailed).
     Builder& with_wasm_config(WasmExecutorConfig config);
 

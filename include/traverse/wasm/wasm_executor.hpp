@@ -1,13 +1,21 @@
 // traverse/wasm/wasm_executor.hpp — runs wasm32-wasip1 command modules in sandbox processes.
 //
 // A WasmExecutor owns a bounded pool of `traverse-wasm-worker` processes (posix_spawn over a
-// socketpair). Per call, on the calling thread: read the .wasm (`wasm_binary_path`), check its
-// SHA-256 against `wasm_checksum` (bare hex or "sha256:"-prefixed; before any cache), check the
-// host ABI and every import against the whitelist (host_abi.hpp), then hand the canonical input
-// JSON (WASI stdin), the limits and the guest's identity to a free worker. The worker decodes
-// the module once per digest (cached), runs it in fresh guest state and returns stdout, exit
-// status, stderr tail and emitted events; the host parses stdout as exactly one JSON value and
-// records the events through the ExecutionContext (FORMATS.md §1.2–1.8, D3, D4, D10).
+// socketpair). A module file is read and SHA-256-hashed once; its bytes are kept in memory and
+// are the only bytes that run for it (bounded store: module_cache_entries files, 256 MiB). Per
+// call, on the calling thread: stat the .wasm (`wasm_binary_path`; a changed file is read and
+// hashed again, an unchanged one never is), check the SHA-256 against `wasm_checksum` (bare hex
+// or "sha256:"-prefixed; before anything is decoded or sent), check the host ABI and every
+// import against the whitelist (host_abi.hpp; once per module and ABI version), then hand the
+// canonical input JSON (WASI stdin), the limits and the guest's identity to a free worker in one
+// message. The worker decodes the module once per digest (cached), runs it in fresh guest state
+// and answers in one message: stdout, exit status, stderr tail and emitted events; the host
+// parses stdout as exactly one JSON value and records the events through the ExecutionContext
+// (FORMATS.md §1.2–1.8, D3, D4, D10).
+//
+// Workers are locked down (see docs): no new privileges, a seccomp-bpf allow list (a forbidden
+// system call kills the worker: ExecutionFailed "sandbox worker died: signal 31 (SIGSYS) ..."),
+// rlimits, an empty environment, no inherited files, and SIGKILL when the host process dies.
 //
 // A guest that hangs, crashes or exhausts its worker costs only that worker: it is killed and
 // replaced, and the caller gets a typed error (Timeout; ExecutionFailed "sandbox worker died:
@@ -27,6 +35,7 @@
 
 #include "traverse/executor/capability_executor.hpp"
 #include "traverse/wasm/wasm_executor_config.hpp"
+#include "traverse/wasm/wasm_worker_error.hpp"
 
 namespace traverse {
 
@@ -41,6 +50,7 @@ struct WasmExecutorStats {
   std::uint64_t overloaded = 0;           // calls rejected because the queue was full
   std::uint64_t module_cache_hits = 0;    // worker module cache (by digest)
   std::uint64_t module_cache_misses = 0;  // the module was sent and decoded
+  std::uint64_t module_file_reads = 0;    // .wasm files read and hashed (first use or changed)
   std::uint64_t spawn_ns = 0;             // over workers_spawned: spawn until the worker is ready
   std::uint64_t ipc_ns = 0;               // over executions: round trip minus the worker's work
   std::uint64_t decode_ns = 0;            // over module_cache_misses: decode + validate
@@ -50,10 +60,16 @@ struct WasmExecutorStats {
 };
 
 // Where the worker executable is (see WasmExecutorConfig::worker_path for the search order).
-// `configured` non-empty: that path, which must be an executable file. Failure: a message
-// listing the places searched.
-[[nodiscard]] std::expected<std::filesystem::path, std::string> find_wasm_worker(
+// `configured` non-empty: that path, which must be an executable file. Failure: every path
+// tried and why it could not be used.
+[[nodiscard]] std::expected<std::filesystem::path, WasmWorkerError> find_wasm_worker(
     const std::filesystem::path& configured = {});
+
+// An executor for when no sandbox worker can be used: every call fails with RuntimeSetupFailed
+// "no sandbox worker for WebAssembly: <why>", so the reason reaches the user instead of a bare
+// "no executor". Thread-safe.
+[[nodiscard]] std::shared_ptr<const CapabilityExecutor> make_unavailable_wasm_executor(
+    WasmWorkerError why);
 
 class WasmExecutor final : public CapabilityExecutor {
  public:

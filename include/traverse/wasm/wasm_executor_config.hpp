@@ -60,7 +60,9 @@ struct WasmExecutorConfig {
   bool prestart_workers = false;
 
   // Diagnostics and tests: called on the calling thread right after a call was handed to the
-  // worker with process id `pid`. Must not block for long and must not call the executor.
+  // worker with process id `pid`. Must not block for long and must not call the executor. If it
+  // throws, the call still completes in the worker (which stays usable) and then fails with
+  // ExecutionFailed "WasmExecutorConfig::on_dispatch threw: <what>" (its result discarded).
   std::function<void(int pid)> on_dispatch;
 };
 

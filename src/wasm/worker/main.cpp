@@ -2,14 +2,16 @@
 //
 // Started by the host with posix_spawn; talks over the socket on `--fd` (protocol.hpp). It keeps
 // decoded modules in a bounded FIFO cache keyed by SHA-256 digest (FORMATS §1.4: insertion
-// order, not LRU) and runs every request in fresh guest state. Its own limits: no core dumps, an
+// order, not LRU) and runs every request in fresh guest state. It locks itself down before
+// serving (sandbox.hpp): inherited file descriptors closed, no core dumps, few open files, an
 // address-space limit (`--address-space`, skipped in sanitizer builds, whose shadow memory needs
-// a large address space), and an alarm a little after each request's deadline, so a worker whose
-// host died cannot spin forever. It exits on EOF.
+// a large address space), no new privileges, SIGKILL when the host (`--parent`) dies, and a
+// seccomp-bpf allow list. An alarm a little after each request's deadline is the last backstop.
+// It exits on EOF.
 #include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@
 
 #include "engine/engine.hpp"
 #include "protocol.hpp"
+#include "sandbox.hpp"
 
 namespace {
 
@@ -37,19 +40,17 @@ using traverse::wasm_internal::LoadedModule;
 using traverse::wasm_internal::MessageReader;
 using traverse::wasm_internal::MessageType;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitizerBuild = true;
-#else
-constexpr bool kSanitizerBuild = false;
-#endif
-
 constexpr std::size_t kServiceStackBytes = 64U * 1024U * 1024U;
 constexpr std::uint64_t kAlarmGraceMs = 2000;
+
+// Open files a worker may hold: stdio, its socket, and a few for the C and sanitizer runtimes.
+constexpr std::uint64_t kMaxOpenFiles = 16;
 
 struct Options {
   int fd = 3;
   std::size_t cache_entries = 64;
   std::uint64_t address_space_bytes = 0;
+  pid_t parent = 0;  // the host; 0: not given (the worker does not watch its parent)
 };
 
 template <typename T>
@@ -78,6 +79,9 @@ bool parse_options(int argc, char** argv, Options* options) {
     } else if (value_of("--address-space=", &value)) {
       if (!parse_number(value, &options->address_space_bytes))
         return false;
+    } else if (value_of("--parent=", &value)) {
+      if (!parse_number(value, &options->parent) || options->parent <= 0)
+        return false;
     } else {
       return false;
     }
@@ -99,11 +103,21 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-// 1: read; 0: EOF before any byte; -1: error or EOF mid-message.
-int read_exact(int fd, char* out, std::size_t size) {
+constexpr std::size_t kReceiveBufferBytes = 64U * 1024U;
+
+// Reads one framed message into `buffer` (reused between calls); `*payload` points into it.
+// One message is in flight at a time, so a message that fits the buffer takes one recv.
+// 1: a payload; 0: clean EOF; -1: error, EOF mid-message or a malformed frame.
+int read_message(int fd, std::string* buffer, std::string_view* payload) {
+  if (buffer->size() != kReceiveBufferBytes) {
+    buffer->resize(kReceiveBufferBytes);
+    buffer->shrink_to_fit();  // a large module once must not pin its memory
+  }
   std::size_t done = 0;
-  while (done < size) {
-    const ssize_t got = recv(fd, out + done, size - done, 0);
+  std::size_t wanted = 4;
+  while (done < wanted) {
+    const std::size_t limit = wanted == 4 ? buffer->size() : wanted;
+    const ssize_t got = recv(fd, buffer->data() + done, limit - done, 0);
     if (got < 0) {
       if (errno == EINTR)
         continue;
@@ -112,21 +126,20 @@ int read_exact(int fd, char* out, std::size_t size) {
     if (got == 0)
       return done == 0 ? 0 : -1;
     done += static_cast<std::size_t>(got);
+    if (wanted == 4 && done >= 4) {
+      const std::uint32_t length = traverse::wasm_internal::frame_length(
+          reinterpret_cast<const unsigned char*>(buffer->data()));
+      if (length == 0 || length > traverse::wasm_internal::kMaxMessageBytes)
+        return -1;
+      wanted = std::size_t{length} + 4;
+      if (done > wanted)
+        return -1;
+      if (wanted > buffer->size())
+        buffer->resize(wanted);
+    }
   }
+  *payload = std::string_view(*buffer).substr(4, wanted - 4);
   return 1;
-}
-
-// 1: a payload; 0: clean EOF; -1: error.
-int read_message(int fd, std::string* payload) {
-  unsigned char header[4];
-  const int status = read_exact(fd, reinterpret_cast<char*>(header), sizeof header);
-  if (status <= 0)
-    return status;
-  const std::uint32_t length = traverse::wasm_internal::frame_length(header);
-  if (length == 0 || length > traverse::wasm_internal::kMaxMessageBytes)
-    return -1;
-  payload->resize(length);
-  return read_exact(fd, payload->data(), length) == 1 ? 1 : -1;
 }
 
 void arm_alarm(std::uint64_t ms) {
@@ -168,10 +181,19 @@ int serve(const Options& options) {
   }
   const std::unique_ptr<traverse::wasm_internal::Engine> engine =
       traverse::wasm_internal::make_interpreter_engine();
+  // Everything that needs more than request serving is set up: from here on the seccomp filter
+  // allows only what serving needs. A worker that cannot lock itself down does not serve.
+  if (const std::string error = traverse::wasm_internal::install_worker_seccomp_filter();
+      !error.empty()) {
+    std::fprintf(stderr, "traverse-wasm-worker: cannot install the seccomp filter: %s\n",
+                 error.c_str());
+    return 4;
+  }
   ModuleCache cache(options.cache_entries);
-  std::string payload;
+  std::string buffer;
+  std::string_view payload;
   for (;;) {
-    const int status = read_message(fd, &payload);
+    const int status = read_message(fd, &buffer, &payload);
     if (status == 0)
       return 0;  // the host closed the socket: done
     if (status < 0)
@@ -183,6 +205,13 @@ int serve(const Options& options) {
       return 3;
     }
     arm_alarm(request.deadline_ms + kAlarmGraceMs);
+#ifdef TRAVERSE_WASM_WORKER_SECCOMP_PROBE
+    // Test build only (a separate executable, never installed; absent from the real worker):
+    // proves the filter is active in the serving loop with a forbidden system call.
+    if (request.context.capability_id == "test.sandbox.forbidden-syscall") {
+      syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);  // killed here by SIGSYS
+    }
+#endif
 
     ExecuteResult result;
     std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
@@ -190,7 +219,7 @@ int serve(const Options& options) {
     if (!module) {
       if (!write_all(fd, traverse::wasm_internal::encode_need_module(request.digest)))
         return 3;
-      if (read_message(fd, &payload) != 1)
+      if (read_message(fd, &buffer, &payload) != 1)
         return 3;
       MessageReader module_reader(payload);
       if (static_cast<MessageType>(module_reader.u8()) != MessageType::Module)
@@ -233,22 +262,14 @@ void* service_main(void* arg) {
   return nullptr;
 }
 
-void apply_process_limits(const Options& options) {
-  rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-  if (options.address_space_bytes > 0 && !kSanitizerBuild) {
-    rlimit address_space{options.address_space_bytes, options.address_space_bytes};
-    setrlimit(RLIMIT_AS, &address_space);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   ServiceThread service;
   if (!parse_options(argc, argv, &service.options)) {
     std::fputs(
-        "usage: traverse-wasm-worker [--fd=N] [--cache-entries=N] [--address-space=BYTES]\n"
+        "usage: traverse-wasm-worker [--fd=N] [--cache-entries=N] [--address-space=BYTES] "
+        "[--parent=PID]\n"
         "(started by Traverse's WasmExecutor; not meant to be run by hand)\n",
         stderr);
     return 2;
@@ -258,11 +279,21 @@ int main(int argc, char** argv) {
     return 3;
   }
   // Keep only stdio and the socket: nothing else the host had open leaks into the sandbox.
-  const auto fd = static_cast<unsigned>(service.options.fd);
-  if (fd > 3)
-    close_range(3, fd - 1, 0);
-  close_range(fd + 1, ~0U, 0);
-  apply_process_limits(service.options);
+  traverse::wasm_internal::close_inherited_fds(service.options.fd);
+  if (const std::string error = traverse::wasm_internal::apply_worker_rlimits(
+          service.options.address_space_bytes, kMaxOpenFiles);
+      !error.empty()) {
+    std::fprintf(stderr, "traverse-wasm-worker: %s\n", error.c_str());
+    return 4;
+  }
+  // Die with the host: an orphaned worker must not spin on a guest or hold the host's pipes.
+  if (service.options.parent > 0) {
+    if (const std::string error = traverse::wasm_internal::die_with_parent(service.options.parent);
+        !error.empty()) {
+      std::fprintf(stderr, "traverse-wasm-worker: %s\n", error.c_str());
+      return 4;
+    }
+  }
 
   // Guest code runs on a thread with a large, fixed stack: decoding deeply nested modules
   // recurses in wabt, and a stack overflow must cost only this worker.
@@ -276,5 +307,9 @@ int main(int argc, char** argv) {
   }
   pthread_attr_destroy(&attr);
   pthread_join(thread, nullptr);
-  return service.exit_status;
+  // Leave without exit-time hooks: under the seccomp filter they could not do their work (a
+  // sanitizer's leak check starts a tracer process and ptraces; it would be killed and leave
+  // this process spinning), and nothing needs flushing but stderr.
+  std::fflush(stderr);
+  _exit(service.exit_status);
 }

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <vector>
 
 #include "traverse/json/parse.hpp"
 #include "wasm_test_support.hpp"
@@ -458,7 +461,7 @@ TEST(WasmExecutor, PrestartFailsWhenTheExecutableIsNotAWorker) {
 
 TEST(WasmExecutor, FindsTheWorkerWithoutConfiguration) {
   auto found = find_wasm_worker();
-  ASSERT_TRUE(found.has_value()) << found.error();
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
   EXPECT_EQ(found->filename(), "traverse-wasm-worker");
 }
 
@@ -503,6 +506,79 @@ TEST(WasmExecutor, ModuleCacheEvictsInInsertionOrder) {
   const WasmExecutorStats stats = executor->stats();
   EXPECT_EQ(stats.module_cache_misses, 3U);
   EXPECT_EQ(stats.module_cache_hits, 0U);
+}
+
+// --- the module bytes that run are the bytes verified once (D10 without per-call reads) --------
+
+TEST(WasmExecutor, UnchangedModuleFileIsReadAndHashedOnlyOnce) {
+  auto executor = make_executor();
+  for (int call = 0; call < 20; ++call)
+    expect_echo_works(*executor);
+  EXPECT_EQ(executor->stats().module_file_reads, 1U);
+  EXPECT_EQ(executor->stats().executions, 20U);
+}
+
+TEST(WasmExecutor, ModuleReplacedOnDiskIsReverifiedAndAMismatchIsRefusedBeforeItRuns) {
+  const std::string echo = file_bytes(module_path("echo"));
+  TempModule module(echo);
+  ExecutorCapability capability = wasm_capability("echo");
+  capability.wasm_binary_path = module.path();
+  capability.wasm_checksum = sha256_hex(echo);
+  auto executor = make_executor();
+  const Value input = {{"k", 1}};
+  auto first = run(*executor, capability, input);
+  ASSERT_TRUE(first.has_value()) << message_of(first);
+
+  // Replaced with another valid module: refused, and nothing new ran.
+  std::ofstream(module.path(), std::ios::binary | std::ios::trunc)
+      << file_bytes(module_path("exit_zero"));
+  const std::uint64_t executions = executor->stats().executions;
+  auto replaced = run(*executor, capability, input);
+  ASSERT_FALSE(replaced.has_value());
+  EXPECT_EQ(replaced.error().error_class(), ExecutorErrorClass::ChecksumMismatch);
+  EXPECT_EQ(replaced.error().second(), sha256_hex(file_bytes(module_path("exit_zero"))));
+  EXPECT_EQ(executor->stats().executions, executions);
+  EXPECT_EQ(executor->stats().module_file_reads, 2U);
+
+  // Put back (same bytes, new file times): verified again and runs.
+  std::ofstream(module.path(), std::ios::binary | std::ios::trunc) << echo;
+  auto restored = run(*executor, capability, input);
+  ASSERT_TRUE(restored.has_value()) << message_of(restored);
+  EXPECT_EQ(restored->value, input);
+}
+
+TEST(WasmExecutor, ModuleDeletedAfterVerificationIsBinaryLoadFailed) {
+  auto module = std::make_unique<TempModule>(file_bytes(module_path("echo")));
+  ExecutorCapability capability = wasm_capability("echo");
+  capability.wasm_binary_path = module->path();
+  auto executor = make_executor();
+  ASSERT_TRUE(run(*executor, capability).has_value());
+  module.reset();
+  auto gone = run(*executor, capability);
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+}
+
+// --- the on_dispatch hook -------------------------------------------------------------------
+
+TEST(WasmExecutor, OnDispatchExceptionFailsTheCallTypedAndTheWorkerStaysUsable) {
+  WasmExecutorConfig config = test_config();
+  int throws = 1;
+  config.on_dispatch = [&throws](int) {
+    if (throws-- > 0)
+      throw std::runtime_error("observer broke");
+  };
+  auto executor = make_executor(config);
+  auto output = run(*executor, wasm_capability("echo"), Value{{"k", 1}});
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_NE(message_of(output).find("WasmExecutorConfig::on_dispatch threw: observer broke"),
+            std::string::npos)
+      << message_of(output);
+  const std::vector<int> pids = executor->worker_pids();
+  expect_echo_works(*executor);
+  EXPECT_EQ(executor->worker_pids(), pids);  // the same worker served the next call
+  EXPECT_EQ(executor->stats().workers_replaced, 0U);
 }
 
 }  // namespace

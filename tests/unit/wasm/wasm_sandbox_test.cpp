@@ -221,15 +221,6 @@ TEST(WasmSandbox, WorkerKilledWhileIdleIsReplacedWithoutFailingTheNextCall) {
   EXPECT_EQ(executor->stats().workers_spawned, 2U);
 }
 
-TEST(WasmSandbox, ADispatchObserverThatThrowsDoesNotDisturbTheCall) {
-  WasmExecutorConfig config = test_config();
-  config.on_dispatch = [](int) { throw std::runtime_error("observer failed"); };
-  auto executor = make_executor(config);
-  expect_echo_works(*executor);
-  expect_echo_works(*executor);
-  EXPECT_EQ(executor->stats().workers_spawned, 1U);
-}
-
 TEST(WasmSandbox, FullQueueIsOverloadedAndNothingRuns) {
   std::promise<void> dispatched;
   WasmExecutorConfig config = test_config();

@@ -79,7 +79,7 @@ TEST(WasmTiming, ExpeditionCallLatencySplitsIntoIpcInstantiateRunAndJson) {
   std::printf(
       "wasm call (assess-expedition-conditions, cached module, %d calls): %.1f us/call\n"
       "  ipc %.1f us | instantiate %.1f us | run %.1f us | json %.1f us | host checks "
-      "(read+sha256+imports) and queue %.1f us\n"
+      "(stat, checksum compare) and queue %.1f us\n"
       "  worker spawn (to ready) %.1f us each over %llu workers | module decode+validate "
       "(first call) %.1f us\n",
       kCalls, total, ipc, instantiate, run, json, other,
