@@ -226,14 +226,14 @@ TEST_F(PlacementRouterTest, ExecutorErrorIsTracedWithItsClassAndMessage) {
   EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutionFailed);
   ASSERT_TRUE(response.error().executor_error.has_value());
   EXPECT_EQ(response.error().executor_error->detail(), "inner failed");
-  EXPECT_EQ(response.error().message(), "execution failed: execution failed: inner failed");
+  EXPECT_EQ(response.error().message(), "execution failed: inner failed");
   ASSERT_TRUE(response.error().placement_decision.has_value());
 
   const TraceRecord record = only_record();
   EXPECT_EQ(record.public_entry.id, response.error().trace_id);
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.error_class, "ExecutionFailed");
-  EXPECT_EQ(record.public_entry.error_message, "execution failed: execution failed: inner failed");
+  EXPECT_EQ(record.public_entry.error_message, "execution failed: inner failed");
   EXPECT_EQ(record.public_entry.placement_target, "Local");
 }
 
