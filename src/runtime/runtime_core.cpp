@@ -549,7 +549,10 @@ std::expected<RouterDispatch, RuntimeError> place_and_execute(const Core& core, 
 
 // ---- Phase: workflow-backed execution (the configured WorkflowRunner) ----
 
-WorkflowRun run_contained(const WorkflowRunner& runner, const WorkflowInvocation& invocation) {
+// [[gnu::no_sanitize("null")]]: catching abi::__forced_unwind binds a reference to an exception
+// without a C++ object (see placement_router.cpp).
+[[gnu::no_sanitize("null")]] WorkflowRun run_contained(const WorkflowRunner& runner,
+                                                       const WorkflowInvocation& invocation) {
   const auto failed = [&](std::string message) {
     WorkflowRun run;
     run.status = WorkflowRunStatus::Error;
@@ -567,10 +570,10 @@ WorkflowRun run_contained(const WorkflowRunner& runner, const WorkflowInvocation
   };
   try {
     return runner.run(invocation);
-  } catch (const abi::__forced_unwind&) {
-    throw;  // thread cancellation must keep unwinding
   } catch (const std::exception& error) {
     return failed(std::string("workflow runner threw: ") + error.what());
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation must keep unwinding
   } catch (...) {
     return failed("workflow runner threw an exception that is not a std::exception");
   }
@@ -777,7 +780,7 @@ CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch disp
   RuntimeTrace& trace = *attempt.trace;
   const ExecutorCapability capability = executor_capability_for(*attempt.record);
   PublicationPlan plan = plan_publication(capability, std::move(dispatched.output.emitted_events),
-                                          core.broker != nullptr);
+                                          core.broker != nullptr, core.catalog.get());
   trace.output_digest = output_digest(dispatched.output.value);
 
   PublicTraceEntry entry = entry_for(attempt);
@@ -963,15 +966,15 @@ namespace {
 
 // Observers never change an execution: whatever they throw is contained.
 template <typename Call>
-void notify(const std::shared_ptr<StepObserver>& observer, Call&& call) {
+[[gnu::no_sanitize("null")]] void notify(const std::shared_ptr<StepObserver>& observer, Call&& call) {
   if (!observer) {
     return;
   }
   try {
     call(*observer);
-  } catch (const abi::__forced_unwind&) {
-    throw;
-  } catch (...) {  // NOLINT(bugprone-empty-catch): see step_observer.hpp
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation must keep unwinding
+  } catch (...) {  // see step_observer.hpp
   }
 }
 

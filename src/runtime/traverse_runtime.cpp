@@ -454,25 +454,55 @@ std::expected<void, EventError> TraverseRuntime::register_event(const EventContr
   return core_->catalog->register_contract(contract);
 }
 
+namespace {
+
+// Every execution is admitted through the core's gate, so the destructor can wait for it. An
+// execution that arrives once destruction began (a caller racing the destructor) runs nothing.
+template <typename Run>
+RuntimeExecution admitted(CoreGate& gate, const std::string& request_id, Run&& run) {
+  const CoreAdmission admission(gate);
+  if (admission.core() == nullptr) {
+    RuntimeExecution refused;
+    refused.result.request_id = request_id;
+    refused.result.execution_id = "exec_" + request_id;
+    refused.result.error = RuntimeError{std::string(code::kExecutionFailed),
+                                        "the runtime is being destroyed; nothing was run",
+                                        Value{{"error_class", "RuntimeUnavailable"}}};
+    refused.trace.request_id = request_id;
+    refused.trace.execution_id = refused.result.execution_id;
+    refused.trace.error = refused.result.error;
+    return refused;
+  }
+  CoreExecution execution = run(*admission.core());
+  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+}
+
+}  // namespace
+
 RuntimeResult TraverseRuntime::execute_capability(const RuntimeRequest& request) {
-  return core_->run(request, nullptr).result;
+  const CoreAdmission admission(*core_->gate);
+  if (admission.core() == nullptr) {
+    return execute(request).result;  // refused the same way
+  }
+  return admission.core()->run(request, nullptr).result;  // no RuntimeTrace copy
 }
 
 RuntimeExecution TraverseRuntime::execute(const RuntimeRequest& request) {
-  CoreExecution execution = core_->run(request, nullptr);
-  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+  return admitted(*core_->gate, request.request_id,
+                  [&](Core& core) { return core.run(request, nullptr); });
 }
 
 RuntimeExecution TraverseRuntime::execute(const RuntimeRequest& request,
                                           const WorkflowStepContext& step) {
-  CoreExecution execution = core_->run(request, &step);
-  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+  return admitted(*core_->gate, request.request_id,
+                  [&](Core& core) { return core.run(request, &step); });
 }
 
 RuntimeExecution TraverseRuntime::run_workflow(const std::string& workflow, const Value& input,
                                                const std::string& request_id) {
-  CoreExecution execution = core_->run_registered_workflow(workflow, input, request_id);
-  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+  return admitted(*core_->gate, request_id, [&](Core& core) {
+    return core.run_registered_workflow(workflow, input, request_id);
+  });
 }
 
 RuntimeExecution TraverseRuntime::execute_document(const Value& request_document) {
@@ -480,8 +510,9 @@ RuntimeExecution TraverseRuntime::execute_document(const Value& request_document
   if (request) {
     return execute(*request);
   }
-  CoreExecution execution = core_->reject_document(request_document, request.error());
-  return {std::move(execution.result), *execution.trace, std::nullopt};
+  return admitted(*core_->gate, std::string(), [&](Core& core) {
+    return core.reject_document(request_document, request.error());
+  });
 }
 
 std::shared_ptr<const StepRunner> TraverseRuntime::step_runner() const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "traverse/events/event_broker.hpp"
+#include "traverse/events/event_catalog.hpp"
 #include "traverse/events/traverse_event.hpp"
 #include "traverse/executor/executor_capability.hpp"
 #include "traverse/trace/trace_entry.hpp"
