@@ -27,9 +27,13 @@ struct PublicationPlan {
   std::vector<TracePublishError> refused;  // never offered, with the reason
 };
 
-// Splits `events` (see the file comment). `has_broker`: a broker is configured.
+// Splits `events` (see the file comment). `has_broker`: a broker is configured. `catalog`
+// (optional): the catalog the broker consults; an event whose type it does not know, or whose
+// type is not active, is refused here — before the commit, so the trace entry records it —
+// with the broker's own wording.
 [[nodiscard]] PublicationPlan plan_publication(const ExecutorCapability& capability,
-                                               std::vector<TraverseEvent> events, bool has_broker);
+                                               std::vector<TraverseEvent> events, bool has_broker,
+                                               const EventCatalog* catalog = nullptr);
 
 // The ids of the offered events (PublicTraceEntry::published_events).
 [[nodiscard]] std::vector<std::string> offered_ids(const PublicationPlan& plan);
