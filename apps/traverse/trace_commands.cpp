@@ -52,7 +52,7 @@ void list(const ListOptions& options, CliContext& context) {
     query.capability_id = options.capability;
   }
   if (!options.outcome.empty()) {
-    query.outcome = options.outcome == "success"   ? TraceOutcome::Success
+    query.outcome = options.outcome == "success"    ? TraceOutcome::Success
                     : options.outcome == "rejected" ? TraceOutcome::Rejected
                                                     : TraceOutcome::Failure;
   }

@@ -30,10 +30,8 @@ std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 // UBSan's null check is off here: catching abi::__forced_unwind binds a reference to an
 // exception that has no C++ object (the documented idiom, not undefined behaviour in practice).
 [[gnu::no_sanitize("null")]] std::expected<ExecutorOutput, ExecutorError> run_contained(
-    const CapabilityExecutor& executor,
-                                                           const ExecutorCapability& capability,
-                                                           const Value& input,
-                                                           ExecutionContext& context) {
+    const CapabilityExecutor& executor, const ExecutorCapability& capability, const Value& input,
+    ExecutionContext& context) {
   try {
     return executor.execute(capability, input, context);
   } catch (const std::exception& error) {

@@ -966,14 +966,15 @@ namespace {
 
 // Observers never change an execution: whatever they throw is contained.
 template <typename Call>
-[[gnu::no_sanitize("null")]] void notify(const std::shared_ptr<StepObserver>& observer, Call&& call) {
+[[gnu::no_sanitize("null")]] void notify(const std::shared_ptr<StepObserver>& observer,
+                                         Call&& call) {
   if (!observer) {
     return;
   }
   try {
     call(*observer);
   } catch (abi::__forced_unwind&) {
-    throw;  // thread cancellation must keep unwinding
+    throw;         // thread cancellation must keep unwinding
   } catch (...) {  // see step_observer.hpp
   }
 }
