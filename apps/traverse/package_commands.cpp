@@ -151,7 +151,7 @@ void run(const RunOptions& options, CliContext& context) {
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
-    context.finish(exit_code_for_runtime_error(result.error->code));
+    context.finish(exit_code_for(result.error->kind()));
     return;
   }
   context.finish(ExitCode::Ok);

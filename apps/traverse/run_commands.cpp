@@ -47,31 +47,6 @@ struct WorkflowRunOptions {
   bool json = false;
 };
 
-ExitCode exit_code_for_run(const WorkflowRun& run) {
-  if (run.completed()) {
-    return ExitCode::Ok;
-  }
-  if (!run.error) {
-    return ExitCode::ExecutionFailed;
-  }
-  if (run.error->reason == WorkflowFailureReason::WorkflowNotFound ||
-      run.error->reason == WorkflowFailureReason::WorkflowInvalid) {
-    return ExitCode::ValidationFailed;
-  }
-  return ExitCode::ExecutionFailed;
-}
-
-// Records the run in the trace database; a failure is reported and makes the command exit 4.
-bool record(CliContext& context, Session& session, const RunRecording& recording,
-            const WorkflowRun& run, const std::vector<ObservedEvent>& events) {
-  if (auto recorded = record_workflow_run(session, recording, run, events); !recorded) {
-    context.error_line(session.trace_db.string() + ": cannot record workflow run " + run.run_id +
-                       ": " + recorded.error());
-    return false;
-  }
-  return true;
-}
-
 // A bundle carries contracts only: without packages its capabilities have no implementation.
 void hint_packages(CliContext& context, std::string_view code,
                    const std::vector<std::string>& packages) {
@@ -83,6 +58,63 @@ void hint_packages(CliContext& context, std::string_view code,
 }
 
 // ---- traverse workflow run ----
+
+// The result of `workflow run` as one JSON document.
+Value workflow_run_document(const RuntimeExecution& execution,
+                            const std::vector<ObservedEvent>& events, const Session& session,
+                            std::uint64_t duration_ms) {
+  const RuntimeResult& result = execution.result;
+  Value document = Value::object();
+  if (execution.workflow_run) {
+    document = to_json(*execution.workflow_run);
+    document["evidence"] = execution.workflow_run->evidence;
+  } else {
+    document["status"] = "error";
+    if (result.error) {
+      document["error"] = to_json(*result.error);
+    }
+  }
+  document["events"] = events_to_json(events);
+  document["trace_db"] = session.trace_db.string();
+  document["duration_ms"] = duration_ms;
+  if (!result.trace_ref.empty()) {
+    document["trace_ref"] = result.trace_ref;
+  }
+  return document;
+}
+
+void print_workflow_run(CliContext& context, const RuntimeExecution& execution,
+                        const std::vector<ObservedEvent>& events, const Session& session) {
+  const RuntimeResult& result = execution.result;
+  const WorkflowRun* run = execution.workflow_run ? &*execution.workflow_run : nullptr;
+  if (!context.quiet() && run != nullptr) {
+    context.line("workflow: " + run->workflow_id +
+                 (run->workflow_version.empty() ? "" : "@" + run->workflow_version));
+    context.line("run_id: " + run->run_id);
+    context.line("status: " + context.paint_out(to_string(run->status),
+                                                run->completed() ? Style::Green : Style::Red));
+  }
+  if (result.output) {
+    if (context.quiet()) {
+      context.line(pretty_dump(*result.output));
+    } else {
+      print_output(context, *result.output);
+    }
+  }
+  if (context.quiet()) {
+    return;
+  }
+  if (run != nullptr) {
+    print_steps(context, *run);
+    if (!run->steps.empty()) {
+      print_events(context, events);
+    }
+  }
+  if (!result.trace_ref.empty()) {
+    print_trace_location(context, result.trace_ref, session.trace_db,
+                         run != nullptr ? run->run_id : std::string());
+  }
+}
 
 void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   auto input = read_json_input(options.input);
@@ -103,72 +135,34 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     return;
   }
 
-  const auto started = std::chrono::system_clock::now();
   const auto clock = Clock::now();
   if (context.progress_enabled()) {
     context.progress("workflow " + options.workflow + ": starting");
   }
-  const WorkflowRun run = run_registered_workflow(*session, options.workflow, *input, {});
+  const RuntimeExecution execution = session->runtime->run_workflow(options.workflow, *input);
   const std::uint64_t duration_ms = elapsed_ms(clock);
   observer->done();
   const auto events = observer->events();
 
-  bool recorded = false;
-  bool record_failed = false;
-  if (!run.steps.empty()) {
-    RunRecording recording;
-    recording.trace_id = run.run_id;
-    recording.run_id = run.run_id;
-    recording.execution_id = run.evidence.value("workflow_execution_id", run.run_id);
-    recording.started = started;
-    recording.duration_ms = duration_ms;
-    recorded = record(context, *session, recording, run, events);
-    record_failed = !recorded;
-  }
-
-  const ExitCode code = exit_code_for_run(run);
   if (options.json) {
-    Value document = to_json(run);
-    document["evidence"] = run.evidence;
-    document["events"] = events_to_json(events);
-    document["trace_db"] = session->trace_db.string();
-    document["duration_ms"] = duration_ms;
-    if (recorded) {
-      document["trace_ref"] = run.run_id;
-    }
-    context.json(document);
+    context.json(workflow_run_document(execution, events, *session, duration_ms));
   } else {
-    if (!context.quiet()) {
-      context.line("workflow: " + run.workflow_id +
-                   (run.workflow_version.empty() ? "" : "@" + run.workflow_version));
-      context.line("run_id: " + run.run_id);
-      context.line("status: " + context.paint_out(to_string(run.status),
-                                                  run.completed() ? Style::Green : Style::Red));
-    }
-    if (run.output) {
-      if (context.quiet()) {
-        context.line(pretty_dump(*run.output));
-      } else {
-        print_output(context, *run.output);
-      }
-    }
-    if (!context.quiet()) {
-      print_steps(context, run);
-      if (!run.steps.empty()) {
-        print_events(context, events);
-      }
-      if (recorded) {
-        print_trace_location(context, run.run_id, session->trace_db, run.run_id);
-      }
-    }
+    print_workflow_run(context, execution, events, *session);
   }
-  if (run.error) {
-    report_run_error(context, *run.error);
-    hint_packages(context, run.error->code, options.packages);
+  const RuntimeResult& result = execution.result;
+  for (const auto& warning : result.warnings) {
+    context.warning(warning.code + ": " + warning.message);
   }
-  context.finish(code);
-  if (record_failed) {
-    context.finish(ExitCode::IoError);
+  if (execution.workflow_run && execution.workflow_run->error) {
+    report_run_error(context, *execution.workflow_run->error);
+  } else if (result.error) {
+    report_runtime_error(context, *result.error);
+  }
+  if (result.error) {
+    hint_packages(context, result.error->code, options.packages);
+    context.finish(exit_code_for(result.error->kind()));
+  } else {
+    context.finish(ExitCode::Ok);
   }
 }
 
@@ -319,6 +313,75 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
 
 // ---- traverse run ----
 
+// The events of one execution: those its workflow steps published, or its own.
+std::vector<ObservedEvent> events_of(const RuntimeExecution& execution,
+                                     const StepObserver& observer) {
+  return execution.workflow_run ? observer.events() : published_events_of(execution.trace);
+}
+
+Value run_document(const RuntimeExecution& execution, const std::vector<ObservedEvent>& events,
+                   const Session& session) {
+  const RuntimeResult& result = execution.result;
+  const RuntimeTrace& trace = execution.trace;
+  Value document = to_json(result);
+  if (trace.capability_id) {
+    document["capability_id"] = *trace.capability_id;
+  }
+  if (trace.capability_version) {
+    document["capability_version"] = *trace.capability_version;
+  }
+  if (execution.workflow_run) {
+    document["workflow_run_id"] = execution.workflow_run->run_id;
+    document["workflow_evidence"] = execution.workflow_run->evidence;
+    document["steps"] = to_json(*execution.workflow_run)["steps"];
+  } else if (trace.workflow_evidence) {
+    document["workflow_evidence"] = *trace.workflow_evidence;
+  }
+  document["events"] = events_to_json(events);
+  document["trace_db"] = session.trace_db.string();
+  document["traced"] = !result.trace_ref.empty();
+  return document;
+}
+
+void print_run(CliContext& context, const RuntimeExecution& execution,
+               const std::vector<ObservedEvent>& events, const Session& session) {
+  const RuntimeResult& result = execution.result;
+  const RuntimeTrace& trace = execution.trace;
+  if (!context.quiet()) {
+    context.line("request_id: " + result.request_id);
+    context.line("execution_id: " + result.execution_id);
+    if (trace.capability_id) {
+      context.line("capability_id: " + *trace.capability_id);
+    }
+    if (trace.capability_version) {
+      context.line("capability_version: " + *trace.capability_version);
+    }
+    context.line("status: " + context.paint_out(to_string(result.status),
+                                                result.completed() ? Style::Green : Style::Red));
+    if (!result.trace_ref.empty()) {
+      context.line("trace_ref: " + result.trace_ref);
+    }
+  }
+  if (result.output) {
+    if (context.quiet()) {
+      context.line(pretty_dump(*result.output));
+    } else {
+      print_output(context, *result.output);
+    }
+  }
+  if (context.quiet()) {
+    return;
+  }
+  if (execution.workflow_run) {
+    print_steps(context, *execution.workflow_run);
+  }
+  print_events(context, events);
+  if (!result.trace_ref.empty()) {
+    print_trace_location(context, result.trace_ref, session.trace_db,
+                         execution.workflow_run ? execution.workflow_run->run_id : std::string());
+  }
+}
+
 void run(const RunOptions& options, CliContext& context) {
   auto request = read_runtime_request(options.request);
   if (!request) {
@@ -348,100 +411,24 @@ void run(const RunOptions& options, CliContext& context) {
     return;
   }
 
-  const auto started = std::chrono::system_clock::now();
-  const auto clock = Clock::now();
   const RuntimeExecution execution = session->runtime->execute(*request);
-  const std::uint64_t duration_ms = elapsed_ms(clock);
   observer->done();
-  const RuntimeResult& result = execution.result;
-  const RuntimeTrace& trace = execution.trace;
-
-  // A workflow-backed capability: its run (steps, evidence) and the events its steps published.
-  std::optional<WorkflowRun> run;
-  std::vector<ObservedEvent> events;
-  if (trace.workflow_run_id) {
-    run = observer->run_for(request->request_id);
-    events = observer->events();
-  } else {
-    events = published_events_of(trace);
-  }
-  bool record_failed = false;
-  if (run && !trace.trace_store_entry && !run->steps.empty()) {
-    RunRecording recording;
-    recording.trace_id = result.trace_ref;
-    recording.run_id = run->run_id;
-    recording.capability_id = trace.capability_id;
-    recording.capability_version = trace.capability_version;
-    recording.execution_id = result.execution_id;
-    recording.started = started;
-    recording.duration_ms = duration_ms;
-    record_failed = !record(context, *session, recording, *run, events);
-  }
-  const bool traced = trace.trace_store_entry || (run && !run->steps.empty() && !record_failed);
-
+  const std::vector<ObservedEvent> events = events_of(execution, *observer);
   if (options.json) {
-    Value document = to_json(result);
-    if (trace.capability_id) {
-      document["capability_id"] = *trace.capability_id;
-    }
-    if (trace.capability_version) {
-      document["capability_version"] = *trace.capability_version;
-    }
-    if (run) {
-      document["workflow_run_id"] = run->run_id;
-      document["workflow_evidence"] = run->evidence;
-      document["steps"] = to_json(*run)["steps"];
-    } else if (trace.workflow_evidence) {
-      document["workflow_evidence"] = *trace.workflow_evidence;
-    }
-    document["events"] = events_to_json(events);
-    document["trace_db"] = session->trace_db.string();
-    document["traced"] = traced;
-    context.json(document);
+    context.json(run_document(execution, events, *session));
   } else {
-    if (!context.quiet()) {
-      context.line("request_id: " + result.request_id);
-      context.line("execution_id: " + result.execution_id);
-      if (trace.capability_id) {
-        context.line("capability_id: " + *trace.capability_id);
-      }
-      if (trace.capability_version) {
-        context.line("capability_version: " + *trace.capability_version);
-      }
-      context.line("status: " + context.paint_out(to_string(result.status),
-                                                  result.completed() ? Style::Green : Style::Red));
-      context.line("trace_ref: " + result.trace_ref);
-    }
-    if (result.output) {
-      if (context.quiet()) {
-        context.line(pretty_dump(*result.output));
-      } else {
-        print_output(context, *result.output);
-      }
-    }
-    if (!context.quiet()) {
-      if (run) {
-        print_steps(context, *run);
-      }
-      print_events(context, events);
-      if (traced) {
-        print_trace_location(context, result.trace_ref, session->trace_db,
-                             run ? run->run_id : std::string());
-      }
-    }
+    print_run(context, execution, events, *session);
   }
+  const RuntimeResult& result = execution.result;
   for (const auto& warning : result.warnings) {
     context.warning(warning.code + ": " + warning.message);
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
     hint_packages(context, result.error->code, options.packages);
-    context.finish(exit_code_for_runtime_error(result.error->code));
+    context.finish(exit_code_for(result.error->kind()));
   } else {
     context.finish(ExitCode::Ok);
-  }
-  if (record_failed) {
-    context.finish(ExitCode::IoError);
   }
 }
 

@@ -1,13 +1,14 @@
 // apps/traverse/session.hpp — what every executing `traverse` command sets up: the durable trace
-// database, a TraverseRuntime writing to it, the artifacts named on the command line, and an
-// observer of workflow steps (progress on a terminal, the events each step published).
+// database, a TraverseRuntime writing to it (traces and workflow run evidence: the library
+// writes every record), the artifacts named on the command line, and an observer of workflow
+// steps (progress on a terminal, the events each step published).
 //
-// Everything here composes the public library API; nothing executes capabilities itself.
+// Everything here composes the public library API; nothing executes, registers or records
+// itself.
 // Thread safety: a Session is used from the main thread; StepObserver is thread-safe (workflow
 // steps run on engine helper threads and pool workers).
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <expected>
 #include <filesystem>
@@ -49,21 +50,17 @@ struct ObservedEvent {
   TraverseEvent event;
 };
 
-// Watches workflow steps as they run: shows progress on a terminal and keeps the events each
-// step published. Thread-safe.
-class StepObserver {
+// Watches workflow steps as they run (the runtime's step observer hook): shows progress on a
+// terminal and keeps the events each step published. Thread-safe.
+class StepObserver final : public traverse::StepObserver {
  public:
   // `context` (may be null: no progress) must outlive the observer. `keep_events`: remember
   // published events (off for --repeat runs, which would otherwise grow without bound).
   StepObserver(CliContext* context, bool keep_events);
 
-  void started(const StepRequest& request);
-  void finished(const StepRequest& request, const std::expected<StepOutcome, StepFailure>& result);
-
-  // A workflow-backed capability's run finished (kept when keep_events, at most 64).
-  void run_finished(const WorkflowRun& run);
-  // The last finished run for `request_id`, if one was kept.
-  [[nodiscard]] std::optional<WorkflowRun> run_for(std::string_view request_id) const;
+  void started(const StepRequest& request) override;
+  void finished(const StepRequest& request,
+                const std::expected<StepOutcome, StepFailure>& result) override;
 
   // Events published so far, by step index then emission order.
   [[nodiscard]] std::vector<ObservedEvent> events() const;
@@ -80,17 +77,12 @@ class StepObserver {
   std::size_t completed_ = 0;
   std::set<std::string> running_;
   std::vector<ObservedEvent> events_;
-  std::vector<WorkflowRun> runs_;
 };
-
-// A StepRunner that reports every step to an observer around the inner runner.
-[[nodiscard]] std::shared_ptr<const StepRunner> observed_step_runner(
-    std::shared_ptr<const StepRunner> inner, std::shared_ptr<StepObserver> observer);
 
 struct Session {
   std::filesystem::path trace_db;  // as given (or the default), for messages
   std::shared_ptr<SqliteTraceStore> traces;
-  std::unique_ptr<SqliteWorkflowRunStore> runs;
+  std::shared_ptr<SqliteWorkflowRunStore> runs;
   std::shared_ptr<StepObserver> observer;  // never null
   std::unique_ptr<TraverseRuntime> runtime;
 };
@@ -103,9 +95,9 @@ struct SessionOptions {
   std::size_t wasm_queue = 64;
 };
 
-// Opens (creating folder and file) the trace database and builds a runtime that writes to it,
-// runs workflow-backed capabilities with the workflow engine, and reports steps to `observer`.
-// The database is proven writable and undamaged here, before anything runs.
+// Opens (creating folder and file) the trace database and builds a runtime that writes its
+// traces and workflow run records to it and reports steps to `observer`. The database is proven
+// writable and undamaged here, before anything runs.
 // Failure: 4 when the database cannot be opened or written (read-only, damaged, locked, disk
 // full), 5 for a path that is not a file (":memory:"), 1 when the runtime cannot be built.
 [[nodiscard]] std::expected<Session, CommandFailure> open_session(
@@ -122,9 +114,9 @@ struct TraceDatabase {
 [[nodiscard]] std::expected<TraceDatabase, CommandFailure> open_trace_database(
     const std::string& trace_db);
 
-// Loads a registry bundle into the runtime, attaching each capability package's .wasm to the
-// bundle capability with the same id@version (identical contract required; a different one is a
-// conflict, exit 3) and registering the other packages as new public capabilities.
+// Loads a registry bundle and capability packages into the runtime (TraverseRuntime::load_bundle:
+// packages attach to the bundle capability with the same id@version, others become new
+// capabilities; all or nothing) and notes what was attached.
 // Failure: 4 (a named file is unreadable), 2 (invalid artifacts), 3 (registration conflict).
 [[nodiscard]] std::expected<void, CommandFailure> load_bundle_and_packages(
     CliContext& context, TraverseRuntime& runtime, const std::string& bundle,
@@ -141,32 +133,8 @@ struct TraceDatabase {
 // Reads a JSON input file. Failure: 4 unreadable, 2 not JSON.
 [[nodiscard]] std::expected<Value, CommandFailure> read_json_input(const std::string& file);
 
-// Runs a registered workflow ("id" or "id@version") through the runtime's execution path, every
-// step reported to the session's observer. The run is returned completed or not.
-[[nodiscard]] WorkflowRun run_registered_workflow(Session& session, const std::string& workflow,
-                                                  const Value& input,
-                                                  const std::string& request_id);
-
-// What identifies a recorded run in the trace database.
-struct RunRecording {
-  std::string trace_id;  // the run's own trace entry (trace show <trace_id>)
-  std::string run_id;
-  std::optional<std::string> capability_id;  // the workflow-backed capability, if any
-  std::optional<std::string> capability_version;
-  std::string execution_id;
-  std::chrono::system_clock::time_point started;
-  std::uint64_t duration_ms = 0;
-};
-
-// Records a finished workflow run: one trace entry for the run itself (workflow_run_id = the run,
-// no step index, target "workflow") next to its steps' entries, and its evidence in the run
-// store. Failure: the trace error text.
-[[nodiscard]] std::expected<void, std::string> record_workflow_run(
-    Session& session, const RunRecording& recording, const WorkflowRun& run,
-    const std::vector<ObservedEvent>& events);
-
-// Exit code for a runtime error code: 2 when the request or its input is invalid (request_invalid,
-// capability_not_found, capability_ambiguous, contract_violation, workflow_invalid), else 1.
-[[nodiscard]] ExitCode exit_code_for_runtime_error(std::string_view code);
+// The one table from runtime error kinds to exit codes: 2 when the request, its input or the
+// contract is invalid (or nothing matches), 4 when the trace could not be written, else 1.
+[[nodiscard]] ExitCode exit_code_for(RuntimeErrorKind kind);
 
 }  // namespace traverse::cli

@@ -52,7 +52,9 @@ void list(const ListOptions& options, CliContext& context) {
     query.capability_id = options.capability;
   }
   if (!options.outcome.empty()) {
-    query.outcome = options.outcome == "success" ? TraceOutcome::Success : TraceOutcome::Failure;
+    query.outcome = options.outcome == "success"    ? TraceOutcome::Success
+                    : options.outcome == "rejected" ? TraceOutcome::Rejected
+                                                    : TraceOutcome::Failure;
   }
   if (!options.run.empty()) {
     query.workflow_run_id = options.run;
@@ -254,7 +256,7 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   list_cmd->add_option("--capability", list_options->capability, "Only this capability id")
       ->type_name("ID");
   list_cmd->add_option("--outcome", list_options->outcome, "Only entries with this outcome")
-      ->check(CLI::IsMember({"success", "failure"}));
+      ->check(CLI::IsMember({"success", "failure", "rejected"}));
   list_cmd
       ->add_option("--run", list_options->run,
                    "Only the entries of this workflow run (its steps and the run itself)")

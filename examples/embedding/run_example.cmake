@@ -11,7 +11,9 @@ foreach(expected
     "output: {\"greeting\":\"Hello, Ada!\"}"
     "\"capability_id\": \"example.embedding.greet-person\""
     "\"placement_target\": \"Local\""
-    "\"outcome\": \"Success\"")
+    "\"outcome\": \"Success\""
+    "rejected: request_invalid"
+    "\"outcome\": \"Rejected\"")
   string(FIND "${out}" "${expected}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "embedding_example did not print ${expected}")

@@ -36,6 +36,53 @@ std::expected<void, EventError> EventCatalog::register_contract(const EventContr
       EventCatalogEntry{contract.id, contract.owner.team, contract.version, contract.lifecycle, 0});
 }
 
+std::expected<void, std::vector<EventError>> EventCatalog::register_contracts(
+    std::span<const EventContract> contracts) {
+  std::vector<EventError> errors;
+  std::map<std::string, EventCatalogEntry, std::less<>> staged;
+  const auto conflict = [](const EventCatalogEntry& existing, const EventCatalogEntry& entry) {
+    return EventError::lifecycle_violation(
+        "event type '" + entry.event_type + "' is already registered (version " + existing.version +
+            ", " + std::string(to_string(existing.lifecycle_status)) +
+            "); cannot register version " + entry.version + ", " +
+            std::string(to_string(entry.lifecycle_status)),
+        entry.event_type);
+  };
+  const auto same = [](const EventCatalogEntry& a, const EventCatalogEntry& b) {
+    return a.owner == b.owner && a.version == b.version && a.lifecycle_status == b.lifecycle_status;
+  };
+  for (const EventContract& contract : contracts) {
+    EventCatalogEntry entry{contract.id, contract.owner.team, contract.version, contract.lifecycle,
+                            0};
+    if (entry.event_type.empty()) {
+      errors.push_back(EventError::lifecycle_violation(
+          "event type must not be empty (catalog entry $.event_type)"));
+      continue;
+    }
+    if (const auto it = staged.find(entry.event_type); it != staged.end()) {
+      if (!same(it->second, entry)) {
+        errors.push_back(conflict(it->second, entry));
+      }
+      continue;
+    }
+    std::string key = entry.event_type;
+    staged.emplace(std::move(key), std::move(entry));
+  }
+  std::unique_lock lock(mutex_);
+  for (const auto& [type, entry] : staged) {
+    if (const auto it = entries_.find(type); it != entries_.end() && !same(it->second, entry)) {
+      errors.push_back(conflict(it->second, entry));
+    }
+  }
+  if (!errors.empty()) {
+    return std::unexpected(std::move(errors));
+  }
+  for (auto& [type, entry] : staged) {
+    entries_.try_emplace(type, std::move(entry));
+  }
+  return {};
+}
+
 std::optional<EventCatalogEntry> EventCatalog::get(std::string_view event_type) const {
   std::shared_lock lock(mutex_);
   auto it = entries_.find(event_type);

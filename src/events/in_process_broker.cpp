@@ -257,10 +257,27 @@ std::expected<Subscription, EventError> InProcessBroker::subscribe(
     }
     ++pending_subscriptions_;
   }
-  auto release_slot = [&] {
-    std::lock_guard lock(subscriptions_mutex_);
-    --pending_subscriptions_;
+  // Released on every way out — an early return, or anything thrown by an allocation, the
+  // clock or the catalog — unless the subscription took the slot over (commit below).
+  class SlotReservation {
+   public:
+    SlotReservation(std::mutex& mutex, std::size_t& pending) : mutex_(mutex), pending_(pending) {}
+    ~SlotReservation() {
+      if (held_) {
+        std::lock_guard lock(mutex_);
+        --pending_;
+      }
+    }
+    SlotReservation(const SlotReservation&) = delete;
+    SlotReservation& operator=(const SlotReservation&) = delete;
+    void committed() { held_ = false; }  // the caller moved the slot to subscriptions_
+
+   private:
+    std::mutex& mutex_;
+    std::size_t& pending_;
+    bool held_ = true;
   };
+  SlotReservation reservation(subscriptions_mutex_, pending_subscriptions_);
 
   auto sub = std::make_shared<SubscriptionState>();
   sub->id = "sub-" + std::to_string(next_subscription_.fetch_add(1));
@@ -277,7 +294,6 @@ std::expected<Subscription, EventError> InProcessBroker::subscribe(
     dropped += prune(*type, now, config_.retention_window, config_.max_retained_per_type);
     if (auto expired = expired_cursor(*type, *from, floor)) {
       dropped_.fetch_add(dropped);
-      release_slot();
       return std::unexpected(EventError::cursor_expired(type_name, std::to_string(*expired)));
     }
     for (const Retained& retained : type->buffer) {
@@ -298,8 +314,9 @@ std::expected<Subscription, EventError> InProcessBroker::subscribe(
   (void)catalog_->increment_consumer_count(type_name);  // registered above; never unregistered
   {
     std::lock_guard lock(subscriptions_mutex_);
-    --pending_subscriptions_;
     subscriptions_.emplace(sub->id, sub);
+    --pending_subscriptions_;
+    reservation.committed();
   }
   return Subscription{sub->id, type_name, std::to_string(*from), std::move(subject_id)};
 }

@@ -45,9 +45,35 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
     return i < entries.size() ? entries[i].path.string() : std::string();
   };
 
-  // 1. Build every capability record; catch keys repeated inside the bundle.
+  // 1. Build every capability record (the bundle's, then the additional ones); catch keys
+  // repeated inside the commit.
   std::vector<StagedCapability> staged_capabilities;
   std::map<Key, std::size_t> capability_index;  // key → first staged index
+  const auto stage = [&](CapabilityRegistration registration, const std::string& file) {
+    const std::string key_text = registration.contract.key();
+    const Key key{registration.scope, registration.contract.id, registration.contract.version};
+    auto record = CapabilityRegistry::make_record(std::move(registration));
+    if (!record) {
+      errors.push_back(
+          {std::string(to_string(record.error().code)), "$", record.error().message, file});
+      return;
+    }
+    auto [it, inserted] = capability_index.emplace(key, staged_capabilities.size());
+    std::size_t first = staged_capabilities.size();
+    if (!inserted) {
+      const auto& earlier = staged_capabilities[it->second].record;
+      if (earlier->fingerprint != (*record)->fingerprint ||
+          !earlier->artifact.same_implementation((*record)->artifact)) {
+        errors.push_back({"ImmutableVersionConflict", "$",
+                          "capability " + key_text + " appears twice in bundle " + bundle_ref +
+                              " with different content",
+                          file});
+        return;
+      }
+      first = it->second;
+    }
+    staged_capabilities.push_back({std::move(*record), file, first});
+  };
   for (std::size_t i = 0; i < bundle.capabilities.size(); ++i) {
     const CapabilityContract& contract = bundle.capabilities[i];
     const std::string origin =
@@ -57,30 +83,11 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
     if (artifact.origin.empty()) {
       artifact.origin = origin;
     }
-    const std::string file = file_of(bundle.capability_entries, i);
-    auto record = CapabilityRegistry::make_record(
-        CapabilityRegistration{bundle.scope, contract, std::move(artifact)});
-    if (!record) {
-      errors.push_back(
-          {std::string(to_string(record.error().code)), "$", record.error().message, file});
-      continue;
-    }
-    const Key key{bundle.scope, contract.id, contract.version};
-    auto [it, inserted] = capability_index.emplace(key, staged_capabilities.size());
-    std::size_t first = staged_capabilities.size();
-    if (!inserted) {
-      const auto& earlier = staged_capabilities[it->second].record;
-      if (earlier->fingerprint != (*record)->fingerprint ||
-          !earlier->artifact.same_implementation((*record)->artifact)) {
-        errors.push_back({"ImmutableVersionConflict", "$",
-                          "capability " + contract.key() + " appears twice in bundle " +
-                              bundle_ref + " with different content",
-                          file});
-        continue;
-      }
-      first = it->second;
-    }
-    staged_capabilities.push_back({std::move(*record), file, first});
+    stage(CapabilityRegistration{bundle.scope, contract, std::move(artifact)},
+          file_of(bundle.capability_entries, i));
+  }
+  for (const CapabilityRegistration& registration : options.additional_capabilities) {
+    stage(registration, registration.artifact.origin);
   }
 
   // 2. Workflows: registry-dependent rules against the bundle's capabilities plus the registry.
@@ -88,12 +95,10 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
       [&](std::string_view id,
           std::string_view version) -> std::shared_ptr<const CapabilityContract> {
     for (const Scope scope : registry_internal::scopes_for(lookup_scope_for(bundle.scope))) {
-      if (scope == bundle.scope) {
-        auto staged = capability_index.find(Key{scope, std::string(id), std::string(version)});
-        if (staged != capability_index.end()) {
-          const auto& record = staged_capabilities[staged->second].record;
-          return std::shared_ptr<const CapabilityContract>(record, &record->contract);
-        }
+      auto staged = capability_index.find(Key{scope, std::string(id), std::string(version)});
+      if (staged != capability_index.end()) {
+        const auto& record = staged_capabilities[staged->second].record;
+        return std::shared_ptr<const CapabilityContract>(record, &record->contract);
       }
       if (auto record = capabilities.get(scope, id, version)) {
         return std::shared_ptr<const CapabilityContract>(record, &record->contract);
@@ -207,6 +212,12 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
   }
   if (!errors.empty()) {
     return std::unexpected(std::move(errors));
+  }
+  // The last step that may fail: the caller's own part of the commit (e.g. the bundle's events).
+  if (options.before_commit) {
+    if (ValidationErrors refused = options.before_commit(); !refused.empty()) {
+      return std::unexpected(std::move(refused));
+    }
   }
 
   BundleRegistration result;

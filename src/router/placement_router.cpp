@@ -1,5 +1,7 @@
 #include "traverse/router/placement_router.hpp"
 
+#include <cxxabi.h>
+
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "traverse/executor/execution_context.hpp"
+#include "traverse/router/event_publication.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
 
@@ -22,16 +25,20 @@ std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 }
 
 // Runs the executor, containing anything it throws (user code must not take the router down,
-// and the attempt must still be traced).
-std::expected<ExecutorOutput, ExecutorError> run_contained(const CapabilityExecutor& executor,
-                                                           const ExecutorCapability& capability,
-                                                           const Value& input,
-                                                           ExecutionContext& context) {
+// and the attempt must still be traced). Thread cancellation (abi::__forced_unwind) is not an
+// error of the capability: it must keep unwinding, or the process aborts.
+// UBSan's null check is off here: catching abi::__forced_unwind binds a reference to an
+// exception that has no C++ object (the documented idiom, not undefined behaviour in practice).
+[[gnu::no_sanitize("null")]] std::expected<ExecutorOutput, ExecutorError> run_contained(
+    const CapabilityExecutor& executor, const ExecutorCapability& capability, const Value& input,
+    ExecutionContext& context) {
   try {
     return executor.execute(capability, input, context);
   } catch (const std::exception& error) {
     return std::unexpected(
         ExecutorError::execution_failed(std::string("capability panicked: ") + error.what()));
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation: caught without a rethrow it aborts the process
   } catch (...) {
     return std::unexpected(ExecutorError::execution_failed("capability panicked"));
   }
@@ -47,6 +54,47 @@ PlacementRouter::PlacementRouter(PlacementConstraintEvaluator evaluator,
       executors_(std::move(executors)),
       trace_store_(trace_store ? std::move(trace_store) : std::make_shared<InMemoryTraceStore>()),
       broker_(std::move(broker)) {}
+
+std::expected<RouterDispatch, RouterError> PlacementRouter::dispatch(RouterRequest request,
+                                                                     std::string trace_id) const {
+  // 1. Placement.
+  const PlacementRequest placement_request{request.capability.capability_id, request.target_hint,
+                                           request.snapshot};
+  auto decision = evaluator_.evaluate(placement_request, request.placement);
+  if (!decision) {
+    RouterError error;
+    error.kind = RouterErrorKind::PlacementFailed;
+    error.placement_error = std::move(decision.error());
+    return std::unexpected(std::move(error));
+  }
+
+  // 2. Executor for the artifact type.
+  const std::shared_ptr<const CapabilityExecutor>& executor =
+      executors_.find(request.capability.artifact_type);
+  if (!executor) {
+    RouterError error;
+    error.kind = RouterErrorKind::ExecutorNotFound;
+    error.artifact_type = request.capability.artifact_type;
+    error.placement_decision = *decision;
+    return std::unexpected(std::move(error));
+  }
+
+  // 3. Run. No lock is held here: the router has no mutable state.
+  ExecutionContext context(request.capability, request.execution_id, std::move(trace_id),
+                           std::move(request.runtime_config));
+  const auto started = std::chrono::steady_clock::now();
+  auto result = run_contained(*executor, request.capability, request.input, context);
+  const std::uint64_t duration_ms = elapsed_ms(started);
+  if (!result) {
+    RouterError error;
+    error.kind = RouterErrorKind::ExecutionFailed;
+    error.executor_error = std::move(result.error());
+    error.placement_decision = *decision;
+    error.duration_ms = duration_ms;
+    return std::unexpected(std::move(error));
+  }
+  return RouterDispatch{*decision, std::move(*result), duration_ms};
+}
 
 std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterRequest request) const {
   const std::string trace_id =
@@ -67,6 +115,9 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   const auto fail = [&](RouterError error,
                         std::uint64_t duration_ms) -> std::unexpected<RouterError> {
     entry.outcome = TraceOutcome::Failure;
+    if (error.placement_decision) {
+      entry.placement_target = std::string(debug_name(error.placement_decision->target));
+    }
     entry.error_class = error.error_class();
     entry.error_message = error.message();
     entry.duration_ms = duration_ms;
@@ -81,94 +132,62 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
     return std::unexpected(std::move(error));
   };
 
-  // 1. Placement.
-  const PlacementRequest placement_request{request.capability.capability_id, request.target_hint,
-                                           request.snapshot};
-  auto decision = evaluator_.evaluate(placement_request, request.placement);
-  if (!decision) {
-    RouterError error;
-    error.kind = RouterErrorKind::PlacementFailed;
-    error.placement_error = std::move(decision.error());
-    return fail(std::move(error), 0);
+  // 1-3. Place, executor, run.
+  const SchemaValidator* output_validator = request.output_validator;
+  const Value input = request.input;
+  const ExecutorCapability capability = request.capability;
+  auto dispatched = dispatch(std::move(request), trace_id);
+  if (!dispatched) {
+    const std::uint64_t duration = dispatched.error().duration_ms;
+    return fail(std::move(dispatched.error()), duration);
   }
-  entry.placement_target = std::string(debug_name(decision->target));
-
-  // 2. Executor for the artifact type.
-  const std::shared_ptr<const CapabilityExecutor>& executor =
-      executors_.find(request.capability.artifact_type);
-  if (!executor) {
-    RouterError error;
-    error.kind = RouterErrorKind::ExecutorNotFound;
-    error.artifact_type = request.capability.artifact_type;
-    error.placement_decision = *decision;
-    return fail(std::move(error), 0);
-  }
-
-  // 3. Run. No lock is held here: the router has no mutable state.
-  ExecutionContext context(request.capability, request.execution_id, trace_id,
-                           std::move(request.runtime_config));
-  const auto started = std::chrono::steady_clock::now();
-  auto result = run_contained(*executor, request.capability, request.input, context);
-  const std::uint64_t duration_ms = elapsed_ms(started);
-  if (!result) {
-    RouterError error;
-    error.kind = RouterErrorKind::ExecutionFailed;
-    error.executor_error = std::move(result.error());
-    error.placement_decision = *decision;
-    return fail(std::move(error), duration_ms);
-  }
+  entry.placement_target = std::string(debug_name(dispatched->placement_decision.target));
+  const std::uint64_t duration_ms = dispatched->duration_ms;
 
   // 4. Output contract.
-  if (request.output_validator != nullptr) {
-    ValidationErrors violations = request.output_validator->validate(result->value);
+  if (output_validator != nullptr) {
+    ValidationErrors violations = output_validator->validate(dispatched->output.value);
     if (!violations.empty()) {
       RouterError error;
       error.kind = RouterErrorKind::OutputValidationFailed;
       error.violations = std::move(violations);
-      error.placement_decision = *decision;
+      error.placement_decision = dispatched->placement_decision;
       return fail(std::move(error), duration_ms);
     }
   }
 
-  // 5. Publish (success only). Nothing is dropped silently: every event is either published or
-  // reported.
-  RouterResponse response;
-  const bool subscribable = request.capability.service_type == ServiceType::Subscribable;
-  for (TraverseEvent& event : result->emitted_events) {
-    if (!subscribable) {
-      response.publish_errors.push_back(
-          {event.id, event.event_type,
-           "capability is not Subscribable; its events are not published"});
-      continue;
-    }
-    if (!broker_) {
-      response.publish_errors.push_back({event.id, event.event_type, "no event broker configured"});
-    } else if (auto receipt = broker_->publish(event); !receipt) {
-      response.publish_errors.push_back({event.id, event.event_type, receipt.error().message()});
-    } else {
-      entry.published_events.push_back(event.id);
-    }
-    response.emitted_events.push_back(std::move(event));
-  }
-
-  // 6. Trace.
+  // 5. Trace, before anything is published: nothing happens without a record.
+  PublicationPlan plan = plan_publication(capability, std::move(dispatched->output.emitted_events),
+                                          broker_ != nullptr);
   entry.outcome = TraceOutcome::Success;
   entry.duration_ms = duration_ms;
-  entry.publish_errors = response.publish_errors;
+  entry.published_events = offered_ids(plan);
+  entry.publish_errors = plan.refused;
   auto written = trace_store_->insert(
-      std::move(entry), make_private_trace_entry(trace_id, request.input, &result->value,
+      std::move(entry), make_private_trace_entry(trace_id, input, &dispatched->output.value,
                                                  duration_ms, keep_payloads));
   if (!written) {
     RouterError error;
     error.kind = RouterErrorKind::TraceWriteFailed;
     error.trace_error = std::move(written.error());
-    error.placement_decision = *decision;
+    error.placement_decision = dispatched->placement_decision;
     return std::unexpected(std::move(error));
   }
 
-  response.output = std::move(result->value);
+  // 6. Publish (success only, after the commit). Nothing is dropped silently: every event is
+  // either published or reported.
+  RouterResponse response;
+  response.publish_errors = std::move(plan.refused);
+  if (broker_) {
+    std::vector<TracePublishError> failed = publish_planned(*broker_, plan);
+    response.publish_errors.insert(response.publish_errors.end(),
+                                   std::make_move_iterator(failed.begin()),
+                                   std::make_move_iterator(failed.end()));
+  }
+  response.emitted_events = std::move(plan.emitted);
+  response.output = std::move(dispatched->output.value);
   response.trace_id = trace_id;
-  response.placement_decision = *decision;
+  response.placement_decision = dispatched->placement_decision;
   response.duration_ms = duration_ms;
   return response;
 }

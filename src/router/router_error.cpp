@@ -28,8 +28,10 @@ std::string RouterError::message() const {
     case RouterErrorKind::ExecutorNotFound:
       return "no executor registered for artifact type: " + std::string(to_string(artifact_type));
     case RouterErrorKind::ExecutionFailed:
-      return "execution failed: " +
-             (executor_error ? executor_error->message() : std::string("unknown executor error"));
+      // The executor's text already names the failure ("execution failed: ...", "execution
+      // timed out: ..."); prefixing it again would say it twice.
+      return executor_error ? executor_error->message()
+                            : std::string("execution failed: unknown executor error");
     case RouterErrorKind::OutputValidationFailed: {
       std::string text =
           "output validation failed: " + std::to_string(violations.size()) + " violation(s)";

@@ -1,5 +1,7 @@
 #include "runtime_core.hpp"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -9,7 +11,9 @@
 #include <vector>
 
 #include "traverse/contracts/semver.hpp"
+#include "traverse/router/event_publication.hpp"
 #include "traverse/support/ids.hpp"
+#include "traverse/trace/trace_entry.hpp"
 
 namespace traverse {
 
@@ -206,7 +210,7 @@ RuntimeError from_router_error(const RouterError& error) {
       if (error.trace_error) {
         details["trace_error"] = error.trace_error->to_string();
       }
-      return make_error(code::kExecutionFailed, error.message(), std::move(details));
+      return make_error(code::kTraceWriteFailed, error.message(), std::move(details));
   }
   return make_error(code::kExecutionFailed, error.message(), std::move(details));
 }
@@ -271,9 +275,40 @@ void TraverseRuntime::Core::remember(std::shared_ptr<const RuntimeTrace> trace) 
   traces.emplace(trace->trace_id, std::move(trace));
 }
 
-CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
-                                         const WorkflowStepContext* step) {
-  const auto started = std::chrono::steady_clock::now();
+// ---------------------------------------------------------------------------------------------
+// The pipeline. One attempt moves through small named phases, in this order:
+//   check the request → resolve → check eligibility → validate input → place and execute (the
+//   router's dispatch, or the workflow runner) → validate output → record the trace → publish
+//   events → return.
+// A phase that stops the attempt returns its RuntimeError; conclude_failure then records the
+// attempt (Rejected when nothing ran, else Failure). Every attempt leaves exactly one TraceStore
+// entry whose id is the result's trace_ref — or, when that write fails, a trace_write_failed
+// error with an empty trace_ref (a caller never sees a reference that does not resolve). Events
+// are published only after the entry is committed.
+
+namespace {
+
+using Core = TraverseRuntime::Core;
+using Phase = std::expected<void, RuntimeError>;
+
+// The state of one attempt as it moves through the phases.
+struct Attempt {
+  const RuntimeRequest* request = nullptr;
+  const WorkflowStepContext* step = nullptr;
+  std::chrono::steady_clock::time_point started;
+  std::shared_ptr<RuntimeTrace> trace;
+  RuntimeResult result;
+  CapabilityRecordPtr record;
+  WorkflowRecordPtr workflow;
+  std::shared_ptr<const CompiledSchemas> schemas;
+  std::optional<WorkflowRun> run;
+};
+
+Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* step) {
+  Attempt attempt;
+  attempt.request = &request;
+  attempt.step = step;
+  attempt.started = std::chrono::steady_clock::now();
   auto trace = std::make_shared<RuntimeTrace>();
   trace->trace_id = new_uuid_v4();
   trace->request_id = request.request_id;
@@ -286,55 +321,45 @@ CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
   trace->request = to_json(request);
   trace->requested_target = request.requested_target;
   trace->received_at = rfc3339_now();
+  attempt.result.execution_id = trace->execution_id;
+  attempt.result.request_id = request.request_id;
+  attempt.result.trace_ref = trace->trace_id;
+  attempt.trace = std::move(trace);
+  return attempt;
+}
 
-  RuntimeResult result;
-  result.execution_id = trace->execution_id;
-  result.request_id = request.request_id;
-  result.trace_ref = trace->trace_id;
+// ---- Phase: the request itself (§8.3) ----
 
-  const auto finish = [&](std::optional<Value> output,
-                          std::optional<RuntimeError> error) -> CoreExecution {
-    if (error) {
-      result.status = RuntimeStatus::Error;
-      result.error = std::move(error);
-    } else {
-      result.status = RuntimeStatus::Completed;
-      result.output = std::move(output);
-    }
-    trace->status = result.status;
-    trace->error = result.error;
-    trace->warnings = result.warnings;
-    trace->finished_at = rfc3339_now();
-    trace->total_duration_ms = elapsed_ms(started);
-    remember(trace);
-    return CoreExecution{std::move(result), std::move(trace)};
-  };
-  const auto fail = [&](RuntimeError error) { return finish(std::nullopt, std::move(error)); };
-
-  // 1. The request itself.
+Phase check_request_phase(const Attempt& attempt) {
+  const RuntimeRequest& request = *attempt.request;
   if (ValidationErrors problems = check_request(request); !problems.empty()) {
     std::string message = "runtime request is invalid: " + std::to_string(problems.size()) +
                           " violation(s); first: " + problems.front().path + ": " +
                           problems.front().message;
-    return fail(make_error(code::kRequestInvalid, std::move(message),
-                           Value{{"violations", violations_json(problems)}}));
+    return std::unexpected(make_error(code::kRequestInvalid, std::move(message),
+                                      Value{{"violations", violations_json(problems)}}));
   }
   const auto target = parse_execution_target(request.requested_target);
   if (!target) {
-    return fail(make_error(code::kRequestInvalid,
-                           "$.context.requested_target: \"" + request.requested_target +
-                               "\" is not an execution target; expected local, browser, edge, "
-                               "cloud, worker or device"));
+    return std::unexpected(make_error(
+        code::kRequestInvalid, "$.context.requested_target: \"" + request.requested_target +
+                                   "\" is not an execution target; expected local, browser, edge, "
+                                   "cloud, worker or device"));
   }
   if (*target != ExecutionTarget::Local) {
-    return fail(make_error(code::kPlacementUnsupported,
-                           "requested target '" + request.requested_target +
-                               "' is not supported; this runtime executes locally (expected "
-                               "\"local\")",
-                           Value{{"requested_target", request.requested_target}}));
+    return std::unexpected(make_error(code::kPlacementUnsupported,
+                                      "requested target '" + request.requested_target +
+                                          "' is not supported; this runtime executes locally "
+                                          "(expected \"local\")",
+                                      Value{{"requested_target", request.requested_target}}));
   }
+  return {};
+}
 
-  // 2. Resolution.
+// ---- Phase: resolve ----
+
+Phase resolve(const Core& core, Attempt& attempt) {
+  const RuntimeRequest& request = *attempt.request;
   std::expected<CapabilityRecordPtr, RuntimeError> resolved;
   if (request.capability_id && !request.capability_id->empty()) {
     CapabilityQuery query;
@@ -343,206 +368,595 @@ CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
     query.version_range = request.version_range;
     query.scope = request.scope;
     query.require_runnable = true;
-    auto found = capabilities->resolve(query);
+    auto found = core.capabilities->resolve(query);
     if (found) {
       resolved = std::move(*found);
     } else {
       resolved = std::unexpected(from_registry_error(found.error()));
     }
   } else {
-    resolved = resolve_intent(*capabilities, *request.intent_key, request.scope);
+    resolved = resolve_intent(*core.capabilities, *request.intent_key, request.scope);
   }
   if (!resolved) {
-    return fail(std::move(resolved.error()));
+    return std::unexpected(std::move(resolved.error()));
   }
-  const CapabilityRecordPtr record = std::move(*resolved);
-  const CapabilityContract& contract = record->contract;
-  trace->capability_id = contract.id;
-  trace->capability_version = contract.version;
-  trace->scope = record->scope;
-  trace->artifact_ref = record->artifact.describe();
+  attempt.record = std::move(*resolved);
+  const CapabilityRecord& record = *attempt.record;
+  attempt.trace->capability_id = record.contract.id;
+  attempt.trace->capability_version = record.contract.version;
+  attempt.trace->scope = record.scope;
+  attempt.trace->artifact_ref = record.artifact.describe();
+  return {};
+}
 
-  // 3. Eligibility (§8.5).
-  if (!record->runnable()) {
-    return fail(make_error(code::kCapabilityNotRunnable,
-                           contract.key() + " has lifecycle " +
-                               std::string(to_string(contract.lifecycle)) +
-                               "; expected active or deprecated",
-                           Value{{"reason", "lifecycle_not_runnable"}}));
-  }
-  WorkflowRecordPtr workflow;
-  if (record->artifact.kind == ArtifactKind::Workflow) {
-    if (!record->artifact.workflow) {
-      return fail(make_error(code::kArtifactMissing,
-                             contract.key() + " is workflow-backed but names no workflow_ref"));
-    }
-    if (!workflow_runner) {
-      return fail(make_error(code::kArtifactMissing,
-                             contract.key() +
-                                 " is workflow-backed but this runtime has no workflow runner "
-                                 "(TraverseRuntime::Builder::with_workflow_runner)"));
-    }
-    const WorkflowRef& ref = *record->artifact.workflow;
-    auto found = workflows->find_exact(ref.workflow_id, ref.workflow_version,
-                                       lookup_scope_for(record->scope));
-    if (!found) {
-      return fail(make_error(code::kArtifactMissing,
-                             contract.key() + " runs workflow " + ref.workflow_id + "@" +
-                                 ref.workflow_version +
-                                 ", which is not registered: " + found.error().message));
-    }
-    workflow = std::move(*found);
-  } else {
-    if (!contains_target(contract.preferred_targets, ExecutionTarget::Local) ||
-        contract.constraints.host_api_access != "none" ||
-        contract.constraints.network_access != "forbidden") {
-      return fail(make_error(
-          code::kCapabilityNotRunnable,
-          contract.key() +
-              " is not runnable locally; expected execution.preferred_targets to include "
-              "local, host_api_access \"none\" and network_access \"forbidden\"",
-          Value{{"reason", "not_runnable_locally"}}));
-    }
-    if (record->artifact.kind == ArtifactKind::Wasm && record->artifact.wasm_path.empty()) {
-      return fail(make_error(code::kArtifactMissing,
-                             contract.key() + " has no WebAssembly binary location"));
-    }
-    if (record->artifact.kind == ArtifactKind::Native && native_handler_ids) {
-      const std::string& handler = record->artifact.native_handler_id;
-      if (!handler.empty() && handler != contract.id) {
-        return fail(make_error(code::kArtifactMissing,
-                               contract.key() + " names native handler '" + handler +
-                                   "'; the runtime looks native handlers up by capability id "
-                                   "(expected '" +
-                                   contract.id + "')"));
-      }
-      if (!native_handler_ids->contains(contract.id)) {
-        return fail(make_error(code::kArtifactMissing,
-                               "no native handler registered for capability '" + contract.id +
-                                   "' (TraverseRuntime::Builder::with_native_handler)"));
-      }
-    }
-  }
+// ---- Phase: eligibility (§8.5) ----
 
-  // 4. Input contract.
-  const std::shared_ptr<const CompiledSchemas> schemas = schemas_for(*record);
-  if (!schemas->input || !schemas->output) {
-    ValidationErrors problems = schemas->input_errors;
-    problems.insert(problems.end(), schemas->output_errors.begin(), schemas->output_errors.end());
-    return fail(make_error(code::kContractViolation,
-                           contract.key() + " declares a schema that cannot be enforced: " +
-                               std::to_string(problems.size()) + " problem(s)",
-                           Value{{"violations", violations_json(problems)}}));
+Phase check_workflow_eligibility(const Core& core, Attempt& attempt) {
+  const CapabilityRecord& record = *attempt.record;
+  const CapabilityContract& contract = record.contract;
+  if (!record.artifact.workflow) {
+    return std::unexpected(make_error(
+        code::kArtifactMissing, contract.key() + " is workflow-backed but names no workflow_ref"));
   }
-  if (ValidationErrors violations = schemas->input->validate(request.input); !violations.empty()) {
+  if (!core.workflow_runner) {
+    return std::unexpected(make_error(
+        code::kArtifactMissing, contract.key() +
+                                    " is workflow-backed but this runtime has no workflow runner "
+                                    "(TraverseRuntime::Builder::with_workflow_runner)"));
+  }
+  const WorkflowRef& ref = *record.artifact.workflow;
+  auto found = core.workflows->find_exact(ref.workflow_id, ref.workflow_version,
+                                          lookup_scope_for(record.scope));
+  if (!found) {
+    return std::unexpected(make_error(code::kArtifactMissing,
+                                      contract.key() + " runs workflow " + ref.workflow_id + "@" +
+                                          ref.workflow_version +
+                                          ", which is not registered: " + found.error().message));
+  }
+  attempt.workflow = std::move(*found);
+  return {};
+}
+
+Phase check_local_eligibility(const Core& core, const CapabilityRecord& record) {
+  const CapabilityContract& contract = record.contract;
+  if (!contains_target(contract.preferred_targets, ExecutionTarget::Local) ||
+      contract.constraints.host_api_access != "none" ||
+      contract.constraints.network_access != "forbidden") {
+    return std::unexpected(
+        make_error(code::kCapabilityNotRunnable,
+                   contract.key() +
+                       " is not runnable locally; expected execution.preferred_targets to include "
+                       "local, host_api_access \"none\" and network_access \"forbidden\"",
+                   Value{{"reason", "not_runnable_locally"}}));
+  }
+  if (record.artifact.kind == ArtifactKind::Wasm && record.artifact.wasm_path.empty()) {
+    return std::unexpected(
+        make_error(code::kArtifactMissing, contract.key() + " has no WebAssembly binary location"));
+  }
+  if (record.artifact.kind == ArtifactKind::Native && core.native_handler_ids) {
+    const std::string& handler = record.artifact.native_handler_id;
+    if (!handler.empty() && handler != contract.id) {
+      return std::unexpected(make_error(
+          code::kArtifactMissing, contract.key() + " names native handler '" + handler +
+                                      "'; the runtime looks native handlers up by capability id "
+                                      "(expected '" +
+                                      contract.id + "')"));
+    }
+    if (!core.native_handler_ids->contains(contract.id)) {
+      return std::unexpected(make_error(
+          code::kArtifactMissing, "no native handler registered for capability '" + contract.id +
+                                      "' (TraverseRuntime::Builder::with_native_handler)"));
+    }
+  }
+  return {};
+}
+
+Phase check_eligibility(const Core& core, Attempt& attempt) {
+  const CapabilityRecord& record = *attempt.record;
+  if (!record.runnable()) {
+    return std::unexpected(make_error(code::kCapabilityNotRunnable,
+                                      record.contract.key() + " has lifecycle " +
+                                          std::string(to_string(record.contract.lifecycle)) +
+                                          "; expected active or deprecated",
+                                      Value{{"reason", "lifecycle_not_runnable"}}));
+  }
+  if (record.artifact.kind == ArtifactKind::Workflow) {
+    return check_workflow_eligibility(core, attempt);
+  }
+  return check_local_eligibility(core, record);
+}
+
+// ---- Phase: input contract (both schema checks live in this file) ----
+
+Phase validate_input(Core& core, Attempt& attempt) {
+  const CapabilityContract& contract = attempt.record->contract;
+  attempt.schemas = core.schemas_for(*attempt.record);
+  if (!attempt.schemas->input || !attempt.schemas->output) {
+    ValidationErrors problems = attempt.schemas->input_errors;
+    problems.insert(problems.end(), attempt.schemas->output_errors.begin(),
+                    attempt.schemas->output_errors.end());
+    return std::unexpected(make_error(code::kContractViolation,
+                                      contract.key() +
+                                          " declares a schema that cannot be enforced: " +
+                                          std::to_string(problems.size()) + " problem(s)",
+                                      Value{{"violations", violations_json(problems)}}));
+  }
+  if (ValidationErrors violations = attempt.schemas->input->validate(attempt.request->input);
+      !violations.empty()) {
     std::string message = "input does not match the input schema of " + contract.key() + ": " +
                           std::to_string(violations.size()) +
                           " violation(s); first: " + violations.front().path + ": " +
                           violations.front().message;
-    return fail(make_error(code::kRequestInvalid, std::move(message),
-                           Value{{"violations", violations_json(violations)}}));
+    return std::unexpected(make_error(code::kRequestInvalid, std::move(message),
+                                      Value{{"violations", violations_json(violations)}}));
   }
+  return {};
+}
 
-  // 5a. Workflow-backed: hand over to the runner (its steps come back through run()).
-  if (workflow) {
-    trace->started_at = rfc3339_now();
-    WorkflowInvocation invocation{workflow, request.input, request.request_id,
-                                  lookup_scope_for(record->scope)};
-    WorkflowRun run;
-    try {
-      run = workflow_runner->run(invocation);
-    } catch (const std::exception& error) {
-      run.status = WorkflowRunStatus::Error;
-      run.error = WorkflowRunError{WorkflowFailureReason::StepExecutionFailed,
-                                   std::string(code::kExecutionFailed),
-                                   "ExecutionFailed",
-                                   std::string("workflow runner threw: ") + error.what(),
-                                   std::nullopt,
-                                   std::nullopt,
-                                   Value::object()};
-    }
-    trace->completed_at = rfc3339_now();
-    trace->workflow_evidence = run.evidence;
-    if (!run.run_id.empty() && !trace->workflow_run_id) {
-      trace->workflow_run_id = run.run_id;
-    }
-    for (const WorkflowWarning& warning : run.warnings) {
-      result.warnings.push_back({warning.code, warning.message});
-    }
-    if (run.completed() && run.output) {
-      trace->execution_status = RuntimeExecutionStatus::Succeeded;
-      trace->output_digest = output_digest(*run.output);
-      return finish(std::move(run.output), std::nullopt);
-    }
-    trace->execution_status = RuntimeExecutionStatus::Failed;
-    RuntimeError error = make_error(code::kExecutionFailed, "workflow run failed");
-    if (run.error) {
-      error.code = run.error->code.empty() ? std::string(code::kExecutionFailed) : run.error->code;
-      error.message = run.error->message;
-      error.details = run.error->details.is_object() ? run.error->details : Value::object();
-      error.details["error_class"] = run.error->error_class;
-      error.details["failure_reason"] = to_string(run.error->reason);
-      if (run.error->node_id) {
-        error.details["node_id"] = *run.error->node_id;
-      }
-      trace->error_class = run.error->error_class;
-      trace->failure_reason = std::string(to_string(run.error->reason));
-    }
-    return fail(std::move(error));
+// ---- Phase: output contract ----
+
+Phase validate_output(const Attempt& attempt, const Value& output) {
+  ValidationErrors violations = attempt.schemas->output->validate(output);
+  if (violations.empty()) {
+    return {};
   }
+  RouterError error;  // the same wording as the router's own output check
+  error.kind = RouterErrorKind::OutputValidationFailed;
+  error.violations = std::move(violations);
+  attempt.trace->error_class = error.error_class();
+  attempt.trace->failure_reason = error.message();
+  return std::unexpected(from_router_error(error));
+}
 
-  // 5b. Route: placement, executor, output contract, events, trace entry.
+// ---- Phase: place and execute (the router's dispatch) ----
+
+std::expected<RouterDispatch, RuntimeError> place_and_execute(const Core& core, Attempt& attempt) {
   RouterRequest routed;
-  routed.capability = executor_capability_for(*record);
-  routed.placement = PlacementConstraints::from_contract(contract);
-  routed.input = request.input;
+  routed.capability = executor_capability_for(*attempt.record);
+  routed.placement = PlacementConstraints::from_contract(attempt.record->contract);
+  routed.input = attempt.request->input;
   routed.target_hint = ExecutionTarget::Local;
-  routed.trace_id_override = trace->trace_id;
-  routed.execution_id = trace->execution_id;
-  if (step != nullptr) {
-    routed.workflow_run_id = step->workflow_run_id;
-    routed.step_index = step->step_index;
+  routed.execution_id = attempt.trace->execution_id;
+  if (attempt.step != nullptr) {
+    routed.workflow_run_id = attempt.step->workflow_run_id;
+    routed.step_index = attempt.step->step_index;
   }
-  routed.runtime_config = runtime_config;
-  routed.output_validator = &*schemas->output;
+  routed.runtime_config = core.runtime_config;
 
-  trace->started_at = rfc3339_now();
-  auto response = router->execute(std::move(routed));
-  trace->completed_at = rfc3339_now();
-
-  if (!response) {
-    const RouterError& error = response.error();
-    trace->execution_status = error.kind == RouterErrorKind::PlacementFailed ||
-                                      error.kind == RouterErrorKind::ExecutorNotFound
-                                  ? RuntimeExecutionStatus::NotStarted
-                                  : RuntimeExecutionStatus::Failed;
-    trace->placement = error.placement_decision;
+  RuntimeTrace& trace = *attempt.trace;
+  trace.started_at = rfc3339_now();
+  auto dispatched = core.router->dispatch(std::move(routed), trace.trace_id);
+  trace.completed_at = rfc3339_now();
+  if (!dispatched) {
+    const RouterError& error = dispatched.error();
+    const bool started = error.kind == RouterErrorKind::ExecutionFailed;
+    trace.execution_status =
+        started ? RuntimeExecutionStatus::Failed : RuntimeExecutionStatus::NotStarted;
+    trace.placement = error.placement_decision;
     if (error.placement_error) {
-      trace->placement_failure = error.placement_error->message();
+      trace.placement_failure = error.placement_error->message();
     }
-    trace->error_class = error.error_class();
-    trace->failure_reason = error.message();
-    trace->trace_store_entry = !error.trace_id.empty();
-    if (error.kind != RouterErrorKind::TraceWriteFailed && error.trace_error) {
-      result.warnings.push_back({"trace_write_failed", "the failure could not be traced: " +
-                                                           error.trace_error->to_string()});
+    trace.execution_duration_ms = error.duration_ms;
+    trace.error_class = error.error_class();
+    trace.failure_reason = error.message();
+    return std::unexpected(from_router_error(error));
+  }
+  trace.placement = dispatched->placement_decision;
+  trace.execution_duration_ms = dispatched->duration_ms;
+  trace.execution_status = RuntimeExecutionStatus::Succeeded;
+  return std::move(*dispatched);
+}
+
+// ---- Phase: workflow-backed execution (the configured WorkflowRunner) ----
+
+// [[gnu::no_sanitize("null")]]: catching abi::__forced_unwind binds a reference to an exception
+// without a C++ object (see placement_router.cpp).
+[[gnu::no_sanitize("null")]] WorkflowRun run_contained(const WorkflowRunner& runner,
+                                                       const WorkflowInvocation& invocation) {
+  const auto failed = [&](std::string message) {
+    WorkflowRun run;
+    run.status = WorkflowRunStatus::Error;
+    run.request_id = invocation.request_id;
+    run.workflow_id = invocation.workflow->definition.id;
+    run.workflow_version = invocation.workflow->definition.version;
+    run.error = WorkflowRunError{WorkflowFailureReason::StepExecutionFailed,
+                                 std::string(code::kExecutionFailed),
+                                 "ExecutionFailed",
+                                 std::move(message),
+                                 std::nullopt,
+                                 std::nullopt,
+                                 Value::object()};
+    return run;
+  };
+  try {
+    return runner.run(invocation);
+  } catch (const std::exception& error) {
+    return failed(std::string("workflow runner threw: ") + error.what());
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation must keep unwinding
+  } catch (...) {
+    return failed("workflow runner threw an exception that is not a std::exception");
+  }
+}
+
+RuntimeError error_of(const WorkflowRun& run) {
+  RuntimeError error = make_error(code::kExecutionFailed, "workflow run failed");
+  if (run.error) {
+    error.code = run.error->code.empty() ? std::string(code::kExecutionFailed) : run.error->code;
+    error.message = run.error->message;
+    error.details = run.error->details.is_object() ? run.error->details : Value::object();
+    error.details["error_class"] = run.error->error_class;
+    error.details["failure_reason"] = to_string(run.error->reason);
+    if (run.error->node_id) {
+      error.details["node_id"] = *run.error->node_id;
     }
-    return fail(from_router_error(error));
+  }
+  return error;
+}
+
+void execute_workflow(const Core& core, Attempt& attempt, LookupScope scope) {
+  RuntimeTrace& trace = *attempt.trace;
+  trace.started_at = rfc3339_now();
+  const auto started = std::chrono::steady_clock::now();
+  WorkflowInvocation invocation{attempt.workflow, attempt.request->input,
+                                attempt.request->request_id, scope};
+  WorkflowRun run = run_contained(*core.workflow_runner, invocation);
+  trace.execution_duration_ms = elapsed_ms(started);
+  trace.completed_at = rfc3339_now();
+  trace.workflow_evidence = run.evidence;
+  if (!run.run_id.empty() && !trace.workflow_run_id) {
+    trace.workflow_run_id = run.run_id;
+  }
+  for (const WorkflowWarning& warning : run.warnings) {
+    attempt.result.warnings.push_back({warning.code, warning.message});
+  }
+  trace.execution_status = run.completed() ? RuntimeExecutionStatus::Succeeded
+                                           : (run.steps.empty() ? RuntimeExecutionStatus::NotStarted
+                                                                : RuntimeExecutionStatus::Failed);
+  if (run.completed() && run.output) {
+    trace.output_digest = output_digest(*run.output);
+  } else if (run.error) {
+    trace.error_class = run.error->error_class;
+    trace.failure_reason = std::string(to_string(run.error->reason));
+  }
+  attempt.run = std::move(run);
+}
+
+// ---- Phase: record the trace ----
+
+std::string source_of(const std::string& capability_id) {
+  return "traverse-runtime/" + capability_id;
+}
+
+// The public entry of this attempt, without outcome specifics.
+PublicTraceEntry entry_for(const Attempt& attempt) {
+  const RuntimeTrace& trace = *attempt.trace;
+  const RuntimeRequest& request = *attempt.request;
+  PublicTraceEntry entry;
+  entry.id = trace.trace_id;
+  entry.execution_id = trace.execution_id;
+  entry.capability_id = trace.capability_id
+                            ? *trace.capability_id
+                            : request.capability_id.value_or(request.intent_key.value_or(""));
+  entry.capability_version = trace.capability_version ? *trace.capability_version
+                                                      : request.capability_version.value_or("");
+  entry.source = source_of(entry.capability_id);
+  entry.time = trace.received_at;
+  entry.duration_ms = trace.execution_duration_ms;
+  if (trace.placement) {
+    entry.placement_target = std::string(debug_name(trace.placement->target));
+  }
+  if (attempt.step != nullptr) {
+    entry.workflow_run_id = attempt.step->workflow_run_id;
+    entry.step_index = attempt.step->step_index;
+  }
+  return entry;
+}
+
+std::expected<void, TraceError> record_entry(Core& core, const Attempt& attempt,
+                                             PublicTraceEntry entry, const Value* output) {
+  const std::string id = entry.id;
+  const std::uint64_t duration = entry.duration_ms;
+  return core.trace_store->insert(
+      std::move(entry), make_private_trace_entry(id, attempt.request->input, output, duration,
+                                                 core.trace_store->keeps_payloads()));
+}
+
+// A workflow run's own entry (placement target "workflow") and its evidence record.
+std::expected<void, TraceError> record_workflow_run(Core& core, const Attempt& attempt,
+                                                    PublicTraceEntry entry,
+                                                    const WorkflowRun& run) {
+  entry.placement_target = "workflow";
+  if (attempt.step == nullptr && !run.run_id.empty()) {
+    entry.workflow_run_id = run.run_id;
+  }
+  const TraceOutcome outcome = entry.outcome;
+  const std::string time = entry.time;
+  const std::uint64_t duration = entry.duration_ms;
+  const Value* output = run.completed() && run.output ? &*run.output : nullptr;
+  if (auto written = record_entry(core, attempt, std::move(entry), output); !written) {
+    return written;
+  }
+  if (run.run_id.empty()) {
+    return {};  // the runner threw before a run existed: nothing to keep but the entry
+  }
+  WorkflowRunRecord record;
+  record.run_id = run.run_id;
+  record.trace_id = attempt.trace->trace_id;
+  record.request_id = run.request_id;
+  record.workflow_id = run.workflow_id;
+  record.workflow_version = run.workflow_version;
+  if (attempt.record) {
+    record.capability_id = attempt.record->contract.id;
+    record.capability_version = attempt.record->contract.version;
+  }
+  record.outcome = outcome;
+  record.time = time;
+  record.duration_ms = duration;
+  record.summary = to_json(run);
+  record.evidence = run.evidence;
+  return core.run_store->insert(record);
+}
+
+RuntimeError trace_write_failed(const TraceError& trace_error,
+                                const RuntimeError* original = nullptr) {
+  Value details{{"error_class", "TraceWriteFailed"}, {"trace_error", trace_error.to_string()}};
+  std::string message = "trace write failed: " + trace_error.to_string();
+  if (original != nullptr) {
+    details["error"] = to_json(*original);
+    message += "; the attempt itself failed with " + original->code + ": " + original->message;
+  } else {
+    message += "; the result is withheld and no event was published";
+  }
+  return make_error(code::kTraceWriteFailed, std::move(message), std::move(details));
+}
+
+// ---- Return ----
+
+CoreExecution finish(Core& core, Attempt& attempt, std::optional<Value> output,
+                     std::optional<RuntimeError> error) {
+  RuntimeResult& result = attempt.result;
+  RuntimeTrace& trace = *attempt.trace;
+  if (error) {
+    result.status = RuntimeStatus::Error;
+    result.error = std::move(error);
+  } else {
+    result.status = RuntimeStatus::Completed;
+    result.output = std::move(output);
+  }
+  trace.status = result.status;
+  trace.error = result.error;
+  trace.warnings = result.warnings;
+  trace.finished_at = rfc3339_now();
+  trace.total_duration_ms = elapsed_ms(attempt.started);
+  core.remember(attempt.trace);
+  return CoreExecution{std::move(result), std::move(attempt.trace), std::move(attempt.run)};
+}
+
+// Rejected when nothing ran, else Failure.
+TraceOutcome outcome_for(const RuntimeError& error, bool anything_ran) {
+  return !anything_ran && is_rejection(error.kind()) ? TraceOutcome::Rejected
+                                                     : TraceOutcome::Failure;
+}
+
+// Records a failed or rejected attempt and returns it.
+CoreExecution conclude_failure(Core& core, Attempt& attempt, RuntimeError error) {
+  RuntimeTrace& trace = *attempt.trace;
+  if (!trace.error_class) {
+    trace.error_class = std::string(to_string(error.kind()));
+  }
+  PublicTraceEntry entry = entry_for(attempt);
+  const bool ran = trace.execution_status != RuntimeExecutionStatus::NotStarted;
+  entry.outcome = outcome_for(error, ran);
+  entry.error_class = trace.error_class;
+  entry.error_message = error.message;
+  auto written = attempt.run ? record_workflow_run(core, attempt, std::move(entry), *attempt.run)
+                             : record_entry(core, attempt, std::move(entry), nullptr);
+  if (!written) {
+    error = trace_write_failed(written.error(), &error);
+    attempt.result.trace_ref.clear();
+  } else {
+    trace.trace_store_entry = true;
+  }
+  return finish(core, attempt, std::nullopt, std::move(error));
+}
+
+// Records a successful workflow-backed attempt and returns it (its steps published their own
+// events after their own entries).
+CoreExecution conclude_workflow_success(Core& core, Attempt& attempt) {
+  PublicTraceEntry entry = entry_for(attempt);
+  entry.outcome = TraceOutcome::Success;
+  if (auto written = record_workflow_run(core, attempt, std::move(entry), *attempt.run); !written) {
+    attempt.result.trace_ref.clear();
+    return finish(core, attempt, std::nullopt, trace_write_failed(written.error()));
+  }
+  attempt.trace->trace_store_entry = true;
+  std::optional<Value> output = attempt.run->output;
+  return finish(core, attempt, std::move(output), std::nullopt);
+}
+
+// Record, then publish, then return: the order that makes "nothing happens without a record".
+CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch dispatched) {
+  RuntimeTrace& trace = *attempt.trace;
+  const ExecutorCapability capability = executor_capability_for(*attempt.record);
+  PublicationPlan plan = plan_publication(capability, std::move(dispatched.output.emitted_events),
+                                          core.broker != nullptr, core.catalog.get());
+  trace.output_digest = output_digest(dispatched.output.value);
+
+  PublicTraceEntry entry = entry_for(attempt);
+  entry.outcome = TraceOutcome::Success;
+  entry.published_events = offered_ids(plan);
+  entry.publish_errors = plan.refused;
+  if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value);
+      !written) {
+    trace.error_class = "TraceWriteFailed";
+    attempt.result.trace_ref.clear();
+    return finish(core, attempt, std::nullopt, trace_write_failed(written.error()));
+  }
+  trace.trace_store_entry = true;
+
+  std::vector<TracePublishError> errors = std::move(plan.refused);
+  if (core.broker) {
+    std::vector<TracePublishError> failed = publish_planned(*core.broker, plan);
+    errors.insert(errors.end(), std::make_move_iterator(failed.begin()),
+                  std::make_move_iterator(failed.end()));
+  }
+  for (const TracePublishError& error : errors) {
+    attempt.result.warnings.push_back(
+        {"event_publish_failed", "event " + error.event_id + " (" + error.event_type +
+                                     ") was not published: " + error.error});
+  }
+  trace.emitted_events = std::move(plan.emitted);
+  trace.publish_errors = std::move(errors);
+  return finish(core, attempt, std::move(dispatched.output.value), std::nullopt);
+}
+
+}  // namespace
+
+CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
+                                         const WorkflowStepContext* step) {
+  Attempt attempt = begin_attempt(request, step);
+  Phase admitted = check_request_phase(attempt);
+  if (admitted) {
+    admitted = resolve(*this, attempt);
+  }
+  if (admitted) {
+    admitted = check_eligibility(*this, attempt);
+  }
+  if (admitted) {
+    admitted = validate_input(*this, attempt);
+  }
+  if (!admitted) {
+    return conclude_failure(*this, attempt, std::move(admitted.error()));
   }
 
-  trace->execution_status = RuntimeExecutionStatus::Succeeded;
-  trace->placement = response->placement_decision;
-  trace->execution_duration_ms = response->duration_ms;
-  trace->output_digest = output_digest(response->output);
-  trace->trace_store_entry = true;
-  trace->emitted_events = response->emitted_events;
-  trace->publish_errors = response->publish_errors;
-  for (const TracePublishError& error : response->publish_errors) {
-    result.warnings.push_back({"event_publish_failed", "event " + error.event_id + " (" +
-                                                           error.event_type +
-                                                           ") was not published: " + error.error});
+  if (attempt.workflow) {
+    execute_workflow(*this, attempt, lookup_scope_for(attempt.record->scope));
+    if (attempt.run->completed() && attempt.run->output) {
+      if (Phase checked = validate_output(attempt, *attempt.run->output); !checked) {
+        return conclude_failure(*this, attempt, std::move(checked.error()));
+      }
+      return conclude_workflow_success(*this, attempt);
+    }
+    return conclude_failure(*this, attempt, error_of(*attempt.run));
   }
-  return finish(std::move(response->output), std::nullopt);
+
+  auto dispatched = place_and_execute(*this, attempt);
+  if (!dispatched) {
+    return conclude_failure(*this, attempt, std::move(dispatched.error()));
+  }
+  if (Phase checked = validate_output(attempt, dispatched->output.value); !checked) {
+    attempt.trace->execution_status = RuntimeExecutionStatus::Failed;
+    return conclude_failure(*this, attempt, std::move(checked.error()));
+  }
+  return conclude_success(*this, attempt, std::move(*dispatched));
+}
+
+CoreExecution TraverseRuntime::Core::run_registered_workflow(const std::string& workflow,
+                                                             const Value& input,
+                                                             const std::string& request_id) {
+  const auto at = workflow.find('@');
+  RuntimeRequest request;  // what was asked, as the RuntimeTrace records it
+  request.request_id = request_id;
+  request.capability_id = workflow.substr(0, at);
+  if (at != std::string::npos) {
+    request.capability_version = workflow.substr(at + 1);
+  }
+  request.input = input;
+  request.scope = LookupScope::PreferPrivate;
+  Attempt attempt = begin_attempt(request, nullptr);
+  if (request_id.empty()) {
+    attempt.trace->execution_id = "exec_" + attempt.trace->trace_id;
+    attempt.result.execution_id = attempt.trace->execution_id;
+  }
+
+  auto found = request.capability_version
+                   ? workflows->find_exact(*request.capability_id, *request.capability_version,
+                                           LookupScope::PreferPrivate)
+                   : workflows->find_by_id(*request.capability_id, LookupScope::PreferPrivate);
+  if (!found) {
+    return conclude_failure(
+        *this, attempt,
+        make_error(code::kCapabilityNotFound,
+                   "workflow " + workflow + " cannot be run: " + found.error().message,
+                   Value{{"error_class", "WorkflowNotFound"}}));
+  }
+  if (!workflow_runner) {
+    return conclude_failure(*this, attempt,
+                            make_error(code::kArtifactMissing,
+                                       "this runtime has no workflow runner "
+                                       "(TraverseRuntime::Builder::with_workflow_runner)"));
+  }
+  attempt.workflow = std::move(*found);
+  attempt.trace->capability_id = attempt.workflow->definition.id;
+  attempt.trace->capability_version = attempt.workflow->definition.version;
+  attempt.trace->scope = attempt.workflow->scope;
+  execute_workflow(*this, attempt, LookupScope::PreferPrivate);
+  if (attempt.run->completed() && attempt.run->output) {
+    return conclude_workflow_success(*this, attempt);
+  }
+  return conclude_failure(*this, attempt, error_of(*attempt.run));
+}
+
+CoreExecution TraverseRuntime::Core::reject_document(const Value& document,
+                                                     const ValidationErrors& violations) {
+  // What can be read of the request, for the entry; nothing is required.
+  RuntimeRequest request;
+  const auto text_at = [&](std::initializer_list<const char*> path) -> std::optional<std::string> {
+    const Value* node = &document;
+    for (const char* key : path) {
+      if (!node->is_object() || !node->contains(key)) {
+        return std::nullopt;
+      }
+      node = &(*node)[key];
+    }
+    return node->is_string() ? std::optional(node->get<std::string>()) : std::nullopt;
+  };
+  request.request_id = text_at({"request_id"}).value_or("");
+  request.capability_id = text_at({"intent", "capability_id"});
+  request.capability_version = text_at({"intent", "capability_version"});
+  request.intent_key = text_at({"intent", "intent_key"});
+  if (document.is_object() && document.contains("input")) {
+    request.input = document["input"];
+  }
+  Attempt attempt = begin_attempt(request, nullptr);
+  attempt.trace->request = document;
+  if (request.request_id.empty()) {
+    attempt.trace->execution_id = "exec_" + attempt.trace->trace_id;
+    attempt.result.execution_id = attempt.trace->execution_id;
+  }
+  std::string message =
+      "runtime request is invalid: " + std::to_string(violations.size()) +
+      " violation(s); first: " +
+      (violations.empty() ? std::string("unknown") : to_string(violations.front()));
+  return conclude_failure(*this, attempt,
+                          make_error(code::kRequestInvalid, std::move(message),
+                                     Value{{"violations", violations_json(violations)}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gate
+
+TraverseRuntime::Core* CoreGate::enter() {
+  std::lock_guard lock(mutex_);
+  if (closed_) {
+    return nullptr;
+  }
+  ++active_;
+  return core_;
+}
+
+void CoreGate::leave() {
+  std::lock_guard lock(mutex_);
+  if (--active_ == 0) {
+    left_.notify_all();
+  }
+}
+
+void CoreGate::close() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
+  left_.wait(lock, [this] { return active_ == 0; });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,13 +964,50 @@ CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
 
 namespace {
 
+// Observers never change an execution: whatever they throw is contained.
+template <typename Call>
+[[gnu::no_sanitize("null")]] void notify(const std::shared_ptr<StepObserver>& observer,
+                                         Call&& call) {
+  if (!observer) {
+    return;
+  }
+  try {
+    call(*observer);
+  } catch (abi::__forced_unwind&) {
+    throw;         // thread cancellation must keep unwinding
+  } catch (...) {  // see step_observer.hpp
+  }
+}
+
+std::expected<StepOutcome, StepFailure> step_result(const CoreExecution& execution) {
+  const RuntimeTrace& trace = *execution.trace;
+  if (execution.result.completed()) {
+    StepOutcome outcome;
+    outcome.output = execution.result.output.value_or(Value());
+    outcome.emitted_events = trace.emitted_events;
+    outcome.trace_id = trace.trace_store_entry ? trace.trace_id : std::string();
+    return outcome;
+  }
+  StepFailure failure;
+  const RuntimeError& error = *execution.result.error;
+  failure.code = error.code;
+  failure.error_class = trace.error_class ? *trace.error_class : pascal_case(error.code);
+  failure.message = error.message;
+  if (trace.trace_store_entry) {
+    failure.trace_id = trace.trace_id;
+  }
+  failure.details = error.details;
+  return std::unexpected(std::move(failure));
+}
+
 class RuntimeStepRunner final : public StepRunner {
  public:
-  explicit RuntimeStepRunner(std::weak_ptr<TraverseRuntime::Core> core) : core_(std::move(core)) {}
+  explicit RuntimeStepRunner(std::shared_ptr<CoreGate> gate) : gate_(std::move(gate)) {}
 
   std::expected<StepOutcome, StepFailure> run_step(const StepRequest& step) const override {
-    const std::shared_ptr<TraverseRuntime::Core> core = core_.lock();
-    if (!core) {
+    const CoreAdmission admission(*gate_);
+    TraverseRuntime::Core* core = admission.core();
+    if (core == nullptr) {
       StepFailure failure;
       failure.code = std::string(code::kExecutionFailed);
       failure.error_class = "RuntimeUnavailable";
@@ -564,6 +1015,7 @@ class RuntimeStepRunner final : public StepRunner {
                         step.workflow_id + " cannot run";
       return std::unexpected(std::move(failure));
     }
+    notify(core->step_observer, [&](StepObserver& observer) { observer.started(step); });
     RuntimeRequest request;
     request.request_id = step.request_id;
     request.capability_id = step.capability_id;
@@ -571,36 +1023,19 @@ class RuntimeStepRunner final : public StepRunner {
     request.input = step.input;
     request.scope = step.scope;
     const WorkflowStepContext context{step.workflow_run_id, step.step_index};
-    CoreExecution execution = core->run(request, &context);
-    const RuntimeTrace& trace = *execution.trace;
-    if (execution.result.completed()) {
-      StepOutcome outcome;
-      outcome.output = execution.result.output.value_or(Value());
-      outcome.emitted_events = trace.emitted_events;
-      outcome.trace_id = trace.trace_store_entry ? trace.trace_id : std::string();
-      return outcome;
-    }
-    StepFailure failure;
-    const RuntimeError& error = *execution.result.error;
-    failure.code = error.code;
-    failure.error_class = trace.error_class ? *trace.error_class : pascal_case(error.code);
-    failure.message = error.message;
-    if (trace.trace_store_entry) {
-      failure.trace_id = trace.trace_id;
-    }
-    failure.details = error.details;
-    return std::unexpected(std::move(failure));
+    auto result = step_result(core->run(request, &context));
+    notify(core->step_observer, [&](StepObserver& observer) { observer.finished(step, result); });
+    return result;
   }
 
  private:
-  std::weak_ptr<TraverseRuntime::Core> core_;
+  std::shared_ptr<CoreGate> gate_;
 };
 
 }  // namespace
 
-std::shared_ptr<const StepRunner> make_runtime_step_runner(
-    std::weak_ptr<TraverseRuntime::Core> core) {
-  return std::make_shared<RuntimeStepRunner>(std::move(core));
+std::shared_ptr<const StepRunner> make_runtime_step_runner(std::shared_ptr<CoreGate> gate) {
+  return std::make_shared<RuntimeStepRunner>(std::move(gate));
 }
 
 }  // namespace traverse

@@ -1,10 +1,16 @@
 // Internal: the shared state behind a TraverseRuntime (not a public header).
 //
-// Core is owned by the TraverseRuntime through shared_ptr and referred to weakly by the step
-// runner it hands out. Everything in it is either immutable after build, or provides its own
-// synchronisation (registries, trace store, broker, catalog), or is guarded by a mutex below.
+// Core is owned by the TraverseRuntime alone (shared_ptr only so build() can hand it over);
+// everything else that needs it (the step runner handed to workflow runners and embedders)
+// reaches it through a CoreGate, never through an owning pointer. The TraverseRuntime destructor
+// closes the gate and waits until every admitted execution has left, so the Core — and the
+// thread pool inside it — is always destroyed on the destroying thread, never on one of its own
+// workers, and never while an execution still uses it.
+// Everything in Core is either immutable after build, or provides its own synchronisation
+// (registries, stores, broker, catalog), or is guarded by a mutex below.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -17,7 +23,9 @@
 
 #include "traverse/contracts/schema_validator.hpp"
 #include "traverse/router/placement_router.hpp"
+#include "traverse/runtime/step_observer.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
+#include "traverse/trace/workflow_run_store.hpp"
 
 namespace traverse {
 
@@ -33,6 +41,46 @@ struct CompiledSchemas {
 struct CoreExecution {
   RuntimeResult result;
   std::shared_ptr<const RuntimeTrace> trace;
+  std::optional<WorkflowRun> workflow_run;  // workflow-backed capabilities and run_workflow
+};
+
+// Admission to a Core: executions enter and leave; close() refuses new entries and waits for the
+// admitted ones to leave. Thread-safe.
+class CoreGate {
+ public:
+  explicit CoreGate(TraverseRuntime::Core* core) : core_(core) {}
+
+  // The core, admitted (leave() must follow), or nullptr when the gate is closed.
+  [[nodiscard]] TraverseRuntime::Core* enter();
+  void leave();
+  // Refuses new entries, then waits until every admitted execution has left.
+  void close();
+
+ private:
+  TraverseRuntime::Core* const core_;
+  std::mutex mutex_;
+  std::condition_variable left_;
+  // Protected by mutex_.
+  std::size_t active_ = 0;
+  bool closed_ = false;
+};
+
+// RAII admission through a gate.
+class CoreAdmission {
+ public:
+  explicit CoreAdmission(CoreGate& gate) : gate_(gate), core_(gate.enter()) {}
+  ~CoreAdmission() {
+    if (core_ != nullptr) {
+      gate_.leave();
+    }
+  }
+  CoreAdmission(const CoreAdmission&) = delete;
+  CoreAdmission& operator=(const CoreAdmission&) = delete;
+  [[nodiscard]] TraverseRuntime::Core* core() const { return core_; }
+
+ private:
+  CoreGate& gate_;
+  TraverseRuntime::Core* const core_;
 };
 
 struct TraverseRuntime::Core {
@@ -50,10 +98,12 @@ struct TraverseRuntime::Core {
   // capacity) as the scheduler of workflow steps.
   std::shared_ptr<const TaskScheduler> scheduler;
   std::size_t native_pool_capacity = 1;
+  std::shared_ptr<WorkflowRunStore> run_store;
+  std::shared_ptr<StepObserver> step_observer;  // may be null
   Value runtime_config = Value::object();
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;
-  std::weak_ptr<Core> self;  // for the step runner
+  std::shared_ptr<CoreGate> gate;  // created with the core; shared with step runners
 
   // Serialises registrations that touch both the catalog and the registries (load_bundle), so
   // the event conflict pre-check and the event registration are one step.
@@ -68,15 +118,27 @@ struct TraverseRuntime::Core {
   std::deque<std::string> trace_order;
   std::unordered_map<std::string, std::shared_ptr<const RuntimeTrace>> traces;
 
-  // Runs one request end to end. `step` is set for workflow steps.
+  // The pipeline: runs one request end to end (runtime_core.cpp). `step` is set for workflow
+  // steps. Never throws (user code's exceptions are contained; thread cancellation unwinds).
   [[nodiscard]] CoreExecution run(const RuntimeRequest& request, const WorkflowStepContext* step);
+  // Runs a registered workflow ("id" or "id@version") with the same records as a
+  // workflow-backed capability. Never throws.
+  [[nodiscard]] CoreExecution run_registered_workflow(const std::string& workflow,
+                                                      const Value& input,
+                                                      const std::string& request_id);
+
+  // Records a runtime_request document that did not parse (execute_document) as a Rejected
+  // attempt. Never throws.
+  [[nodiscard]] CoreExecution reject_document(const Value& document,
+                                              const ValidationErrors& violations);
 
   [[nodiscard]] std::shared_ptr<const CompiledSchemas> schemas_for(const CapabilityRecord& record);
   void remember(std::shared_ptr<const RuntimeTrace> trace);
 };
 
-// The StepRunner handed to workflow runners: each step is one Core::run.
+// The StepRunner handed to workflow runners: each step is one Core::run, admitted through the
+// gate (a step after the runtime began closing fails with "runtime is gone").
 [[nodiscard]] std::shared_ptr<const StepRunner> make_runtime_step_runner(
-    std::weak_ptr<TraverseRuntime::Core> core);
+    std::shared_ptr<CoreGate> gate);
 
 }  // namespace traverse

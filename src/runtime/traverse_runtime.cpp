@@ -19,6 +19,7 @@
 #include "traverse/runtime/engine_workflow_runner.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
+#include "traverse/trace/in_memory_workflow_run_store.hpp"
 #include "traverse/wasm/wasm_executor.hpp"
 
 namespace traverse {
@@ -35,6 +36,8 @@ struct TraverseRuntime::Builder::Options {
   std::size_t native_capacity = default_native_capacity();
   std::map<ArtifactType, std::shared_ptr<const CapabilityExecutor>> executors;
   std::shared_ptr<TraceStore> trace_store;
+  std::shared_ptr<WorkflowRunStore> run_store;
+  std::shared_ptr<StepObserver> step_observer;
   std::shared_ptr<EventCatalog> catalog;
   std::shared_ptr<EventBroker> broker;
   std::optional<WasmExecutorConfig> wasm_config;
@@ -95,6 +98,18 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_trace_store(
   return *this;
 }
 
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_workflow_run_store(
+    std::shared_ptr<WorkflowRunStore> store) {
+  options_->run_store = std::move(store);
+  return *this;
+}
+
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_step_observer(
+    std::shared_ptr<StepObserver> observer) {
+  options_->step_observer = std::move(observer);
+  return *this;
+}
+
 TraverseRuntime::Builder& TraverseRuntime::Builder::with_event_catalog(
     std::shared_ptr<EventCatalog> catalog) {
   options_->catalog = std::move(catalog);
@@ -145,12 +160,15 @@ TraverseRuntime::Builder::build() {
   }
 
   auto core = std::make_shared<Core>();
-  core->self = core;
+  core->gate = std::make_shared<CoreGate>(core.get());
   core->capabilities =
       options.capabilities ? options.capabilities : std::make_shared<CapabilityRegistry>();
   core->workflows = options.workflows ? options.workflows : std::make_shared<WorkflowRegistry>();
   core->trace_store =
       options.trace_store ? options.trace_store : std::make_shared<InMemoryTraceStore>();
+  core->run_store =
+      options.run_store ? options.run_store : std::make_shared<InMemoryWorkflowRunStore>();
+  core->step_observer = options.step_observer;
   core->runtime_config = options.runtime_config;
   core->runtime_trace_capacity = options.runtime_trace_capacity;
   core->validator_cache_capacity = options.validator_cache_capacity;
@@ -247,7 +265,7 @@ TraverseRuntime::Builder::build() {
       options.workflow_runner ? options.workflow_runner : workflow_engine_runner();
   {
     WorkflowRunnerDependencies dependencies;
-    dependencies.step_runner = make_runtime_step_runner(core);
+    dependencies.step_runner = make_runtime_step_runner(core->gate);
     dependencies.broker = core->broker;
     dependencies.max_parallelism = options.native_capacity;
     dependencies.scheduler = pool;
@@ -277,7 +295,11 @@ TraverseRuntime::Builder::build() {
 // TraverseRuntime
 
 TraverseRuntime::TraverseRuntime(std::shared_ptr<Core> core) : core_(std::move(core)) {}
-TraverseRuntime::~TraverseRuntime() = default;
+TraverseRuntime::~TraverseRuntime() {
+  // Refuse new executions and wait for those in flight: afterwards nothing but this object
+  // refers to the core, so it (and its pool) is destroyed here, on this thread.
+  core_->gate->close();
+}
 
 namespace {
 
@@ -285,56 +307,147 @@ ValidationError registry_error_as_validation(const RegistryError& error, const s
   return ValidationError{std::string(to_string(error.code)), "$", error.message, file};
 }
 
-bool same_entry(const EventCatalogEntry& existing, const EventContract& contract) {
-  return existing.owner == contract.owner.team && existing.version == contract.version &&
-         existing.lifecycle_status == contract.lifecycle;
+}  // namespace
+
+namespace {
+
+// The packages named for a load_bundle call, one per id@version.
+struct LoadedPackages {
+  std::vector<CapabilityPackage> packages;
+  std::map<std::string, std::size_t> by_key;  // id@version → index
+};
+
+std::expected<LoadedPackages, ValidationErrors> load_packages(
+    std::span<const std::filesystem::path> paths) {
+  LoadedPackages loaded;
+  ValidationErrors errors;
+  for (const std::filesystem::path& path : paths) {
+    auto package = load_capability_package(path);
+    if (!package) {
+      errors.insert(errors.end(), package.error().begin(), package.error().end());
+      continue;
+    }
+    const std::string key = package->contract.key();
+    if (const auto it = loaded.by_key.find(key); it != loaded.by_key.end()) {
+      const CapabilityPackage& first = loaded.packages[it->second];
+      if (first.binary_digest != package->binary_digest ||
+          canonical_dump(first.contract.document) != canonical_dump(package->contract.document)) {
+        errors.push_back({"PackageContractConflict", "$.capability_ref",
+                          "packages " + first.manifest_path.string() + " and " + path.string() +
+                              " both provide " + key +
+                              " with a different contract or binary; expected one package per "
+                              "capability version",
+                          path.string()});
+      }
+      continue;
+    }
+    loaded.by_key.emplace(key, loaded.packages.size());
+    loaded.packages.push_back(std::move(*package));
+  }
+  if (!errors.empty()) {
+    return std::unexpected(std::move(errors));
+  }
+  return loaded;
+}
+
+// Which packages attach to a bundle capability (identical contract required).
+std::expected<std::map<std::string, const CapabilityPackage*>, ValidationErrors> attach_packages(
+    const RegistryBundle& bundle, const LoadedPackages& loaded) {
+  std::map<std::string, const CapabilityPackage*> attached;
+  ValidationErrors errors;
+  for (std::size_t i = 0; i < bundle.capabilities.size(); ++i) {
+    const CapabilityContract& contract = bundle.capabilities[i];
+    const auto it = loaded.by_key.find(contract.key());
+    if (it == loaded.by_key.end()) {
+      continue;
+    }
+    const CapabilityPackage& package = loaded.packages[it->second];
+    if (canonical_dump(package.contract.document) != canonical_dump(contract.document)) {
+      const std::string bundle_file = i < bundle.capability_entries.size()
+                                          ? bundle.capability_entries[i].path.string()
+                                          : bundle.manifest_path.string();
+      errors.push_back({"PackageContractConflict", "$.capability_ref",
+                        "package " + package.package_id + "@" + package.version + " provides " +
+                            contract.key() + " with contract " + package.contract_path.string() +
+                            ", which differs from the bundle's contract " + bundle_file +
+                            "; an identical contract is required to attach the package's .wasm",
+                        package.manifest_path.string()});
+      continue;
+    }
+    attached.emplace(contract.key(), &package);
+  }
+  if (!errors.empty()) {
+    return std::unexpected(std::move(errors));
+  }
+  return attached;
 }
 
 }  // namespace
 
 std::expected<BundleRegistration, ValidationErrors> TraverseRuntime::load_bundle(
-    const std::filesystem::path& manifest_path) {
+    const std::filesystem::path& manifest_path,
+    std::span<const std::filesystem::path> package_paths) {
+  // 1. Read everything (no registry or catalog is touched yet).
   auto bundle = load_registry_bundle(manifest_path);
   if (!bundle) {
     return std::unexpected(std::move(bundle.error()));
   }
+  auto loaded = load_packages(package_paths);
+  if (!loaded) {
+    return std::unexpected(std::move(loaded.error()));
+  }
+  auto attached = attach_packages(*bundle, *loaded);
+  if (!attached) {
+    return std::unexpected(std::move(attached.error()));
+  }
+
+  // 2. One commit: capabilities (bundle, then the packages not attached), workflows and — as its
+  // last fallible step, under the registries' locks — the events, all or nothing.
+  BundleRegistrationOptions options;
+  options.artifact_for = [&attached](const CapabilityContract& contract,
+                                     const RegistryBundle& owner) {
+    if (const auto it = attached->find(contract.key()); it != attached->end()) {
+      return ArtifactReference::from_package(*it->second);
+    }
+    return default_artifact_for(
+        contract, "bundle:" + owner.bundle_id + ":" + contract.id + ":" + contract.version);
+  };
+  std::map<std::string, std::string> package_files;  // artifact origin → manifest path
+  for (const CapabilityPackage& package : loaded->packages) {
+    if (attached->contains(package.contract.key())) {
+      continue;
+    }
+    ArtifactReference artifact = ArtifactReference::from_package(package);
+    package_files.emplace(artifact.origin, package.manifest_path.string());
+    options.additional_capabilities.push_back(
+        CapabilityRegistration{Scope::Public, package.contract, std::move(artifact)});
+  }
+  EventCatalog& catalog = *core_->catalog;
+  const RegistryBundle& events_of = *bundle;
+  options.before_commit = [&catalog, &events_of, &manifest_path]() {
+    ValidationErrors refused;
+    if (auto added = catalog.register_contracts(events_of.events); !added) {
+      for (const EventError& error : added.error()) {
+        std::string file = manifest_path.string();
+        for (std::size_t i = 0; i < events_of.events.size(); ++i) {
+          if (events_of.events[i].id == error.event_type && i < events_of.event_entries.size()) {
+            file = events_of.event_entries[i].path.string();
+          }
+        }
+        refused.push_back({"EventTypeConflict", "$", error.message(), std::move(file)});
+      }
+    }
+    return refused;
+  };
   std::lock_guard registration(core_->registration_mutex);
-
-  // Event contracts first (checked only): a conflict must stop the whole bundle.
-  ValidationErrors errors;
-  for (std::size_t i = 0; i < bundle->events.size(); ++i) {
-    const EventContract& event = bundle->events[i];
-    const std::string file = i < bundle->event_entries.size()
-                                 ? bundle->event_entries[i].path.string()
-                                 : manifest_path.string();
-    if (const auto existing = core_->catalog->get(event.id);
-        existing && !same_entry(*existing, event)) {
-      errors.push_back({"EventTypeConflict", "$",
-                        "event type '" + event.id + "' is already registered as version " +
-                            existing->version + " owned by '" + existing->owner +
-                            "'; expected the same owner, version and lifecycle",
-                        file});
-    }
-  }
-  if (!errors.empty()) {
-    return std::unexpected(std::move(errors));
-  }
-
-  auto registered = register_bundle(*bundle, *core_->capabilities, *core_->workflows);
+  auto registered = register_bundle(*bundle, *core_->capabilities, *core_->workflows, options);
   if (!registered) {
-    return std::unexpected(std::move(registered.error()));
-  }
-  for (std::size_t i = 0; i < registered->events.size(); ++i) {
-    const EventContract& event = registered->events[i];
-    if (auto added = core_->catalog->register_contract(event); !added) {
-      // Only reachable when someone registered a conflicting entry directly in the catalog
-      // between the check above and now; reported, never ignored.
-      errors.push_back({std::string(to_string(added.error().kind)), "$", added.error().message(),
-                        manifest_path.string()});
+    for (ValidationError& error : registered.error()) {
+      if (const auto it = package_files.find(error.file); it != package_files.end()) {
+        error.file = it->second;
+      }
     }
-  }
-  if (!errors.empty()) {
-    return std::unexpected(std::move(errors));
+    return std::unexpected(std::move(registered.error()));
   }
   return registered;
 }
@@ -362,19 +475,55 @@ std::expected<void, EventError> TraverseRuntime::register_event(const EventContr
   return core_->catalog->register_contract(contract);
 }
 
+namespace {
+
+// Every execution is admitted through the core's gate, so the destructor can wait for it. An
+// execution that arrives once destruction began (a caller racing the destructor) runs nothing.
+template <typename Run>
+RuntimeExecution admitted(CoreGate& gate, const std::string& request_id, Run&& run) {
+  const CoreAdmission admission(gate);
+  if (admission.core() == nullptr) {
+    RuntimeExecution refused;
+    refused.result.request_id = request_id;
+    refused.result.execution_id = "exec_" + request_id;
+    refused.result.error = RuntimeError{std::string(code::kExecutionFailed),
+                                        "the runtime is being destroyed; nothing was run",
+                                        Value{{"error_class", "RuntimeUnavailable"}}};
+    refused.trace.request_id = request_id;
+    refused.trace.execution_id = refused.result.execution_id;
+    refused.trace.error = refused.result.error;
+    return refused;
+  }
+  CoreExecution execution = run(*admission.core());
+  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+}
+
+}  // namespace
+
 RuntimeResult TraverseRuntime::execute_capability(const RuntimeRequest& request) {
-  return core_->run(request, nullptr).result;
+  const CoreAdmission admission(*core_->gate);
+  if (admission.core() == nullptr) {
+    return execute(request).result;  // refused the same way
+  }
+  return admission.core()->run(request, nullptr).result;  // no RuntimeTrace copy
 }
 
 RuntimeExecution TraverseRuntime::execute(const RuntimeRequest& request) {
-  CoreExecution execution = core_->run(request, nullptr);
-  return {std::move(execution.result), *execution.trace};
+  return admitted(*core_->gate, request.request_id,
+                  [&](Core& core) { return core.run(request, nullptr); });
 }
 
 RuntimeExecution TraverseRuntime::execute(const RuntimeRequest& request,
                                           const WorkflowStepContext& step) {
-  CoreExecution execution = core_->run(request, &step);
-  return {std::move(execution.result), *execution.trace};
+  return admitted(*core_->gate, request.request_id,
+                  [&](Core& core) { return core.run(request, &step); });
+}
+
+RuntimeExecution TraverseRuntime::run_workflow(const std::string& workflow, const Value& input,
+                                               const std::string& request_id) {
+  return admitted(*core_->gate, request_id, [&](Core& core) {
+    return core.run_registered_workflow(workflow, input, request_id);
+  });
 }
 
 RuntimeExecution TraverseRuntime::execute_document(const Value& request_document) {
@@ -382,45 +531,13 @@ RuntimeExecution TraverseRuntime::execute_document(const Value& request_document
   if (request) {
     return execute(*request);
   }
-  // Record the rejection like any other execution, so trace_ref points at a RuntimeTrace.
-  auto trace = std::make_shared<RuntimeTrace>();
-  trace->trace_id = new_uuid_v4();
-  const Value* request_id = request_document.is_object() && request_document.contains("request_id")
-                                ? &request_document["request_id"]
-                                : nullptr;
-  trace->request_id = request_id != nullptr && request_id->is_string()
-                          ? request_id->get<std::string>()
-                          : std::string();
-  trace->execution_id = "exec_" + trace->request_id;
-  trace->request = request_document;
-  trace->received_at = rfc3339_now();
-  trace->finished_at = trace->received_at;
-  Value violations = Value::array();
-  for (const ValidationError& error : request.error()) {
-    violations.push_back(
-        Value{{"code", error.code}, {"path", error.path}, {"message", error.message}});
-  }
-  RuntimeError error{
-      std::string(code::kRequestInvalid),
-      "runtime request is invalid: " + std::to_string(request.error().size()) +
-          " violation(s); first: " +
-          (request.error().empty() ? std::string("unknown") : to_string(request.error().front())),
-      Value{{"violations", std::move(violations)}}};
-  trace->status = RuntimeStatus::Error;
-  trace->error = error;
-  RuntimeResult result;
-  result.execution_id = trace->execution_id;
-  result.request_id = trace->request_id;
-  result.status = RuntimeStatus::Error;
-  result.trace_ref = trace->trace_id;
-  result.error = std::move(error);
-  RuntimeTrace copy = *trace;
-  core_->remember(std::move(trace));
-  return {std::move(result), std::move(copy)};
+  return admitted(*core_->gate, std::string(), [&](Core& core) {
+    return core.reject_document(request_document, request.error());
+  });
 }
 
 std::shared_ptr<const StepRunner> TraverseRuntime::step_runner() const {
-  return make_runtime_step_runner(core_);
+  return make_runtime_step_runner(core_->gate);
 }
 
 std::optional<RuntimeTrace> TraverseRuntime::runtime_trace(std::string_view trace_id) const {
@@ -440,6 +557,9 @@ const std::shared_ptr<WorkflowRegistry>& TraverseRuntime::workflow_registry() co
 }
 const std::shared_ptr<TraceStore>& TraverseRuntime::trace_store() const {
   return core_->trace_store;
+}
+const std::shared_ptr<WorkflowRunStore>& TraverseRuntime::workflow_run_store() const {
+  return core_->run_store;
 }
 const std::shared_ptr<EventBroker>& TraverseRuntime::broker() const {
   return core_->broker;

@@ -89,7 +89,7 @@ std::expected<WorkflowRunRecord, TraceError> workflow_run_record_from_json(const
   }
   const auto outcome = parse_trace_outcome(*outcome_text);
   if (!outcome) {
-    return std::unexpected(corrupt("$.outcome: expected \"Success\" or \"Failure\""));
+    return std::unexpected(corrupt("$.outcome: expected \"Success\", \"Failure\" or \"Rejected\""));
   }
   record.outcome = *outcome;
   const auto duration = json.find("duration_ms");

@@ -35,7 +35,15 @@ std::string TraceError::to_string() const {
 }
 
 std::string_view to_string(TraceOutcome outcome) {
-  return outcome == TraceOutcome::Success ? "Success" : "Failure";
+  switch (outcome) {
+    case TraceOutcome::Success:
+      return "Success";
+    case TraceOutcome::Failure:
+      return "Failure";
+    case TraceOutcome::Rejected:
+      return "Rejected";
+  }
+  return "Failure";
 }
 
 std::optional<TraceOutcome> parse_trace_outcome(std::string_view text) {
@@ -43,6 +51,8 @@ std::optional<TraceOutcome> parse_trace_outcome(std::string_view text) {
     return TraceOutcome::Success;
   if (text == "Failure")
     return TraceOutcome::Failure;
+  if (text == "Rejected")
+    return TraceOutcome::Rejected;
   return std::nullopt;
 }
 
@@ -185,7 +195,7 @@ std::expected<PublicTraceEntry, TraceError> public_trace_entry_from_json(const V
     return std::unexpected(ok.error());
   auto parsed = parse_trace_outcome(outcome);
   if (!parsed)
-    return std::unexpected(corrupt("$.outcome", "\"Success\" or \"Failure\""));
+    return std::unexpected(corrupt("$.outcome", "\"Success\", \"Failure\" or \"Rejected\""));
   e.outcome = *parsed;
   auto error_class = r.optional_string("error_class");
   if (!error_class)

@@ -99,8 +99,12 @@ TEST(CliWorkflowRun, JsonIsOneDocumentWithRunStepsEvidenceAndEvents) {
   EXPECT_EQ(doc["evidence"]["result"]["status"], "completed");
   EXPECT_EQ(doc["events"].size(), 5U);
   EXPECT_EQ(doc["events"][0]["event_type"], "expedition.planning.objective-captured");
-  EXPECT_EQ(doc["trace_ref"], doc["run_id"]);
   EXPECT_EQ(doc["trace_db"], dir.file("traces.db"));
+  // The run's own entry, written by the library.
+  const auto show = run_cli({"trace", "show", doc["trace_ref"].get<std::string>(), "--trace-db",
+                             dir.file("traces.db"), "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(json_of(show)["workflow_run"]["run_id"], doc["run_id"]);
 }
 
 TEST(CliWorkflowRun, ProgressOnlyOnATerminalAndNeverWithQuiet) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,13 @@ class EventCatalog {
   // register_entry({contract.id, contract.owner.team, contract.version, contract.lifecycle}).
   // Thread-safe.
   [[nodiscard]] std::expected<void, EventError> register_contract(const EventContract& contract);
+
+  // Registers every contract, all or nothing: each is checked as register_contract would (also
+  // against the others in `contracts`), and only when none fails are the new ones added, under
+  // one lock. Failure: one EventError per refused contract, in order; nothing changed.
+  // Thread-safe.
+  [[nodiscard]] std::expected<void, std::vector<EventError>> register_contracts(
+      std::span<const EventContract> contracts);
 
   // The entry for `event_type`, or nullopt. Thread-safe.
   [[nodiscard]] std::optional<EventCatalogEntry> get(std::string_view event_type) const;

@@ -29,6 +29,16 @@ struct BundleRegistrationOptions {
   // default_artifact_for(contract, "bundle:<bundle_id>:<id>:<version>") — Workflow for
   // workflow-backed contracts, else a Native handler named by the capability id.
   std::function<ArtifactReference(const CapabilityContract&, const RegistryBundle&)> artifact_for;
+  // Capabilities registered in the same all-or-nothing commit, each under its own scope (e.g.
+  // capability packages that are not part of the bundle). Their errors name
+  // artifact.origin as the file. BundleRegistration::capabilities lists them after the
+  // bundle's. Workflows of the bundle may use them.
+  std::vector<CapabilityRegistration> additional_capabilities;
+  // Called once, after every check passed and before anything is inserted, while both
+  // registries are locked: returning errors aborts the commit (nothing is registered) and
+  // register_bundle returns them. It must not call into either registry. Used to make another
+  // store's change (the runtime's event catalog) part of the same all-or-nothing step.
+  std::function<ValidationErrors()> before_commit;
 };
 
 struct BundleRegistration {

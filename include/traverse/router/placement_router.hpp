@@ -2,16 +2,19 @@
 // (FORMATS.md §3 with D1 and D2).
 //
 // execute(): place (PlacementConstraintEvaluator) → pick the executor for the artifact type →
-// run it with a fresh ExecutionContext → check the output (optional validator) → publish the
-// emitted events (Subscribable capabilities, success only) → write exactly one public trace entry
-// (plus the private entry with SHA-256 of canonical input/output). Failures after placement was
-// attempted are traced too, as outcome Failure with the error class and message (D1). A failed
-// execution publishes nothing. A publish failure never fails the execution: it is returned in
-// the response and recorded in the trace entry (D2).
+// run it with a fresh ExecutionContext → check the output (optional validator) → write exactly
+// one public trace entry (plus the private entry with SHA-256 of canonical input/output) → only
+// then publish the emitted events (Subscribable capabilities, success only; see
+// event_publication.hpp). Failures after placement was attempted are traced too, as outcome
+// Failure with the error class and message (D1). A failed execution, or a failed trace write,
+// publishes nothing. A publish failure never fails the execution: it is returned in the response
+// (D2). dispatch() is the first half alone (place, executor, run) for the TraverseRuntime, which
+// owns the output contract, the trace and the events itself.
 //
 // Differences from the reference: placement runs before the executor lookup, so a missing
-// executor is traced; failures are traced; publish errors are reported, not ignored; a trace id
-// that already exists is refused by the store (TraceWriteFailed) instead of overwritten.
+// executor is traced; failures are traced; events follow the trace commit; publish errors are
+// reported, not ignored; a trace id that already exists is refused by the store
+// (TraceWriteFailed) instead of overwritten.
 //
 // Ownership: the router shares the trace store and broker (std::shared_ptr) and keeps a copy of
 // the executor registry. Thread safety: execute is safe to call from many threads at once; the
@@ -20,10 +23,12 @@
 
 #include <expected>
 #include <memory>
+#include <string>
 
 #include "traverse/events/event_broker.hpp"
 #include "traverse/placement/placement_constraint_evaluator.hpp"
 #include "traverse/router/capability_executor_registry.hpp"
+#include "traverse/router/router_dispatch.hpp"
 #include "traverse/router/router_error.hpp"
 #include "traverse/router/router_request.hpp"
 #include "traverse/router/router_response.hpp"
@@ -45,6 +50,14 @@ class PlacementRouter {
   // by an executor is contained and becomes ExecutionFailed("capability panicked: ...").
   // Thread-safe.
   [[nodiscard]] std::expected<RouterResponse, RouterError> execute(RouterRequest request) const;
+
+  // Place, find the executor and run it — nothing else: no output check, no trace entry, no
+  // event published (request.output_validator and trace_id_override are ignored; `trace_id` is
+  // handed to the ExecutionContext). Failure: PlacementFailed, ExecutorNotFound or
+  // ExecutionFailed, with no trace written (trace_id empty). Exceptions from the executor are
+  // contained as in execute. Thread-safe.
+  [[nodiscard]] std::expected<RouterDispatch, RouterError> dispatch(RouterRequest request,
+                                                                    std::string trace_id) const;
 
   [[nodiscard]] const std::shared_ptr<TraceStore>& trace_store() const { return trace_store_; }
   [[nodiscard]] const std::shared_ptr<EventBroker>& broker() const { return broker_; }

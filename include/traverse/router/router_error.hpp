@@ -8,14 +8,15 @@
 //                            whether a retry can help, see executor_error.hpp).
 //   OutputValidationFailed — the capability's output violates its output schema (violations);
 //                            the capability is wrong, do not retry.
-//   TraceWriteFailed       — the capability succeeded (and its events were offered to the
-//                            broker) but the trace store refused the entry (trace_error); the
-//                            output is not returned because it is not evidenced.
+//   TraceWriteFailed       — the capability succeeded but the trace store refused the entry
+//                            (trace_error); the output is not returned and no event is
+//                            published, because nothing is evidenced.
 // Except for TraceWriteFailed, a Failure trace entry was written (trace_id) — or, if that write
 // failed too, trace_id is empty and trace_error says why (never silent).
 // Value type; thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,12 +51,14 @@ struct RouterError {
   std::optional<TraceError> trace_error;                // TraceWriteFailed, or a failed
                                                         // Failure-trace write for other kinds
   std::optional<PlacementDecision> placement_decision;  // when placement succeeded
-  std::string trace_id;  // the Failure trace entry written for this attempt; empty if none
+  std::string trace_id;           // the Failure trace entry written for this attempt; empty if none
+  std::uint64_t duration_ms = 0;  // ExecutionFailed: executor wall time, milliseconds
 
   // Display text (reference wording, FORMATS.md §3):
   //   "placement failed: NoEligibleTarget (...)",
   //   "no executor registered for artifact type: Wasm",
-  //   "execution failed: execution failed: inner failed" (the ExecutorError text nests),
+  //   "execution failed: inner failed", "execution timed out: deadline 5ms" (the ExecutorError's
+  //   own text, which already names the failure; never prefixed twice),
   //   "output validation failed: 2 violation(s): $.a: expected integer; ...",
   //   "trace write failed: Conflict: trace entry 'x' already exists".
   [[nodiscard]] std::string message() const;

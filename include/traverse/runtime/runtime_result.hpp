@@ -38,7 +38,37 @@ inline constexpr std::string_view kExecutionFailed = "execution_failed";
 inline constexpr std::string_view kOutputValidationFailed = "output_validation_failed";
 // The contract itself cannot be enforced (e.g. a schema that does not compile).
 inline constexpr std::string_view kContractViolation = "contract_violation";
+// The execution's trace entry could not be written: nothing was published and no output is
+// returned (nothing happens without a record). Fix the trace store, then retry.
+inline constexpr std::string_view kTraceWriteFailed = "trace_write_failed";
+// A workflow definition cannot be run (workflow engine code).
+inline constexpr std::string_view kWorkflowInvalid = "workflow_invalid";
 }  // namespace runtime_error_code
+
+// The typed form of RuntimeError::code, for callers that branch on the error (the CLI maps
+// kinds to exit codes). Every runtime_error_code has its own kind; the workflow engine's
+// traversal codes (ambiguous_next_edge, missing_required_event, terminal_node_not_reached,
+// event_broker_unavailable, ...) are WorkflowFailed; an unknown code is ExecutionFailed.
+enum class RuntimeErrorKind {
+  RequestInvalid,
+  CapabilityNotFound,
+  CapabilityAmbiguous,
+  CapabilityNotRunnable,
+  PlacementUnsupported,
+  ArtifactMissing,
+  ExecutionFailed,
+  OutputValidationFailed,
+  ContractViolation,
+  TraceWriteFailed,
+  WorkflowInvalid,
+  WorkflowFailed,
+};
+// PascalCase, e.g. "RequestInvalid".
+[[nodiscard]] std::string_view to_string(RuntimeErrorKind kind);
+// The kind of a snake_case code (see RuntimeErrorKind).
+[[nodiscard]] RuntimeErrorKind runtime_error_kind(std::string_view code);
+// True for kinds that reject an attempt before anything ran (the trace outcome is Rejected).
+[[nodiscard]] bool is_rejection(RuntimeErrorKind kind);
 
 struct RuntimeError {
   std::string code;     // one of runtime_error_code (or a workflow engine code)
@@ -46,6 +76,11 @@ struct RuntimeError {
   // Machine-readable specifics, e.g. {"violations": [{code, path, message}, ...]} for schema
   // failures, {"error_class": "Timeout", ...} for execution failures.
   Value details = Value::object();
+
+  // The typed kind of `code` (runtime_error_kind(code)).
+  [[nodiscard]] RuntimeErrorKind kind() const { return runtime_error_kind(code); }
+  // "code: message".
+  [[nodiscard]] std::string to_string() const { return code + ": " + message; }
   friend bool operator==(const RuntimeError&, const RuntimeError&) = default;
 };
 

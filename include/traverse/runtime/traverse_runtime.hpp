@@ -1,7 +1,7 @@
-// traverse/runtime/traverse_runtime.hpp — the facade that wires the whole execution path
-// (ARCHITECTURE.md "Data flow of one request"; FORMATS.md §8.3–8.5 with D1, D2, D6, D9).
+// traverse/runtime/traverse_runtime.hpp — the facade that owns the whole execution path
+// (FORMATS.md §8.3–8.5 with D1, D2, D6, D9).
 //
-// execute_capability(request):
+// execute_capability(request) runs one pipeline, whose phases run in this order:
 //   1. check the request (§8.3; a non-`local` requested_target is placement_unsupported);
 //   2. resolve it in the CapabilityRegistry: id@version, id + semver range, id alone, or
 //      intent_key (matched against capability ids and a contract's top-level "intent_key"),
@@ -12,21 +12,33 @@
 //      (capability_not_runnable); the implementation must exist — a native handler, a wasm path,
 //      a workflow runner and workflow (artifact_missing);
 //   4. validate the input against inputs.schema, reporting every violation (request_invalid);
-//   5. route through the PlacementRouter (placement hint `local`, idle snapshot): executor,
-//      output check against outputs.schema, event publication, exactly one TraceStore entry
-//      whose id is the result's trace_ref (D1, D2);
-//   6. return the RuntimeResult; a RuntimeTrace is kept for every call.
-// Compiled schema validators are cached per registered contract (bounded).
+//   5. place and execute: the PlacementRouter's dispatch (placement hint `local`, idle
+//      snapshot, the executor for the artifact type), or the WorkflowRunner for a
+//      workflow-backed capability (its steps come back through this pipeline);
+//   6. validate the output against outputs.schema (output_validation_failed);
+//   7. record: exactly one TraceStore entry per attempt, whose id is the result's trace_ref —
+//      Success, Failure (it ran and failed) or Rejected (refused before anything ran: steps
+//      1–4, or placement / executor missing), with the error class and message. A workflow run
+//      also gets its WorkflowRunRecord (evidence) in the WorkflowRunStore; its entry has
+//      placement target "workflow" and workflow_run_id = the run id;
+//   8. publish the emitted events — only after the entry is committed (event_publication.hpp);
+//   9. return the RuntimeResult; a RuntimeTrace is kept for every call.
+// If the trace write fails, nothing is published and the result is the error
+// trace_write_failed with an empty trace_ref: a trace_ref a caller sees always resolves in the
+// TraceStore. Compiled schema validators are cached per registered contract (bounded).
 //
 // Identifiers: execution_id = "exec_<request_id>"; trace_ref = a fresh UUIDv4 per call, so a
-// repeated request_id never collides with or overwrites an earlier trace (the reference used
-// "trace_exec_<request_id>" and overwrote). Timestamps are real UTC RFC 3339 (D9).
+// repeated request_id never collides with or overwrites an earlier trace. Timestamps are real
+// UTC RFC 3339 (D9).
 //
 // Ownership: a runtime is built by TraverseRuntime::Builder and owned through unique_ptr; it
-// shares its registries, trace store, broker and catalog (std::shared_ptr), so they may outlive
-// it (e.g. a SqliteTraceStore reopened later). Destruction joins the native thread pool.
+// shares its registries, stores, broker and catalog (std::shared_ptr), so they may outlive it.
+// Destruction refuses new executions (steps reaching the runtime through step_runner() then fail
+// with "runtime is gone"), waits for the executions in flight, then joins the native thread
+// pool — on the destroying thread. Precondition: the runtime is not destroyed from inside one
+// of its own capabilities or observers (that would wait for itself).
 // Thread safety: safe for concurrent access from many threads without external synchronization
-// (execute_capability, load_bundle, register_*, runtime_trace may all run at once).
+// (execute_capability, run_workflow, load_bundle, register_*, runtime_trace may all run at once).
 #pragma once
 
 #include <cstddef>
@@ -34,6 +46,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,18 +65,22 @@
 #include "traverse/runtime/runtime_build_error.hpp"
 #include "traverse/runtime/runtime_result.hpp"
 #include "traverse/runtime/runtime_trace.hpp"
+#include "traverse/runtime/step_observer.hpp"
 #include "traverse/runtime/workflow_runner.hpp"
 #include "traverse/support/task_scheduler.hpp"
 #include "traverse/trace/trace_store.hpp"
+#include "traverse/trace/workflow_run_store.hpp"
 #include "traverse/wasm/wasm_executor_config.hpp"
 #include "traverse/workflow/step_runner.hpp"
 
 namespace traverse {
 
-// The result of one execution together with its trace.
+// The result of one execution together with its trace, and the workflow run when the
+// execution ran a workflow (a workflow-backed capability, or run_workflow) — completed or not.
 struct RuntimeExecution {
   RuntimeResult result;
   RuntimeTrace trace;
+  std::optional<WorkflowRun> workflow_run;
 };
 
 // Where a workflow step comes from, for executions made on behalf of a workflow run.
@@ -114,6 +131,11 @@ class TraverseRuntime {
 
     // Where traces go. Default: an InMemoryTraceStore.
     Builder& with_trace_store(std::shared_ptr<TraceStore> store);
+    // Where workflow run records (the evidence of each run) go. Default: an
+    // InMemoryWorkflowRunStore (the most recent runs, bounded).
+    Builder& with_workflow_run_store(std::shared_ptr<WorkflowRunStore> store);
+    // Told about every workflow step this runtime runs (see step_observer.hpp). Default: none.
+    Builder& with_step_observer(std::shared_ptr<StepObserver> observer);
     // The catalog bundles register their events into. Default: a fresh EventCatalog.
     Builder& with_event_catalog(std::shared_ptr<EventCatalog> catalog);
     // The broker events are published to. Default: an InProcessBroker over the runtime's
@@ -145,13 +167,21 @@ class TraverseRuntime {
 
   // ---- Registration ----
 
-  // Loads a registry bundle manifest and registers everything in it, all-or-nothing: its event
-  // contracts into the catalog (checked for conflicts first), then capabilities (under the
-  // bundle's scope, Native handler = capability id, or the workflow for workflow-backed
-  // contracts) and workflows. Success: what was registered. Failure: every error, each with its
-  // file and JSON path; nothing is registered. Thread-safe.
+  // Loads a registry bundle manifest and, optionally, capability package manifests, and
+  // registers everything ALL OR NOTHING: the bundle's capabilities (under the bundle's scope;
+  // Native handler = capability id, or the workflow for workflow-backed contracts), its workflows
+  // and its event contracts (into the catalog). A package whose contract id@version is in the
+  // bundle is attached to it — its .wasm becomes that capability's artifact; the contracts must
+  // be identical, else PackageContractConflict. The other packages are registered as new public
+  // capabilities. Two packages for one id@version must be the same package
+  // (PackageContractConflict). Success: what was registered (bundle capabilities, then the
+  // packages registered as new ones). Failure: every error, each with its file and JSON path
+  // (codes: the loaders', ImmutableVersionConflict, EventTypeConflict, PackageContractConflict,
+  // the workflow checks', CapacityExceeded); the registries and the event catalog are left
+  // exactly as before. Thread-safe.
   [[nodiscard]] std::expected<BundleRegistration, ValidationErrors> load_bundle(
-      const std::filesystem::path& manifest_path);
+      const std::filesystem::path& manifest_path,
+      std::span<const std::filesystem::path> package_paths = {});
 
   // Loads a capability package manifest (its .wasm digest verified) and registers its contract
   // publicly with the Wasm artifact. Failure: every load error, or the registry error as one
@@ -178,12 +208,25 @@ class TraverseRuntime {
   [[nodiscard]] RuntimeExecution execute(const RuntimeRequest& request,
                                          const WorkflowStepContext& step);
   // Parses a runtime_request document first; a malformed one gives request_invalid with every
-  // violation in details.violations. Thread-safe.
+  // violation in details.violations, recorded as a Rejected TraceStore entry like any other
+  // rejection — also when nothing in the document is parseable: the entry then has an empty
+  // capability id, the request_id is "" and execution_id is "exec_<trace_ref>". Thread-safe.
   [[nodiscard]] RuntimeExecution execute_document(const Value& request_document);
 
-  // A StepRunner that runs workflow steps through this runtime (what a WorkflowEngine needs).
-  // It refers to the runtime weakly: after the runtime is destroyed its steps fail with
-  // execution_failed ("runtime is gone"). Thread-safe.
+  // Runs a registered workflow — `workflow` is "id" or "id@version", resolved with
+  // PreferPrivate; without a version the only visible version — on the configured
+  // WorkflowRunner, with the same records as a workflow-backed capability: one TraceStore entry
+  // for the run (placement target "workflow", workflow_run_id = the run id; the capability id
+  // and version are the workflow's), one per step, and the WorkflowRunRecord. `request_id`
+  // names the run (empty: the run id). A workflow that is not registered is
+  // capability_not_found (Rejected). The workflow_run is set whenever the workflow ran.
+  // Never throws. Thread-safe.
+  [[nodiscard]] RuntimeExecution run_workflow(const std::string& workflow, const Value& input,
+                                              const std::string& request_id = {});
+
+  // A StepRunner that runs workflow steps through this runtime (what a WorkflowEngine needs),
+  // reporting them to the step observer. It never keeps the runtime alive: once the runtime is
+  // being destroyed its steps fail with execution_failed ("runtime is gone"). Thread-safe.
   [[nodiscard]] std::shared_ptr<const StepRunner> step_runner() const;
 
   // ---- Observation ----
@@ -195,6 +238,7 @@ class TraverseRuntime {
   [[nodiscard]] const std::shared_ptr<CapabilityRegistry>& capability_registry() const;
   [[nodiscard]] const std::shared_ptr<WorkflowRegistry>& workflow_registry() const;
   [[nodiscard]] const std::shared_ptr<TraceStore>& trace_store() const;
+  [[nodiscard]] const std::shared_ptr<WorkflowRunStore>& workflow_run_store() const;
   [[nodiscard]] const std::shared_ptr<EventBroker>& broker() const;
   [[nodiscard]] const std::shared_ptr<EventCatalog>& event_catalog() const;
   // The executor serving `type`, or nullptr.
@@ -206,7 +250,7 @@ class TraverseRuntime {
   // of a workflow run.
   [[nodiscard]] std::size_t native_pool_capacity() const;
 
-  struct Core;  // implementation detail, shared with the step runner
+  struct Core;  // implementation detail (src/runtime); incomplete here
 
  private:
   explicit TraverseRuntime(std::shared_ptr<Core> core);

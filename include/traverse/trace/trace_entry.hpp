@@ -18,8 +18,14 @@
 
 namespace traverse {
 
-// Spelled "Success" / "Failure" (PascalCase, as the reference).
-enum class TraceOutcome { Success, Failure };
+// Spelled "Success" / "Failure" / "Rejected" (PascalCase, as the reference).
+//   Success  — the capability ran and its output satisfied the contract.
+//   Failure  — the attempt was admitted (resolved, eligible, valid input) and then failed:
+//              placement, executor, output contract, workflow step.
+//   Rejected — the attempt was refused before anything ran (request or input invalid,
+//              capability not found / ambiguous / not runnable, artifact missing); error_class
+//              and error_message say why.
+enum class TraceOutcome { Success, Failure, Rejected };
 [[nodiscard]] std::string_view to_string(TraceOutcome outcome);
 [[nodiscard]] std::optional<TraceOutcome> parse_trace_outcome(std::string_view text);
 
@@ -45,9 +51,9 @@ struct PublicTraceEntry {
   std::string
       placement_target;  // debug name of the target, e.g. "Local"; empty if placement failed
   TraceOutcome outcome = TraceOutcome::Success;
-  std::optional<std::string>
-      error_class;  // Failure only, e.g. "ExecutionFailed", "PlacementFailed"
-  std::optional<std::string> error_message;  // Failure only, the error's display text
+  // Failure and Rejected only, e.g. "ExecutionFailed", "PlacementFailed", "RequestInvalid".
+  std::optional<std::string> error_class;
+  std::optional<std::string> error_message;  // Failure and Rejected only, the error's text
   std::uint64_t duration_ms = 0;
   std::optional<std::string> workflow_run_id;     // set when the execution is a workflow step
   std::optional<std::uint64_t> step_index;        // the step's index in that run
@@ -79,7 +85,7 @@ struct PrivateTraceEntry {
 [[nodiscard]] Value to_json(const PrivateTraceEntry& entry);
 
 // Parse the JSON written by to_json. Failure: TraceErrorKind::Corrupt naming the JSON path and
-// what was expected (e.g. "$.outcome: expected \"Success\" or \"Failure\"").
+// what was expected (e.g. "$.outcome: expected \"Success\", \"Failure\" or \"Rejected\"").
 [[nodiscard]] std::expected<PublicTraceEntry, TraceError> public_trace_entry_from_json(
     const Value& json);
 [[nodiscard]] std::expected<PrivateTraceEntry, TraceError> private_trace_entry_from_json(

@@ -473,3 +473,31 @@ TEST_F(InProcessBrokerTest, ConcurrentPublishersNeverLoseDuplicateOrReorder) {
 
 }  // namespace
 }  // namespace traverse
+
+namespace traverse {
+namespace {
+
+// A reserved subscription slot must be released when subscribe is left by an exception (here
+// the clock throws after the slot was reserved); otherwise the broker fills up with phantom
+// subscriptions and refuses every later subscribe with CapacityExceeded.
+TEST(InProcessBrokerSlots, ASlotReservedBySubscribeIsReleasedWhenSubscribeThrows) {
+  auto catalog = std::make_shared<EventCatalog>();
+  ASSERT_TRUE(catalog->register_entry({kType, "shop", "1.0.0", Lifecycle::Active, 0}));
+  std::atomic<bool> fail{true};
+  auto broker = InProcessBroker::create({.max_subscriptions = 1}, catalog, [&fail] {
+    if (fail.load()) {
+      throw std::runtime_error("clock unavailable");
+    }
+    return std::chrono::steady_clock::now();
+  });
+  ASSERT_TRUE(broker.has_value());
+  EXPECT_THROW((void)(*broker)->subscribe(kType, "0"), std::runtime_error);
+  EXPECT_THROW((void)(*broker)->subscribe(kType, "0"), std::runtime_error);
+  fail = false;
+  auto subscribed = (*broker)->subscribe(kType, "0");
+  EXPECT_TRUE(subscribed.has_value())
+      << (subscribed ? std::string() : subscribed.error().message());
+}
+
+}  // namespace
+}  // namespace traverse

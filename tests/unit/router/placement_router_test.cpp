@@ -2,6 +2,7 @@
 #include "traverse/router/placement_router.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
@@ -233,14 +234,14 @@ TEST_F(PlacementRouterTest, ExecutorErrorIsTracedWithItsClassAndMessage) {
   EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutionFailed);
   ASSERT_TRUE(response.error().executor_error.has_value());
   EXPECT_EQ(response.error().executor_error->detail(), "inner failed");
-  EXPECT_EQ(response.error().message(), "execution failed: execution failed: inner failed");
+  EXPECT_EQ(response.error().message(), "execution failed: inner failed");
   ASSERT_TRUE(response.error().placement_decision.has_value());
 
   const TraceRecord record = only_record();
   EXPECT_EQ(record.public_entry.id, response.error().trace_id);
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.error_class, "ExecutionFailed");
-  EXPECT_EQ(record.public_entry.error_message, "execution failed: execution failed: inner failed");
+  EXPECT_EQ(record.public_entry.error_message, "execution failed: inner failed");
   EXPECT_EQ(record.public_entry.placement_target, "Local");
 }
 
@@ -290,7 +291,9 @@ TEST_F(PlacementRouterTest, SubscribableEventsArePublishedAndRecorded) {
   EXPECT_TRUE(record.public_entry.publish_errors.empty());
 }
 
-TEST_F(PlacementRouterTest, PublishFailureIsReportedInResponseAndTrace) {
+// The trace entry is written before anything is published: it lists the events offered to the
+// broker; a broker refusal after the commit is reported in the response.
+TEST_F(PlacementRouterTest, BrokerRefusalAfterTheCommitIsReportedInTheResponse) {
   const auto router = make_router();
   const auto response = router.execute(
       request(Value{{"emit", {kEvent, "demo.unregistered"}}}, ServiceType::Subscribable));
@@ -303,8 +306,66 @@ TEST_F(PlacementRouterTest, PublishFailureIsReportedInResponseAndTrace) {
 
   const TraceRecord record = only_record();
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Success);
-  EXPECT_EQ(record.public_entry.publish_errors, response->publish_errors);
-  EXPECT_EQ(record.public_entry.published_events.size(), 1u);
+  EXPECT_TRUE(record.public_entry.publish_errors.empty());
+  EXPECT_EQ(record.public_entry.published_events.size(), 2u);  // both were offered
+}
+
+TEST_F(PlacementRouterTest, NothingIsPublishedWhenTheTraceWriteFails) {
+  auto subscription = broker_->subscribe(kEvent, "0");
+  ASSERT_TRUE(subscription.has_value());
+  const auto router = make_router();
+  auto first = request(Value{{"n", 1}});
+  first.trace_id_override = "taken";
+  ASSERT_TRUE(router.execute(std::move(first)).has_value());
+
+  auto second = request(Value{{"emit", {kEvent}}}, ServiceType::Subscribable);
+  second.trace_id_override = "taken";  // the store refuses the entry (Conflict)
+  const auto response = router.execute(std::move(second));
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().kind, RouterErrorKind::TraceWriteFailed);
+  auto poll = broker_->poll(subscription->subscription_id, 10);
+  ASSERT_TRUE(poll.has_value());
+  EXPECT_TRUE(poll->events.empty());
+  EXPECT_EQ(broker_->metrics().publications, 0u);
+}
+
+// Thread cancellation unwinds with abi::__forced_unwind; a catch (...) that swallows it aborts
+// the process ("FATAL: exception not rethrown"). The router must let it through.
+TEST_F(PlacementRouterTest, ThreadCancellationInsideACapabilityIsNotSwallowed) {
+  std::atomic<bool> entered{false};
+  auto cancellable = std::make_shared<FnExecutor>(
+      [&entered](const ExecutorCapability&, const Value&,
+                 ExecutionContext&) -> std::expected<ExecutorOutput, ExecutorError> {
+        entered = true;
+        entered.notify_all();
+        for (;;) {
+          pthread_testcancel();  // a cancellation point
+          std::this_thread::yield();
+        }
+      });
+  const auto router = make_router(cancellable);
+  std::atomic<bool> returned{false};
+  pthread_t thread{};
+  struct Args {
+    const PlacementRouter* router;
+    std::atomic<bool>* returned;
+  } args{&router, &returned};
+  ASSERT_EQ(pthread_create(
+                &thread, nullptr,
+                [](void* raw) -> void* {
+                  auto* a = static_cast<Args*>(raw);
+                  (void)a->router->execute(request());
+                  a->returned->store(true);  // never reached: the thread is cancelled
+                  return nullptr;
+                },
+                &args),
+            0);
+  entered.wait(false);
+  ASSERT_EQ(pthread_cancel(thread), 0);
+  void* status = nullptr;
+  ASSERT_EQ(pthread_join(thread, &status), 0);
+  EXPECT_EQ(status, PTHREAD_CANCELED);
+  EXPECT_FALSE(returned.load());
 }
 
 TEST_F(PlacementRouterTest, FailedExecutionPublishesNothing) {

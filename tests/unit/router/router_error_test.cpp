@@ -26,12 +26,12 @@ TEST(RouterError, ExecutionFailedNestsExecutorTextAndUsesExecutorClass) {
   RouterError error;
   error.kind = RouterErrorKind::ExecutionFailed;
   error.executor_error = ExecutorError::execution_failed("inner failed");
-  EXPECT_EQ(error.message(), "execution failed: execution failed: inner failed");
+  EXPECT_EQ(error.message(), "execution failed: inner failed");
   EXPECT_EQ(error.error_class(), "ExecutionFailed");
 
   error.executor_error = ExecutorError::timeout("deadline 5ms");
   EXPECT_EQ(error.error_class(), "Timeout");
-  EXPECT_EQ(error.message(), "execution failed: execution timed out: deadline 5ms");
+  EXPECT_EQ(error.message(), "execution timed out: deadline 5ms");
 }
 
 TEST(RouterError, OutputValidationFailedListsEveryViolation) {

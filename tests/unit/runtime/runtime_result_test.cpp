@@ -59,3 +59,24 @@ TEST(RuntimeResult, StatusAndErrorCodeSpellingsAreSnakeCase) {
 
 }  // namespace
 }  // namespace traverse
+
+namespace traverse {
+namespace {
+
+TEST(RuntimeErrorKind, EveryCodeHasItsKindAndUnknownCodesAreExecutionFailures) {
+  EXPECT_EQ(runtime_error_kind("request_invalid"), RuntimeErrorKind::RequestInvalid);
+  EXPECT_EQ(runtime_error_kind("capability_not_found"), RuntimeErrorKind::CapabilityNotFound);
+  EXPECT_EQ(runtime_error_kind("trace_write_failed"), RuntimeErrorKind::TraceWriteFailed);
+  EXPECT_EQ(runtime_error_kind("workflow_invalid"), RuntimeErrorKind::WorkflowInvalid);
+  EXPECT_EQ(runtime_error_kind("ambiguous_next_edge"), RuntimeErrorKind::WorkflowFailed);
+  EXPECT_EQ(runtime_error_kind("something_new"), RuntimeErrorKind::ExecutionFailed);
+  const RuntimeError error{"output_validation_failed", "bad output", Value::object()};
+  EXPECT_EQ(error.kind(), RuntimeErrorKind::OutputValidationFailed);
+  EXPECT_EQ(to_string(error.kind()), "OutputValidationFailed");
+  EXPECT_EQ(error.to_string(), "output_validation_failed: bad output");
+  EXPECT_TRUE(is_rejection(RuntimeErrorKind::CapabilityNotFound));
+  EXPECT_FALSE(is_rejection(RuntimeErrorKind::ExecutionFailed));
+}
+
+}  // namespace
+}  // namespace traverse

@@ -338,7 +338,7 @@ TEST_F(TraverseRuntimeTest, VersionRangeIdOnlyAndExactResolution) {
       request_for("r-id", "demo.unit.versioned", Value::object(), std::nullopt));
   ASSERT_FALSE(id_only.completed());
   EXPECT_EQ(id_only.error->code, code::kCapabilityAmbiguous);
-  EXPECT_EQ(store_entries(), 2u);  // the ambiguous request never reached the router
+  EXPECT_EQ(store_entries(), 3u);  // the ambiguous request is recorded as Rejected
 }
 
 TEST_F(TraverseRuntimeTest, IntentKeyResolvesByContractFieldOrId) {
@@ -408,7 +408,7 @@ TEST_F(TraverseRuntimeTest, MalformedRequestStructIsRequestInvalid) {
   EXPECT_TRUE(paths.contains("$.request_id"));
   EXPECT_TRUE(paths.contains("$.intent"));
   EXPECT_TRUE(paths.contains("$.intent.capability_version"));
-  EXPECT_EQ(store_entries(), 0u);
+  EXPECT_EQ(store_entries(), 1u);  // the Rejected entry
   EXPECT_TRUE(runtime_->runtime_trace(execution.result.trace_ref).has_value());
 }
 
@@ -424,7 +424,7 @@ TEST_F(TraverseRuntimeTest, NonLocalTargetIsPlacementUnsupportedAndUnknownTarget
   ASSERT_FALSE(mars.completed());
   EXPECT_EQ(mars.error->code, code::kRequestInvalid);
   EXPECT_NE(mars.error->message.find("$.context.requested_target"), std::string::npos);
-  EXPECT_EQ(store_entries(), 0u);
+  EXPECT_EQ(store_entries(), 2u);  // both rejections are recorded
 }
 
 TEST_F(TraverseRuntimeTest, UnknownCapabilityIsNotFound) {
@@ -475,7 +475,7 @@ TEST_F(TraverseRuntimeTest, CapabilityWithoutNativeHandlerIsArtifactMissing) {
   EXPECT_NE(result.error->message.find("no native handler registered for capability "
                                        "'demo.unit.unhandled'"),
             std::string::npos);
-  EXPECT_EQ(store_entries(), 0u);
+  EXPECT_EQ(store_entries(), 1u);  // Rejected
 }
 
 TEST_F(TraverseRuntimeTest, InputViolationsAreAllReported) {
@@ -493,7 +493,7 @@ TEST_F(TraverseRuntimeTest, InputViolationsAreAllReported) {
   EXPECT_TRUE(paths.contains("$.a")) << violations.dump();  // wrong type
   EXPECT_TRUE(paths.contains("$.b")) << violations.dump();  // missing
   EXPECT_TRUE(paths.contains("$.c")) << violations.dump();  // additionalProperties: false
-  EXPECT_EQ(store_entries(), 0u);
+  EXPECT_EQ(store_entries(), 1u);                           // Rejected
 }
 
 TEST_F(TraverseRuntimeTest, UncompilableSchemaIsContractViolation) {
@@ -702,7 +702,11 @@ TEST_F(TraverseRuntimeTest, StepRunnerTracesStepsWithRunIdAndStepIndex) {
   ASSERT_FALSE(failed.has_value());
   EXPECT_EQ(failed.error().code, code::kRequestInvalid);
   EXPECT_EQ(failed.error().error_class, "RequestInvalid");
-  EXPECT_FALSE(failed.error().trace_id.has_value());
+  // A rejected step is recorded too (outcome Rejected), so the engine can point at it.
+  ASSERT_TRUE(failed.error().trace_id.has_value());
+  auto rejected = runtime_->trace_store()->get(*failed.error().trace_id);
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->public_entry.outcome, TraceOutcome::Rejected);
 }
 
 TEST(TraverseRuntimeWorkflowSeam, StepRunnerOutlivingRuntimeFailsCleanly) {
@@ -793,8 +797,10 @@ TEST(TraverseRuntimeWorkflowSeam, WorkflowBackedCapabilityRunsThroughConfiguredR
   query.workflow_run_id = "run-x";
   auto steps = runtime.trace_store()->list_public(query);
   ASSERT_TRUE(steps.has_value());
-  ASSERT_EQ(steps->size(), 1u);
+  ASSERT_EQ(steps->size(), 2u);  // the step, and the run's own entry
   EXPECT_EQ((*steps)[0].capability_id, "demo.runtime.add-numbers");
+  EXPECT_EQ((*steps)[1].capability_id, "demo.runtime.sum-pair-composite");
+  EXPECT_EQ((*steps)[1].placement_target, "workflow");
 
   const auto failed = runtime.execute_capability(
       request_for("wf-2", "demo.runtime.sum-pair-composite", {{"a", 4}}));

@@ -75,6 +75,31 @@ TEST(SqliteTraceStore, ReopenedStoreListsEveryEntryInInsertionOrder) {
   EXPECT_EQ((*reopened)->insert(entry("r0"), std::nullopt).error().kind, TraceErrorKind::Conflict);
 }
 
+TEST(SqliteTraceStore, StoresRejectedOutcomeAsTextAndFiltersByIt) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value()) << store.error().to_string();
+    PublicTraceEntry rejected = entry("rej", "cap.x", TraceOutcome::Rejected);
+    rejected.error_class = "RequestInvalid";
+    rejected.error_message = "input does not match";
+    const Value input = Value{{"i", 1}};
+    ASSERT_TRUE(
+        (*store)->insert(rejected, make_private_trace_entry("rej", input, nullptr, 0, false)));
+    ASSERT_TRUE((*store)->insert(entry("ok", "cap.x"), std::nullopt));
+  }
+  auto store = SqliteTraceStore::open(path);
+  ASSERT_TRUE(store.has_value());
+  auto record = (*store)->get("rej");
+  ASSERT_TRUE(record.has_value()) << record.error().to_string();
+  EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Rejected);
+  EXPECT_EQ(record->public_entry.error_class, "RequestInvalid");
+  TraceQuery query;
+  query.outcome = TraceOutcome::Rejected;
+  EXPECT_EQ((*store)->count(query).value_or(0), 1u);
+}
+
 TEST(SqliteTraceStore, UsesWalJournalAndRecordsSchemaVersion) {
   TempDir dir;
   const auto path = dir.path() / "traces.db";

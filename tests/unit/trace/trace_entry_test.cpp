@@ -19,6 +19,25 @@ TEST(TraceOutcome, SpelledPascalCaseAndParsedBack) {
   EXPECT_EQ(parse_trace_outcome("success"), std::nullopt);
 }
 
+TEST(TraceOutcome, RejectedIsSpelledParsedAndRoundTripsThroughJson) {
+  EXPECT_EQ(to_string(TraceOutcome::Rejected), "Rejected");
+  EXPECT_EQ(parse_trace_outcome("Rejected"), TraceOutcome::Rejected);
+  PublicTraceEntry rejected;
+  rejected.id = "t-rejected";
+  rejected.execution_id = "exec_r";
+  rejected.source = "traverse-runtime/demo.missing";
+  rejected.time = "2026-11-26T12:00:00.000Z";
+  rejected.capability_id = "demo.missing";
+  rejected.outcome = TraceOutcome::Rejected;
+  rejected.error_class = "CapabilityNotFound";
+  rejected.error_message = "no capability demo.missing";
+  const Value json = to_json(rejected);
+  EXPECT_EQ(json["outcome"], "Rejected");
+  auto parsed = public_trace_entry_from_json(json);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().to_string();
+  EXPECT_EQ(*parsed, rejected);
+}
+
 TEST(PublicTraceEntry, JsonUsesReferenceNamesAndOmitsAbsentOptionals) {
   const PublicTraceEntry e = entry("t1");
   const Value json = to_json(e);

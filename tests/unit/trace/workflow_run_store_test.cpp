@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "trace_test_support.hpp"
+#include "traverse/trace/in_memory_workflow_run_store.hpp"
 #include "traverse/trace/sqlite_trace_store.hpp"
 
 namespace traverse {
@@ -34,6 +35,34 @@ WorkflowRunRecord record(std::string run_id, std::string trace_id) {
                      {"visited_nodes", Value::array({Value{{"node_id", "a"}}})},
                      {"score", 1.0}};
   return r;
+}
+
+TEST(InMemoryWorkflowRunStore, KeepsTheMostRecentRunsWithinItsCapacity) {
+  InMemoryWorkflowRunStore store(2);
+  WorkflowRunStore& as_interface = store;
+  ASSERT_TRUE(as_interface.insert(record("run-1", "trace-1")).has_value());
+  ASSERT_TRUE(as_interface.insert(record("run-2", "trace-2")).has_value());
+  ASSERT_TRUE(as_interface.insert(record("run-3", "trace-3")).has_value());
+  EXPECT_EQ(store.size(), 2u);
+  auto oldest = as_interface.get("run-1");
+  ASSERT_FALSE(oldest.has_value());
+  EXPECT_EQ(oldest.error().kind, TraceErrorKind::NotFound);
+  auto by_trace = as_interface.get("trace-3");
+  ASSERT_TRUE(by_trace.has_value());
+  EXPECT_EQ(*by_trace, record("run-3", "trace-3"));
+}
+
+TEST(InMemoryWorkflowRunStore, RefusesDuplicatesAndInvalidRecords) {
+  InMemoryWorkflowRunStore store;
+  ASSERT_TRUE(store.insert(record("run-1", "trace-1")).has_value());
+  auto duplicate = store.insert(record("run-1", "trace-9"));
+  ASSERT_FALSE(duplicate.has_value());
+  EXPECT_EQ(duplicate.error().kind, TraceErrorKind::Conflict);
+  WorkflowRunRecord bad_time = record("run-2", "trace-2");
+  bad_time.time = "yesterday";
+  EXPECT_EQ(store.insert(bad_time).error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(store.insert(record("", "trace-3")).error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(SqliteWorkflowRunStore, RecordSurvivesReopenAndIsFoundByRunOrTraceId) {
