@@ -1,4 +1,5 @@
-// SchemaValidator: JSON Schema (FORMATS.md D5 keywords) compiled once into a flat node table.
+// SchemaValidator: JSON Schema (docs/compatibility.md D5 keywords) compiled once into a flat node
+// table.
 //
 // compile() walks the schema document once, breadth-first from a work list (no recursion), and
 // produces `Compiled`: a vector of nodes addressed by index, each holding precomputed type masks

@@ -1,4 +1,4 @@
-// The schema_version 1.0.0 traversal: the reference loop of FORMATS.md §6.3, one node at a time
+// The schema_version 1.0.0 traversal: the reference loop of docs/workflows.md, one node at a time
 // on the calling thread.
 #include <utility>
 

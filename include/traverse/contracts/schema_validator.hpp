@@ -1,9 +1,9 @@
 // traverse/contracts/schema_validator.hpp — JSON Schema checking for contract inputs/outputs.
 //
 // A SchemaValidator is compiled once from a schema document and reused: validate() walks the
-// compiled form only, never the schema JSON. Supported keywords (FORMATS.md D5): type (string or
-// array), required, properties, additionalProperties (bool or schema), items, enum, const,
-// format (date-time, date, uuid, uri), minLength, maxLength, pattern, minimum, maximum,
+// compiled form only, never the schema JSON. Supported keywords (docs/compatibility.md D5): type
+// (string or array), required, properties, additionalProperties (bool or schema), items, enum,
+// const, format (date-time, date, uuid, uri), minLength, maxLength, pattern, minimum, maximum,
 // exclusiveMinimum, exclusiveMaximum, minItems, maxItems, uniqueItems, oneOf, anyOf, allOf, not,
 // and local $ref ("#/..."). Unknown keywords are ignored. "integer" means a JSON integer, so
 // `1.0` is not an integer (reference rule).

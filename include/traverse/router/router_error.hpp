@@ -52,7 +52,7 @@ struct RouterError {
   std::optional<PlacementDecision> placement_decision;  // when placement succeeded
   std::string trace_id;  // the Failure trace entry written for this attempt; empty if none
 
-  // Display text (reference wording, FORMATS.md §3):
+  // Display text (reference wording, docs/architecture.md):
   //   "placement failed: NoEligibleTarget (...)",
   //   "no executor registered for artifact type: Wasm",
   //   "execution failed: execution failed: inner failed" (the ExecutorError text nests),

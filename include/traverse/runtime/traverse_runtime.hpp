@@ -1,5 +1,5 @@
 // traverse/runtime/traverse_runtime.hpp — the facade that wires the whole execution path
-// (ARCHITECTURE.md "Data flow of one request"; FORMATS.md §8.3–8.5 with D1, D2, D6, D9).
+// (docs/architecture.md; docs/formats.md with D1, D2, D6, D9).
 //
 // execute_capability(request):
 //   1. check the request (§8.3; a non-`local` requested_target is placement_unsupported);

@@ -1,7 +1,7 @@
 // traverse/trace/workflow_run_store.hpp — durable workflow run evidence next to the traces.
 //
 // The TraceStore keeps one entry per step of a workflow run; the run's traversal evidence (the
-// workflow trace, FORMATS.md §6.3: visited nodes, edges, events, wake records, result) is one
+// workflow trace, docs/workflows.md: visited nodes, edges, events, wake records, result) is one
 // JSON document per run. SqliteWorkflowRunStore keeps those documents in the same SQLite file as
 // a SqliteTraceStore (table `traverse_workflow_runs`), so `traverse trace show <run>` can print
 // the evidence of a run recorded by an earlier process. Records are immutable once inserted.

@@ -7,7 +7,7 @@
 // JSON (WASI stdin), the limits and the guest's identity to a free worker. The worker decodes
 // the module once per digest (cached), runs it in fresh guest state and returns stdout, exit
 // status, stderr tail and emitted events; the host parses stdout as exactly one JSON value and
-// records the events through the ExecutionContext (FORMATS.md §1.2–1.8, D3, D4, D10).
+// records the events through the ExecutionContext (docs/wasm-capabilities-in-c.md, D3, D4, D10).
 //
 // A guest that hangs, crashes or exhausts its worker costs only that worker: it is killed and
 // replaced, and the caller gets a typed error (Timeout; ExecutionFailed "sandbox worker died:
