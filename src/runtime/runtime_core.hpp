@@ -49,7 +49,8 @@ struct TraverseRuntime::Core {
   Value runtime_config = Value::object();
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;
-  std::weak_ptr<Core> self;  // for the step runner
+  SchemaProfile schema_profile = SchemaProfile::Strict;  // for capability inputs and outputs
+  std::weak_ptr<Core> self;                              // for the step runner
 
   // Serialises registrations that touch both the catalog and the registries (load_bundle), so
   // the event conflict pre-check and the event registration are one step.

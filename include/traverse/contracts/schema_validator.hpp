@@ -20,6 +20,7 @@
 #include <expected>
 #include <memory>
 
+#include "traverse/contracts/schema_profile.hpp"
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/json/value.hpp"
 
@@ -34,6 +35,11 @@ class SchemaValidator {
   // that never descends into the instance.
   [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
       const Value& schema);
+  // As compile(schema), enforcing only what `profile` enforces (schema_profile.hpp). With
+  // SchemaProfile::Reference the keywords outside the reference subset are neither checked nor
+  // compiled (a malformed `pattern` there is not an error).
+  [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
+      const Value& schema, SchemaProfile profile);
 
   // Every violation of `instance`, each with its instance path ("$.a.b[2]"); empty when valid.
   // Codes: "SchemaViolation" with a message naming the keyword, e.g.

@@ -40,6 +40,7 @@
 
 #include "traverse/contracts/event_contract.hpp"
 #include "traverse/contracts/runtime_request.hpp"
+#include "traverse/contracts/schema_profile.hpp"
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/events/event_broker.hpp"
 #include "traverse/events/event_catalog.hpp"
@@ -127,6 +128,9 @@ class TraverseRuntime {
     // Bounds (each must be > 0).
     Builder& with_runtime_trace_capacity(std::size_t capacity);
     Builder& with_validator_cache_capacity(std::size_t capacity);
+    // How much JSON Schema capability inputs and outputs are checked against
+    // (schema_profile.hpp). Default: SchemaProfile::Strict.
+    Builder& with_schema_profile(SchemaProfile profile);
 
     // Builds the runtime. Failure: see runtime_build_error.hpp. The builder is left unchanged
     // and may be used again.
