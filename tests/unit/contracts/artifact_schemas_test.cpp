@@ -1,3 +1,5 @@
+// Governing spec: 001-artifact-formats
+//
 // The JSON Schema files under schemas/ (one per artifact kind, installed with the library):
 // each compiles with the project's own SchemaValidator, every example artifact in examples/
 // validates against the schema of its kind, and a document the loader rejects for a missing
