@@ -27,7 +27,7 @@ run_step(install ${CMAKE_COMMAND} --install ${TRAVERSE_BUILD_DIR} --prefix ${pre
 
 # The installed tree must be self-contained: headers, the CMake package, the libraries, the CLI.
 foreach(expected include/traverse/json/value.hpp include/traverse/registry/capability_registry.hpp
-    share/traverse/schemas/capability_contract.schema.json)
+    include/traverse/guest.h share/traverse/schemas/capability_contract.schema.json)
   if(NOT EXISTS ${prefix}/${expected})
     message(FATAL_ERROR "install test: ${expected} was not installed under ${prefix}")
   endif()
@@ -95,4 +95,22 @@ message(STATUS "pkg-config consumer: ${step_output}")
 run_step(cli ${prefix}/bin/traverse --version)
 if(NOT step_output MATCHES "^traverse [0-9]+\\.[0-9]+\\.[0-9]+")
   message(FATAL_ERROR "install test: installed traverse --version printed:\n${step_output}")
+endif()
+
+# With a wasm32 clang, the installed CLI scaffolds and builds a C capability against the
+# installed guest SDK (<prefix>/include, <prefix>/<libdir>/wasm32-wasi), then runs it.
+file(GLOB_RECURSE guest_libs ${prefix}/*/wasm32-wasi/libtraverse_guest.a)
+find_program(WASM_CLANG NAMES clang-14 clang)
+if(guest_libs AND WASM_CLANG)
+  run_step(new_capability ${prefix}/bin/traverse new capability acme.text.shout
+    --dir ${WORK_DIR}/shout)
+  run_step(package_build ${prefix}/bin/traverse -v package build ${WORK_DIR}/shout/package.json)
+  if(NOT step_output MATCHES "-I${prefix}/include")
+    message(FATAL_ERROR "install test: package build did not use the installed SDK:\n${step_output}")
+  endif()
+  run_step(package_run ${prefix}/bin/traverse package run ${WORK_DIR}/shout/package.json
+    ${WORK_DIR}/shout/request.json --trace-db ${WORK_DIR}/traces.db)
+  if(NOT step_output MATCHES "HELLO, TRAVERSE")
+    message(FATAL_ERROR "install test: unexpected package run output:\n${step_output}")
+  endif()
 endif()
