@@ -7,14 +7,19 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "contracts_test_support.hpp"
 #include "traverse/contracts/capability_contract.hpp"
+#include "traverse/contracts/event_contract.hpp"
+#include "traverse/contracts/runtime_request.hpp"
 #include "traverse/contracts/schema_validator.hpp"
+#include "traverse/contracts/workflow_definition.hpp"
 
 namespace traverse {
 namespace {
@@ -103,6 +108,76 @@ TEST(ArtifactSchemas, EveryExampleArtifactValidatesAgainstTheSchemaOfItsKind) {
   EXPECT_EQ(checked["registry_bundle"], 1);
   EXPECT_EQ(checked["capability_package"], 5);
   EXPECT_GE(checked["runtime_request"], 1);
+}
+
+// The ```json blocks of a document under docs/.
+std::vector<Value> json_blocks(const std::string& doc) {
+  std::ifstream in(test::source_dir() / "docs" / doc);
+  std::vector<Value> blocks;
+  std::string block;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!inside && line == "```json") {
+      inside = true;
+      block.clear();
+    } else if (inside && line == "```") {
+      inside = false;
+      auto parsed = parse_json(block);
+      EXPECT_TRUE(parsed.has_value()) << doc << ": a json block does not parse:\n" << block;
+      if (parsed) {
+        blocks.push_back(std::move(*parsed));
+      }
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+// Whether the artifact's own loader accepts `document` (kinds that need no other files).
+bool loader_accepts(const std::string& kind, const Value& document, std::string& errors) {
+  ValidationErrors found;
+  if (kind == "capability_contract") {
+    if (auto parsed = parse_capability_contract(document); !parsed) {
+      found = parsed.error();
+    }
+  } else if (kind == "event_contract") {
+    if (auto parsed = parse_event_contract(document); !parsed) {
+      found = parsed.error();
+    }
+  } else if (kind == "workflow_definition") {
+    if (auto parsed = parse_workflow_definition(document); !parsed) {
+      found = parsed.error();
+    }
+  } else if (kind == "runtime_request") {
+    if (auto parsed = parse_runtime_request(document); !parsed) {
+      found = parsed.error();
+    }
+  }
+  errors = describe(found);
+  return found.empty();
+}
+
+TEST(ArtifactSchemas, EveryTemplateInTheDocsValidatesAgainstItsSchemaAndLoader) {
+  std::map<std::string, int> checked;
+  for (const std::string doc : {"formats.md", "getting-started.md"}) {
+    for (const Value& document : json_blocks(doc)) {
+      const auto kind = kind_of(document);
+      if (!kind) {
+        continue;  // e.g. a workflow input
+      }
+      const auto violations = compile_schema(*kind).validate(document);
+      EXPECT_TRUE(violations.empty()) << doc << " " << *kind << ":\n" << describe(violations);
+      std::string errors;
+      EXPECT_TRUE(loader_accepts(*kind, document, errors)) << doc << " " << *kind << ":\n"
+                                                           << errors;
+      ++checked[*kind];
+    }
+  }
+  // formats.md has one template per kind; getting-started.md adds a workflow and a bundle.
+  EXPECT_EQ(checked.size(), schema_files().size());
+  EXPECT_EQ(checked["workflow_definition"], 2);
+  EXPECT_EQ(checked["registry_bundle"], 2);
 }
 
 TEST(ArtifactSchemas, SchemaAndLoaderBothRejectAContractWithoutItsSummary) {
