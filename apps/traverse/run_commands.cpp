@@ -19,6 +19,7 @@
 #include "run_report.hpp"
 #include "schema_option.hpp"
 #include "session.hpp"
+#include "suggestions.hpp"
 
 namespace traverse::cli {
 namespace {
@@ -170,6 +171,12 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   }
   if (run.error) {
     report_run_error(context, *run.error);
+    if (run.error->reason == WorkflowFailureReason::WorkflowNotFound && !context.quiet()) {
+      for (const auto& hint :
+           workflow_hints(*session->runtime->workflow_registry(), options.workflow)) {
+        context.error_line("hint: " + hint);
+      }
+    }
     hint_packages(context, run.error->code, options.packages);
   }
   context.finish(code);
@@ -438,6 +445,13 @@ void run(const RunOptions& options, CliContext& context) {
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
+    if (result.error->code == "capability_not_found" && request->capability_id &&
+        !context.quiet()) {
+      for (const auto& hint :
+           capability_hints(*session->runtime->capability_registry(), *request->capability_id)) {
+        context.error_line("hint: " + hint);
+      }
+    }
     hint_packages(context, result.error->code, options.packages);
     context.finish(exit_code_for_runtime_error(result.error->code));
   } else {

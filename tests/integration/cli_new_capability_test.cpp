@@ -299,5 +299,24 @@ TEST_F(NewCapability, InlineRequestRunsAndItsTraceIsFoundByAnIdPrefix) {
   EXPECT_NE(broken.err.find("<inline>"), std::string::npos) << broken.err;
 }
 
+TEST(CliSuggestions, AMistypedWorkflowIdGetsDidYouMeanAndAWrongVersionTheRegisteredOnes) {
+  TempDir dir;
+  const std::string db = dir.file("traces.db");
+  const CliRun typo =
+      run_cli({"workflow", "run", example("bundle.json"), "plan-expedtion", "--input",
+               example("inputs/plan-expedition.json"), "--trace-db", db});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("hint: did you mean workflow plan-expedition?"), std::string::npos)
+      << typo.err;
+
+  const CliRun version =
+      run_cli({"workflow", "run", example("bundle.json"), "plan-expedition@9.9.9", "--input",
+               example("inputs/plan-expedition.json"), "--trace-db", db});
+  EXPECT_EQ(version.exit_code, 2) << version.err;
+  EXPECT_NE(version.err.find("registered versions of workflow plan-expedition: 1.0.0"),
+            std::string::npos)
+      << version.err;
+}
+
 }  // namespace
 }  // namespace traverse::cli_test
