@@ -13,6 +13,7 @@ packages=(
   libcli11-dev            # the traverse command line
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
+  llvm-14                 # llvm-ar: archives the wasm32 guest SDK library (libtraverse_guest.a)
   clang-format clang-tidy # formatting and lint checks
 )
 
