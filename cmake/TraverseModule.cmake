@@ -18,6 +18,8 @@ function(traverse_add_module)
     target_link_libraries(${target} INTERFACE ${ARG_DEPS})
     set(scope INTERFACE)
   endif()
+  # C++23 is a usage requirement of every module's headers (consumers need not set a standard).
+  target_compile_features(${target} ${scope} cxx_std_23)
   target_include_directories(${target} ${scope}
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

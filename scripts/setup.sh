@@ -14,6 +14,7 @@ packages=(
   libseccomp-dev          # seccomp-bpf filter of the WebAssembly sandbox worker
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
+  llvm-14                 # llvm-ar: archives the wasm32 guest SDK library (libtraverse_guest.a)
   clang-format clang-tidy # formatting and lint checks
 )
 

@@ -1,4 +1,4 @@
-// `traverse bundle ...`: registry bundle manifests (FORMATS.md §8.1, §8.6).
+// `traverse bundle ...`: registry bundle manifests (docs/formats.md, §8.6).
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -17,8 +17,11 @@ using AddCommandGroup = void (*)(CLI::App& app, CliContext& context);
 void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspect
 void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
 void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
-void add_run_commands(CLI::App& app, CliContext& context);       // run, workflow run
-void add_trace_commands(CLI::App& app, CliContext& context);     // trace list|show
-void add_wasm_commands(CLI::App& app, CliContext& context);      // wasm verify
+// package build|digest, added to the `package` group by add_package_commands.
+void add_package_build_commands(CLI::App& package, CliContext& context);
+void add_new_commands(CLI::App& app, CliContext& context);    // new capability
+void add_run_commands(CLI::App& app, CliContext& context);    // run, workflow run
+void add_trace_commands(CLI::App& app, CliContext& context);  // trace list|show
+void add_wasm_commands(CLI::App& app, CliContext& context);   // wasm verify
 
 }  // namespace traverse::cli

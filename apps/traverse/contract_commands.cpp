@@ -42,7 +42,7 @@ Identity identity_of(const Artifact& artifact) {
 }
 
 // A bundle is only valid if it would register: its workflows must resolve against its own
-// capabilities (the registry-dependent rules of FORMATS.md §6.2). Checked in fresh registries.
+// capabilities (the registry-dependent rules of docs/workflows.md). Checked in fresh registries.
 ValidationErrors registry_checks(const Artifact& artifact) {
   if (const auto* bundle = std::get_if<RegistryBundle>(&artifact)) {
     CapabilityRegistry capabilities;

@@ -1,4 +1,4 @@
-// `traverse package ...`: capability package manifests (FORMATS.md §8.2, §8.6) — inspecting one
+// `traverse package ...`: capability package manifests (docs/formats.md, §8.6) — inspecting one
 // and running a request against it in the WebAssembly sandbox.
 #include <memory>
 #include <string>
@@ -6,7 +6,9 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "input_source.hpp"
 #include "run_report.hpp"
+#include "schema_option.hpp"
 #include "session.hpp"
 #include "traverse/contracts/capability_package.hpp"
 #include "traverse/wasm/host_abi.hpp"
@@ -23,7 +25,9 @@ struct RunOptions {
   std::string manifest;
   std::string request;
   std::string trace_db;
+  std::string bundle;
   bool json = false;
+  SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
 void inspect(const InspectOptions& options, CliContext& context) {
@@ -104,24 +108,34 @@ void inspect(const InspectOptions& options, CliContext& context) {
 }
 
 void run(const RunOptions& options, CliContext& context) {
-  auto request = read_runtime_request(options.request);
+  auto request = read_request_argument(options.request);
   if (!request) {
     context.fail(request.error(), options.json);
     return;
   }
-  auto session = open_session(options.trace_db, std::make_shared<StepObserver>(nullptr, false));
+  SessionOptions session_options;
+  session_options.schema_profile = options.schema_profile;
+  auto session = open_session(options.trace_db, std::make_shared<StepObserver>(nullptr, false),
+                              session_options);
   if (!session) {
     context.fail(session.error(), options.json);
     return;
   }
-  auto record = register_package_file(*session->runtime, options.manifest);
-  if (!record) {
+  if (!options.bundle.empty()) {
+    // --bundle: the bundle's contracts, events and workflows, with this package attached.
+    if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle,
+                                               {options.manifest});
+        !loaded) {
+      context.fail(loaded.error(), options.json);
+      return;
+    }
+  } else if (auto record = register_package_file(*session->runtime, options.manifest); !record) {
     context.fail(record.error(), options.json);
     return;
   }
   // Registered, so it loads: its id for the report.
   const auto package = load_capability_package(options.manifest);
-  const std::string package_id = package ? package->package_id : (*record)->contract.id;
+  const std::string package_id = package ? package->package_id : options.manifest;
   const RuntimeExecution execution = session->runtime->execute(*request);
   const RuntimeResult& result = execution.result;
   if (options.json) {
@@ -134,7 +148,7 @@ void run(const RunOptions& options, CliContext& context) {
     if (context.quiet()) {
       context.line(pretty_dump(*result.output));
     } else {
-      // The reference's lines (FORMATS.md §8.6 `capability-package execute`).
+      // The reference's lines (docs/cli-reference.md `capability-package execute`).
       context.line("request_id: " + result.request_id);
       context.line("execution_id: " + result.execution_id);
       context.line("package_id: " + package_id);
@@ -183,13 +197,24 @@ void add_package_commands(CLI::App& app, CliContext& context) {
       "status, trace_ref and the output as pretty sorted JSON. Exit 1 when the execution fails, "
       "2 when the package or request is invalid, 4 when a file cannot be read.");
   run_cmd->add_option("manifest", run_options->manifest, "Package manifest (JSON)")->required();
-  run_cmd->add_option("request", run_options->request, "Runtime request file (JSON)")->required();
+  run_cmd
+      ->add_option("request", run_options->request,
+                   std::string("Runtime request (kind runtime_request)") + kJsonArgumentHelp)
+      ->required();
   run_cmd->add_option("--trace-db", run_options->trace_db, trace_db_help())
       ->type_name("FILE")
       ->check(check_trace_db);
   run_cmd->add_flag("--json", run_options->json,
                     "Print the whole RuntimeResult (output at the top level) as one JSON document");
+  run_cmd
+      ->add_option("--bundle", run_options->bundle,
+                   "Registry bundle to load first (its event contracts make the package's events "
+                   "publishable; the package is attached to its capability of the same id@version)")
+      ->type_name("FILE");
+  add_schema_profile_option(run_cmd, run_options->schema_profile);
   run_cmd->callback([run_options, &context] { run(*run_options, context); });
+
+  add_package_build_commands(*package, context);
 }
 
 }  // namespace traverse::cli

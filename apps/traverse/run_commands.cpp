@@ -15,8 +15,11 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "input_source.hpp"
 #include "run_report.hpp"
+#include "schema_option.hpp"
 #include "session.hpp"
+#include "suggestions.hpp"
 
 namespace traverse::cli {
 namespace {
@@ -36,6 +39,7 @@ struct RunOptions {
   bool json = false;
   std::size_t repeat = 1;
   std::size_t concurrency = 1;
+  SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
 struct WorkflowRunOptions {
@@ -45,6 +49,7 @@ struct WorkflowRunOptions {
   std::vector<std::string> packages;
   std::string trace_db;
   bool json = false;
+  SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
 // A bundle carries contracts only: without packages its capabilities have no implementation.
@@ -117,13 +122,15 @@ void print_workflow_run(CliContext& context, const RuntimeExecution& execution,
 }
 
 void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
-  auto input = read_json_input(options.input);
+  auto input = read_json_argument(options.input);
   if (!input) {
     context.fail(input.error(), options.json);
     return;
   }
   auto observer = std::make_shared<StepObserver>(&context, true);
-  auto session = open_session(options.trace_db, observer);
+  SessionOptions session_options;
+  session_options.schema_profile = options.schema_profile;
+  auto session = open_session(options.trace_db, observer, session_options);
   if (!session) {
     context.fail(session.error(), options.json);
     return;
@@ -154,7 +161,14 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     context.warning(warning.code + ": " + warning.message);
   }
   if (execution.workflow_run && execution.workflow_run->error) {
-    report_run_error(context, *execution.workflow_run->error);
+    const WorkflowRunError& error = *execution.workflow_run->error;
+    report_run_error(context, error);
+    if (error.reason == WorkflowFailureReason::WorkflowNotFound && !context.quiet()) {
+      for (const auto& hint :
+           workflow_hints(*session->runtime->workflow_registry(), options.workflow)) {
+        context.error_line("hint: " + hint);
+      }
+    }
   } else if (result.error) {
     report_runtime_error(context, *result.error);
   }
@@ -383,7 +397,7 @@ void print_run(CliContext& context, const RuntimeExecution& execution,
 }
 
 void run(const RunOptions& options, CliContext& context) {
-  auto request = read_runtime_request(options.request);
+  auto request = read_request_argument(options.request);
   if (!request) {
     context.fail(request.error(), options.json);
     return;
@@ -391,6 +405,7 @@ void run(const RunOptions& options, CliContext& context) {
   const bool repeated = options.repeat > 1;
   auto observer = std::make_shared<StepObserver>(repeated ? nullptr : &context, !repeated);
   SessionOptions session_options;
+  session_options.schema_profile = options.schema_profile;
   if (repeated) {
     session_options.wasm_workers = std::min<std::size_t>(options.concurrency, 64);
     session_options.wasm_queue = std::max<std::size_t>(options.concurrency, 64);
@@ -425,6 +440,13 @@ void run(const RunOptions& options, CliContext& context) {
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
+    if (result.error->code == "capability_not_found" && request->capability_id &&
+        !context.quiet()) {
+      for (const auto& hint :
+           capability_hints(*session->runtime->capability_registry(), *request->capability_id)) {
+        context.error_line("hint: " + hint);
+      }
+    }
     hint_packages(context, result.error->code, options.packages);
     context.finish(exit_code_for(result.error->kind()));
   } else {
@@ -462,9 +484,12 @@ void add_run_commands(CLI::App& app, CliContext& context) {
       "input is invalid, 3 on a package/bundle conflict, 4 when a file cannot be read.\n\n" +
       exit_code_help());
   run_cmd->add_option("bundle", options->bundle, "Registry bundle manifest (JSON)")->required();
-  run_cmd->add_option("request", options->request, "Runtime request file (kind runtime_request)")
+  run_cmd
+      ->add_option("request", options->request,
+                   std::string("Runtime request (kind runtime_request)") + kJsonArgumentHelp)
       ->required();
   add_shared_options(run_cmd, options->packages, options->trace_db, options->json);
+  add_schema_profile_option(run_cmd, options->schema_profile);
   run_cmd
       ->add_option("--repeat", options->repeat,
                    "Load check: run the request N times and print throughput and latency "
@@ -494,11 +519,14 @@ void add_run_commands(CLI::App& app, CliContext& context) {
       ->add_option("workflow", workflow_options->workflow,
                    "Workflow id, optionally with @version (e.g. plan-expedition@1.0.0)")
       ->required();
-  workflow_run_cmd->add_option("--input", workflow_options->input, "Workflow input (a JSON file)")
+  workflow_run_cmd
+      ->add_option("--input", workflow_options->input,
+                   std::string("Workflow input") + kJsonArgumentHelp)
       ->required()
-      ->type_name("FILE");
+      ->type_name("INPUT");
   add_shared_options(workflow_run_cmd, workflow_options->packages, workflow_options->trace_db,
                      workflow_options->json);
+  add_schema_profile_option(workflow_run_cmd, workflow_options->schema_profile);
   workflow_run_cmd->callback(
       [workflow_options, &context] { workflow_run(*workflow_options, context); });
 }

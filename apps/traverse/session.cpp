@@ -151,6 +151,7 @@ std::expected<Session, CommandFailure> open_session(const std::string& trace_db,
 
   TraverseRuntime::Builder builder;
   builder.with_trace_store(session.traces);
+  builder.with_schema_profile(options.schema_profile);
   if (options.wasm_workers && find_wasm_worker()) {
     WasmExecutorConfig config;
     config.worker_count = std::clamp<std::size_t>(*options.wasm_workers, 1, 64);

@@ -93,6 +93,8 @@ struct SessionOptions {
   std::optional<std::size_t> wasm_workers;
   // Callers that may wait for a sandbox worker (with wasm_workers).
   std::size_t wasm_queue = 64;
+  // --schema-profile (schema_option.hpp).
+  SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
 // Opens (creating folder and file) the trace database and builds a runtime that writes its

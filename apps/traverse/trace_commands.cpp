@@ -104,6 +104,15 @@ void list(const ListOptions& options, CliContext& context) {
     }
     rows.push_back(std::move(row));
   }
+  if (entries->empty()) {
+    const bool filtered =
+        !options.capability.empty() || !options.outcome.empty() || !options.run.empty();
+    context.line(
+        std::string(filtered ? "no trace entries match these filters" : "no trace entries") +
+        " in " + database->path.string());
+    context.finish(ExitCode::Ok);
+    return;
+  }
   context.out() << format_table(context, headers, rows);
   if (!context.quiet() && entries->size() < *total) {
     context.line("(" + std::to_string(entries->size()) + " most recent of " +
@@ -118,13 +127,46 @@ void show(const ShowOptions& options, CliContext& context) {
     context.fail(database.error(), options.json);
     return;
   }
-  // The id is a trace id, or the id of a recorded workflow run.
+  // The id is a trace id, the id of a recorded workflow run, or a unique prefix of a trace id.
   std::optional<WorkflowRunRecord> run;
   auto record = database->traces->get(options.id);
   if (!record && record.error().kind == TraceErrorKind::NotFound) {
     if (auto found = database->runs->get(options.id)) {
       run = std::move(*found);
       record = database->traces->get(run->trace_id);
+    }
+  }
+  if (!record && record.error().kind == TraceErrorKind::NotFound && options.id.size() >= 4) {
+    std::vector<std::string> matches;
+    TraceQuery all;
+    constexpr std::size_t kPage = 4096;
+    all.limit = kPage;
+    for (;; all.offset += kPage) {
+      auto page = database->traces->list_public(all);
+      if (!page) {
+        break;
+      }
+      for (const auto& candidate : *page) {
+        if (candidate.id.starts_with(options.id)) {
+          matches.push_back(candidate.id);
+        }
+      }
+      if (page->size() < kPage || matches.size() > 1) {
+        break;
+      }
+    }
+    if (matches.size() == 1) {
+      record = database->traces->get(matches.front());
+      if (auto found = database->runs->get(matches.front())) {
+        run = std::move(*found);
+      }
+    } else if (matches.size() > 1) {
+      context.fail(failure(ExitCode::ValidationFailed, "AmbiguousTraceId",
+                           "'" + options.id + "' is the start of several trace ids (" + matches[0] +
+                               ", " + matches[1] + ", ...); give more characters",
+                           database->path.string()),
+                   options.json);
+      return;
     }
   }
   if (!record) {
@@ -280,7 +322,10 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
       "workflow run its steps and traversal evidence (visited nodes, edges, events, result). "
       "The id is a trace id or a workflow run id. Exit 2 when no entry has that id, 4 when the "
       "database does not exist or cannot be read.");
-  show_cmd->add_option("id", show_options->id, "Trace id or workflow run id")->required();
+  show_cmd
+      ->add_option("id", show_options->id,
+                   "Trace id or workflow run id, or a unique prefix of a trace id (4+ characters)")
+      ->required();
   show_cmd->add_option("--trace-db", show_options->trace_db, trace_db_help(false))
       ->type_name("FILE")
       ->check(check_trace_db);

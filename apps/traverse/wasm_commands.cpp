@@ -1,4 +1,5 @@
-// `traverse wasm ...`: WebAssembly modules against the Traverse host ABI (FORMATS.md §1.5, D4).
+// `traverse wasm ...`: WebAssembly modules against the Traverse host ABI
+// (docs/wasm-capabilities-in-c.md, D4).
 #include <memory>
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 # clang-formatted with the repository's .clang-format.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mapfile -t files < <(git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'apps/*.cpp' 'apps/*.hpp' \
+mapfile -t files < <(git ls-files 'include/*.hpp' 'include/*.h' 'src/*.cpp' 'src/*.c' 'src/*.hpp' 'apps/*.cpp' 'apps/*.hpp' \
   'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 'examples/*.cpp' 'examples/*.c' 'examples/*.h')
 bad=()
 for f in "${files[@]}"; do

@@ -129,7 +129,7 @@ template <typename Parse>
     std::string_view text, const std::vector<std::string_view>& phrases);
 
 // Identity, summary and description rules shared by capability and event contracts
-// (FORMATS.md §7.3). Reads id, namespace, name, version, summary, description.
+// (docs/formats.md). Reads id, namespace, name, version, summary, description.
 struct Identity {
   std::string id;
   std::string namespace_name;

@@ -1,4 +1,5 @@
-// SchemaValidator: JSON Schema (FORMATS.md D5 keywords) compiled once into a flat node table.
+// SchemaValidator: JSON Schema (docs/compatibility.md D5 keywords) compiled once into a flat node
+// table.
 //
 // compile() walks the schema document once, breadth-first from a work list (no recursion), and
 // produces `Compiled`: a vector of nodes addressed by index, each holding precomputed type masks
@@ -1410,6 +1411,64 @@ std::expected<SchemaValidator, ValidationErrors> SchemaValidator::compile(const 
   compiled->nodes = std::move(compiler.nodes());
   compiled->root = root;
   return SchemaValidator(std::move(compiled));
+}
+
+namespace {
+
+// The reference subset of `schema` (schema_profile.hpp): type, then required + properties for
+// objects or items for arrays; anything else accepts every instance.
+Value reference_subset(const Value& schema) {
+  if (!schema.is_object()) {
+    return schema;  // compile() reports a non-object, non-boolean schema
+  }
+  Value reduced = Value::object();
+  const auto type = schema.find("type");
+  if (type == schema.end() || !type->is_string()) {
+    return reduced;
+  }
+  reduced["type"] = *type;
+  if (*type == "object") {
+    if (const auto required = schema.find("required"); required != schema.end()) {
+      reduced["required"] = *required;
+    }
+    if (const auto properties = schema.find("properties");
+        properties != schema.end() && properties->is_object()) {
+      Value reduced_properties = Value::object();
+      for (const auto& [key, property] : properties->items()) {
+        reduced_properties[key] = reference_subset(property);
+      }
+      reduced["properties"] = std::move(reduced_properties);
+    }
+  } else if (*type == "array") {
+    if (const auto items = schema.find("items"); items != schema.end() && items->is_object()) {
+      reduced["items"] = reference_subset(*items);
+    }
+  }
+  return reduced;
+}
+
+}  // namespace
+
+std::string_view to_string(SchemaProfile profile) {
+  return profile == SchemaProfile::Reference ? "reference" : "strict";
+}
+
+std::optional<SchemaProfile> parse_schema_profile(std::string_view text) {
+  if (text == "strict") {
+    return SchemaProfile::Strict;
+  }
+  if (text == "reference") {
+    return SchemaProfile::Reference;
+  }
+  return std::nullopt;
+}
+
+std::expected<SchemaValidator, ValidationErrors> SchemaValidator::compile(const Value& schema,
+                                                                          SchemaProfile profile) {
+  if (profile == SchemaProfile::Reference) {
+    return compile(reference_subset(schema));
+  }
+  return compile(schema);
 }
 
 ValidationErrors SchemaValidator::validate(const Value& instance) const {

@@ -26,8 +26,9 @@ ExecutionContext::ExecutionContext(const ExecutorCapability& capability, std::st
       trace_id_(std::move(trace_id)),
       runtime_config_(std::move(runtime_config)) {}
 
-// Same order as traverse_host.emit_event (FORMATS.md §1.6): the service type first (nothing else
-// is looked at for a non-Subscribable capability), then the request itself, then `emits`.
+// Same order as traverse_host.emit_event (docs/wasm-capabilities-in-c.md): the service type first
+// (nothing else is looked at for a non-Subscribable capability), then the request itself, then
+// `emits`.
 std::expected<void, EmitError> ExecutionContext::check(std::string_view event_id,
                                                        std::string_view version) const {
   if (capability_->service_type != ServiceType::Subscribable) {

@@ -60,7 +60,7 @@ ExecutorError ExecutorError::malformed_wasm_artifact(std::string detail) {
 }
 
 ExecutorError ExecutorError::unsupported_abi_version(std::string requested) {
-  // Host ABI 1.0.0 is the only version this runtime implements (FORMATS.md §1.5).
+  // Host ABI 1.0.0 is the only version this runtime implements (docs/wasm-capabilities-in-c.md).
   std::string detail = "requested Traverse Host ABI " + requested + ", supported 1.0.0";
   return {ExecutorErrorClass::UnsupportedAbiVersion, std::move(detail), std::move(requested)};
 }

@@ -1,4 +1,4 @@
-// Canonical and pretty JSON serialisation (FORMATS.md "Canonical number formatting").
+// Canonical and pretty JSON serialisation (docs/formats.md "Canonical JSON").
 //
 // Both forms are written by one iterative walker (an explicit stack, no recursion), so a
 // programmatically built Value of any depth serialises without exhausting the call stack.

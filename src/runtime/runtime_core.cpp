@@ -241,12 +241,12 @@ std::shared_ptr<const CompiledSchemas> TraverseRuntime::Core::schemas_for(
   }
   // Compile outside the lock; a concurrent first use may compile twice, the first insert wins.
   auto schemas = std::make_shared<CompiledSchemas>();
-  if (auto input = SchemaValidator::compile(record.contract.input_schema)) {
+  if (auto input = SchemaValidator::compile(record.contract.input_schema, schema_profile)) {
     schemas->input.emplace(std::move(*input));
   } else {
     schemas->input_errors = std::move(input.error());
   }
-  if (auto output = SchemaValidator::compile(record.contract.output_schema)) {
+  if (auto output = SchemaValidator::compile(record.contract.output_schema, schema_profile)) {
     schemas->output.emplace(std::move(*output));
   } else {
     schemas->output_errors = std::move(output.error());

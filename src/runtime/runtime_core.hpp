@@ -104,6 +104,7 @@ struct TraverseRuntime::Core {
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;
   std::shared_ptr<CoreGate> gate;  // created with the core; shared with step runners
+  SchemaProfile schema_profile = SchemaProfile::Strict;  // for capability inputs and outputs
 
   // Serialises registrations that touch both the catalog and the registries (load_bundle), so
   // the event conflict pre-check and the event registration are one step.

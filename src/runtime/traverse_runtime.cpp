@@ -45,6 +45,7 @@ struct TraverseRuntime::Builder::Options {
   Value runtime_config = Value::object();
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;
+  SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
 std::size_t TraverseRuntime::default_native_capacity() {
@@ -139,6 +140,11 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_runtime_trace_capacity(
   return *this;
 }
 
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_schema_profile(SchemaProfile profile) {
+  options_->schema_profile = profile;
+  return *this;
+}
+
 TraverseRuntime::Builder& TraverseRuntime::Builder::with_validator_cache_capacity(
     std::size_t capacity) {
   options_->validator_cache_capacity = capacity;
@@ -172,6 +178,7 @@ TraverseRuntime::Builder::build() {
   core->runtime_config = options.runtime_config;
   core->runtime_trace_capacity = options.runtime_trace_capacity;
   core->validator_cache_capacity = options.validator_cache_capacity;
+  core->schema_profile = options.schema_profile;
 
   // Catalog and broker: an InProcessBroker given without a catalog lends its own.
   core->catalog = options.catalog;

@@ -1,4 +1,4 @@
-// Event-edge matching (FORMATS.md §6.4): pass 1 over the node's own emitted events, pass 2 over
+// Event-edge matching (docs/workflows.md): pass 1 over the node's own emitted events, pass 2 over
 // the broker's retained events for the edges still unresolved.
 #include <algorithm>
 #include <string_view>

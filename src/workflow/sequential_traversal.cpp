@@ -1,4 +1,4 @@
-// The schema_version 1.0.0 traversal: the reference loop of FORMATS.md §6.3, one node at a time.
+// The schema_version 1.0.0 traversal: the reference loop of docs/workflows.md, one node at a time.
 // With a scheduler each step is a task on it and the next node is chosen by the task that ran
 // the previous one, so a run occupies no thread while it waits; without one the loop runs on the
 // calling thread.

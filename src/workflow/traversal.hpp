@@ -125,7 +125,7 @@ void record_success(NodeEvidence& evidence, const StepOutcome& outcome);
 
 [[nodiscard]] Value edge_json(const WorkflowEdge& edge);
 
-// Result of matching a node's event edges (FORMATS.md §6.4).
+// Result of matching a node's event edges (docs/workflows.md).
 struct EventEdgeEvaluation {
   std::vector<std::size_t> taken;         // distinct edge indices, in the order first taken
   std::optional<WorkflowRunError> error;  // event_subscription_failed / event_broker_unavailable

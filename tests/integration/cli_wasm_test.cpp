@@ -106,7 +106,7 @@ TEST(CliPackageInspect, PrintsIdsFilesVerifiedDigestImportsAndCompositions) {
   EXPECT_NE(lines[5].find("contracts/capture-expedition-objective.json"), std::string::npos);
   EXPECT_NE(lines[6].find("capture_expedition_objective.c (c)"), std::string::npos);
   EXPECT_NE(lines[7].find("capture-expedition-objective.wasm"), std::string::npos);
-  EXPECT_EQ(lines[8], "binary_digest: fnv1a64:fc2c935c038a4e1a (verified)");
+  EXPECT_EQ(lines[8], "binary_digest: fnv1a64:f091b8df9d40fdfd (verified)");
   EXPECT_EQ(lines[9], "abi_version: 1.0.0");
   EXPECT_EQ(lines[10], "imports: 4 (ABI 1.0.0 import whitelist passed)");
   EXPECT_EQ(lines[11], "known_compositions:");
@@ -119,7 +119,7 @@ TEST(CliPackageInspect, JsonHasTheSameFieldsAndTheImports) {
   const Value doc = json_of(run);
   EXPECT_EQ(doc["package_id"], "expedition.planning.capture-expedition-objective");
   EXPECT_EQ(doc["capability_version"], "1.0.0");
-  EXPECT_EQ(doc["binary_digest"], "fnv1a64:fc2c935c038a4e1a");
+  EXPECT_EQ(doc["binary_digest"], "fnv1a64:f091b8df9d40fdfd");
   EXPECT_EQ(doc["source_language"], "c");
   EXPECT_EQ(doc["valid"], true);
   EXPECT_EQ(doc["imports"].size(), 4U);

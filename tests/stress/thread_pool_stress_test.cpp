@@ -1,7 +1,7 @@
 // Governing spec: 047-thread-pool-executor
 //
-// The reference's eight thread-pool stress scenarios (FORMATS.md §10.1) adapted to C++, plus a
-// mixed-feature soak. Duration-based tests run for TRAVERSE_STRESS_SECONDS (default 3).
+// The reference's eight thread-pool stress scenarios (docs/native-capabilities.md) adapted to C++,
+// plus a mixed-feature soak. Duration-based tests run for TRAVERSE_STRESS_SECONDS (default 3).
 #include <dirent.h>
 #include <gtest/gtest.h>
 

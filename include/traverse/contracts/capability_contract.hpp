@@ -1,7 +1,7 @@
 // traverse/contracts/capability_contract.hpp — a capability's contract (kind
 // "capability_contract").
 //
-// Parsing checks the document's shape and every reference validation rule of FORMATS.md §7.3,
+// Parsing checks the document's shape and every reference validation rule of docs/formats.md,
 // reporting all violations. The parsed struct keeps the fields the runtime uses; `document`
 // keeps the whole JSON as read, for fields the runtime does not interpret.
 // Value type; thread-compatible.
@@ -27,7 +27,7 @@ struct ExecutionConstraints {
 };
 
 // `composability.implementation_kind == "workflow"` plus `workflow_ref`: the capability runs a
-// workflow instead of an artifact (FORMATS.md §6.3 "Workflow-backed capability").
+// workflow instead of an artifact (docs/workflows.md "Workflow-backed capability").
 struct WorkflowRef {
   std::string workflow_id;
   std::string workflow_version;

@@ -1,5 +1,5 @@
 // traverse/contracts/capability_package.hpp — a capability package manifest
-// (kind "capability_package", FORMATS.md §8.2): a contract plus its built `.wasm`.
+// (kind "capability_package", docs/formats.md): a contract plus its built `.wasm`.
 //
 // Loading checks every rule of §8.2, including the `fnv1a64:` digest of the `.wasm` bytes.
 // Paths resolve relative to the manifest's folder. Value type; thread-compatible.
@@ -27,8 +27,8 @@ struct CapabilityPackage {
   std::filesystem::path binary_path;  // resolved binary.path (the .wasm)
   std::string binary_digest;          // binary.expected_digest ("fnv1a64:<16 hex>"), verified
   // SHA-256 (lowercase hex) of the same .wasm bytes, taken when the digest was verified. The
-  // runtime re-checks it before every execution (FORMATS.md D10), so a module replaced on disk
-  // after loading is refused with ChecksumMismatch instead of running unverified.
+  // runtime re-checks it before every execution (docs/compatibility.md D10), so a module replaced
+  // on disk after loading is refused with ChecksumMismatch instead of running unverified.
   std::string binary_sha256;
   std::string abi_version;  // binary.abi_version ("1.0.0")
   std::vector<WorkflowRef> known_compositions;

@@ -1,6 +1,6 @@
 // traverse/contracts/event_contract.hpp — an event's contract (kind "event_contract").
 //
-// Parsing checks shape and every rule of FORMATS.md §7.3 "Event contract", reporting all
+// Parsing checks shape and every rule of docs/formats.md "Event contract", reporting all
 // violations. Value type; thread-compatible.
 #pragma once
 

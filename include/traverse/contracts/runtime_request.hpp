@@ -1,5 +1,5 @@
 // traverse/contracts/runtime_request.hpp — a request to run one capability
-// (kind "runtime_request", FORMATS.md §8.3). Value type; thread-compatible.
+// (kind "runtime_request", docs/formats.md). Value type; thread-compatible.
 #pragma once
 
 #include <expected>

@@ -1,9 +1,9 @@
 // traverse/contracts/schema_validator.hpp — JSON Schema checking for contract inputs/outputs.
 //
 // A SchemaValidator is compiled once from a schema document and reused: validate() walks the
-// compiled form only, never the schema JSON. Supported keywords (FORMATS.md D5): type (string or
-// array), required, properties, additionalProperties (bool or schema), items, enum, const,
-// format (date-time, date, uuid, uri), minLength, maxLength, pattern, minimum, maximum,
+// compiled form only, never the schema JSON. Supported keywords (docs/compatibility.md D5): type
+// (string or array), required, properties, additionalProperties (bool or schema), items, enum,
+// const, format (date-time, date, uuid, uri), minLength, maxLength, pattern, minimum, maximum,
 // exclusiveMinimum, exclusiveMaximum, minItems, maxItems, uniqueItems, oneOf, anyOf, allOf, not,
 // and local $ref ("#/..."). Unknown keywords are ignored. "integer" means a JSON integer, so
 // `1.0` is not an integer (reference rule).
@@ -20,6 +20,7 @@
 #include <expected>
 #include <memory>
 
+#include "traverse/contracts/schema_profile.hpp"
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/json/value.hpp"
 
@@ -34,6 +35,11 @@ class SchemaValidator {
   // that never descends into the instance.
   [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
       const Value& schema);
+  // As compile(schema), enforcing only what `profile` enforces (schema_profile.hpp). With
+  // SchemaProfile::Reference the keywords outside the reference subset are neither checked nor
+  // compiled (a malformed `pattern` there is not an error).
+  [[nodiscard]] static std::expected<SchemaValidator, ValidationErrors> compile(
+      const Value& schema, SchemaProfile profile);
 
   // Every violation of `instance`, each with its instance path ("$.a.b[2]"); empty when valid.
   // Codes: "SchemaViolation" with a message naming the keyword, e.g.

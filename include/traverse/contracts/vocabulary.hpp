@@ -11,7 +11,8 @@
 
 namespace traverse {
 
-// Lifecycle of a contract or workflow. Only Active and Deprecated are runnable (FORMATS.md §8.5).
+// Lifecycle of a contract or workflow. Only Active and Deprecated are runnable
+// (docs/error-handling.md).
 enum class Lifecycle { Draft, Active, Deprecated, Retired, Archived };
 [[nodiscard]] std::string_view to_string(Lifecycle lifecycle);
 [[nodiscard]] std::optional<Lifecycle> parse_lifecycle(std::string_view text);
@@ -19,7 +20,8 @@ enum class Lifecycle { Draft, Active, Deprecated, Retired, Archived };
   return l == Lifecycle::Active || l == Lifecycle::Deprecated;
 }
 
-// Where a capability may run (FORMATS.md §2). Declaration order is the reference's enum order.
+// Where a capability may run (docs/architecture.md). Declaration order is the reference's enum
+// order.
 enum class ExecutionTarget { Local, Browser, Edge, Cloud, Worker, Device };
 [[nodiscard]] std::string_view to_string(ExecutionTarget target);   // "local"
 [[nodiscard]] std::string_view debug_name(ExecutionTarget target);  // "Local" (trace spelling)

@@ -1,6 +1,6 @@
 // traverse/contracts/workflow_definition.hpp — a workflow (kind "workflow_definition").
 //
-// Parsing checks every *self-contained* rule of FORMATS.md §6.2 (literals, required fields,
+// Parsing checks every *self-contained* rule of docs/workflows.md (literals, required fields,
 // uniqueness, edge shapes, references between nodes, cycles, unreachable nodes, the 1.0.0 limit
 // of one direct and one event edge per node) and the 1.1.0 extension of D7 (fan-out, joins; two
 // parallel branches writing the same state key is an error). Rules that need the capability

@@ -1,4 +1,5 @@
-// traverse/events/event_catalog.hpp — the event types a broker accepts (FORMATS.md §5.2, D2).
+// traverse/events/event_catalog.hpp — the event types a broker accepts (docs/traces-and-events.md,
+// D2).
 //
 // One entry per event type (the event contract id): owner, version, lifecycle and how many
 // subscriptions were ever opened on it. Entries come from event contracts (bundles, packages)

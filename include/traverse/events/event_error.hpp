@@ -1,4 +1,4 @@
-// traverse/events/event_error.hpp — why an event operation failed (FORMATS.md §5.1).
+// traverse/events/event_error.hpp — why an event operation failed (docs/traces-and-events.md).
 //
 // What the caller should do next, by kind:
 //   ValidationRejected     — the envelope failed a check (Enforcement mode); `detail` is the first

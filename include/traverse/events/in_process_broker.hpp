@@ -1,4 +1,4 @@
-// traverse/events/in_process_broker.hpp — the in-memory EventBroker (FORMATS.md §5.4).
+// traverse/events/in_process_broker.hpp — the in-memory EventBroker (docs/traces-and-events.md).
 //
 // Per event type: a cursor counter (first cursor 1), a retained buffer pruned by age
 // (`retention_window`) and by count (`max_retained_per_type`), and the ids seen in that buffer

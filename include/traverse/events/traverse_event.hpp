@@ -1,5 +1,5 @@
 // traverse/events/traverse_event.hpp — one event as published to an EventBroker
-// (FORMATS.md §5.1; JSON key `event_type`, optional fields omitted when absent).
+// (docs/traces-and-events.md; JSON key `event_type`, optional fields omitted when absent).
 //
 // Value type; thread-compatible.
 #pragma once

@@ -1,6 +1,6 @@
 // traverse/executor/config_error.hpp — why a ThreadPoolExecutor could not be built.
 //
-// Classes (FORMATS.md §1.9, plus one for the options Traverse C++ adds):
+// Classes (docs/native-capabilities.md, plus one for the options Traverse C++ adds):
 //   InvalidCapacity — capacity outside 1..=256; `given()`, `min()` = 1, `max()` = 256.
 //     Message: "invalid thread pool capacity N; expected 1..=256". Fix the configuration.
 //   InvalidOption — another option is out of range; `detail()` names the option, the value given

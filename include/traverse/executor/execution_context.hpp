@@ -4,10 +4,10 @@
 // and it must outlive the `execute` call. A capability reads its identity (capability id and
 // version, execution id, trace id) and emits events with `emit`, which checks each event at call
 // time against the contract, exactly like the WASM host function `traverse_host.emit_event`
-// (FORMATS.md §1.6), in its order: the capability must be Subscribable (else NotSubscribable),
-// event id and version must be non-empty (else InvalidPayload), and the (event_id, version) must
-// be in its `emits` (else UndeclaredEvent). Accepted events are kept here, in order, and travel
-// back in ExecutorOutput; they are published only if the execution succeeds.
+// (docs/wasm-capabilities-in-c.md), in its order: the capability must be Subscribable (else
+// NotSubscribable), event id and version must be non-empty (else InvalidPayload), and the
+// (event_id, version) must be in its `emits` (else UndeclaredEvent). Accepted events are kept here,
+// in order, and travel back in ExecutorOutput; they are published only if the execution succeeds.
 //
 // Thread safety: confine to the thread running the capability (the ThreadPoolExecutor hands it
 // to one worker while the caller blocks, so there is never concurrent access).

@@ -1,5 +1,6 @@
 // traverse/executor/executor_capability.hpp — what an executor needs to know about the
-// capability it runs (FORMATS.md §1.1). Built by the runtime from the registered contract.
+// capability it runs (docs/native-capabilities.md). Built by the runtime from the registered
+// contract.
 //
 // Value type; thread-compatible (executors only read it).
 #pragma once

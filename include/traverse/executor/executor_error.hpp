@@ -1,8 +1,8 @@
 // traverse/executor/executor_error.hpp — why an executor could not produce an output.
 //
-// Every class of FORMATS.md §1.1 plus `Overloaded` (a bounded queue was full). Each class has a
-// stable name (`class_name()`, e.g. "ExecutionFailed", recorded in traces) and the reference's
-// display text (`message()`, e.g. "execution failed: inner failed").
+// Every class of docs/native-capabilities.md plus `Overloaded` (a bounded queue was full). Each
+// class has a stable name (`class_name()`, e.g. "ExecutionFailed", recorded in traces) and the
+// reference's display text (`message()`, e.g. "execution failed: inner failed").
 //
 // What the caller should do next, by class:
 //   BinaryLoadFailed, ChecksumMismatch, MalformedWasmArtifact, UnsupportedAbiVersion,

@@ -1,5 +1,5 @@
 // traverse/executor/thread_pool_executor.hpp — a bounded pool of native worker threads in front
-// of another executor (FORMATS.md §1.9).
+// of another executor (docs/native-capabilities.md).
 //
 // `create` starts `capacity` worker threads, named "traverse-pool-N" (N from 0; Linux keeps 15
 // characters, so from N = 10 the prefix gives way: "traverse-pool10", "traverse-poo100"), and

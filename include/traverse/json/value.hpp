@@ -17,7 +17,7 @@ using Value = nlohmann::json;
 
 // The one serialisation used for hashes, digests, WASM stdin and golden files: compact, object
 // keys in byte order, strings escaping only `"`, `\` and control characters (non-ASCII stays
-// UTF-8), floats as the shortest round-trip digits in the reference layout (FORMATS.md
+// UTF-8), floats as the shortest round-trip digits in the reference layout (docs/formats.md
 // "Canonical number formatting": `1.0`, `1e21`, `0.00001`, `1e-7`, `-0.0`), integers as digits.
 // Values that JSON text cannot produce: NaN and infinities are written as `null` (as the
 // reference's serializer does); bytes of a string or key that are not well-formed UTF-8 are each

@@ -1,4 +1,4 @@
-// traverse/placement/execution_target.hpp — the places a capability may run (FORMATS.md §2).
+// traverse/placement/execution_target.hpp — the places a capability may run (docs/architecture.md).
 //
 // `ExecutionTarget` itself lives in the contracts vocabulary (contracts name their permitted and
 // preferred targets); this header re-exports it for placement users and adds the list of all

@@ -1,5 +1,5 @@
 // traverse/placement/placement_constraint_evaluator.hpp — chooses where a capability runs
-// (FORMATS.md §2 with tie-break D8).
+// (docs/architecture.md with tie-break D8).
 //
 // Algorithm:
 //   1. Hint: a hint in the contract's permitted targets is returned as CallerHintAccepted, with

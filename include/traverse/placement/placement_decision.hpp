@@ -1,5 +1,5 @@
 // traverse/placement/placement_decision.hpp — the answer of the placement evaluator: the chosen
-// target, why it was chosen and how confident the choice is (FORMATS.md §2).
+// target, why it was chosen and how confident the choice is (docs/architecture.md).
 //
 // Value type; thread-compatible. The to_string functions are pure.
 #pragma once

@@ -1,6 +1,6 @@
 // traverse/placement/placement_request.hpp — the question asked of the placement evaluator:
 // where should this capability run, given the caller's hint and the current loads
-// (FORMATS.md §2). Value type; thread-compatible.
+// (docs/architecture.md). Value type; thread-compatible.
 #pragma once
 
 #include <optional>

@@ -58,7 +58,7 @@ struct BundleRegistration {
     const RegistryBundle& bundle, CapabilityRegistry& capabilities, WorkflowRegistry& workflows,
     const BundleRegistrationOptions& options = {});
 
-// Registers a capability package's contract under Scope::Public (FORMATS.md §8.2) with a Wasm
+// Registers a capability package's contract under Scope::Public (docs/formats.md) with a Wasm
 // artifact: the package's resolved binary path and its verified "fnv1a64:" digest, origin
 // "capability-package:<package_id>:<version>". Errors as CapabilityRegistry::register_capability.
 [[nodiscard]] std::expected<CapabilityRegistrationResult, RegistryError> register_package(

@@ -1,5 +1,5 @@
 // traverse/registry/capability_registry.hpp — the versioned, immutable set of registered
-// capabilities, and how a request finds one (FORMATS.md §6.2, §8.3, §8.5).
+// capabilities, and how a request finds one (docs/workflows.md, §8.3, §8.5).
 //
 // Each registration is keyed by (scope, id, version) and never changes once made: registering the
 // same contract and artifact again is a no-op, anything different is ImmutableVersionConflict.
@@ -68,7 +68,7 @@ struct CapabilityQuery {
   std::optional<std::string> version;        // exact semver, e.g. "1.2.3"
   std::optional<std::string> version_range;  // e.g. "^1.2", "~1.2.3", ">=1.0.0 <2.0.0"
   LookupScope scope = LookupScope::PreferPrivate;
-  // Lifecycle gate (FORMATS.md §8.5): only active and deprecated capabilities are eligible.
+  // Lifecycle gate (docs/error-handling.md): only active and deprecated capabilities are eligible.
   bool require_runnable = true;
 };
 

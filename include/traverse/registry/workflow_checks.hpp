@@ -1,5 +1,5 @@
 // traverse/registry/workflow_checks.hpp — the workflow rules that need the registered
-// capabilities (FORMATS.md §6.2 "References" and "Schema flow").
+// capabilities (docs/workflows.md "References" and "Schema flow").
 //
 // The self-contained rules (literals, node/edge shapes, cycles, reachability) are checked when a
 // workflow is parsed (contracts/workflow_definition.hpp); these are the rest. Used by

@@ -31,7 +31,7 @@ struct WorkflowRecord {
   WorkflowDefinition definition;
   SemVer semver;
   std::string fingerprint;  // "sha256:<hex>" of the canonical definition; decides immutability
-  // Discovery index (FORMATS.md §6.2): "id@version" lists, sorted and de-duplicated.
+  // Discovery index (docs/workflows.md): "id@version" lists, sorted and de-duplicated.
   std::vector<std::string> participating_capabilities;
   std::vector<std::string> events_used;
   std::string origin;  // e.g. "bundle:<bundle_id>:<id>:<version>"; informational
@@ -50,7 +50,7 @@ struct WorkflowRegistryLimits {
 };
 
 // How a workflow of `scope` resolves its nodes' capabilities: Public → public only, Private →
-// private then public (FORMATS.md §6.2).
+// private then public (docs/workflows.md).
 [[nodiscard]] constexpr LookupScope lookup_scope_for(Scope scope) {
   return scope == Scope::Public ? LookupScope::PublicOnly : LookupScope::PreferPrivate;
 }

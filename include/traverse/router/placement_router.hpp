@@ -1,5 +1,5 @@
 // traverse/router/placement_router.hpp — the one path every capability execution takes
-// (FORMATS.md §3 with D1 and D2).
+// (docs/architecture.md with D1 and D2).
 //
 // execute(): place (PlacementConstraintEvaluator) → pick the executor for the artifact type →
 // run it with a fresh ExecutionContext → check the output (optional validator) → write exactly

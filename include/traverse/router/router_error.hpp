@@ -54,7 +54,7 @@ struct RouterError {
   std::string trace_id;           // the Failure trace entry written for this attempt; empty if none
   std::uint64_t duration_ms = 0;  // ExecutionFailed: executor wall time, milliseconds
 
-  // Display text (reference wording, FORMATS.md §3):
+  // Display text (reference wording, docs/architecture.md):
   //   "placement failed: NoEligibleTarget (...)",
   //   "no executor registered for artifact type: Wasm",
   //   "execution failed: inner failed", "execution timed out: deadline 5ms" (the ExecutorError's

@@ -1,5 +1,5 @@
 // traverse/router/router_request.hpp — one execution handed to the PlacementRouter
-// (FORMATS.md §3 request, carrying only the contract parts the router reads).
+// (docs/architecture.md request, carrying only the contract parts the router reads).
 //
 // Value type; thread-compatible. A non-owning `output_validator` must outlive the execute call.
 #pragma once

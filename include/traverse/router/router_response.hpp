@@ -1,5 +1,5 @@
 // traverse/router/router_response.hpp — what a successful PlacementRouter::execute returns
-// (FORMATS.md §3 plus the D2 publish report). Value type; thread-compatible.
+// (docs/architecture.md plus the D2 publish report). Value type; thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // traverse/runtime/engine_workflow_runner.hpp — the WorkflowRunner that runs workflow-backed
-// capabilities with the WorkflowEngine (a workflow-backed capability runs its workflow).
+// capabilities with the WorkflowEngine (docs/workflows.md "Workflow-backed capability", D7).
 //
 // It is every runtime's default runner; pass `workflow_engine_runner(options)` to
 // `TraverseRuntime::Builder::with_workflow_runner` to change its options. Each step then goes back

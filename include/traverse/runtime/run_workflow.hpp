@@ -1,5 +1,5 @@
 // traverse/runtime/run_workflow.hpp — running a registered workflow directly through a runtime
-// (the `traverse workflow run` path; FORMATS.md §6.3 "workflow_execution_request").
+// (the `traverse workflow run` path; docs/workflows.md "workflow_execution_request").
 //
 // The workflow is looked up in the runtime's WorkflowRegistry and run by an EngineWorkflowRunner
 // over the runtime's StepRunner and broker, so every step takes the full execution path and

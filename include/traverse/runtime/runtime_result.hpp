@@ -1,5 +1,5 @@
 // traverse/runtime/runtime_result.hpp — what TraverseRuntime::execute_capability returns
-// (FORMATS.md §8.4 "RuntimeResult").
+// (docs/error-handling.md "RuntimeResult").
 //
 // JSON (to_json): {kind "runtime_result", schema_version "1.0.0", execution_id, request_id,
 // status "completed"|"error", trace_ref, output?, error?{code, message, details}, warnings[{code,
@@ -18,7 +18,7 @@ namespace traverse {
 
 inline constexpr std::string_view kRuntimeSchemaVersion = "1.0.0";
 
-// Error codes (FORMATS.md §8.4). What the caller should do next:
+// Error codes (docs/error-handling.md). What the caller should do next:
 namespace runtime_error_code {
 // The request is malformed or its input violates the input schema: fix the request.
 inline constexpr std::string_view kRequestInvalid = "request_invalid";

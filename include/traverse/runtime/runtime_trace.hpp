@@ -1,5 +1,5 @@
 // traverse/runtime/runtime_trace.hpp — the rich record of one runtime execution
-// (FORMATS.md §8.4 "RuntimeTrace", reduced to what Traverse C++ tracks).
+// (docs/error-handling.md "RuntimeTrace", reduced to what Traverse C++ tracks).
 //
 // Every execute_capability call produces one RuntimeTrace, success or failure, retrievable from
 // the runtime by trace id (TraverseRuntime::runtime_trace). It complements the TraceStore entry

@@ -1,5 +1,5 @@
 // traverse/runtime/traverse_runtime.hpp — the facade that owns the whole execution path
-// (FORMATS.md §8.3–8.5 with D1, D2, D6, D9).
+// (docs/architecture.md; docs/formats.md with D1, D2, D6, D9).
 //
 // execute_capability(request) runs one pipeline, whose phases run in this order:
 //   1. check the request (§8.3; a non-`local` requested_target is placement_unsupported);
@@ -53,6 +53,7 @@
 
 #include "traverse/contracts/event_contract.hpp"
 #include "traverse/contracts/runtime_request.hpp"
+#include "traverse/contracts/schema_profile.hpp"
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/events/event_broker.hpp"
 #include "traverse/events/event_catalog.hpp"
@@ -151,6 +152,9 @@ class TraverseRuntime {
     // Bounds (each must be > 0).
     Builder& with_runtime_trace_capacity(std::size_t capacity);
     Builder& with_validator_cache_capacity(std::size_t capacity);
+    // How much JSON Schema capability inputs and outputs are checked against
+    // (schema_profile.hpp). Default: SchemaProfile::Strict.
+    Builder& with_schema_profile(SchemaProfile profile);
 
     // Builds the runtime. Failure: see runtime_build_error.hpp. The builder is left unchanged
     // and may be used again.

@@ -1,5 +1,5 @@
 // traverse/runtime/workflow_runner.hpp — the seam through which the runtime runs workflow-backed
-// capabilities (FORMATS.md §6.3 "Workflow-backed capability").
+// capabilities (docs/workflows.md "Workflow-backed capability").
 //
 // The runtime does not traverse workflows itself. A capability whose artifact is a workflow is
 // handed to the WorkflowRunner configured on the builder (TraverseRuntime::Builder::

@@ -1,4 +1,5 @@
-// traverse/trace/trace_entry.hpp — what one execution attempt left behind (FORMATS.md §4, D1, D2).
+// traverse/trace/trace_entry.hpp — what one execution attempt left behind
+// (docs/traces-and-events.md, D1, D2).
 //
 // A PublicTraceEntry is safe to show to anyone who may see the capability ran; a
 // PrivateTraceEntry holds the canonical input/output SHA-256 (and, only when the store keeps

@@ -1,7 +1,7 @@
 // traverse/trace/workflow_run_store.hpp — workflow run evidence next to the traces.
 //
 // The TraceStore keeps one entry per step of a workflow run plus one entry for the run itself;
-// the run's traversal evidence (the workflow trace: visited nodes, edges, events, wake records,
+// the run's traversal evidence (the workflow trace, docs/workflows.md: visited nodes, edges, events, wake records,
 // result) is one WorkflowRunRecord per run, kept by a WorkflowRunStore. The TraverseRuntime
 // writes one record for every workflow run it starts (Builder::with_workflow_run_store; default:
 // an InMemoryWorkflowRunStore). SqliteWorkflowRunStore keeps the records in the same SQLite file

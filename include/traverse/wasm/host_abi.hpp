@@ -1,5 +1,6 @@
 // traverse/wasm/host_abi.hpp — the Traverse host ABI: which imports a WebAssembly capability may
-// use, and the standalone verifier behind `traverse wasm verify` (FORMATS.md §1.5, D4).
+// use, and the standalone verifier behind `traverse wasm verify` (docs/wasm-capabilities-in-c.md,
+// D4).
 //
 // ABI 1.0.0 allows `wasi_snapshot_preview1` {fd_read, fd_write, proc_exit, fd_close,
 // fd_fdstat_get, fd_seek, fd_prestat_get, fd_prestat_dir_name, args_get, args_sizes_get,

@@ -11,7 +11,7 @@
 // message. The worker decodes the module once per digest (cached), runs it in fresh guest state
 // and answers in one message: stdout, exit status, stderr tail and emitted events; the host
 // parses stdout as exactly one JSON value and records the events through the ExecutionContext
-// (FORMATS.md §1.2–1.8, D3, D4, D10).
+// (docs/wasm-capabilities-in-c.md, D3, D4, D10).
 //
 // Workers are locked down (see docs): no new privileges, a seccomp-bpf allow list (a forbidden
 // system call kills the worker: ExecutionFailed "sandbox worker died: signal 31 (SIGSYS) ..."),

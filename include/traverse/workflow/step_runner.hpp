@@ -39,7 +39,7 @@ struct StepRequest {
 struct StepOutcome {
   Value output;
   // Events the capability emitted (and the runtime published), in emission order. The engine
-  // matches the node's event edges against these first (FORMATS.md §6.4, pass 1).
+  // matches the node's event edges against these first (docs/workflows.md, pass 1).
   std::vector<TraverseEvent> emitted_events;
   std::string trace_id;  // the step's TraceStore entry ("" if the runner keeps no trace)
 };

@@ -1,6 +1,6 @@
 // traverse/workflow/workflow_engine.hpp — traverses a workflow definition, step by step.
 //
-// `schema_version` 1.0.0 workflows follow the reference traversal exactly (FORMATS.md §6.3,
+// `schema_version` 1.0.0 workflows follow the reference traversal exactly (docs/workflows.md,
 // §6.4): one node at a time from start_node, direct edges first, then event edges matched against
 // the node's own emitted events and then the broker's retained events, until a terminal node.
 // `schema_version` 1.1.0 workflows (D7) are a DAG run with the same per-node rules, except

@@ -3,7 +3,7 @@
 // A WorkflowRun is what WorkflowEngine::run returns for every run, successful or not: the status,
 // the final output or the error (naming the failed node, its error class and message), one
 // WorkflowStep per node that was entered, and the workflow traversal evidence (the workflow
-// trace, FORMATS.md §6.3/§6.4) as JSON. A run that fails is still a value, never an exception.
+// trace, docs/workflows.md) as JSON. A run that fails is still a value, never an exception.
 // Value type; thread-compatible.
 //
 // Evidence JSON (`WorkflowRun::evidence`), keys sorted as every Traverse JSON object:
@@ -50,7 +50,7 @@ enum class WorkflowRunStatus { Completed, Error };
 enum class WorkflowStepStatus { Entered, Completed, Failed };
 [[nodiscard]] std::string_view to_string(WorkflowStepStatus status);  // "entered", ...
 
-// Why a run failed: the evidence `result.failure_reason` (FORMATS.md §6.3).
+// Why a run failed: the evidence `result.failure_reason` (docs/workflows.md).
 //   WorkflowNotFound        — the workflow is not registered (reported by the runtime).
 //   WorkflowInvalid         — the input or final output violates the workflow schema, the
 //                             definition cannot be run, or a node's capability is not registered.

@@ -105,7 +105,7 @@ TEST(ExpeditionArtifacts, StepsEmitTheirEventAndEventsNameTheirPublisher) {
   EXPECT_EQ(steps, 5);
 }
 
-// The reference registry's schema flow rule (FORMATS.md §6.2), applied to the example: every
+// The reference registry's schema flow rule (docs/workflows.md), applied to the example: every
 // key a node reads is available (workflow input or an earlier node's state key) with the same
 // JSON Schema `type`, and every key a node writes is declared by its capability's output.
 TEST(ExpeditionArtifacts, WorkflowDataFlowMatchesCapabilityContracts) {

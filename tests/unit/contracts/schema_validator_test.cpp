@@ -1,7 +1,7 @@
 // Governing spec: 001-artifact-formats
 //
-// SchemaValidator: every FORMATS.md D5 keyword, positive and negative; all violations reported
-// with instance paths; $ref (including recursion); compile errors; concurrent validation.
+// SchemaValidator: every docs/compatibility.md D5 keyword, positive and negative; all violations
+// reported with instance paths; $ref (including recursion); compile errors; concurrent validation.
 #include "traverse/contracts/schema_validator.hpp"
 
 #include <gtest/gtest.h>

@@ -52,7 +52,7 @@ TEST(EnvelopeValidation, EmptyEnvelopeReportsAllCodesInTheFixedOrder) {
 
 TEST(EnvelopeValidation, MigrationAcceptsWhatEnforcementRejects) {
   TraverseEvent e = event_test::valid_event("e1");
-  e.correlation_id.reset();  // like a WASM-emitted event (FORMATS.md §5.5)
+  e.correlation_id.reset();  // like a WASM-emitted event (docs/traces-and-events.md)
   e.causation_id.reset();
   const auto migration = validate_envelope(e, EventValidationMode::Migration);
   EXPECT_TRUE(migration.accepted);

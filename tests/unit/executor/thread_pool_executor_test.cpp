@@ -138,7 +138,7 @@ struct Gate {
   }
 };
 
-// ---- the reference's twenty (FORMATS.md §10.2)
+// ---- the reference's twenty (docs/native-capabilities.md)
 // ---------------------------------------------------
 
 TEST(ThreadPoolExecutor, clone_input_helper_can_return_error) {

@@ -1,6 +1,6 @@
 // Governing spec: 001-artifact-formats
 //
-// canonical_dump / pretty_dump: the exact bytes FORMATS.md "Canonical number formatting" pins.
+// canonical_dump / pretty_dump: the exact bytes docs/formats.md "Canonical JSON" pins.
 #include "traverse/json/value.hpp"
 
 #include <gtest/gtest.h>

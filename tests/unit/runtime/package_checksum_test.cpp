@@ -1,8 +1,8 @@
 // Governing spec: 010-runtime-stack
 //
-// FORMATS.md D10: a capability package's fnv1a64 digest is verified when it is loaded, and the
-// module's SHA-256 taken then is checked again before every execution, so a .wasm replaced on
-// disk after loading never runs.
+// docs/compatibility.md D10: a capability package's fnv1a64 digest is verified when it is loaded,
+// and the module's SHA-256 taken then is checked again before every execution, so a .wasm replaced
+// on disk after loading never runs.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

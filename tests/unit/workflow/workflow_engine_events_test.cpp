@@ -1,5 +1,5 @@
 // Governing spec: 030-workflow-engine
-// WorkflowEngine event edges (FORMATS.md §6.4): (event_id, version) matching, payload predicates,
+// WorkflowEngine event edges (docs/workflows.md): (event_id, version) matching, payload predicates,
 // the node's own events then the broker's, consumption and the synthetic evidence records.
 #include <gtest/gtest.h>
 

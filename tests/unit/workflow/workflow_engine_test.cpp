@@ -1,6 +1,6 @@
 // Governing spec: 030-workflow-engine
 // WorkflowEngine: creation, preparation and the schema_version 1.0.0 reference traversal
-// (FORMATS.md §6.3): state rules, halting, terminal handling, schemas and the evidence.
+// (docs/workflows.md): state rules, halting, terminal handling, schemas and the evidence.
 #include "traverse/workflow/workflow_engine.hpp"
 
 #include <gtest/gtest.h>

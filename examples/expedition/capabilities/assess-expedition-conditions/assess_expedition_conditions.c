@@ -13,9 +13,7 @@
  * Emits expedition.planning.conditions-assessed {objective_id}. */
 #include <string.h>
 
-#include "../common/guest.h"
-
-const char* const guest_capability_name = "assess-expedition-conditions";
+#include "../common/expedition.h"
 
 enum { kMaxHazards = 8 };
 
@@ -23,24 +21,27 @@ static int month_of(const char* date) {
   /* YYYY-MM-DD */
   if (strlen(date) < 7 || date[4] != '-' || date[5] < '0' || date[5] > '1' || date[6] < '0' ||
       date[6] > '9') {
-    guest_fail("$.captured_objective.start_date must be a date (YYYY-MM-DD)");
+    traverse_fail("$.captured_objective.start_date must be a date (YYYY-MM-DD)");
   }
   const int month = (date[5] - '0') * 10 + (date[6] - '0');
   if (month < 1 || month > 12)
-    guest_fail("$.captured_objective.start_date has no valid month");
+    traverse_fail("$.captured_objective.start_date has no valid month");
   return month;
 }
 
 int main(void) {
-  const json_value* input = guest_read_input();
-  const json_value* captured = guest_object(input, "captured_objective", "$");
-  const json_value* intent = guest_object(input, "intent", "$");
-  const char* objective_id = guest_string(captured, "objective_id", "$.captured_objective");
-  const char* region = guest_string(captured, "region", "$.captured_objective");
-  const char* start_date = guest_string(captured, "start_date", "$.captured_objective");
-  const long long duration_days = guest_integer(captured, "duration_days", "$.captured_objective");
-  const char* activity = guest_string(intent, "activity", "$.intent");
-  const char* difficulty = guest_string(intent, "difficulty", "$.intent");
+  traverse_set_name("assess-expedition-conditions");
+  const traverse_json* input = traverse_read_input();
+  const traverse_json* captured = traverse_require_object(input, "captured_objective", "$");
+  const traverse_json* intent = traverse_require_object(input, "intent", "$");
+  const char* objective_id =
+      traverse_require_string(captured, "objective_id", "$.captured_objective");
+  const char* region = traverse_require_string(captured, "region", "$.captured_objective");
+  const char* start_date = traverse_require_string(captured, "start_date", "$.captured_objective");
+  const long long duration_days =
+      traverse_require_integer(captured, "duration_days", "$.captured_objective");
+  const char* activity = traverse_require_string(intent, "activity", "$.intent");
+  const char* difficulty = traverse_require_string(intent, "difficulty", "$.intent");
 
   const int month = month_of(start_date);
   const char* season = month == 12 || month <= 2 ? "winter"
@@ -87,40 +88,40 @@ int main(void) {
     pressure = 100;
   const char* risk_level = pressure < 40 ? "low" : pressure < 70 ? "moderate" : "high";
 
-  guest_text summary = {0};
-  text_append(&summary, season_title);
-  text_append(&summary, " conditions in ");
-  text_append(&summary, region);
-  text_append(&summary, ": ");
-  text_append(&summary, risk_level);
-  text_append(&summary, " risk (pressure ");
-  text_append_hundredths(&summary, (int)pressure);
-  text_append(&summary, "); main hazards: ");
-  text_append_list(&summary, hazards, hazard_count);
-  text_append(&summary, ".");
+  traverse_text summary = {0};
+  traverse_text_append(&summary, season_title);
+  traverse_text_append(&summary, " conditions in ");
+  traverse_text_append(&summary, region);
+  traverse_text_append(&summary, ": ");
+  traverse_text_append(&summary, risk_level);
+  traverse_text_append(&summary, " risk (pressure ");
+  traverse_text_append_hundredths(&summary, (int)pressure);
+  traverse_text_append(&summary, "); main hazards: ");
+  traverse_text_append_list(&summary, hazards, hazard_count);
+  traverse_text_append(&summary, ".");
 
-  json_writer out;
-  jw_init(&out);
-  jw_object_begin(&out);
-  jw_key(&out, "conditions");
-  jw_object_begin(&out);
-  jw_key(&out, "hazards");
-  jw_array_begin(&out);
+  traverse_writer out;
+  traverse_writer_init(&out);
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "conditions");
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "hazards");
+  traverse_writer_array_begin(&out);
   for (size_t i = 0; i < hazard_count; ++i)
-    jw_string(&out, hazards[i]);
-  jw_array_end(&out);
-  jw_key(&out, "pressure_score");
-  jw_hundredths(&out, (int)pressure);
-  jw_key(&out, "risk_level");
-  jw_string(&out, risk_level);
-  jw_key(&out, "season");
-  jw_string(&out, season);
-  jw_key(&out, "summary");
-  jw_string(&out, summary.data);
-  jw_object_end(&out);
-  jw_object_end(&out);
+    traverse_writer_string(&out, hazards[i]);
+  traverse_writer_array_end(&out);
+  traverse_writer_key(&out, "pressure_score");
+  traverse_writer_hundredths(&out, (int)pressure);
+  traverse_writer_key(&out, "risk_level");
+  traverse_writer_string(&out, risk_level);
+  traverse_writer_key(&out, "season");
+  traverse_writer_string(&out, season);
+  traverse_writer_key(&out, "summary");
+  traverse_writer_string(&out, summary.data);
+  traverse_writer_object_end(&out);
+  traverse_writer_object_end(&out);
 
   guest_emit("expedition.planning.conditions-assessed", objective_id);
-  guest_write_output(&out);
+  traverse_write_output(&out);
   return 0;
 }

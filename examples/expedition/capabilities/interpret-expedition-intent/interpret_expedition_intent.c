@@ -10,9 +10,7 @@
  * Emits expedition.planning.intent-interpreted {objective_id}. */
 #include <string.h>
 
-#include "../common/guest.h"
-
-const char* const guest_capability_name = "interpret-expedition-intent";
+#include "../common/expedition.h"
 
 static const char* const kVocabulary[] = {"summit", "ascent",  "climb", "trek",
                                           "hike",   "glacier", "ridge", "traverse"};
@@ -23,11 +21,14 @@ static int is_letter(char c) {
 }
 
 int main(void) {
-  const json_value* input = guest_read_input();
-  const json_value* captured = guest_object(input, "captured_objective", "$");
-  const char* title = guest_string(captured, "title", "$.captured_objective");
-  const char* objective_id = guest_string(captured, "objective_id", "$.captured_objective");
-  const long long duration_days = guest_integer(captured, "duration_days", "$.captured_objective");
+  traverse_set_name("interpret-expedition-intent");
+  const traverse_json* input = traverse_read_input();
+  const traverse_json* captured = traverse_require_object(input, "captured_objective", "$");
+  const char* title = traverse_require_string(captured, "title", "$.captured_objective");
+  const char* objective_id =
+      traverse_require_string(captured, "objective_id", "$.captured_objective");
+  const long long duration_days =
+      traverse_require_integer(captured, "duration_days", "$.captured_objective");
 
   int found[kVocabularySize] = {0};
   int order[kVocabularySize];
@@ -61,24 +62,24 @@ int main(void) {
   const char* activity = alpine ? "alpine_ascent" : trek ? "trek" : "expedition";
   const char* difficulty = alpine ? (duration_days > 3 ? "high" : "moderate") : "low";
 
-  json_writer out;
-  jw_init(&out);
-  jw_object_begin(&out);
-  jw_key(&out, "intent");
-  jw_object_begin(&out);
-  jw_key(&out, "activity");
-  jw_string(&out, activity);
-  jw_key(&out, "difficulty");
-  jw_string(&out, difficulty);
-  jw_key(&out, "keywords");
-  jw_array_begin(&out);
+  traverse_writer out;
+  traverse_writer_init(&out);
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "intent");
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "activity");
+  traverse_writer_string(&out, activity);
+  traverse_writer_key(&out, "difficulty");
+  traverse_writer_string(&out, difficulty);
+  traverse_writer_key(&out, "keywords");
+  traverse_writer_array_begin(&out);
   for (int i = 0; i < keyword_count; ++i)
-    jw_string(&out, kVocabulary[order[i]]);
-  jw_array_end(&out);
-  jw_object_end(&out);
-  jw_object_end(&out);
+    traverse_writer_string(&out, kVocabulary[order[i]]);
+  traverse_writer_array_end(&out);
+  traverse_writer_object_end(&out);
+  traverse_writer_object_end(&out);
 
   guest_emit("expedition.planning.intent-interpreted", objective_id);
-  guest_write_output(&out);
+  traverse_write_output(&out);
   return 0;
 }

@@ -14,43 +14,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/guest.h"
-
-const char* const guest_capability_name = "validate-team-readiness";
+#include "../common/expedition.h"
 
 int main(void) {
-  const json_value* input = guest_read_input();
-  const json_value* team = guest_array(input, "team", "$");
-  const json_value* intent = guest_object(input, "intent", "$");
-  const json_value* conditions = guest_object(input, "conditions", "$");
-  const char* activity = guest_string(intent, "activity", "$.intent");
-  const char* risk_level = guest_string(conditions, "risk_level", "$.conditions");
-  const char* objective_id = json_string(json_get(input, "objective_id"));
+  traverse_set_name("validate-team-readiness");
+  const traverse_json* input = traverse_read_input();
+  const traverse_json* team = traverse_require_array(input, "team", "$");
+  const traverse_json* intent = traverse_require_object(input, "intent", "$");
+  const traverse_json* conditions = traverse_require_object(input, "conditions", "$");
+  const char* activity = traverse_require_string(intent, "activity", "$.intent");
+  const char* risk_level = traverse_require_string(conditions, "risk_level", "$.conditions");
+  const char* objective_id = traverse_json_string(traverse_json_get(input, "objective_id"));
   const int alpine = strcmp(activity, "alpine_ascent") == 0;
 
   long long experts = 0;
   long long points = 0;
   /* One possible gap per member, in team order. */
-  guest_text* member_gaps = calloc(team->count + 1, sizeof *member_gaps);
+  traverse_text* member_gaps = calloc(team->count + 1, sizeof *member_gaps);
   if (member_gaps == NULL)
-    guest_fail("out of memory");
+    traverse_fail("out of memory");
   size_t member_gap_count = 0;
   for (size_t i = 0; i < team->count; ++i) {
-    const json_value* member = team->items[i];
-    if (member->type != JSON_OBJECT)
-      guest_fail("$.team items must be objects");
-    const char* name = guest_string(member, "name", "$.team[]");
-    const char* experience = guest_string(member, "experience", "$.team[]");
-    const json_value* certifications = guest_array(member, "certifications", "$.team[]");
+    const traverse_json* member = team->items[i];
+    if (member->type != TRAVERSE_JSON_OBJECT)
+      traverse_fail("$.team items must be objects");
+    const char* name = traverse_require_string(member, "name", "$.team[]");
+    const char* experience = traverse_require_string(member, "experience", "$.team[]");
+    const traverse_json* certifications =
+        traverse_require_array(member, "certifications", "$.team[]");
     long long member_points = strcmp(experience, "expert") == 0         ? 100
                               : strcmp(experience, "intermediate") == 0 ? 70
                                                                         : 40;
     if (strcmp(experience, "expert") == 0)
       ++experts;
-    if (alpine && !json_array_has_string(certifications, "glacier-travel")) {
+    if (alpine && !traverse_json_array_has_string(certifications, "glacier-travel")) {
       member_points /= 2;
-      text_append(&member_gaps[member_gap_count], name);
-      text_append(&member_gaps[member_gap_count], " lacks glacier-travel");
+      traverse_text_append(&member_gaps[member_gap_count], name);
+      traverse_text_append(&member_gaps[member_gap_count], " lacks glacier-travel");
       ++member_gap_count;
     }
     points += member_points;
@@ -63,40 +63,40 @@ int main(void) {
   if (score > 100)
     score = 100;
 
-  json_writer out;
-  jw_init(&out);
-  jw_object_begin(&out);
-  jw_key(&out, "readiness");
-  jw_object_begin(&out);
-  jw_key(&out, "experts");
-  jw_integer(&out, experts);
-  jw_key(&out, "gaps");
-  jw_array_begin(&out);
+  traverse_writer out;
+  traverse_writer_init(&out);
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "readiness");
+  traverse_writer_object_begin(&out);
+  traverse_writer_key(&out, "experts");
+  traverse_writer_integer(&out, experts);
+  traverse_writer_key(&out, "gaps");
+  traverse_writer_array_begin(&out);
   size_t gap_count = 0;
   if (experts == 0) {
-    jw_string(&out, "no expert on the team");
+    traverse_writer_string(&out, "no expert on the team");
     ++gap_count;
   }
   for (size_t i = 0; i < member_gap_count; ++i) {
-    jw_string(&out, member_gaps[i].data);
+    traverse_writer_string(&out, member_gaps[i].data);
     ++gap_count;
   }
   if (strcmp(risk_level, "high") == 0 && experts < 2) {
-    jw_string(&out, "high-risk conditions call for at least two experts");
+    traverse_writer_string(&out, "high-risk conditions call for at least two experts");
     ++gap_count;
   }
-  jw_array_end(&out);
-  jw_key(&out, "ready");
-  jw_bool(&out, gap_count == 0);
-  jw_key(&out, "score");
-  jw_hundredths(&out, (int)score);
-  jw_key(&out, "team_size");
-  jw_integer(&out, team_size);
-  jw_object_end(&out);
-  jw_object_end(&out);
+  traverse_writer_array_end(&out);
+  traverse_writer_key(&out, "ready");
+  traverse_writer_bool(&out, gap_count == 0);
+  traverse_writer_key(&out, "score");
+  traverse_writer_hundredths(&out, (int)score);
+  traverse_writer_key(&out, "team_size");
+  traverse_writer_integer(&out, team_size);
+  traverse_writer_object_end(&out);
+  traverse_writer_object_end(&out);
 
   if (objective_id != NULL)
     guest_emit("expedition.planning.team-readiness-validated", objective_id);
-  guest_write_output(&out);
+  traverse_write_output(&out);
   return 0;
 }

@@ -1,8 +1,8 @@
-/* The tiny JSON reader and writer (see json.h). */
-#include "json.h"
-
+/* The Traverse guest SDK: the JSON reader and writer (traverse/guest.h). */
 #include <stdlib.h>
 #include <string.h>
+
+#include "traverse/guest.h"
 
 enum { kMaxDepth = 64 };
 
@@ -24,8 +24,8 @@ static void skip_space(reader* r) {
     ++r->p;
 }
 
-static json_value* new_value(json_type type) {
-  json_value* value = allocate(sizeof *value);
+static traverse_json* new_value(traverse_json_type type) {
+  traverse_json* value = allocate(sizeof *value);
   memset(value, 0, sizeof *value);
   value->type = type;
   return value;
@@ -150,10 +150,10 @@ static char* parse_string(reader* r) {
   return out;
 }
 
-static json_value* parse_value(reader* r, int depth);
+static traverse_json* parse_value(reader* r, int depth);
 
-static json_value* parse_container(reader* r, int depth, int is_object) {
-  json_value* value = new_value(is_object ? JSON_OBJECT : JSON_ARRAY);
+static traverse_json* parse_container(reader* r, int depth, int is_object) {
+  traverse_json* value = new_value(is_object ? TRAVERSE_JSON_OBJECT : TRAVERSE_JSON_ARRAY);
   size_t capacity = 0;
   const char close = is_object ? '}' : ']';
   ++r->p;
@@ -180,12 +180,12 @@ static json_value* parse_container(reader* r, int depth, int is_object) {
       }
       ++r->p;
     }
-    json_value* item = parse_value(r, depth + 1);
+    traverse_json* item = parse_value(r, depth + 1);
     if (item == NULL)
       return NULL;
     if (value->count == capacity) {
       capacity = capacity == 0 ? 4 : capacity * 2;
-      json_value** items = allocate(capacity * sizeof *items);
+      traverse_json** items = allocate(capacity * sizeof *items);
       char** keys = allocate(capacity * sizeof *keys);
       if (value->count > 0) {
         memcpy(items, value->items, value->count * sizeof *items);
@@ -211,8 +211,46 @@ static json_value* parse_container(reader* r, int depth, int is_object) {
   }
 }
 
-static json_value* parse_number(reader* r) {
-  json_value* value = new_value(JSON_NUMBER);
+/* The value of a JSON number token (close to, not always exactly, the nearest double: no
+ * strtod, which would pull wasi-libc's stdio and its file imports into every guest). */
+static double decimal_to_double(const char* p, const char* end) {
+  int negative = 0;
+  if (p < end && *p == '-') {
+    negative = 1;
+    ++p;
+  }
+  double mantissa = 0.0;
+  int exponent = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p)
+    mantissa = mantissa * 10.0 + (*p - '0');
+  if (p < end && *p == '.') {
+    for (++p; p < end && *p >= '0' && *p <= '9'; ++p) {
+      mantissa = mantissa * 10.0 + (*p - '0');
+      --exponent;
+    }
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    int sign = 1;
+    if (p < end && (*p == '+' || *p == '-')) {
+      sign = *p == '-' ? -1 : 1;
+      ++p;
+    }
+    int e = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; ++p)
+      e = e < 10000 ? e * 10 + (*p - '0') : e;
+    exponent += sign * e;
+  }
+  for (; exponent > 0; --exponent)
+    mantissa *= 10.0;
+  for (; exponent < 0; ++exponent)
+    mantissa /= 10.0;
+  return negative ? -mantissa : mantissa;
+}
+
+static traverse_json* parse_number(reader* r) {
+  traverse_json* value = new_value(TRAVERSE_JSON_NUMBER);
+  const char* const start = r->p;
   int negative = 0;
   unsigned long long magnitude = 0;
   int overflow = 0;
@@ -239,6 +277,7 @@ static json_value* parse_number(reader* r) {
   }
   if (value->is_integer)
     value->integer = negative ? -(long long)magnitude : (long long)magnitude;
+  value->number = decimal_to_double(start, r->p);
   return value;
 }
 
@@ -250,7 +289,7 @@ static int match_literal(reader* r, const char* literal) {
   return 1;
 }
 
-static json_value* parse_value(reader* r, int depth) {
+static traverse_json* parse_value(reader* r, int depth) {
   if (depth > kMaxDepth) {
     r->error = "nesting too deep";
     return NULL;
@@ -266,13 +305,13 @@ static json_value* parse_value(reader* r, int depth) {
     case '[':
       return parse_container(r, depth, 0);
     case '"': {
-      json_value* value = new_value(JSON_STRING);
+      traverse_json* value = new_value(TRAVERSE_JSON_STRING);
       value->string = parse_string(r);
       return value->string == NULL ? NULL : value;
     }
     case 't':
     case 'f': {
-      json_value* value = new_value(JSON_BOOL);
+      traverse_json* value = new_value(TRAVERSE_JSON_BOOL);
       value->boolean = *r->p == 't';
       if (match_literal(r, value->boolean ? "true" : "false"))
         return value;
@@ -281,7 +320,7 @@ static json_value* parse_value(reader* r, int depth) {
     }
     case 'n':
       if (match_literal(r, "null"))
-        return new_value(JSON_NULL);
+        return new_value(TRAVERSE_JSON_NULL);
       r->error = "bad literal";
       return NULL;
     default:
@@ -289,9 +328,9 @@ static json_value* parse_value(reader* r, int depth) {
   }
 }
 
-json_value* json_parse(const char* text, size_t length, const char** error) {
+traverse_json* traverse_json_parse(const char* text, size_t length, const char** error) {
   reader r = {text, text + length, NULL};
-  json_value* value = parse_value(&r, 0);
+  traverse_json* value = parse_value(&r, 0);
   if (value != NULL) {
     skip_space(&r);
     if (r.p != r.end) {
@@ -304,8 +343,8 @@ json_value* json_parse(const char* text, size_t length, const char** error) {
   return value;
 }
 
-const json_value* json_get(const json_value* object, const char* key) {
-  if (object == NULL || object->type != JSON_OBJECT)
+const traverse_json* traverse_json_get(const traverse_json* object, const char* key) {
+  if (object == NULL || object->type != TRAVERSE_JSON_OBJECT)
     return NULL;
   for (size_t i = 0; i < object->count; ++i) {
     if (strcmp(object->keys[i], key) == 0)
@@ -314,22 +353,36 @@ const json_value* json_get(const json_value* object, const char* key) {
   return NULL;
 }
 
-const char* json_string(const json_value* value) {
-  return value != NULL && value->type == JSON_STRING ? value->string : NULL;
+const char* traverse_json_string(const traverse_json* value) {
+  return value != NULL && value->type == TRAVERSE_JSON_STRING ? value->string : NULL;
 }
 
-int json_integer(const json_value* value, long long* out) {
-  if (value == NULL || value->type != JSON_NUMBER || !value->is_integer)
+int traverse_json_integer(const traverse_json* value, long long* out) {
+  if (value == NULL || value->type != TRAVERSE_JSON_NUMBER || !value->is_integer)
     return 0;
   *out = value->integer;
   return 1;
 }
 
-int json_array_has_string(const json_value* array, const char* text) {
-  if (array == NULL || array->type != JSON_ARRAY)
+int traverse_json_number(const traverse_json* value, double* out) {
+  if (value == NULL || value->type != TRAVERSE_JSON_NUMBER)
+    return 0;
+  *out = value->number;
+  return 1;
+}
+
+int traverse_json_bool(const traverse_json* value, int* out) {
+  if (value == NULL || value->type != TRAVERSE_JSON_BOOL)
+    return 0;
+  *out = value->boolean;
+  return 1;
+}
+
+int traverse_json_array_has_string(const traverse_json* array, const char* text) {
+  if (array == NULL || array->type != TRAVERSE_JSON_ARRAY)
     return 0;
   for (size_t i = 0; i < array->count; ++i) {
-    const char* item = json_string(array->items[i]);
+    const char* item = traverse_json_string(array->items[i]);
     if (item != NULL && strcmp(item, text) == 0)
       return 1;
   }
@@ -338,7 +391,7 @@ int json_array_has_string(const json_value* array, const char* text) {
 
 /* --- writer --- */
 
-static void append(json_writer* w, const char* text, size_t length) {
+static void append(traverse_writer* w, const char* text, size_t length) {
   if (w->length + length + 1 > w->capacity) {
     size_t capacity = w->capacity == 0 ? 256 : w->capacity;
     while (w->length + length + 1 > capacity)
@@ -355,12 +408,12 @@ static void append(json_writer* w, const char* text, size_t length) {
   w->data[w->length] = '\0';
 }
 
-static void append_char(json_writer* w, char c) {
+static void append_char(traverse_writer* w, char c) {
   append(w, &c, 1);
 }
 
 /* Separates a new value from the previous member of its container. */
-static void before_value(json_writer* w) {
+static void before_value(traverse_writer* w) {
   if (w->after_key) {
     w->after_key = 0;
     return;
@@ -372,11 +425,11 @@ static void before_value(json_writer* w) {
   }
 }
 
-void jw_init(json_writer* w) {
+void traverse_writer_init(traverse_writer* w) {
   memset(w, 0, sizeof *w);
 }
 
-static void open_container(json_writer* w, char c) {
+static void open_container(traverse_writer* w, char c) {
   before_value(w);
   append_char(w, c);
   if (w->depth < 64)
@@ -384,25 +437,25 @@ static void open_container(json_writer* w, char c) {
   ++w->depth;
 }
 
-static void close_container(json_writer* w, char c) {
+static void close_container(traverse_writer* w, char c) {
   --w->depth;
   append_char(w, c);
 }
 
-void jw_object_begin(json_writer* w) {
+void traverse_writer_object_begin(traverse_writer* w) {
   open_container(w, '{');
 }
-void jw_object_end(json_writer* w) {
+void traverse_writer_object_end(traverse_writer* w) {
   close_container(w, '}');
 }
-void jw_array_begin(json_writer* w) {
+void traverse_writer_array_begin(traverse_writer* w) {
   open_container(w, '[');
 }
-void jw_array_end(json_writer* w) {
+void traverse_writer_array_end(traverse_writer* w) {
   close_container(w, ']');
 }
 
-static void write_escaped(json_writer* w, const char* text, size_t length) {
+static void write_escaped(traverse_writer* w, const char* text, size_t length) {
   static const char hex[] = "0123456789abcdef";
   append_char(w, '"');
   for (size_t i = 0; i < length; ++i) {
@@ -441,23 +494,23 @@ static void write_escaped(json_writer* w, const char* text, size_t length) {
   append_char(w, '"');
 }
 
-void jw_key(json_writer* w, const char* key) {
+void traverse_writer_key(traverse_writer* w, const char* key) {
   before_value(w);
   write_escaped(w, key, strlen(key));
   append_char(w, ':');
   w->after_key = 1;
 }
 
-void jw_string_n(json_writer* w, const char* text, size_t length) {
+void traverse_writer_string_n(traverse_writer* w, const char* text, size_t length) {
   before_value(w);
   write_escaped(w, text, length);
 }
 
-void jw_string(json_writer* w, const char* text) {
-  jw_string_n(w, text, strlen(text));
+void traverse_writer_string(traverse_writer* w, const char* text) {
+  traverse_writer_string_n(w, text, strlen(text));
 }
 
-void jw_integer(json_writer* w, long long value) {
+void traverse_writer_integer(traverse_writer* w, long long value) {
   char digits[24];
   size_t length = 0;
   unsigned long long magnitude =
@@ -473,7 +526,7 @@ void jw_integer(json_writer* w, long long value) {
     append_char(w, digits[--length]);
 }
 
-void jw_bool(json_writer* w, int value) {
+void traverse_writer_bool(traverse_writer* w, int value) {
   before_value(w);
   if (value) {
     append(w, "true", 4);
@@ -482,7 +535,22 @@ void jw_bool(json_writer* w, int value) {
   }
 }
 
-void jw_hundredths(json_writer* w, int hundredths) {
+void traverse_writer_null(traverse_writer* w) {
+  before_value(w);
+  append(w, "null", 4);
+}
+
+void traverse_writer_raw(traverse_writer* w, const char* json) {
+  before_value(w);
+  append(w, json, strlen(json));
+}
+
+void traverse_writer_free(traverse_writer* w) {
+  free(w->data);
+  traverse_writer_init(w);
+}
+
+void traverse_writer_hundredths(traverse_writer* w, int hundredths) {
   char text[32];
   size_t length = 0;
   if (hundredths < 0) {
@@ -492,9 +560,9 @@ void jw_hundredths(json_writer* w, int hundredths) {
   const int whole = hundredths / 100;
   const int tenths = (hundredths / 10) % 10;
   const int cents = hundredths % 10;
-  json_writer digits;
-  jw_init(&digits);
-  jw_integer(&digits, whole);
+  traverse_writer digits;
+  traverse_writer_init(&digits);
+  traverse_writer_integer(&digits, whole);
   memcpy(text + length, digits.data, digits.length);
   length += digits.length;
   free(digits.data);
