@@ -139,9 +139,11 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     context.json(document);
   } else {
     if (!context.quiet()) {
-      context.line("workflow: " + run.workflow_id +
-                   (run.workflow_version.empty() ? "" : "@" + run.workflow_version));
-      context.line("run_id: " + run.run_id);
+      context.line(
+          "workflow: " +
+          escape_terminal_text(run.workflow_id +
+                               (run.workflow_version.empty() ? "" : "@" + run.workflow_version)));
+      context.line("run_id: " + escape_terminal_text(run.run_id));
       context.line("status: " + context.paint_out(to_string(run.status),
                                                   run.completed() ? Style::Green : Style::Red));
     }
@@ -292,13 +294,13 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
               {"trace_db", session.trace_db.string()}});
   } else {
     char line[160];
-    context.line("request_id: " + request.request_id);
+    context.line("request_id: " + escape_terminal_text(request.request_id));
     context.line("runs: " + std::to_string(options.repeat) + " from " +
                  std::to_string(options.concurrency) + " thread(s)");
     context.line("completed: " + std::to_string(report.completed) +
                  "  failed: " + std::to_string(report.failed));
     for (const auto& [code, count] : report.errors) {
-      context.line("  " + code + ": " + std::to_string(count));
+      context.line("  " + escape_terminal_text(code) + ": " + std::to_string(count));
     }
     std::snprintf(line, sizeof line, "wall time: %.3f s", wall_s);
     context.line(line);
@@ -307,7 +309,7 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
     context.line("latency: p50 " + ms_text(p50) + "  p90 " + ms_text(p90) + "  p99 " +
                  ms_text(p99) + "  max " + ms_text(max));
     if (!context.quiet()) {
-      context.line("traces: " + session.trace_db.string());
+      context.line("traces: " + escape_terminal_text(session.trace_db.string()));
     }
   }
   context.finish(report.failed == 0 ? ExitCode::Ok : ExitCode::ExecutionFailed);
@@ -396,17 +398,17 @@ void run(const RunOptions& options, CliContext& context) {
     context.json(document);
   } else {
     if (!context.quiet()) {
-      context.line("request_id: " + result.request_id);
-      context.line("execution_id: " + result.execution_id);
+      context.line("request_id: " + escape_terminal_text(result.request_id));
+      context.line("execution_id: " + escape_terminal_text(result.execution_id));
       if (trace.capability_id) {
-        context.line("capability_id: " + *trace.capability_id);
+        context.line("capability_id: " + escape_terminal_text(*trace.capability_id));
       }
       if (trace.capability_version) {
-        context.line("capability_version: " + *trace.capability_version);
+        context.line("capability_version: " + escape_terminal_text(*trace.capability_version));
       }
       context.line("status: " + context.paint_out(to_string(result.status),
                                                   result.completed() ? Style::Green : Style::Red));
-      context.line("trace_ref: " + result.trace_ref);
+      context.line("trace_ref: " + escape_terminal_text(result.trace_ref));
     }
     if (result.output) {
       if (context.quiet()) {
