@@ -288,17 +288,17 @@ std::string format_table(const CliContext& context, const std::vector<std::strin
   for (std::size_t i = 0; i < headers.size(); ++i) {
     widths[i] = display_width(headers[i]);
   }
-  std::vector<std::vector<std::string>> cells;
-  cells.reserve(rows.size());
+  std::vector<std::vector<std::string>> escaped_rows;
+  escaped_rows.reserve(rows.size());
   for (const auto& row : rows) {
     std::vector<std::string> escaped;
     escaped.reserve(row.size());
     for (const auto& cell : row) {
       escaped.push_back(escape_terminal_text(cell));
     }
-    cells.push_back(std::move(escaped));
+    escaped_rows.push_back(std::move(escaped));
   }
-  for (const auto& row : cells) {
+  for (const auto& row : escaped_rows) {
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       widths[i] = std::max(widths[i], display_width(row[i]));
     }
@@ -320,7 +320,7 @@ std::string format_table(const CliContext& context, const std::vector<std::strin
   };
   std::string out = render(headers, true);
   out += '\n';
-  for (const auto& row : cells) {
+  for (const auto& row : escaped_rows) {
     out += render(row, false);
     out += '\n';
   }

@@ -257,9 +257,12 @@ class StrictDomBuilder {
     for (std::size_t i = 1; i < stack_.size(); ++i) {
       const Frame& parent = stack_[i - 1];
       if (parent.container->is_array()) {
-        path += "[" + std::to_string(parent.container->size() - 1) + "]";
+        path += '[';
+        path += std::to_string(parent.container->size() - 1);
+        path += ']';
       } else {
-        path += "." + *parent.key;
+        path += '.';
+        path += *parent.key;
       }
     }
     return path;
