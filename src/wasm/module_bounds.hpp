@@ -102,8 +102,7 @@ inline bool check_code_section(ByteReader in, std::uint32_t count, std::string* 
     const std::size_t entry = in.offset();
     std::uint32_t size = 0;
     if (!in.u32(&size) || size > in.remaining())
-      return fail(error, "function body " + std::to_string(i) + " extends past its section",
-                  entry);
+      return fail(error, "function body " + std::to_string(i) + " extends past its section", entry);
     ByteReader body(in.take(size), in.offset());
     std::uint32_t decls = 0;
     if (!body.u32(&decls))
