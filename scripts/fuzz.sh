@@ -19,7 +19,9 @@ seed() {
   mkdir -p "$dir"
   case $name in
     fuzz_json_parse)
-      find examples tests/data -name '*.json' -size -64k -exec cp -t "$dir" {} + ;;
+      find examples tests/data -name '*.json' -size -64k | while read -r f; do
+        cp "$f" "$dir/$(printf '%s' "$f" | tr '/' '_')"
+      done ;;
     fuzz_load_contract) cp -t "$dir" $ex/contracts/*.json ;;
     fuzz_load_event_contract) cp -t "$dir" $ex/events/*.json ;;
     fuzz_load_workflow) cp -t "$dir" $ex/workflows/*.json ;;
@@ -31,8 +33,8 @@ seed() {
       python3 - "$dir" $ex/contracts/*.json <<'PY'
 import json, sys, os
 out = sys.argv[1]
-inputs = [json.load(open(p)) for p in sorted(os.listdir('examples/expedition/inputs') and
-          [os.path.join('examples/expedition/inputs', f) for f in os.listdir('examples/expedition/inputs')])]
+folder = 'examples/expedition/inputs'
+inputs = [json.load(open(os.path.join(folder, f))) for f in sorted(os.listdir(folder))]
 for i, path in enumerate(sys.argv[2:]):
     contract = json.load(open(path))
     for key in ('inputs', 'outputs'):
@@ -45,7 +47,9 @@ for i, path in enumerate(sys.argv[2:]):
 PY
       ;;
     fuzz_wasm_verify)
-      find examples -name '*.wasm' -exec cp -t "$dir" {} +
+      find examples -name '*.wasm' | while read -r f; do
+        cp "$f" "$dir/$(printf '%s' "$f" | tr '/' '_')"
+      done
       for wat in tests/data/wasm/*.wat; do
         wat2wasm --no-check "$wat" -o "$dir/$(basename "$wat" .wat).wasm" 2>/dev/null || true
       done ;;

@@ -55,9 +55,10 @@ TEST(CliHardening, UntrustedTextDefectRequestIdIsEscapedInRunAndTraceShow) {
   const auto list = run_cli({"trace", "list", "--trace-db", db, "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   const Value listed = json_of(list);
+  ASSERT_TRUE(listed.contains("entries")) << list.out;
   for (const auto& entry : listed["entries"]) {
     const auto show =
-        run_cli({"trace", "show", entry["trace_id"].get<std::string>(), "--trace-db", db});
+        run_cli({"trace", "show", entry.value("id", std::string()), "--trace-db", db});
     ASSERT_EQ(show.exit_code, 0) << show.err;
     EXPECT_EQ(show.out.find('\x1b'), std::string::npos) << show.out;
   }
