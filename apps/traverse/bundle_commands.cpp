@@ -51,8 +51,8 @@ void inspect(const InspectOptions& options, CliContext& context) {
                        {"event_ids", event_ids},
                        {"workflow_ids", workflow_ids}});
   } else {
-    context.line("bundle_id: " + bundle->bundle_id);
-    context.line("version: " + bundle->version);
+    context.line("bundle_id: " + escape_terminal_text(bundle->bundle_id));
+    context.line("version: " + escape_terminal_text(bundle->version));
     context.line("scope: " + std::string(to_string(bundle->scope)));
     context.line("capabilities: " + std::to_string(capability_ids.size()));
     context.line("events: " + std::to_string(event_ids.size()));
@@ -60,7 +60,7 @@ void inspect(const InspectOptions& options, CliContext& context) {
     const auto list = [&](const char* title, const std::vector<std::string>& keys) {
       context.line(title);
       for (const auto& key : keys) {
-        context.line("  - " + key);
+        context.line("  - " + escape_terminal_text(key));
       }
     };
     list("capability_ids:", capability_ids);

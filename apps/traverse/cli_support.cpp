@@ -54,7 +54,98 @@ std::string paint(std::string_view text, Style style, bool enabled) {
   return out;
 }
 
+void append_hex_escape(std::string& out, std::string_view prefix, unsigned value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += prefix;
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+    out += kHex[(value >> static_cast<unsigned>(shift)) & 0xFU];
+  }
+}
+
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  if (b0 < 0x80) {
+    return 1;
+  }
+  if (b0 < 0xC2 || b0 > 0xF4) {
+    return 0;
+  }
+  const std::size_t len = b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4);
+  if (i + len > text.size()) {
+    return 0;
+  }
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0U) != 0x80U) {
+      return 0;
+    }
+  }
+  const auto b1 = static_cast<unsigned char>(text[i + 1]);
+  if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) ||
+      (b0 == 0xF4 && b1 > 0x8F)) {
+    return 0;
+  }
+  return len;
+}
+
+unsigned code_point(std::string_view sequence) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(sequence[k]); };
+  switch (sequence.size()) {
+    case 1:
+      return byte(0);
+    case 2:
+      return ((byte(0) & 0x1FU) << 6) | (byte(1) & 0x3FU);
+    case 3:
+      return ((byte(0) & 0x0FU) << 12) | ((byte(1) & 0x3FU) << 6) | (byte(2) & 0x3FU);
+    default:
+      return ((byte(0) & 0x07U) << 18) | ((byte(1) & 0x3FU) << 12) | ((byte(2) & 0x3FU) << 6) |
+             (byte(3) & 0x3FU);
+  }
+}
+
 }  // namespace
+
+std::string escape_terminal_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7F) {
+      switch (byte) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          append_hex_escape(out, "\\x", byte, 2);
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(text, i);
+    if (len == 0) {
+      append_hex_escape(out, "\\x", byte, 2);
+      ++i;
+      continue;
+    }
+    const std::string_view sequence = text.substr(i, len);
+    const unsigned cp = code_point(sequence);
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
+      append_hex_escape(out, "\\u", cp, 4);
+    } else {
+      out += sequence;
+    }
+    i += len;
+  }
+  return out;
+}
 
 std::string exit_code_help() {
   return "Exit codes: 0 ok, 1 execution failed, 2 validation failed, 3 registration conflict,\n"
@@ -96,13 +187,13 @@ void CliContext::clear_progress() {
 void CliContext::note(std::string_view text) {
   if (verbose()) {
     clear_progress();
-    err_ << text << '\n';
+    err_ << escape_terminal_text(text) << '\n';
   }
 }
 
 void CliContext::warning(std::string_view text) {
   clear_progress();
-  err_ << paint_err("warning: ", Style::Yellow) << text << '\n';
+  err_ << paint_err("warning: ", Style::Yellow) << escape_terminal_text(text) << '\n';
 }
 
 void CliContext::fail(const CommandFailure& failure, bool json) {
@@ -129,7 +220,7 @@ void CliContext::line(std::string_view text) {
 
 void CliContext::error_line(std::string_view text) {
   clear_progress();
-  err_ << paint_err(text, Style::Red) << '\n';
+  err_ << paint_err(escape_terminal_text(text), Style::Red) << '\n';
 }
 
 void CliContext::report(const ValidationErrors& errors) {
@@ -197,7 +288,17 @@ std::string format_table(const CliContext& context, const std::vector<std::strin
   for (std::size_t i = 0; i < headers.size(); ++i) {
     widths[i] = display_width(headers[i]);
   }
+  std::vector<std::vector<std::string>> escaped_rows;
+  escaped_rows.reserve(rows.size());
   for (const auto& row : rows) {
+    std::vector<std::string> escaped;
+    escaped.reserve(row.size());
+    for (const auto& cell : row) {
+      escaped.push_back(escape_terminal_text(cell));
+    }
+    escaped_rows.push_back(std::move(escaped));
+  }
+  for (const auto& row : escaped_rows) {
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
       widths[i] = std::max(widths[i], display_width(row[i]));
     }
@@ -219,7 +320,7 @@ std::string format_table(const CliContext& context, const std::vector<std::strin
   };
   std::string out = render(headers, true);
   out += '\n';
-  for (const auto& row : rows) {
+  for (const auto& row : escaped_rows) {
     out += render(row, false);
     out += '\n';
   }

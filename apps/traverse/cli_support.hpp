@@ -30,6 +30,15 @@ enum class ExitCode : int {
   Usage = 5,                 // bad command line (unknown option, missing argument, ...)
 };
 
+// `text` made safe to print on a terminal: every control character becomes a visible escape, so
+// text from guests, artifacts, traces or requests cannot forge output lines, move the cursor,
+// retitle the terminal or inject colour. C0 controls and DEL become "\n", "\r", "\t" or "\xHH"
+// (ESC -> "\x1b"); C1 controls (U+0080..U+009F) and bidirectional overrides (U+202A..U+202E,
+// U+2066..U+2069) become "\u00HH"/"\u20HH"; bytes that are not well-formed UTF-8 become "\xHH".
+// Printable text, including any other UTF-8, is kept as is. The one place human-readable output
+// escapes untrusted text; JSON output never goes through it (JSON escaping is exact already).
+[[nodiscard]] std::string escape_terminal_text(std::string_view text);
+
 // The help footer listing the exit codes.
 [[nodiscard]] std::string exit_code_help();
 
@@ -66,11 +75,13 @@ class CliContext {
   [[nodiscard]] std::string paint_out(std::string_view text, Style style) const;
   [[nodiscard]] std::string paint_err(std::string_view text, Style style) const;
 
-  // One result line on stdout.
+  // One result line on stdout. `text` is written as given (it may carry this context's colour):
+  // callers pass untrusted parts through escape_terminal_text().
   void line(std::string_view text);
-  // One error line on stderr ("traverse: error: " is not added: lines name their file).
+  // One error line on stderr ("traverse: error: " is not added: lines name their file). The text
+  // is escaped (escape_terminal_text) before it is painted: error text quotes untrusted input.
   void error_line(std::string_view text);
-  // Every error as "file: $.path: Code: message" on stderr.
+  // Every error as "file: $.path: Code: message" on stderr (escaped as error_line).
   void report(const ValidationErrors& errors);
   // One JSON document on stdout (pretty, sorted keys, trailing newline).
   void json(const Value& document);
@@ -100,9 +111,9 @@ class CliContext {
   void progress(std::string_view text);
   // Erases the progress line, if one is shown.
   void clear_progress();
-  // An informational line on stderr, printed only with --verbose.
+  // An informational line on stderr, printed only with --verbose (escaped as error_line).
   void note(std::string_view text);
-  // A warning line on stderr (always, even with --quiet).
+  // A warning line on stderr (always, even with --quiet; escaped as error_line).
   void warning(std::string_view text);
 
   // Records the command's outcome; the most severe (highest) code wins if called twice.
@@ -126,7 +137,8 @@ class CliContext {
 [[nodiscard]] Value errors_to_json(const ValidationErrors& errors);
 
 // A text table: the header row (bold when `context` colours stdout), then one line per row,
-// columns left-aligned and separated by two spaces; trailing spaces trimmed.
+// columns left-aligned and separated by two spaces; trailing spaces trimmed. Cells are escaped
+// (escape_terminal_text).
 [[nodiscard]] std::string format_table(const CliContext& context,
                                        const std::vector<std::string>& headers,
                                        const std::vector<std::vector<std::string>>& rows);

@@ -89,8 +89,8 @@ void validate(const ValidateOptions& options, CliContext& context) {
       const std::string key =
           identity.version.empty() ? identity.id : identity.id + "@" + identity.version;
       if (!options.json) {
-        context.line(file + ": " + context.paint_out("valid", Style::Green) + " " + kind + " " +
-                     key);
+        context.line(escape_terminal_text(file) + ": " + context.paint_out("valid", Style::Green) +
+                     " " + kind + " " + escape_terminal_text(key));
       }
     } else {
       any_invalid = true;

@@ -74,29 +74,29 @@ void inspect(const InspectOptions& options, CliContext& context) {
     }
     context.json(document);
   } else {
-    context.line("package_id: " + package->package_id);
-    context.line("version: " + package->version);
-    context.line("summary: " + package->summary);
-    context.line("capability_id: " + package->contract.id);
-    context.line("capability_version: " + package->contract.version);
-    context.line("contract: " + package->contract_path.string());
-    context.line("source: " + package->source_path.string() + " (" + package->source_language +
-                 ")");
-    context.line("binary: " + package->binary_path.string());
+    context.line("package_id: " + escape_terminal_text(package->package_id));
+    context.line("version: " + escape_terminal_text(package->version));
+    context.line("summary: " + escape_terminal_text(package->summary));
+    context.line("capability_id: " + escape_terminal_text(package->contract.id));
+    context.line("capability_version: " + escape_terminal_text(package->contract.version));
+    context.line("contract: " + escape_terminal_text(package->contract_path.string()));
+    context.line("source: " + escape_terminal_text(package->source_path.string() + " (" +
+                                                   package->source_language + ")"));
+    context.line("binary: " + escape_terminal_text(package->binary_path.string()));
     context.line("binary_digest: " + package->binary_digest + " (verified)");
-    context.line("abi_version: " + package->abi_version);
+    context.line("abi_version: " + escape_terminal_text(package->abi_version));
     if (abi) {
       context.line("imports: " + std::to_string(abi->imports.size()) + " (ABI " + abi->abi_version +
                    " import whitelist " + context.paint_out("passed", Style::Green) + ")");
       if (context.verbose()) {
         for (const auto& import : abi->imports) {
-          context.line("  - " + import.module + "::" + import.name);
+          context.line("  - " + escape_terminal_text(import.module + "::" + import.name));
         }
       }
     }
     context.line("known_compositions:");
     for (const auto& key : compositions) {
-      context.line("  - " + key);
+      context.line("  - " + escape_terminal_text(key));
     }
   }
   if (!abi) {
@@ -149,13 +149,15 @@ void run(const RunOptions& options, CliContext& context) {
       context.line(pretty_dump(*result.output));
     } else {
       // The reference's lines (docs/cli-reference.md `capability-package execute`).
-      context.line("request_id: " + result.request_id);
-      context.line("execution_id: " + result.execution_id);
-      context.line("package_id: " + package_id);
-      context.line("capability_id: " + execution.trace.capability_id.value_or(""));
-      context.line("capability_version: " + execution.trace.capability_version.value_or(""));
+      context.line("request_id: " + escape_terminal_text(result.request_id));
+      context.line("execution_id: " + escape_terminal_text(result.execution_id));
+      context.line("package_id: " + escape_terminal_text(package_id));
+      context.line("capability_id: " +
+                   escape_terminal_text(execution.trace.capability_id.value_or("")));
+      context.line("capability_version: " +
+                   escape_terminal_text(execution.trace.capability_version.value_or("")));
       context.line("status: " + std::string(to_string(result.status)));
-      context.line("trace_ref: " + result.trace_ref);
+      context.line("trace_ref: " + escape_terminal_text(result.trace_ref));
       print_output(context, *result.output);
       context.note("trace stored in " + session->trace_db.string());
     }

@@ -93,9 +93,11 @@ void print_workflow_run(CliContext& context, const RuntimeExecution& execution,
   const RuntimeResult& result = execution.result;
   const WorkflowRun* run = execution.workflow_run ? &*execution.workflow_run : nullptr;
   if (!context.quiet() && run != nullptr) {
-    context.line("workflow: " + run->workflow_id +
-                 (run->workflow_version.empty() ? "" : "@" + run->workflow_version));
-    context.line("run_id: " + run->run_id);
+    context.line(
+        "workflow: " +
+        escape_terminal_text(run->workflow_id +
+                             (run->workflow_version.empty() ? "" : "@" + run->workflow_version)));
+    context.line("run_id: " + escape_terminal_text(run->run_id));
     context.line("status: " + context.paint_out(to_string(run->status),
                                                 run->completed() ? Style::Green : Style::Red));
   }
@@ -304,7 +306,7 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
               {"trace_db", session.trace_db.string()}});
   } else {
     char line[160];
-    context.line("request_id: " + request.request_id);
+    context.line("request_id: " + escape_terminal_text(request.request_id));
     context.line("runs: " + std::to_string(options.repeat) + " from " +
                  std::to_string(options.concurrency) + " thread(s)");
     context.line("completed: " + std::to_string(report.completed) +
@@ -319,7 +321,7 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
     context.line("latency: p50 " + ms_text(p50) + "  p90 " + ms_text(p90) + "  p99 " +
                  ms_text(p99) + "  max " + ms_text(max));
     if (!context.quiet()) {
-      context.line("traces: " + session.trace_db.string());
+      context.line("traces: " + escape_terminal_text(session.trace_db.string()));
     }
   }
   context.finish(report.failed == 0 ? ExitCode::Ok : ExitCode::ExecutionFailed);
@@ -362,18 +364,18 @@ void print_run(CliContext& context, const RuntimeExecution& execution,
   const RuntimeResult& result = execution.result;
   const RuntimeTrace& trace = execution.trace;
   if (!context.quiet()) {
-    context.line("request_id: " + result.request_id);
-    context.line("execution_id: " + result.execution_id);
+    context.line("request_id: " + escape_terminal_text(result.request_id));
+    context.line("execution_id: " + escape_terminal_text(result.execution_id));
     if (trace.capability_id) {
-      context.line("capability_id: " + *trace.capability_id);
+      context.line("capability_id: " + escape_terminal_text(*trace.capability_id));
     }
     if (trace.capability_version) {
-      context.line("capability_version: " + *trace.capability_version);
+      context.line("capability_version: " + escape_terminal_text(*trace.capability_version));
     }
     context.line("status: " + context.paint_out(to_string(result.status),
                                                 result.completed() ? Style::Green : Style::Red));
     if (!result.trace_ref.empty()) {
-      context.line("trace_ref: " + result.trace_ref);
+      context.line("trace_ref: " + escape_terminal_text(result.trace_ref));
     }
   }
   if (result.output) {

@@ -38,9 +38,9 @@ void print_events(CliContext& context, const std::vector<ObservedEvent>& events)
   std::vector<std::vector<std::string>> rows;
   for (const auto& observed : events) {
     rows.push_back(
-        {observed.event.event_type + "@" + observed.event.version,
+        {escape_terminal_text(observed.event.event_type + "@" + observed.event.version),
          observed.node_id.empty() ? std::string() : "step " + std::to_string(observed.step_index),
-         observed.node_id, observed.event.id});
+         escape_terminal_text(observed.node_id), escape_terminal_text(observed.event.id)});
   }
   std::vector<std::size_t> widths(4, 0);
   for (const auto& row : rows) {
@@ -66,18 +66,18 @@ void print_events(CliContext& context, const std::vector<ObservedEvent>& events)
 void print_trace_location(CliContext& context, const std::string& trace_id,
                           const std::filesystem::path& trace_db, const std::string& run_id) {
   context.line("");
-  context.line("trace: " + trace_id + " in " + trace_db.string());
+  context.line("trace: " + escape_terminal_text(trace_id + " in " + trace_db.string()));
   std::string hint = "  " + context.program() + " trace show " + trace_id;
   if (trace_db != std::filesystem::path(kDefaultTraceDb)) {
     hint += " --trace-db " + trace_db.string();
   }
-  context.line(hint);
+  context.line(escape_terminal_text(hint));
   if (!run_id.empty()) {
     std::string list = "  " + context.program() + " trace list --run " + run_id;
     if (trace_db != std::filesystem::path(kDefaultTraceDb)) {
       list += " --trace-db " + trace_db.string();
     }
-    context.line(list);
+    context.line(escape_terminal_text(list));
   }
 }
 
@@ -123,10 +123,13 @@ void tally_failure(std::map<std::string, FailureTally>& tallies, const RuntimeEr
 }
 
 std::string format_failure_line(const std::string& code, const FailureTally& tally) {
-  std::string line = "  " + code + ": " + std::to_string(tally.count);
+  // The message may carry untrusted text (a guest's stderr, a request id): escaped.
+  std::string line = "  " + escape_terminal_text(code) + ": " + std::to_string(tally.count);
   if (!tally.first_message.empty()) {
-    line += " (" + (tally.error_class.empty() ? std::string() : tally.error_class + ": ") +
-            (tally.count > 1 ? "first: " : "") + tally.first_message + ")";
+    line += " (" +
+            (tally.error_class.empty() ? std::string()
+                                       : escape_terminal_text(tally.error_class) + ": ") +
+            (tally.count > 1 ? "first: " : "") + escape_terminal_text(tally.first_message) + ")";
   }
   return line;
 }

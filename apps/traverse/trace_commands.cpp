@@ -219,50 +219,54 @@ void show(const ShowOptions& options, CliContext& context) {
     return;
   }
 
-  context.line("trace_id: " + entry.id);
-  context.line("execution_id: " + entry.execution_id);
-  context.line("time: " + entry.time);
-  context.line("capability: " + capability_key(entry));
-  context.line("target: " + (entry.placement_target.empty() ? "-" : entry.placement_target));
+  context.line("trace_id: " + escape_terminal_text(entry.id));
+  context.line("execution_id: " + escape_terminal_text(entry.execution_id));
+  context.line("time: " + escape_terminal_text(entry.time));
+  context.line("capability: " + escape_terminal_text(capability_key(entry)));
+  context.line("target: " +
+               escape_terminal_text(entry.placement_target.empty() ? "-" : entry.placement_target));
   context.line("outcome: " +
                context.paint_out(to_string(entry.outcome), entry.outcome == TraceOutcome::Success
                                                                ? Style::Green
                                                                : Style::Red));
   context.line("duration: " + format_duration_ms(entry.duration_ms));
   if (entry.error_class) {
-    context.line("error_class: " + *entry.error_class);
+    context.line("error_class: " + escape_terminal_text(*entry.error_class));
   }
   if (entry.error_message) {
-    context.line("error_message: " + *entry.error_message);
+    context.line("error_message: " + escape_terminal_text(*entry.error_message));
   }
   if (entry.workflow_run_id) {
-    context.line("workflow_run_id: " + *entry.workflow_run_id);
+    context.line("workflow_run_id: " + escape_terminal_text(*entry.workflow_run_id));
   }
   if (entry.step_index) {
     context.line("step_index: " + std::to_string(*entry.step_index));
   }
   context.line("published_events: " + std::to_string(entry.published_events.size()));
   for (const auto& id : entry.published_events) {
-    context.line("  - " + id);
+    context.line("  - " + escape_terminal_text(id));
   }
   if (!entry.publish_errors.empty()) {
     context.line("publish_errors: " + std::to_string(entry.publish_errors.size()));
     for (const auto& error : entry.publish_errors) {
-      context.line("  - " + error.event_type + " " + error.event_id + ": " + error.error);
+      context.line("  - " + escape_terminal_text(error.event_type + " " + error.event_id + ": " +
+                                                 error.error));
     }
   }
   if (record->private_entry) {
     const PrivateTraceEntry& private_entry = *record->private_entry;
     context.line("private:");
-    context.line("  inputs_hash: " + private_entry.inputs_hash);
-    context.line("  outputs_hash: " + private_entry.outputs_hash.value_or("-"));
+    context.line("  inputs_hash: " + escape_terminal_text(private_entry.inputs_hash));
+    context.line("  outputs_hash: " +
+                 escape_terminal_text(private_entry.outputs_hash.value_or("-")));
     context.line("  resource_usage_ms: " + std::to_string(private_entry.resource_usage_ms));
   }
   if (run) {
     context.line("workflow_run:");
-    context.line("  run_id: " + run->run_id);
-    context.line("  workflow: " + run->workflow_id + "@" + run->workflow_version);
-    context.line("  request_id: " + run->request_id);
+    context.line("  run_id: " + escape_terminal_text(run->run_id));
+    context.line("  workflow: " +
+                 escape_terminal_text(run->workflow_id + "@" + run->workflow_version));
+    context.line("  request_id: " + escape_terminal_text(run->request_id));
     context.line("  steps: " + std::to_string(steps.size()));
     std::vector<std::vector<std::string>> rows;
     for (const auto& step : steps) {
@@ -276,8 +280,9 @@ void show(const ShowOptions& options, CliContext& context) {
     context.line("evidence:");
     context.line(pretty_dump(run->evidence));
   } else if (entry.workflow_run_id && entry.step_index) {
-    context.line("(step " + std::to_string(*entry.step_index) + " of workflow run " +
-                 *entry.workflow_run_id + ": traverse trace show " + *entry.workflow_run_id + ")");
+    context.line(escape_terminal_text("(step " + std::to_string(*entry.step_index) +
+                                      " of workflow run " + *entry.workflow_run_id +
+                                      ": traverse trace show " + *entry.workflow_run_id + ")"));
   }
   context.finish(ExitCode::Ok);
 }

@@ -32,12 +32,12 @@ void verify(const VerifyOptions& options, CliContext& context) {
       entry["abi_version"] = report->abi_version;
       entry["imports"] = std::move(imports);
       if (!options.json) {
-        context.line(file + ": ABI " + report->abi_version + " import whitelist " +
-                     context.paint_out("passed", Style::Green) + " (" +
+        context.line(escape_terminal_text(file) + ": ABI " + report->abi_version +
+                     " import whitelist " + context.paint_out("passed", Style::Green) + " (" +
                      std::to_string(report->imports.size()) + " imports)");
         if (context.verbose()) {
           for (const auto& import : report->imports) {
-            context.line("  - " + import.module + "::" + import.name);
+            context.line("  - " + escape_terminal_text(import.module + "::" + import.name));
           }
         }
       }

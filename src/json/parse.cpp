@@ -3,18 +3,25 @@
 // nlohmann's SAX interface is driven with a DOM-building handler that counts nesting and stops
 // the parser (by returning false) as soon as a container would exceed kMaxJsonDepth, so neither
 // the parser nor anything that later walks the Value recursively can be handed a document deep
-// enough to exhaust the stack. Syntax errors arrive through the handler's parse_error() instead
-// of as exceptions.
+// enough to exhaust the stack, and as soon as an object repeats a key (DuplicateKey: a second
+// `kind` must not silently change what an artifact is). Syntax errors arrive through the
+// handler's parse_error() instead of as exceptions.
 #include "traverse/json/parse.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace traverse {
 namespace {
@@ -144,42 +151,59 @@ std::string diagnostic_detail(const char* what) {
   return detail;
 }
 
-class DepthLimitedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Value> {
-  using Base = nlohmann::detail::json_sax_dom_parser<Value>;
-
+// Builds the Value from nlohmann's SAX events. Unlike nlohmann's own DOM builder it refuses a
+// key already present in the object being built (recording the JSON path of the second
+// occurrence) and a container that would open nesting level kMaxJsonDepth + 1; either stops the
+// parser by returning false.
+class StrictDomBuilder {
  public:
-  explicit DepthLimitedDomBuilder(Value& result) : Base(result, /*allow_exceptions=*/false) {}
+  using number_integer_t = Value::number_integer_t;
+  using number_unsigned_t = Value::number_unsigned_t;
+  using number_float_t = Value::number_float_t;
+  using string_t = Value::string_t;
+  using binary_t = Value::binary_t;
 
-  bool start_object(std::size_t elements) {
-    if (++depth_ > kMaxJsonDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    return Base::start_object(elements);
-  }
-  bool end_object() {
-    --depth_;
-    return Base::end_object();
-  }
-  bool start_array(std::size_t elements) {
-    if (++depth_ > kMaxJsonDepth) {
-      too_deep_ = true;
-      return false;
-    }
-    return Base::start_array(elements);
-  }
-  bool end_array() {
-    --depth_;
-    return Base::end_array();
-  }
+  explicit StrictDomBuilder(Value& result) : root_(result) {}
+
+  bool null() { return place(Value(nullptr)) != nullptr; }
+  bool boolean(bool value) { return place(Value(value)) != nullptr; }
   // nlohmann reports every non-negative integer through number_unsigned, so a signed zero here
   // can only be the literal `-0`. The reference keeps it as the float -0.0; so do we.
   bool number_integer(number_integer_t value) {
-    if (value == 0) {
-      return Base::number_float(-0.0, "-0");
-    }
-    return Base::number_integer(value);
+    return value == 0 ? place(Value(-0.0)) != nullptr : place(Value(value)) != nullptr;
   }
+  bool number_unsigned(number_unsigned_t value) { return place(Value(value)) != nullptr; }
+  bool number_float(number_float_t value, const string_t& /*text*/) {
+    return place(Value(value)) != nullptr;
+  }
+  bool string(string_t& value) { return place(Value(std::move(value))) != nullptr; }
+  bool binary(binary_t& value) { return place(Value::binary(std::move(value))) != nullptr; }
+
+  bool start_object(std::size_t /*elements*/) { return open(Value::value_t::object); }
+  bool start_array(std::size_t /*elements*/) { return open(Value::value_t::array); }
+  bool end_object() {
+    stack_.pop_back();
+    return true;
+  }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+
+  bool key(string_t& name) {
+    Frame& frame = stack_.back();
+    auto& members = *frame.container->get_ptr<Value::object_t*>();
+    const auto [it, inserted] = members.try_emplace(std::move(name));
+    if (!inserted) {
+      duplicate_key_ = it->first;
+      duplicate_path_ = path_of_open_container() + "." + it->first;
+      return false;
+    }
+    frame.member = &it->second;
+    frame.key = &it->first;
+    return true;
+  }
+
   template <class Exception>
   bool parse_error(std::size_t position, const std::string& /*last_token*/, const Exception& ex) {
     error_position_ = position;
@@ -188,12 +212,67 @@ class DepthLimitedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Valu
   }
 
   [[nodiscard]] bool too_deep() const { return too_deep_; }
+  [[nodiscard]] const std::string& duplicate_key() const { return duplicate_key_; }
+  [[nodiscard]] const std::string& duplicate_path() const { return duplicate_path_; }
   [[nodiscard]] std::size_t error_position() const { return error_position_; }
   [[nodiscard]] const std::string& error_detail() const { return error_detail_; }
 
  private:
-  std::size_t depth_ = 0;
+  struct Frame {
+    Value* container;
+    Value* member = nullptr;           // objects: the value of the current key
+    const std::string* key = nullptr;  // objects: the current key (owned by the map node)
+  };
+
+  // Stores `value` where the parser is (the root, the end of the open array, or the current
+  // member of the open object) and returns where it now lives.
+  Value* place(Value&& value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Frame& frame = stack_.back();
+    if (frame.container->is_array()) {
+      auto& items = *frame.container->get_ptr<Value::array_t*>();
+      items.push_back(std::move(value));
+      return &items.back();
+    }
+    *frame.member = std::move(value);
+    return frame.member;
+  }
+
+  bool open(Value::value_t type) {
+    if (stack_.size() >= kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    Value* container = place(Value(type));
+    stack_.push_back(Frame{container});
+    return true;
+  }
+
+  // "$", "$.a", "$.a[2]": where the innermost open container sits in the document.
+  [[nodiscard]] std::string path_of_open_container() const {
+    std::string path = "$";
+    for (std::size_t i = 1; i < stack_.size(); ++i) {
+      const Frame& parent = stack_[i - 1];
+      if (parent.container->is_array()) {
+        path += '[';
+        path += std::to_string(parent.container->size() - 1);
+        path += ']';
+      } else {
+        path += '.';
+        path += *parent.key;
+      }
+    }
+    return path;
+  }
+
+  Value& root_;
+  std::vector<Frame> stack_;
   bool too_deep_ = false;
+  std::string duplicate_key_;
+  std::string duplicate_path_;
   std::size_t error_position_ = 0;
   std::string error_detail_;
 };
@@ -202,7 +281,7 @@ class DepthLimitedDomBuilder : public nlohmann::detail::json_sax_dom_parser<Valu
 
 std::expected<Value, JsonParseError> parse_json(std::string_view text) {
   Value result;
-  DepthLimitedDomBuilder builder(result);
+  StrictDomBuilder builder(result);
   const bool ok = Value::sax_parse(text.data(), text.data() + text.size(), &builder,
                                    nlohmann::detail::input_format_t::json, /*strict=*/true);
   if (ok) {
@@ -220,6 +299,13 @@ std::expected<Value, JsonParseError> parse_json(std::string_view text) {
                     " nested arrays/objects";
     return std::unexpected(std::move(error));
   }
+  if (!builder.duplicate_path().empty()) {
+    error.kind = JsonParseError::Kind::DuplicateKey;
+    error.path = builder.duplicate_path();
+    error.message = "duplicate key \"" + builder.duplicate_key() + "\" at " + error.path +
+                    " (an object may not repeat a key)";
+    return std::unexpected(std::move(error));
+  }
   // nlohmann's position counts the bytes read, including the offending one.
   const std::size_t offset = builder.error_position() == 0 ? 0 : builder.error_position() - 1;
   const Position pos = position_of(text, offset);
@@ -231,39 +317,124 @@ std::expected<Value, JsonParseError> parse_json(std::string_view text) {
   return std::unexpected(std::move(error));
 }
 
-std::expected<Value, JsonParseError> parse_json_file(const std::filesystem::path& path) {
-  auto text = read_file(path);
+std::uint64_t max_document_bytes() {
+  const char* text = std::getenv("TRAVERSE_MAX_DOCUMENT_BYTES");
+  if (text == nullptr || *text == '\0') {
+    return kDefaultMaxDocumentBytes;
+  }
+  std::uint64_t value = 0;
+  const char* end = text + std::strlen(text);
+  const auto [next, ec] = std::from_chars(text, end, value);
+  if (ec != std::errc() || value == 0) {
+    return kDefaultMaxDocumentBytes;
+  }
+  unsigned shift = 0;
+  if (next != end) {
+    if (next + 1 != end) {
+      return kDefaultMaxDocumentBytes;
+    }
+    switch (*next) {
+      case 'K':
+        shift = 10;
+        break;
+      case 'M':
+        shift = 20;
+        break;
+      case 'G':
+        shift = 30;
+        break;
+      default:
+        return kDefaultMaxDocumentBytes;
+    }
+  }
+  if (value > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
+    return kDefaultMaxDocumentBytes;
+  }
+  return value << shift;
+}
+
+std::expected<Value, JsonParseError> parse_json_file(const std::filesystem::path& path,
+                                                     std::uint64_t max_bytes) {
+  auto text = read_regular_file(path, max_bytes);
   if (!text) {
     JsonParseError error;
-    error.kind = JsonParseError::Kind::Io;
-    error.message = std::move(text.error());
+    error.kind = text.error().kind == FileReadError::Kind::TooLarge ? JsonParseError::Kind::TooLarge
+                                                                    : JsonParseError::Kind::Io;
+    error.message = std::move(text.error().message);
     return std::unexpected(std::move(error));
   }
   return parse_json(*text);
 }
 
-std::expected<std::string, std::string> read_file(const std::filesystem::path& path) {
-  const auto os_reason = [](int err) { return std::system_category().message(err); };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::unexpected(os_reason(errno));
-  }
+namespace {
 
+std::string_view file_type_name(mode_t mode) {
+  if (S_ISCHR(mode)) {
+    return "character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "block device";
+  }
+  if (S_ISFIFO(mode)) {
+    return "FIFO";
+  }
+  if (S_ISSOCK(mode)) {
+    return "socket";
+  }
+  return "special file";
+}
+
+FileReadError too_large(std::uint64_t size, std::uint64_t max_bytes, bool at_least) {
+  return FileReadError{FileReadError::Kind::TooLarge,
+                       std::string("file is ") + (at_least ? "more than " : "") +
+                           std::to_string(size) + " bytes, larger than the limit of " +
+                           std::to_string(max_bytes) + " bytes"};
+}
+
+}  // namespace
+
+std::expected<std::string, FileReadError> read_regular_file(const std::filesystem::path& path,
+                                                            std::uint64_t max_bytes) {
+  const auto os_error = [](int err) {
+    return std::unexpected(
+        FileReadError{FileReadError::Kind::Io, std::system_category().message(err)});
+  };
+  // Type and size first, without opening: opening a FIFO would block, reading a device would
+  // never end.
   struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return std::unexpected(os_reason(err));
+  if (::stat(path.c_str(), &info) != 0) {
+    return os_error(errno);
   }
   if (S_ISDIR(info.st_mode)) {
+    return os_error(EISDIR);
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return std::unexpected(
+        FileReadError{FileReadError::Kind::NotRegularFile,
+                      "not a regular file (" + std::string(file_type_name(info.st_mode)) + ")"});
+  }
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
+    return std::unexpected(too_large(static_cast<std::uint64_t>(info.st_size), max_bytes, false));
+  }
+
+  // O_NONBLOCK: if the path was swapped for a FIFO since stat, open must not block either.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return os_error(errno);
+  }
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const int err = errno;
     ::close(fd);
-    return std::unexpected(os_reason(EISDIR));
+    if (!S_ISREG(info.st_mode)) {
+      return std::unexpected(FileReadError{FileReadError::Kind::NotRegularFile,
+                                           "not a regular file (replaced while being opened)"});
+    }
+    return os_error(err);
   }
 
   std::string contents;
-  if (S_ISREG(info.st_mode) && info.st_size > 0) {
-    contents.reserve(static_cast<std::size_t>(info.st_size));
-  }
+  contents.reserve(static_cast<std::size_t>(
+      std::min<std::uint64_t>(static_cast<std::uint64_t>(info.st_size), max_bytes)));
   char buffer[64 * 1024];
   while (true) {
     const ssize_t got = ::read(fd, buffer, sizeof buffer);
@@ -273,15 +444,28 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
       }
       const int err = errno;
       ::close(fd);
-      return std::unexpected(os_reason(err));
+      return os_error(err);
     }
     if (got == 0) {
       break;
+    }
+    if (contents.size() + static_cast<std::size_t>(got) > max_bytes) {
+      ::close(fd);
+      return std::unexpected(too_large(max_bytes, max_bytes, true));
     }
     contents.append(buffer, static_cast<std::size_t>(got));
   }
   ::close(fd);
   return contents;
+}
+
+std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
+                                                  std::uint64_t max_bytes) {
+  auto contents = read_regular_file(path, max_bytes);
+  if (!contents) {
+    return std::unexpected(std::move(contents.error().message));
+  }
+  return std::move(*contents);
 }
 
 }  // namespace traverse

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <utility>
 
 #include "engine/engine.hpp"
 #include "traverse/json/parse.hpp"
+#include "traverse/wasm/wasm_executor_config.hpp"
 #include "wasm_binary.hpp"
 
 namespace traverse {
@@ -62,10 +64,15 @@ std::expected<HostAbiReport, ExecutorError> verify_wasm_host_abi(std::string_vie
 
 std::expected<HostAbiReport, ExecutorError> verify_wasm_host_abi_file(
     const std::filesystem::path& path, std::string_view abi_version) {
-  auto bytes = read_file(path);
+  const std::uint64_t max_bytes = WasmExecutorConfig{}.max_module_bytes;
+  auto bytes = read_regular_file(path, max_bytes);
   if (!bytes) {
+    std::string why = std::move(bytes.error().message);
+    if (bytes.error().kind == FileReadError::Kind::TooLarge) {
+      why += " (the largest module WasmExecutorConfig::max_module_bytes accepts by default)";
+    }
     return std::unexpected(
-        ExecutorError::binary_load_failed("cannot read " + path.string() + ": " + bytes.error()));
+        ExecutorError::binary_load_failed("cannot read " + path.string() + ": " + why));
   }
   return verify_wasm_host_abi(*bytes, abi_version);
 }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "module_bounds.hpp"
+
 namespace traverse::wasm_internal {
 namespace {
 
@@ -143,6 +145,9 @@ std::expected<std::vector<WasmImport>, std::string> read_wasm_imports(std::strin
   }
   if (bytes.substr(4, 4) != std::string_view("\x01\x00\x00\x00", 4)) {
     return std::unexpected(at("unsupported binary version (expected 1)", 4));
+  }
+  if (std::string error; !check_module_bounds(bytes, &error)) {
+    return std::unexpected(std::move(error));
   }
   Reader in(bytes);
   (void)in.skip(8);

@@ -15,7 +15,9 @@
 
 namespace traverse::wasm_internal {
 
-// Checks the header and that every section fits, and returns the imports in module order.
+// Checks the header, that every section fits and that every declared count is bounded by the
+// bytes present (check_module_bounds, module_bounds.hpp), and returns the imports in module order.
+// Memory: the returned imports only (at most one per 4 bytes of the import section).
 // Failure: what is wrong and at which byte offset (e.g. "bad magic number at offset 0").
 [[nodiscard]] std::expected<std::vector<WasmImport>, std::string> read_wasm_imports(
     std::string_view bytes);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <string>
@@ -15,33 +16,72 @@ namespace traverse {
 
 // Why text could not become a Value. `line`/`column` are 1-based; 0 when unknown (e.g. I/O).
 struct JsonParseError {
-  enum class Kind { Syntax, TooDeep, Io };
+  // Io: the file could not be read, or is not a regular file (a directory, a device, a FIFO).
+  // TooLarge: the file is larger than the document size limit (see max_document_bytes()).
+  // DuplicateKey: an object has the same key twice; `path` is the JSON path of the second one.
+  enum class Kind { Syntax, TooDeep, Io, TooLarge, DuplicateKey };
   Kind kind = Kind::Syntax;
   std::string message;  // human text, e.g. "syntax error at line 3, column 7: unexpected '}'"
   std::size_t line = 0;
   std::size_t column = 0;
+  std::string path;  // DuplicateKey only: e.g. "$.steps[2].kind"; empty otherwise
 };
 
 // Nesting deeper than this is rejected (TooDeep) before it can exhaust the stack.
 inline constexpr std::size_t kMaxJsonDepth = 256;
+
+// The default largest document file parse_json_file (and so every artifact loader and request
+// reader) accepts: 64 MiB.
+inline constexpr std::uint64_t kDefaultMaxDocumentBytes = std::uint64_t{64} << 20;
+
+// The document size limit in effect: the environment variable TRAVERSE_MAX_DOCUMENT_BYTES when it
+// holds a positive byte count (digits, optionally followed by K, M or G for KiB, MiB, GiB, e.g.
+// "256M"), else kDefaultMaxDocumentBytes. Read on every call (no caching).
+[[nodiscard]] std::uint64_t max_document_bytes();
 
 // Parses exactly one JSON document (RFC 8259; surrounding whitespace allowed, trailing bytes,
 // comments, invalid UTF-8 and lone surrogate escapes rejected). Never throws.
 // - Numbers: integers fitting int64/uint64 stay integers; larger ones become doubles (like the
 //   reference); the literal `-0` becomes the double -0.0 (reference rule); a float overflowing
 //   double (`1e400`) is a Syntax error.
-// - Duplicate object keys: the last one wins. A UTF-8 byte order mark at the very start is skipped.
+// - Duplicate object keys are rejected (DuplicateKey, with the JSON path of the second occurrence,
+//   e.g. "$.a.b" or "$.items[3].kind"; line and column are 0). A UTF-8 byte order mark at the
+//   very start is skipped.
+// - Memory: the Value (nlohmann's DOM of std::map/std::vector nodes) takes up to ~30x the text
+//   for documents made of tiny values (measured: a 50 MB array of small objects ~1 GB); the
+//   document size limit of parse_json_file bounds it.
 // - Errors: Syntax with the 1-based line and byte column of the offending byte (the end of input
 //   for truncated text) and a message "syntax error at line L, column C: <what>"; TooDeep (at
 //   the bracket that opens level kMaxJsonDepth + 1) when nesting exceeds kMaxJsonDepth.
 [[nodiscard]] std::expected<Value, JsonParseError> parse_json(std::string_view text);
 
-// Reads and parses a file; an unreadable file (missing, a directory, no permission) is Kind::Io
-// with only the OS reason in `message` (e.g. "No such file or directory"); callers add the path.
+// Reads and parses a file of at most `max_bytes` bytes. An unreadable file (missing, a directory,
+// no permission) is Kind::Io with only the OS reason in `message` (e.g. "No such file or
+// directory"); a file that is not a regular file (a device such as /dev/zero, a FIFO, a socket)
+// is Kind::Io "not a regular file (<type>)" and is never read; a larger file is Kind::TooLarge,
+// refused before any byte is read, with a message naming its size and the limit. Callers add the
+// path.
 [[nodiscard]] std::expected<Value, JsonParseError> parse_json_file(
-    const std::filesystem::path& path);
+    const std::filesystem::path& path, std::uint64_t max_bytes = max_document_bytes());
 
-// Reads a whole file into memory; std::unexpected carries the OS reason.
-[[nodiscard]] std::expected<std::string, std::string> read_file(const std::filesystem::path& path);
+// Why read_regular_file failed; `message` never names the path (callers add it).
+struct FileReadError {
+  enum class Kind { Io, NotRegularFile, TooLarge };
+  Kind kind = Kind::Io;
+  std::string message;  // the OS reason, "not a regular file (character device)", or
+                        // "file is N bytes, larger than the limit of M bytes"
+};
+
+// Reads a whole regular file of at most `max_bytes` bytes into memory. The file's type and size
+// are checked (stat) before it is opened, so a device, FIFO or socket is never read and never
+// blocks; a file that grows past `max_bytes` while being read is TooLarge too. A directory is Io
+// "Is a directory".
+[[nodiscard]] std::expected<std::string, FileReadError> read_regular_file(
+    const std::filesystem::path& path, std::uint64_t max_bytes);
+
+// read_regular_file with the error as text; std::unexpected carries the reason (OS reason, "not a
+// regular file (...)" or the size limit).
+[[nodiscard]] std::expected<std::string, std::string> read_file(
+    const std::filesystem::path& path, std::uint64_t max_bytes = max_document_bytes());
 
 }  // namespace traverse

@@ -24,11 +24,13 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "engine/engine.hpp"
+#include "module_bounds.hpp"
 #include "protocol.hpp"
 #include "sandbox.hpp"
 
@@ -230,7 +232,9 @@ int serve(const Options& options) {
         return 3;
       const auto decode_start = std::chrono::steady_clock::now();
       std::string error;
-      module = engine->load(bytes, &error);
+      // Counts bounded by the module's bytes before any engine allocates from them.
+      if (traverse::wasm_internal::check_module_bounds(bytes, &error))
+        module = engine->load(bytes, &error);
       result.decode_ns =
           static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::steady_clock::now() - decode_start)
@@ -243,7 +247,15 @@ int serve(const Options& options) {
       }
     }
     if (module) {
-      result.report = engine->run(*module, request.stdin_bytes, request.context, request.limits);
+      // An allocation the limits did not foresee fails this run with a typed status, not the
+      // worker with an abort.
+      try {
+        result.report = engine->run(*module, request.stdin_bytes, request.context, request.limits);
+      } catch (const std::bad_alloc&) {
+        result.report = traverse::wasm_internal::RunReport{};
+        result.report.status = traverse::wasm_internal::RunStatus::EngineFailed;
+        result.report.message = "out of memory while running the module";
+      }
     }
     if (!write_all(fd, traverse::wasm_internal::encode_result(result)))
       return 3;

@@ -5,7 +5,10 @@
 #include "traverse/json/parse.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -75,10 +78,26 @@ TEST(ParseJson, NegativeZeroLiteralIsTheFloatNegativeZero) {
   EXPECT_EQ(canonical_dump(*parsed), "[-0.0,0,-0.0]");
 }
 
-TEST(ParseJson, DuplicateKeysKeepTheLastValue) {
-  const auto parsed = parse_json(R"({"a": 1, "a": 2})");
-  ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(canonical_dump(*parsed), R"({"a":2})");
+// Defect 7 (issue 15): duplicate keys were accepted silently, the last one winning, so a second
+// `kind` changed the artifact type.
+TEST(ParseJson, DuplicateKeyDefectRejectsTheSecondOccurrenceWithItsPath) {
+  const auto top = parse_json(R"({"kind": "workflow_definition", "kind": "runtime_request"})");
+  ASSERT_FALSE(top.has_value());
+  EXPECT_EQ(top.error().kind, JsonParseError::Kind::DuplicateKey);
+  EXPECT_EQ(top.error().path, "$.kind");
+  EXPECT_NE(top.error().message.find("duplicate key \"kind\" at $.kind"), std::string::npos)
+      << top.error().message;
+
+  const auto nested = parse_json(R"({"a": {"steps": [{}, {"id": 1, "x": 2, "id": 3}]}})");
+  ASSERT_FALSE(nested.has_value());
+  EXPECT_EQ(nested.error().kind, JsonParseError::Kind::DuplicateKey);
+  EXPECT_EQ(nested.error().path, "$.a.steps[1].id");
+}
+
+TEST(ParseJson, SameKeyInDifferentObjectsIsNotADuplicate) {
+  const auto parsed = parse_json(R"({"a": {"k": 1}, "b": {"k": 2}, "list": [{"k": 3}, {"k": 4}]})");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ((*parsed)["list"][1]["k"], 4);
 }
 
 TEST(ParseJson, LeadingByteOrderMarkIsSkippedButNotElsewhere) {
@@ -239,6 +258,62 @@ TEST(ParseJsonFile, MalformedFileReportsPosition) {
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Syntax);
   EXPECT_EQ(parsed.error().line, 2U);
+}
+
+// Defect 6 (issue 15): `contract validate /dev/zero` grew ~1 GB/s. A device is refused from its
+// type alone, before any read.
+TEST(ParseJsonFile, InputSizeDefectRefusesADeviceWithoutReadingIt) {
+  const auto parsed = parse_json_file("/dev/zero");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Io);
+  EXPECT_EQ(parsed.error().message, "not a regular file (character device)");
+}
+
+TEST(ParseJsonFile, InputSizeDefectRefusesAFifoWithoutBlocking) {
+  const auto fifo = scratch_dir() / "pipe.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto parsed = parse_json_file(fifo);  // would block in open() if it were opened
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().message, "not a regular file (FIFO)");
+}
+
+TEST(ParseJsonFile, InputSizeDefectRefusesAFileLargerThanTheLimitNamingIt) {
+  const auto path = scratch_dir() / "big.json";
+  std::ofstream(path) << "[" << std::string(100, ' ') << "]";
+  const auto parsed = parse_json_file(path, 64);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooLarge);
+  EXPECT_EQ(parsed.error().message, "file is 102 bytes, larger than the limit of 64 bytes");
+  EXPECT_TRUE(parse_json_file(path, 102).has_value());
+}
+
+TEST(ParseJsonFile, InputSizeDefectLimitIsCheckedBeforeReadingASparseFile) {
+  // 1 TiB apparent size, no blocks: refused from stat, nothing is read.
+  const auto path = scratch_dir() / "sparse.json";
+  std::ofstream(path).close();
+  std::filesystem::resize_file(path, std::uintmax_t{1} << 40);
+  const auto parsed = parse_json_file(path);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooLarge);
+  EXPECT_NE(parsed.error().message.find(std::to_string(kDefaultMaxDocumentBytes)),
+            std::string::npos)
+      << parsed.error().message;
+}
+
+TEST(MaxDocumentBytes, DefaultsTo64MiBAndReadsTheEnvironment) {
+  ::unsetenv("TRAVERSE_MAX_DOCUMENT_BYTES");
+  EXPECT_EQ(max_document_bytes(), std::uint64_t{64} << 20);
+  ::setenv("TRAVERSE_MAX_DOCUMENT_BYTES", "1000", 1);
+  EXPECT_EQ(max_document_bytes(), 1000U);
+  ::setenv("TRAVERSE_MAX_DOCUMENT_BYTES", "256M", 1);
+  EXPECT_EQ(max_document_bytes(), std::uint64_t{256} << 20);
+  ::setenv("TRAVERSE_MAX_DOCUMENT_BYTES", "2G", 1);
+  EXPECT_EQ(max_document_bytes(), std::uint64_t{2} << 30);
+  for (const char* invalid : {"0", "-5", "12X", "lots", "99999999999999999999"}) {
+    ::setenv("TRAVERSE_MAX_DOCUMENT_BYTES", invalid, 1);
+    EXPECT_EQ(max_document_bytes(), kDefaultMaxDocumentBytes) << invalid;
+  }
+  ::unsetenv("TRAVERSE_MAX_DOCUMENT_BYTES");
 }
 
 TEST(ReadFile, ReturnsTheExactBytes) {
