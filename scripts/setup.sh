@@ -11,6 +11,8 @@ packages=(
   libssl-dev              # SHA-256 (libcrypto)
   libsqlite3-dev          # durable trace store
   libcli11-dev            # the traverse command line
+  libboost-dev            # `traverse serve`: Boost.Beast/Asio (header-only), in src/service only
+  curl wrk python3-websockets  # `traverse serve` integration tests (HTTP, WebSocket) and bench
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
   clang-format clang-tidy # formatting and lint checks

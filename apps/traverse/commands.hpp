@@ -18,6 +18,7 @@ void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspe
 void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
 void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
 void add_run_commands(CLI::App& app, CliContext& context);       // run, workflow run
+void add_serve_commands(CLI::App& app, CliContext& context);     // serve
 void add_trace_commands(CLI::App& app, CliContext& context);     // trace list|show
 void add_wasm_commands(CLI::App& app, CliContext& context);      // wasm verify
 
