@@ -16,6 +16,7 @@ constexpr std::array kTable = {
     // The request or its input is wrong: fix it.
     Row{"request_invalid", 400, false},
     Row{"placement_unsupported", 400, false},
+    Row{"invalid_request", 400, false},
     Row{"invalid_json", 400, false},
     Row{"invalid_parameter", 400, false},
     Row{"contract_invalid", 400, false},

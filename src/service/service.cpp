@@ -47,7 +47,9 @@ using boost::system::error_code;
 
 constexpr std::size_t kStreamBatch = 256;
 
-std::string_view sv(beast::string_view text) { return {text.data(), text.size()}; }
+std::string_view sv(beast::string_view text) {
+  return {text.data(), text.size()};
+}
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -310,6 +312,10 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
       if (ec == http::error::header_limit) {
         co_await refuse("header_too_large", "the request header exceeds " +
                                                 std::to_string(config.max_header_bytes) + " bytes");
+      } else if (ec == http::error::body_limit) {
+        // Content-Length beyond the cap: refused before a byte of the body is read.
+        co_await refuse("body_too_large", "the body exceeds the limit of " +
+                                              std::to_string(config.max_body_bytes) + " bytes");
       } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
                  ec != net::error::eof && ec != net::error::operation_aborted) {
         co_await refuse("invalid_request", "malformed HTTP request: " + ec.message());

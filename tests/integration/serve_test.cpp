@@ -70,19 +70,18 @@ TEST_F(ServeTest, ExecutingPlanExpeditionReturnsThePlanAndItsTrace) {
   EXPECT_EQ(shown["steps"].size(), 5u);
   EXPECT_TRUE(shown.contains("workflow_run"));
   // The access log names the request with its trace id.
-  EXPECT_NE(server().process().err().find("trace=" + trace_ref), std::string::npos);
+  EXPECT_TRUE(server().process().wait_err("trace=" + trace_ref, 30s)) << server().process().err();
 }
 
 TEST_F(ServeTest, WebSocketClientSeesTheFiveEventsOfARun) {
   // Subscribe from "now": the run's events come after the current newest sequence.
   const auto before = curl({url("/metrics")});
   ASSERT_EQ(before.status, 200);
-  const auto position = before.body.find("traverse_events_last_sequence ");
+  const std::string series = "\ntraverse_events_last_sequence ";
+  const auto position = before.body.find(series);
   ASSERT_NE(position, std::string::npos);
   const std::string last =
-      before.body.substr(position + std::string("traverse_events_last_sequence ").size(),
-                         before.body.find('\n', position) -
-                             (position + std::string("traverse_events_last_sequence ").size()));
+      std::to_string(std::atoll(before.body.c_str() + position + series.size()));
   Process client(
       {"/usr/bin/python3", kWsClient, server().ws_url("/v1/events?cursor=" + last), "5", "30"});
   ASSERT_TRUE(client.wait_line("connected", 30s).has_value()) << client.err();
@@ -311,8 +310,8 @@ TEST(ServeShutdownTest, SigtermFinishesInFlightRequestsAndExitsZero) {
   // Wait (bounded) until the server has every request in hand (answered or in flight), then
   // SIGTERM: none of them may be lost.
   const auto gauge = [](const std::string& text, const std::string& series) {
-    const auto at = text.find(series + " ");
-    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + series.size() + 1);
+    const auto at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + series.size() + 2);
   };
   bool in_hand = false;
   for (int i = 0; i < 400 && !in_hand; ++i) {

@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +34,10 @@ struct ProcessResult {
 // A child process with its stdout/stderr captured.
 class Process {
  public:
-  explicit Process(const std::vector<std::string>& argv) {
+  // `stderr_file`: write the child's stderr there instead of a pipe (a long-running server's
+  // log must never fill a pipe nobody reads).
+  explicit Process(const std::vector<std::string>& argv, std::string stderr_file = {})
+      : stderr_file_(std::move(stderr_file)) {
     int out[2];
     int err[2];
     if (pipe(out) != 0 || pipe(err) != 0) {
@@ -42,7 +47,12 @@ class Process {
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
-      dup2(err[1], STDERR_FILENO);
+      if (stderr_file_.empty()) {
+        dup2(err[1], STDERR_FILENO);
+      } else {
+        const int file = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(file, STDERR_FILENO);
+      }
       for (int fd : {out[0], out[1], err[0], err[1]}) {
         close(fd);
       }
@@ -60,6 +70,10 @@ class Process {
     close(err[1]);
     out_fd_ = out[0];
     err_fd_ = err[0];
+    if (!stderr_file_.empty()) {
+      close(err_fd_);
+      err_fd_ = -1;
+    }
   }
   ~Process() {
     if (pid_ > 0 && !reaped_) {
@@ -76,7 +90,13 @@ class Process {
 
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] const std::string& out() const { return out_; }
-  [[nodiscard]] const std::string& err() const { return err_; }
+  [[nodiscard]] const std::string& err() {
+    if (!stderr_file_.empty()) {
+      std::ifstream in(stderr_file_, std::ios::binary);
+      err_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return err_;
+  }
 
   // Reads output until stdout holds a complete line starting with `prefix`, or the timeout.
   std::optional<std::string> wait_line(const std::string& prefix,
@@ -100,6 +120,25 @@ class Process {
         return std::nullopt;
       }
     }
+  }
+
+  // Reads output until stderr contains `text`, or the timeout.
+  bool wait_err(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (err().find(text) == std::string::npos) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        return false;
+      }
+      // Bounded: at most 50 ms per round (output on stdout ends it earlier).
+      pump(std::min<std::chrono::milliseconds>(
+          50ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+      if (out_fd_ < 0 && err_fd_ < 0) {
+        pollfd none{};
+        poll(&none, 0, 50);
+      }
+    }
+    return true;
   }
 
   // Waits for the process to exit (reading its output meanwhile); nullopt on timeout.
@@ -154,6 +193,7 @@ class Process {
   int out_fd_ = -1;
   int err_fd_ = -1;
   bool reaped_ = false;
+  std::string stderr_file_;
   std::string out_;
   std::string err_;
 };
@@ -211,7 +251,7 @@ class Server {
       argv.push_back(arg);
     for (auto& arg : extra)
       argv.push_back(std::move(arg));
-    process_ = std::make_unique<Process>(argv);
+    process_ = std::make_unique<Process>(argv, dir_.file("serve.log"));
     const auto line = process_->wait_line("http://", 60s);
     EXPECT_TRUE(line.has_value()) << "serve printed no URL; stderr:\n" << process_->err();
     url_ = line.value_or("http://127.0.0.1:1");
