@@ -10,10 +10,11 @@ namespace traverse {
 namespace {
 
 TEST(WorkerPoolTest, AFullQueueRefusesInsteadOfGrowing) {
-  WorkerPool pool(1, 1);
+  // Declared before the pool: they must outlive its workers.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::latch started(1);
+  WorkerPool pool(1, 1);
   ASSERT_TRUE(pool.try_post([&] {
     started.count_down();
     released.wait();
