@@ -12,6 +12,8 @@ packages=(
   libsqlite3-dev          # durable trace store
   libcli11-dev            # the traverse command line
   libseccomp-dev          # seccomp-bpf filter of the WebAssembly sandbox worker
+  libboost-dev            # `traverse serve`: Boost.Beast/Asio (header-only), in src/service only
+  curl wrk python3-websockets  # `traverse serve` integration tests (HTTP, WebSocket) and bench
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
   llvm-14                 # llvm-ar: archives the wasm32 guest SDK library (libtraverse_guest.a)

@@ -21,6 +21,7 @@ void add_package_commands(CLI::App& app, CliContext& context);   // package insp
 void add_package_build_commands(CLI::App& package, CliContext& context);
 void add_new_commands(CLI::App& app, CliContext& context);    // new capability
 void add_run_commands(CLI::App& app, CliContext& context);    // run, workflow run
+void add_serve_commands(CLI::App& app, CliContext& context);  // serve
 void add_trace_commands(CLI::App& app, CliContext& context);  // trace list|show
 void add_wasm_commands(CLI::App& app, CliContext& context);   // wasm verify
 

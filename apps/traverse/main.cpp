@@ -20,8 +20,8 @@ namespace {
 constexpr traverse::cli::AddCommandGroup kCommandGroups[] = {
     traverse::cli::add_bundle_commands,  traverse::cli::add_contract_commands,
     traverse::cli::add_package_commands, traverse::cli::add_run_commands,
-    traverse::cli::add_trace_commands,   traverse::cli::add_wasm_commands,
-    traverse::cli::add_new_commands,
+    traverse::cli::add_serve_commands,   traverse::cli::add_trace_commands,
+    traverse::cli::add_wasm_commands,    traverse::cli::add_new_commands,
 };
 
 }  // namespace

@@ -12,8 +12,6 @@
 namespace traverse::cli {
 namespace {
 
-constexpr std::size_t kMaxObservedEvents = 65536;
-
 ExitCode registration_failure_code(const ValidationErrors& errors, const std::string& file) {
   for (const auto& error : errors) {
     if (error.code == "ImmutableVersionConflict" || error.code == "EventTypeConflict" ||
@@ -58,8 +56,8 @@ std::string check_trace_db(const std::string& value) {
 
 // ---- StepObserver ----
 
-StepObserver::StepObserver(CliContext* context, bool keep_events)
-    : context_(context), keep_events_(keep_events) {}
+StepObserver::StepObserver(CliContext* context, bool keep_events, std::size_t max_events)
+    : context_(context), keep_events_(keep_events), max_events_(max_events) {}
 
 void StepObserver::started(const StepRequest& request) {
   std::lock_guard lock(mutex_);
@@ -74,7 +72,7 @@ void StepObserver::finished(const StepRequest& request,
   ++completed_;
   if (keep_events_ && result) {
     for (const auto& event : result->emitted_events) {
-      if (events_.size() < kMaxObservedEvents) {
+      if (events_.size() < max_events_) {
         events_.push_back(ObservedEvent{request.step_index, request.node_id, event});
       }
     }

@@ -56,7 +56,9 @@ class StepObserver final : public traverse::StepObserver {
  public:
   // `context` (may be null: no progress) must outlive the observer. `keep_events`: remember
   // published events (off for --repeat runs, which would otherwise grow without bound).
-  StepObserver(CliContext* context, bool keep_events);
+  // `max_events`: at most this many published events are remembered (a long-running service
+  // keeps runs only: 0).
+  StepObserver(CliContext* context, bool keep_events, std::size_t max_events = 65536);
 
   void started(const StepRequest& request) override;
   void finished(const StepRequest& request,
@@ -72,6 +74,7 @@ class StepObserver final : public traverse::StepObserver {
 
   CliContext* context_;
   const bool keep_events_;
+  const std::size_t max_events_;
   mutable std::mutex mutex_;
   // State below is protected by mutex_.
   std::size_t completed_ = 0;

@@ -10,6 +10,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "session.hpp"
+#include "traverse/service/trace_documents.hpp"
 #include "traverse/trace/trace_store.hpp"
 #include "traverse/trace/workflow_run_store.hpp"
 
@@ -47,40 +48,32 @@ void list(const ListOptions& options, CliContext& context) {
     context.fail(database.error(), options.json);
     return;
   }
-  TraceQuery query;
+  TraceListParams params;
   if (!options.capability.empty()) {
-    query.capability_id = options.capability;
+    params.capability_id = options.capability;
   }
   if (!options.outcome.empty()) {
-    query.outcome = options.outcome == "success"    ? TraceOutcome::Success
-                    : options.outcome == "rejected" ? TraceOutcome::Rejected
-                                                    : TraceOutcome::Failure;
+    params.outcome = options.outcome == "success"    ? TraceOutcome::Success
+                     : options.outcome == "rejected" ? TraceOutcome::Rejected
+                                                     : TraceOutcome::Failure;
   }
   if (!options.run.empty()) {
-    query.workflow_run_id = options.run;
+    params.workflow_run_id = options.run;
   }
-  auto total = database->traces->count(query);
-  if (!total) {
-    context.fail(trace_read_failure(total.error(), database->path), options.json);
+  params.limit = options.limit;
+  // The most recent `limit` matches, oldest first (the same listing as GET /v1/traces).
+  auto listing = list_traces(*database->traces, params);
+  if (!listing) {
+    context.fail(trace_read_failure(listing.error(), database->path), options.json);
     return;
   }
-  // The most recent `limit` matches, oldest first.
-  query.offset = *total > options.limit ? *total - options.limit : 0;
-  query.limit = options.limit;
-  auto entries = database->traces->list_public(query);
-  if (!entries) {
-    context.fail(trace_read_failure(entries.error(), database->path), options.json);
-    return;
-  }
+  const auto& entries = listing->entries;
+  const std::size_t total = listing->total;
   if (options.json) {
-    Value items = Value::array();
-    for (const auto& entry : *entries) {
-      items.push_back(to_json(entry));
-    }
-    context.json(Value{{"trace_db", database->path.string()},
-                       {"total", *total},
-                       {"returned", entries->size()},
-                       {"entries", std::move(items)}});
+    Value document = to_json(*listing);
+    document.erase("next_cursor");
+    document["trace_db"] = database->path.string();
+    context.json(document);
     context.finish(ExitCode::Ok);
     return;
   }
@@ -91,7 +84,7 @@ void list(const ListOptions& options, CliContext& context) {
     headers.emplace_back("STEP");
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& entry : *entries) {
+  for (const auto& entry : entries) {
     std::vector<std::string> row{entry.time,
                                  entry.id,
                                  capability_key(entry),
@@ -104,7 +97,7 @@ void list(const ListOptions& options, CliContext& context) {
     }
     rows.push_back(std::move(row));
   }
-  if (entries->empty()) {
+  if (entries.empty()) {
     const bool filtered =
         !options.capability.empty() || !options.outcome.empty() || !options.run.empty();
     context.line(
@@ -114,9 +107,9 @@ void list(const ListOptions& options, CliContext& context) {
     return;
   }
   context.out() << format_table(context, headers, rows);
-  if (!context.quiet() && entries->size() < *total) {
-    context.line("(" + std::to_string(entries->size()) + " most recent of " +
-                 std::to_string(*total) + " matching entries; use --limit)");
+  if (!context.quiet() && entries.size() < total) {
+    context.line("(" + std::to_string(entries.size()) + " most recent of " + std::to_string(total) +
+                 " matching entries; use --limit)");
   }
   context.finish(ExitCode::Ok);
 }
@@ -127,16 +120,10 @@ void show(const ShowOptions& options, CliContext& context) {
     context.fail(database.error(), options.json);
     return;
   }
-  // The id is a trace id, the id of a recorded workflow run, or a unique prefix of a trace id.
-  std::optional<WorkflowRunRecord> run;
-  auto record = database->traces->get(options.id);
-  if (!record && record.error().kind == TraceErrorKind::NotFound) {
-    if (auto found = database->runs->get(options.id)) {
-      run = std::move(*found);
-      record = database->traces->get(run->trace_id);
-    }
-  }
-  if (!record && record.error().kind == TraceErrorKind::NotFound && options.id.size() >= 4) {
+  // The id is a trace id, the id of a recorded workflow run (as GET /v1/traces/{id}), or a
+  // unique prefix of a trace id.
+  auto detail = show_trace(*database->traces, database->runs.get(), options.id);
+  if (!detail && detail.error().kind == TraceErrorKind::NotFound && options.id.size() >= 4) {
     std::vector<std::string> matches;
     TraceQuery all;
     constexpr std::size_t kPage = 4096;
@@ -156,64 +143,37 @@ void show(const ShowOptions& options, CliContext& context) {
       }
     }
     if (matches.size() == 1) {
-      record = database->traces->get(matches.front());
-      if (auto found = database->runs->get(matches.front())) {
-        run = std::move(*found);
-      }
+      detail = show_trace(*database->traces, database->runs.get(), matches.front());
     } else if (matches.size() > 1) {
-      context.fail(failure(ExitCode::ValidationFailed, "AmbiguousTraceId",
-                           "'" + options.id + "' is the start of several trace ids (" + matches[0] +
-                               ", " + matches[1] + ", ...); give more characters",
-                           database->path.string()),
-                   options.json);
+      context.fail(
+          failure(ExitCode::ValidationFailed, "AmbiguousTraceId",
+                  "'" + escape_terminal_text(options.id) + "' is the start of several trace ids (" +
+                      matches[0] + ", " + matches[1] + ", ...); give more characters",
+                  database->path.string()),
+          options.json);
       return;
     }
   }
-  if (!record) {
-    if (record.error().kind == TraceErrorKind::NotFound) {
+  if (!detail) {
+    if (detail.error().kind == TraceErrorKind::NotFound) {
       context.fail(failure(ExitCode::ValidationFailed, "TraceNotFound",
                            "no trace entry or workflow run with id '" + options.id + "' in " +
                                database->path.string() + " (list them with `traverse trace list`)",
                            database->path.string()),
                    options.json);
     } else {
-      context.fail(trace_read_failure(record.error(), database->path), options.json);
+      context.fail(trace_read_failure(detail.error(), database->path), options.json);
     }
     return;
   }
+  const TraceRecord* record = &detail->record;
   const PublicTraceEntry& entry = record->public_entry;
-  // The run entry itself (no step index) carries the evidence.
-  if (!run && entry.workflow_run_id && !entry.step_index) {
-    if (auto found = database->runs->get(entry.id)) {
-      run = std::move(*found);
-    }
-  }
-  std::vector<PublicTraceEntry> steps;
-  if (run) {
-    auto listed = database->traces->list_run(run->run_id);
-    if (!listed) {
-      context.fail(trace_read_failure(listed.error(), database->path), options.json);
-      return;
-    }
-    for (auto& step : *listed) {
-      if (step.step_index) {
-        steps.push_back(std::move(step));
-      }
-    }
-  }
+  const std::optional<WorkflowRunRecord>& run = detail->run;
+  const std::vector<PublicTraceEntry>& steps = detail->steps;
 
   if (options.json) {
-    Value document{{"trace_db", database->path.string()},
-                   {"public", to_json(entry)},
-                   {"private", record->private_entry ? to_json(*record->private_entry) : Value()}};
-    if (run) {
-      document["workflow_run"] = to_json(*run);
-      Value items = Value::array();
-      for (const auto& step : steps) {
-        items.push_back(to_json(step));
-      }
-      document["steps"] = std::move(items);
-    }
+    Value document = to_json(*detail);
+    document["trace_db"] = database->path.string();
     context.json(document);
     context.finish(ExitCode::Ok);
     return;

@@ -1,0 +1,29 @@
+// traverse/service/service_error.hpp — why the service could not be configured or started.
+//
+// Value type; thread-compatible.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace traverse {
+
+// What the caller should do next, by kind:
+//   InvalidConfig — a ServiceConfig field is out of range: fix the option.
+//   TokenFile     — the token file is unreadable or malformed: fix the file (line named).
+//   Insecure      — a non-loopback address without tokens: add --token-file or bind 127.0.0.1.
+//   Bind          — the address cannot be listened on (in use, not local): choose another.
+enum class ServiceErrorKind { InvalidConfig, TokenFile, Insecure, Bind };
+
+// "InvalidConfig", "TokenFile", "Insecure", "Bind".
+[[nodiscard]] std::string_view to_string(ServiceErrorKind kind);
+
+struct ServiceError {
+  ServiceErrorKind kind = ServiceErrorKind::InvalidConfig;
+  std::string message;  // what failed and what was expected
+
+  // "<Kind>: <message>".
+  [[nodiscard]] std::string to_string() const;
+};
+
+}  // namespace traverse

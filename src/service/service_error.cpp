@@ -1,0 +1,23 @@
+#include "traverse/service/service_error.hpp"
+
+namespace traverse {
+
+std::string_view to_string(ServiceErrorKind kind) {
+  switch (kind) {
+    case ServiceErrorKind::InvalidConfig:
+      return "InvalidConfig";
+    case ServiceErrorKind::TokenFile:
+      return "TokenFile";
+    case ServiceErrorKind::Insecure:
+      return "Insecure";
+    case ServiceErrorKind::Bind:
+      return "Bind";
+  }
+  return "InvalidConfig";
+}
+
+std::string ServiceError::to_string() const {
+  return std::string(traverse::to_string(kind)) + ": " + message;
+}
+
+}  // namespace traverse
