@@ -60,8 +60,9 @@ struct SqliteTraceStoreOptions {
   // Bound of the integrity check (`PRAGMA quick_check`) on open for writing: files (with their
   // WAL) up to this size are checked completely, larger ones are not checked (their damage
   // surfaces as Corrupt on the reads and writes that meet it). 0: never check. The check reads
-  // every page once: ~8 ms per MiB on a warm cache (a 7.5 MiB file of 10,000 traced
-  // executions: see the closing note of the benchmark), so the default bounds it to ~0.25 s.
+  // every page once, in one SQLite VM step that no callback can interrupt, hence a size bound:
+  // measured (bench/trace_bench BM_SqliteOpen) 10-22 ms of CPU for a 6.3 MiB file of 10,000
+  // traced executions, so the default bounds it to roughly 0.1 s.
   std::uint64_t open_check_max_bytes = 32ULL << 20U;
 };
 
