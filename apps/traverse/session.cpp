@@ -143,6 +143,16 @@ std::optional<WorkflowRun> StepObserver::run_for(std::string_view request_id) co
   return std::nullopt;
 }
 
+std::optional<WorkflowRun> StepObserver::run_by_id(std::string_view run_id) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+    if (it->run_id == run_id) {
+      return *it;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<ObservedEvent> StepObserver::events() const {
   std::lock_guard lock(mutex_);
   std::vector<ObservedEvent> events = events_;

@@ -61,6 +61,8 @@ class StepObserver {
   void run_finished(const WorkflowRun& run);
   // The last finished run for `request_id`, if one was kept.
   [[nodiscard]] std::optional<WorkflowRun> run_for(std::string_view request_id) const;
+  // The kept run with this run id (concurrent requests may share a request id).
+  [[nodiscard]] std::optional<WorkflowRun> run_by_id(std::string_view run_id) const;
 
   // Events published so far, by step index then emission order.
   [[nodiscard]] std::vector<ObservedEvent> events() const;
