@@ -81,9 +81,11 @@ ExecutionHook workflow_recorder(Session& session) {
     if (!trace.workflow_run_id || trace.trace_store_entry) {
       return {};
     }
-    auto run = session.observer->run_for(execution.result.request_id);
-    if (!run || run->run_id != *trace.workflow_run_id) {
-      return {};
+    auto run = session.observer->run_by_id(*trace.workflow_run_id);
+    if (!run) {
+      return std::unexpected("workflow run " + *trace.workflow_run_id +
+                             " was no longer held for recording (more than 64 runs finished "
+                             "meanwhile)");
     }
     document["workflow_run_id"] = run->run_id;
     document["workflow_evidence"] = run->evidence;
