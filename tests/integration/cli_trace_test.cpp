@@ -78,7 +78,8 @@ TEST_F(CliTrace, ListShowsTheFiveStepTracesAndTheRun) {
     EXPECT_NE(rows[i].find(run()["steps"][i]["capability"].get<std::string>()), std::string::npos);
     EXPECT_NE(rows[i].find("  Success  "), std::string::npos) << rows[i];
   }
-  EXPECT_NE(rows[5].find(run()["run_id"].get<std::string>()), std::string::npos) << rows[5];
+  // The run's own entry (written by the library; its id is the printed trace_ref).
+  EXPECT_NE(rows[5].find(run()["trace_ref"].get<std::string>()), std::string::npos) << rows[5];
   EXPECT_NE(rows[5].find("  plan-expedition@1.0.0  "), std::string::npos) << rows[5];
   EXPECT_NE(rows[5].find("  workflow  Success  "), std::string::npos) << rows[5];
 }
@@ -109,7 +110,7 @@ TEST_F(CliTrace, ListFiltersByCapabilityOutcomeRunAndLimit) {
   const auto rows = table_rows(limited.out);
   ASSERT_EQ(rows.size(), 2U) << limited.out;
   // The most recent two: the last step and the run.
-  EXPECT_NE(rows[1].find(run()["run_id"].get<std::string>()), std::string::npos);
+  EXPECT_NE(rows[1].find(run()["trace_ref"].get<std::string>()), std::string::npos);
   EXPECT_NE(limited.out.find("(2 most recent of 6 matching entries; use --limit)"),
             std::string::npos)
       << limited.out;
@@ -161,7 +162,8 @@ TEST_F(CliTrace, ShowOfTheRunPrintsItsStepsAndEvidence) {
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("capability: plan-expedition@1.0.0\n"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("target: workflow\n"), std::string::npos);
-  EXPECT_NE(show.out.find("published_events: 5\n"), std::string::npos);
+  // The steps' entries list the events they published; the run's entry lists none of its own.
+  EXPECT_NE(show.out.find("published_events: 0\n"), std::string::npos);
   EXPECT_NE(show.out.find("workflow_run:\n  run_id: " + run_id), std::string::npos);
   EXPECT_NE(show.out.find("  steps: 5\n"), std::string::npos);
   EXPECT_NE(show.out.find("evidence:\n{"), std::string::npos);
@@ -173,7 +175,7 @@ TEST_F(CliTrace, ShowOfTheRunPrintsItsStepsAndEvidence) {
   EXPECT_EQ(doc["workflow_run"]["summary"]["status"], "completed");
   ASSERT_EQ(doc["steps"].size(), 5U);
   EXPECT_EQ(doc["steps"][4]["step_index"], 4);
-  EXPECT_TRUE(doc["private"].is_null());
+  EXPECT_TRUE(doc["private"]["inputs_hash"].is_string());  // the run's input and output hashes
 }
 
 TEST_F(CliTrace, ColourOnlyOnATerminalAndNeverWithNoColor) {
