@@ -55,8 +55,9 @@ struct HostAbiReport {
 // Reads `path` (BinaryLoadFailed "cannot read <path>: <reason>" if it cannot) and verifies it.
 // The file must be a regular file of at most WasmExecutorConfig{}.max_module_bytes (32 MiB);
 // its type and size are checked before any byte is read. Memory per call: the module's bytes plus
-// the decoder's structures, which check_module_bounds keeps proportional to the module's size
-// (measured: under 20x the module for adversarial modules, well under 1 GiB at the cap).
+// the decoder's structures; every count the decoder allocates from is first checked against the
+// bytes present (at most one entry per byte; at most 50,000 locals per function), so they grow
+// with the module's size, not with the counts it declares.
 [[nodiscard]] std::expected<HostAbiReport, ExecutorError> verify_wasm_host_abi_file(
     const std::filesystem::path& path, std::string_view abi_version = kHostAbiVersion);
 
