@@ -58,8 +58,8 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(const std::str
 // TraverseRuntime::load_bundle(manifest, packages)).
 std::expected<Session, CommandFailure> load_runtime(CliContext& context,
                                                     const ServeOptions& options) {
-  // Runs only: a long-running service must not accumulate every published event.
-  auto observer = std::make_shared<StepObserver>(nullptr, true, 0);
+  // A long-running service must not accumulate published events.
+  auto observer = std::make_shared<StepObserver>(nullptr, false, 0);
   auto session = open_session(options.trace_db, observer);
   if (!session) {
     return std::unexpected(session.error());
@@ -72,53 +72,29 @@ std::expected<Session, CommandFailure> load_runtime(CliContext& context,
   return session;
 }
 
-// Records a workflow-backed capability's run as `traverse run` does (its own trace entry next to
-// its steps', evidence in the run store) and adds the run to the response document.
-ExecutionHook workflow_recorder(Session& session) {
+// Adds a workflow-backed capability's run to the response document. The runtime has already
+// recorded the run (its own trace entry next to its steps', its evidence in the run store).
+ExecutionHook workflow_document(Session& session) {
   return [&session](const RuntimeExecution& execution,
                     Value& document) -> std::expected<void, std::string> {
-    const RuntimeTrace& trace = execution.trace;
-    if (!trace.workflow_run_id || trace.trace_store_entry) {
+    if (!execution.workflow_run) {
       return {};
     }
-    auto run = session.observer->run_by_id(*trace.workflow_run_id);
-    if (!run) {
-      return std::unexpected("workflow run " + *trace.workflow_run_id +
-                             " was no longer held for recording (more than 64 runs finished "
-                             "meanwhile)");
-    }
-    document["workflow_run_id"] = run->run_id;
-    document["workflow_evidence"] = run->evidence;
-    document["steps"] = to_json(*run)["steps"];
-    if (run->steps.empty()) {
-      return {};
-    }
-    RunRecording recording;
-    recording.trace_id = execution.result.trace_ref;
-    recording.run_id = run->run_id;
-    recording.capability_id = trace.capability_id;
-    recording.capability_version = trace.capability_version;
-    recording.execution_id = execution.result.execution_id;
-    recording.started =
-        std::chrono::system_clock::now() - std::chrono::milliseconds(trace.total_duration_ms);
-    recording.duration_ms = trace.total_duration_ms;
+    const WorkflowRun& run = *execution.workflow_run;
+    document["workflow_run_id"] = run.run_id;
+    document["workflow_evidence"] = run.evidence;
+    document["steps"] = to_json(run)["steps"];
     // The run's published events: those its steps' trace entries list.
-    std::vector<ObservedEvent> events;
     Value published = Value::array();
-    if (auto steps = session.traces->list_run(run->run_id)) {
+    if (auto steps = session.traces->list_run(run.run_id)) {
       for (const auto& step : *steps) {
         for (const auto& id : step.published_events) {
-          ObservedEvent observed;
-          observed.step_index = step.step_index.value_or(0);
-          observed.node_id = step.capability_id;
-          observed.event.id = id;
-          events.push_back(std::move(observed));
           published.push_back(id);
         }
       }
     }
     document["published_events"] = std::move(published);
-    return record_workflow_run(session, recording, *run, events);
+    return {};
   };
 }
 
@@ -155,7 +131,7 @@ void serve(const ServeOptions& options, CliContext& context) {
   dependencies.runs =
       std::shared_ptr<SqliteWorkflowRunStore>(std::shared_ptr<void>(), session->runs.get());
   dependencies.tokens = std::move(tokens);
-  dependencies.after_execute = workflow_recorder(*session);
+  dependencies.after_execute = workflow_document(*session);
 
   ServiceConfig config;
   config.address = listen->first;

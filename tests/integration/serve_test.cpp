@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 // `traverse serve` end to end: the real binary on 127.0.0.1 port 0, driven by curl and a
 // WebSocket client (python3 websockets) — every route, the error statuses, authentication,
 // the event stream (including a client that fell behind) and graceful shutdown.

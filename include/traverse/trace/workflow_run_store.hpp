@@ -1,14 +1,14 @@
 // traverse/trace/workflow_run_store.hpp — workflow run evidence next to the traces.
 //
 // The TraceStore keeps one entry per step of a workflow run plus one entry for the run itself;
-// the run's traversal evidence (the workflow trace, docs/workflows.md: visited nodes, edges, events, wake records,
-// result) is one WorkflowRunRecord per run, kept by a WorkflowRunStore. The TraverseRuntime
-// writes one record for every workflow run it starts (Builder::with_workflow_run_store; default:
-// an InMemoryWorkflowRunStore). SqliteWorkflowRunStore keeps the records in the same SQLite file
-// as a SqliteTraceStore (table `traverse_workflow_runs`), so `traverse trace show <run>` can
-// print the evidence of a run recorded by an earlier process. Records are immutable once
-// inserted. Thread safety: every implementation is safe for concurrent access from many threads
-// without external synchronization.
+// the run's traversal evidence (the workflow trace, docs/workflows.md: visited nodes, edges,
+// events, wake records, result) is one WorkflowRunRecord per run, kept by a WorkflowRunStore. The
+// TraverseRuntime writes one record for every workflow run it starts
+// (Builder::with_workflow_run_store; default: an InMemoryWorkflowRunStore). SqliteWorkflowRunStore
+// keeps the records in the same SQLite file as a SqliteTraceStore (table `traverse_workflow_runs`),
+// so `traverse trace show <run>` can print the evidence of a run recorded by an earlier process.
+// Records are immutable once inserted. Thread safety: every implementation is safe for concurrent
+// access from many threads without external synchronization.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/async_executions.hpp"
 
 #include <gtest/gtest.h>

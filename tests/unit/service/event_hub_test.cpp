@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/event_hub.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/http_status_table.hpp"
 
 #include <gtest/gtest.h>

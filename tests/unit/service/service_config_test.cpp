@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/service_config.hpp"
 
 #include <gtest/gtest.h>

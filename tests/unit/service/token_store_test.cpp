@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/token_store.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/trace_documents.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// Governing spec: 050-service
 #include "traverse/service/worker_pool.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// Governing spec: 020-wasm-sandbox
 // A host process for the orphaned-worker test: runs one never-ending guest call
 // (`infinite_loop`, 10 min deadline) and prints "worker <pid>" once the call is handed to the
 // worker. The test kills this process with SIGKILL and checks the worker does not outlive it.
