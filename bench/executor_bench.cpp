@@ -118,6 +118,11 @@ class MutexCondvarPool final : public traverse::CapabilityExecutor {
     ready_.notify_one();
     return future.get();
   }
+  // The baselines block in `execute`; their completions are fulfilled on the caller.
+  traverse::ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                      ExecutionContext& context) const override {
+    return traverse::ExecutorCompletion::fulfilled(execute(capability, input, context));
+  }
 
  private:
   void serve() {
@@ -153,6 +158,11 @@ class StdAsyncExecutor final : public traverse::CapabilityExecutor {
     return std::async(std::launch::async,
                       [&] { return inner_->execute(capability, input, context); })
         .get();
+  }
+  // The baselines block in `execute`; their completions are fulfilled on the caller.
+  traverse::ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                      ExecutionContext& context) const override {
+    return traverse::ExecutorCompletion::fulfilled(execute(capability, input, context));
   }
 
  private:

@@ -471,6 +471,11 @@ class UnavailableWasmExecutor final : public CapabilityExecutor {
         "no sandbox worker for WebAssembly: " + why_.message()));
   }
 
+  [[nodiscard]] ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                                          ExecutionContext& context) const override {
+    return ExecutorCompletion::fulfilled(execute(capability, input, context));
+  }
+
  private:
   WasmWorkerError why_;
 };
