@@ -26,8 +26,9 @@ _Noreturn void bench_exit(int status);
 #define import_module(x) unused
 #define import_name(x) unused
 #include "../examples/expedition/capabilities/assess-expedition-conditions/assess_expedition_conditions.c"
-#include "../examples/expedition/capabilities/common/guest.c"
-#include "../examples/expedition/capabilities/common/json.c"
+#include "../examples/expedition/capabilities/common/expedition.c"
+#include "../src/guest/guest.c"
+#include "../src/guest/json.c"
 #undef read
 #undef write
 #undef malloc
