@@ -162,17 +162,22 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   for (const auto& warning : result.warnings) {
     context.warning(warning.code + ": " + warning.message);
   }
+  // An unknown workflow (or version) is refused before a run exists: error class WorkflowNotFound.
+  const bool workflow_not_found =
+      execution.workflow_run && execution.workflow_run->error
+          ? execution.workflow_run->error->reason == WorkflowFailureReason::WorkflowNotFound
+          : result.error && result.error->details.is_object() &&
+                result.error->details.value("error_class", "") == "WorkflowNotFound";
   if (execution.workflow_run && execution.workflow_run->error) {
-    const WorkflowRunError& error = *execution.workflow_run->error;
-    report_run_error(context, error);
-    if (error.reason == WorkflowFailureReason::WorkflowNotFound && !context.quiet()) {
-      for (const auto& hint :
-           workflow_hints(*session->runtime->workflow_registry(), options.workflow)) {
-        context.error_line("hint: " + hint);
-      }
-    }
+    report_run_error(context, *execution.workflow_run->error);
   } else if (result.error) {
     report_runtime_error(context, *result.error);
+  }
+  if (workflow_not_found && !context.quiet()) {
+    for (const auto& hint :
+         workflow_hints(*session->runtime->workflow_registry(), options.workflow)) {
+      context.error_line("hint: " + hint);
+    }
   }
   if (result.error) {
     hint_packages(context, result.error->code, options.packages);

@@ -224,9 +224,13 @@ TEST(WorkflowRuntime, WorkflowBackedCapabilityRunsItsWorkflowWithEvidence) {
   EXPECT_EQ(evidence["trace_id"], "workflow_trace_outer-1");
   EXPECT_EQ(evidence["visited_nodes"].size(), 3U);
   ASSERT_TRUE(execution.trace.workflow_run_id.has_value());
+  // The three steps, then the run's own entry (no step index), which is the result's trace_ref.
   auto entries = runtime->trace_store()->list_run(*execution.trace.workflow_run_id);
   ASSERT_TRUE(entries.has_value());
-  EXPECT_EQ(entries->size(), 3U);
+  ASSERT_EQ(entries->size(), 4U);
+  EXPECT_FALSE(entries->back().step_index.has_value());
+  EXPECT_EQ(entries->back().id, execution.result.trace_ref);
+  EXPECT_EQ(entries->back().placement_target, "workflow");
 
   // The composite's input schema is checked before any step runs.
   const RuntimeResult rejected =
