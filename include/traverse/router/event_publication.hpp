@@ -1,5 +1,5 @@
 // traverse/router/event_publication.hpp — publishing a successful execution's events, in two
-// halves around the trace write (FORMATS.md §3 with D1, D2).
+// halves around the trace write (docs/traces-and-events.md; D1, D2 in docs/compatibility.md).
 //
 // Order, for the router and the runtime alike: plan_publication (before the trace entry: which
 // events will be offered to the broker, which are refused — the capability is not Subscribable,
