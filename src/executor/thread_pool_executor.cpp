@@ -547,6 +547,27 @@ struct ThreadPoolExecutor::Impl {
     return yield_poll(done, until);
   }
 
+  // Takes the call at the head of the queue for a worker, if there is one: the worker stops
+  // counting as searching, and if more calls wait than workers search, a parked worker is woken
+  // (a burst spreads over the parked workers instead of queueing behind this one). Returns null,
+  // with the lock still held, when the queue is empty; otherwise unlocks.
+  // REQUIRES: queue_lock held.
+  Job* take_head_and_unlock(bool& counted_searching) {
+    Job* job = head;
+    if (job == nullptr) {
+      return nullptr;
+    }
+    unlink_locked(*job);
+    if (counted_searching) {
+      --searching;
+      counted_searching = false;
+    }
+    Worker* wake = take_idle_if_needed_locked();
+    queue_lock.unlock();
+    notify(wake);
+    return job;
+  }
+
   // The worker loop. Each pass takes the lock once: to take a call, or to decide to spin (at most
   // max_spinning_workers do, outside the lock) or to park on the idle stack.
   void serve(Worker& worker) {
@@ -554,17 +575,7 @@ struct ThreadPoolExecutor::Impl {
     bool spun = false;               // spun since the last call: park next time
     for (;;) {
       queue_lock.lock();
-      if (Job* job = head) {
-        unlink_locked(*job);
-        if (counted_searching) {
-          --searching;
-          counted_searching = false;
-        }
-        // More waiting calls than searchers: pass the wake-up on, so a burst spreads over the
-        // parked workers instead of queueing behind this one.
-        Worker* wake = take_idle_if_needed_locked();
-        queue_lock.unlock();
-        notify(wake);
+      if (Job* job = take_head_and_unlock(counted_searching)) {
         spun = false;
         run(worker, *job);
         continue;
@@ -638,15 +649,7 @@ struct ThreadPoolExecutor::Impl {
     bool counted_searching = false;
     while (!state.is_ready()) {
       queue_lock.lock();
-      if (Job* job = head) {
-        unlink_locked(*job);
-        if (counted_searching) {
-          --searching;
-          counted_searching = false;
-        }
-        Worker* wake = take_idle_if_needed_locked();
-        queue_lock.unlock();
-        notify(wake);
+      if (Job* job = take_head_and_unlock(counted_searching)) {
         run(worker, *job);
         continue;
       }

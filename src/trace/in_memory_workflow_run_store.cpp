@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "insert_checks.hpp"
 #include "traverse/trace/trace_store.hpp"
 
 namespace traverse {
@@ -11,16 +12,8 @@ InMemoryWorkflowRunStore::InMemoryWorkflowRunStore(std::size_t capacity)
     : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 std::expected<void, TraceError> InMemoryWorkflowRunStore::insert(const WorkflowRunRecord& record) {
-  if (record.run_id.empty() || record.trace_id.empty()) {
-    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
-                                      "workflow run record $.run_id/$.trace_id: expected "
-                                      "non-empty ids"});
-  }
-  if (!parse_rfc3339(record.time)) {
-    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
-                                      "workflow run record '" + record.run_id +
-                                          "' $.time: expected an RFC 3339 timestamp, got \"" +
-                                          record.time + "\""});
+  if (auto checked = trace_internal::check_run_record(record); !checked) {
+    return checked;
   }
   WorkflowRunRecord copy = record;  // copied outside the lock
   std::deque<WorkflowRunRecord> evicted;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "traverse/trace/trace_store.hpp"
+#include "traverse/trace/workflow_run_store.hpp"
 
 namespace traverse::trace_internal {
 
@@ -44,6 +45,24 @@ namespace traverse::trace_internal {
     }
   }
   return to_millis(*time);
+}
+
+// What every WorkflowRunStore requires of a record before it is stored: non-empty ids and an
+// RFC 3339 time.
+[[nodiscard]] inline std::expected<void, TraceError> check_run_record(
+    const WorkflowRunRecord& record) {
+  if (record.run_id.empty() || record.trace_id.empty()) {
+    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
+                                      "workflow run record $.run_id/$.trace_id: expected "
+                                      "non-empty ids"});
+  }
+  if (!parse_rfc3339(record.time)) {
+    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
+                                      "workflow run record '" + record.run_id +
+                                          "' $.time: expected an RFC 3339 timestamp, got \"" +
+                                          record.time + "\""});
+  }
+  return {};
 }
 
 }  // namespace traverse::trace_internal

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "insert_checks.hpp"
 #include "sqlite_support.hpp"
 #include "traverse/trace/sqlite_trace_store.hpp"
 #include "traverse/trace/trace_store.hpp"
@@ -176,16 +177,8 @@ const std::filesystem::path& SqliteWorkflowRunStore::path() const {
 }
 
 std::expected<void, TraceError> SqliteWorkflowRunStore::insert(const WorkflowRunRecord& record) {
-  if (record.run_id.empty() || record.trace_id.empty()) {
-    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
-                                      "workflow run record $.run_id/$.trace_id: expected "
-                                      "non-empty ids"});
-  }
-  if (!parse_rfc3339(record.time)) {
-    return std::unexpected(TraceError{TraceErrorKind::InvalidArgument,
-                                      "workflow run record '" + record.run_id +
-                                          "' $.time: expected an RFC 3339 timestamp, got \"" +
-                                          record.time + "\""});
+  if (auto checked = trace_internal::check_run_record(record); !checked) {
+    return checked;
   }
   if (impl_->read_only) {
     return std::unexpected(TraceError{TraceErrorKind::Io, "trace database " + impl_->path.string() +
