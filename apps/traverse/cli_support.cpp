@@ -260,7 +260,8 @@ CommandFailure failure(ExitCode code, std::string error_code, std::string messag
 
 ExitCode load_failure_code(const ValidationErrors& errors, const std::string& file) {
   for (const auto& error : errors) {
-    if (error.code == "IoError" && (error.file.empty() || error.file == file)) {
+    if (error.kind() == ValidationErrorKind::Unreadable &&
+        (error.file.empty() || error.file == file)) {
       return ExitCode::IoError;
     }
   }

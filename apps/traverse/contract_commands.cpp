@@ -75,7 +75,7 @@ void validate(const ValidateOptions& options, CliContext& context) {
       if (error.file.empty()) {
         error.file = file;
       }
-      if (error.code == "IoError" && error.file == file) {
+      if (error.kind() == ValidationErrorKind::Unreadable && error.file == file) {
         any_unreadable = true;
       }
     }

@@ -14,8 +14,7 @@ namespace {
 
 ExitCode registration_failure_code(const ValidationErrors& errors, const std::string& file) {
   for (const auto& error : errors) {
-    if (error.code == "ImmutableVersionConflict" || error.code == "EventTypeConflict" ||
-        error.code == "PackageContractConflict") {
+    if (error.kind() == ValidationErrorKind::Conflict) {
       return ExitCode::RegistrationConflict;
     }
   }

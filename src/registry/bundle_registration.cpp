@@ -187,7 +187,7 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
     }
     auto status = workflows.check_locked(*staged.record);
     if (!status) {
-      if (status.error().code == "CapacityExceeded") {
+      if (status.error().kind() == ValidationErrorKind::CapacityExceeded) {
         workflow_status[i] = RegistrationStatus::Registered;
         ++new_workflows;
       } else {

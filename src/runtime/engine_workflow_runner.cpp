@@ -7,11 +7,12 @@ namespace traverse {
 EngineWorkflowRunner::EngineWorkflowRunner(WorkflowEngine engine, std::size_t capacity)
     : engine_(std::move(engine)), cache_capacity_(capacity) {}
 
-std::expected<std::shared_ptr<const EngineWorkflowRunner>, std::string>
+std::expected<std::shared_ptr<const EngineWorkflowRunner>, RuntimeBuildError>
 EngineWorkflowRunner::create(const WorkflowRunnerDependencies& dependencies,
                              EngineWorkflowRunnerOptions options) {
   if (options.prepared_cache_capacity == 0) {
-    return std::unexpected(std::string("prepared_cache_capacity must be > 0"));
+    return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::InvalidOption,
+                                             "prepared_cache_capacity must be > 0"});
   }
   WorkflowEngineOptions engine_options;
   engine_options.broker = dependencies.broker;
@@ -19,7 +20,8 @@ EngineWorkflowRunner::create(const WorkflowRunnerDependencies& dependencies,
   engine_options.scheduler = dependencies.scheduler;
   auto engine = WorkflowEngine::create(dependencies.step_runner, engine_options);
   if (!engine) {
-    return std::unexpected(engine.error().message);
+    return std::unexpected(
+        RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed, engine.error().message});
   }
   return std::shared_ptr<const EngineWorkflowRunner>(
       new EngineWorkflowRunner(std::move(*engine), options.prepared_cache_capacity));
@@ -76,8 +78,7 @@ Completion<WorkflowRun> EngineWorkflowRunner::start(const WorkflowInvocation& in
 }
 
 WorkflowRunnerFactory workflow_engine_runner(EngineWorkflowRunnerOptions options) {
-  return [options](const WorkflowRunnerDependencies& dependencies)
-             -> std::expected<std::shared_ptr<const WorkflowRunner>, std::string> {
+  return [options](const WorkflowRunnerDependencies& dependencies) -> WorkflowRunnerResult {
     auto runner = EngineWorkflowRunner::create(dependencies, options);
     if (!runner) {
       return std::unexpected(std::move(runner.error()));

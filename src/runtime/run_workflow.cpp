@@ -34,8 +34,9 @@ WorkflowRun run_workflow(const TraverseRuntime& runtime, const WorkflowRunReques
     return rejected_workflow_run(
         request.request_id, (*found)->definition.id, (*found)->definition.version,
         WorkflowRunError{WorkflowFailureReason::WorkflowInvalid, "request_invalid",
-                         "WorkflowInvalid", "workflow run options rejected: " + runner.error(),
-                         std::nullopt, std::nullopt, Value::object()});
+                         "WorkflowInvalid",
+                         "workflow run options rejected: " + runner.error().message, std::nullopt,
+                         std::nullopt, Value::object()});
   }
   return (*runner)->run(
       WorkflowInvocation{*found, request.input, request.request_id, request.scope});

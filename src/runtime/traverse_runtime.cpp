@@ -278,15 +278,16 @@ TraverseRuntime::Builder::build() {
     dependencies.scheduler = pool;
     core->scheduler = pool;
     core->native_pool_capacity = options.native_capacity;
-    std::expected<std::shared_ptr<const WorkflowRunner>, std::string> runner;
+    WorkflowRunnerResult runner;
     try {
       runner = runner_factory(dependencies);
     } catch (const std::exception& error) {
-      runner = std::unexpected(std::string("workflow runner factory threw: ") + error.what());
+      runner = std::unexpected(
+          RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,
+                            std::string("workflow runner factory threw: ") + error.what()});
     }
     if (!runner) {
-      return std::unexpected(
-          RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed, runner.error()});
+      return std::unexpected(std::move(runner.error()));
     }
     if (!*runner) {
       return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,

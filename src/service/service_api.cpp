@@ -148,7 +148,7 @@ Value violations_of(const ValidationErrors& errors) {
 
 bool is_conflict(const ValidationErrors& errors) {
   for (const auto& error : errors) {
-    if (error.code == "ImmutableVersionConflict" || error.code == "EventTypeConflict") {
+    if (error.kind() == ValidationErrorKind::Conflict) {
       return true;
     }
   }

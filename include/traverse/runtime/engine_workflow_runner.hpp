@@ -44,8 +44,9 @@ struct EngineWorkflowRunnerOptions {
 class EngineWorkflowRunner final : public WorkflowRunner {
  public:
   // Success: a runner over `dependencies` (step runner and broker of the runtime being built).
-  // Failure (text): no step runner, max_parallelism outside 1..=256, cache capacity 0.
-  [[nodiscard]] static std::expected<std::shared_ptr<const EngineWorkflowRunner>, std::string>
+  // Failure: InvalidOption (cache capacity 0) or WorkflowRunnerFailed (no step runner,
+  // max_parallelism outside 1..=256: the engine's message).
+  [[nodiscard]] static std::expected<std::shared_ptr<const EngineWorkflowRunner>, RuntimeBuildError>
   create(const WorkflowRunnerDependencies& dependencies, EngineWorkflowRunnerOptions options = {});
 
   // Runs invocation.workflow on invocation.input with the outer request id and scope. A

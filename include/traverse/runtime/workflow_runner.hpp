@@ -22,6 +22,7 @@
 #include "traverse/events/event_broker.hpp"
 #include "traverse/json/value.hpp"
 #include "traverse/registry/workflow_registry.hpp"
+#include "traverse/runtime/runtime_build_error.hpp"
 #include "traverse/support/completion.hpp"
 #include "traverse/support/task_scheduler.hpp"
 #include "traverse/workflow/step_runner.hpp"
@@ -67,9 +68,11 @@ struct WorkflowRunnerDependencies {
   std::shared_ptr<const TaskScheduler> scheduler;
 };
 
-// Creates the runner once, at TraverseRuntime::Builder::build. A returned error fails build().
+// Creates the runner once, at TraverseRuntime::Builder::build. A returned error fails build()
+// with that error, unchanged (typically kind WorkflowRunnerFailed).
+using WorkflowRunnerResult =
+    std::expected<std::shared_ptr<const WorkflowRunner>, RuntimeBuildError>;
 using WorkflowRunnerFactory =
-    std::function<std::expected<std::shared_ptr<const WorkflowRunner>, std::string>(
-        const WorkflowRunnerDependencies&)>;
+    std::function<WorkflowRunnerResult(const WorkflowRunnerDependencies&)>;
 
 }  // namespace traverse

@@ -23,5 +23,19 @@ TEST(ValidationError, AttachFileKeepsExistingFiles) {
   EXPECT_EQ(errors[1].file, "other.json");
 }
 
+TEST(ValidationError, KindClassifiesEveryCodeCallersActOn) {
+  const auto kind_of = [](std::string code) {
+    return ValidationError{std::move(code), "$", "m", ""}.kind();
+  };
+  EXPECT_EQ(kind_of("IoError"), ValidationErrorKind::Unreadable);
+  EXPECT_EQ(kind_of("ImmutableVersionConflict"), ValidationErrorKind::Conflict);
+  EXPECT_EQ(kind_of("EventTypeConflict"), ValidationErrorKind::Conflict);
+  EXPECT_EQ(kind_of("PackageContractConflict"), ValidationErrorKind::Conflict);
+  EXPECT_EQ(kind_of("CapacityExceeded"), ValidationErrorKind::CapacityExceeded);
+  EXPECT_EQ(kind_of("InvalidSemver"), ValidationErrorKind::Invalid);
+  EXPECT_EQ(kind_of("DuplicateKey"), ValidationErrorKind::Invalid);
+  EXPECT_EQ(to_string(ValidationErrorKind::Conflict), "Conflict");
+}
+
 }  // namespace
 }  // namespace traverse

@@ -308,11 +308,9 @@ class ThrowingRunner final : public WorkflowRunner {
 TEST(RuntimePipeline, AWorkflowRunnerThrowingANonStandardExceptionIsContainedAndRecorded) {
   TraverseRuntime::Builder builder;
   add_handlers(builder);
-  builder.with_workflow_runner(
-      [](const WorkflowRunnerDependencies&)
-          -> std::expected<std::shared_ptr<const WorkflowRunner>, std::string> {
-        return std::make_shared<ThrowingRunner>();
-      });
+  builder.with_workflow_runner([](const WorkflowRunnerDependencies&) -> WorkflowRunnerResult {
+    return std::make_shared<ThrowingRunner>();
+  });
   auto runtime = build(builder);
   ASSERT_TRUE(runtime->load_bundle(kBundle).has_value());
   RuntimeResult result;

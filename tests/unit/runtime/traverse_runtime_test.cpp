@@ -204,13 +204,13 @@ TEST(TraverseRuntimeBuilder, DefaultWasmExecutorAlwaysExistsAndExplainsAMissingW
 }
 
 TEST(TraverseRuntimeBuilder, WorkflowRunnerFactoryErrorFailsBuild) {
-  auto runtime = TraverseRuntime::Builder()
-                     .with_workflow_runner(
-                         [](const WorkflowRunnerDependencies&)
-                             -> std::expected<std::shared_ptr<const WorkflowRunner>, std::string> {
-                           return std::unexpected("engine unavailable");
-                         })
-                     .build();
+  auto runtime =
+      TraverseRuntime::Builder()
+          .with_workflow_runner([](const WorkflowRunnerDependencies&) -> WorkflowRunnerResult {
+            return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,
+                                                     "engine unavailable"});
+          })
+          .build();
   ASSERT_FALSE(runtime.has_value());
   EXPECT_EQ(runtime.error().kind, RuntimeBuildErrorKind::WorkflowRunnerFailed);
   EXPECT_EQ(runtime.error().message, "engine unavailable");
@@ -771,11 +771,11 @@ TEST(TraverseRuntimeWorkflowSeam, WorkflowBackedCapabilityRunsThroughConfiguredR
   add_bundle_handlers(builder);
   std::size_t seen_parallelism = 0;
   builder.with_native_pool_capacity(3).with_workflow_runner(
-      [&seen_parallelism](const WorkflowRunnerDependencies& deps)
-          -> std::expected<std::shared_ptr<const WorkflowRunner>, std::string> {
+      [&seen_parallelism](const WorkflowRunnerDependencies& deps) -> WorkflowRunnerResult {
         seen_parallelism = deps.max_parallelism;
         if (!deps.step_runner || !deps.broker) {
-          return std::unexpected("missing dependencies");
+          return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,
+                                                   "missing dependencies"});
         }
         return std::make_shared<SingleStepRunner>(deps.step_runner);
       });
