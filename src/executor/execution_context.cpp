@@ -72,21 +72,4 @@ std::expected<TraverseEvent, EmitError> ExecutionContext::emit(std::string_view 
   return event;
 }
 
-std::expected<void, EmitError> ExecutionContext::record(TraverseEvent event) {
-  if (auto checked = check(event.event_type, event.version); !checked) {
-    return checked;
-  }
-  if (event.data.is_discarded()) {
-    return std::unexpected(EmitError::InvalidPayload);
-  }
-  emitted_.push_back(std::move(event));
-  return {};
-}
-
-std::vector<TraverseEvent> ExecutionContext::take_emitted_events() {
-  std::vector<TraverseEvent> events = std::move(emitted_);
-  emitted_.clear();
-  return events;
-}
-
 }  // namespace traverse

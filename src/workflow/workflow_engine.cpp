@@ -240,7 +240,7 @@ WorkflowRun WorkflowEngine::run(const PreparedWorkflow& workflow, const Value& i
 
 Completion<WorkflowRun> WorkflowEngine::start(const PreparedWorkflow& workflow, const Value& input,
                                               const WorkflowRunOptions& options) const {
-  const PreparedWorkflow::Impl& impl = workflow.impl();
+  const PreparedWorkflow::Impl& impl = *workflow.impl_;
   std::string run_id = new_uuid_v4();
   std::string request_id = options.request_id.empty() ? run_id : options.request_id;
   auto run = std::make_shared<workflow_detail::RunState>(workflow.impl_, runner_, options_.broker,

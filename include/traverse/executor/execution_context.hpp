@@ -57,14 +57,8 @@ class ExecutionContext {
   std::expected<TraverseEvent, EmitError> emit(std::string_view event_id, std::string_view version,
                                                Value payload);
 
-  // Records an already-built event after the same checks, applied to its `event_type` and
-  // `version` (used by executors that build events elsewhere, e.g. in a sandbox process). The
-  // event is kept as given. On failure: the EmitError; nothing is recorded.
-  std::expected<void, EmitError> record(TraverseEvent event);
-
+  // The events accepted so far, in emit order.
   [[nodiscard]] const std::vector<TraverseEvent>& emitted_events() const { return emitted_; }
-  // Moves the recorded events out (the context is left with none).
-  [[nodiscard]] std::vector<TraverseEvent> take_emitted_events();
 
  private:
   [[nodiscard]] std::expected<void, EmitError> check(std::string_view event_id,

@@ -100,8 +100,7 @@ class PreparedWorkflow {
   // Node ids in topological order; a 1.1.0 node's step index is its position here.
   [[nodiscard]] std::vector<std::string> topological_order() const;
 
-  struct Impl;  // implementation detail
-  [[nodiscard]] const Impl& impl() const { return *impl_; }
+  struct Impl;  // implementation detail (src/workflow)
 
  private:
   friend class WorkflowEngine;

@@ -131,39 +131,6 @@ TEST(ExecutionContext, EmitWithEmptyIdOrVersionIsInvalidPayload) {
   EXPECT_TRUE(context.emitted_events().empty());
 }
 
-TEST(ExecutionContext, RecordAppliesTheSameChecksAndKeepsTheEventAsGiven) {
-  const auto capability = subscribable_capability();
-  ExecutionContext context(capability, "e", "t");
-  TraverseEvent event;
-  event.id = "fixed-id";
-  event.event_type = "core.action-item.status-transitioned";
-  event.version = "1.0.0";
-  event.correlation_id = "corr";
-  ASSERT_TRUE(context.record(event).has_value());
-  ASSERT_EQ(context.emitted_events().size(), 1U);
-  EXPECT_EQ(context.emitted_events()[0], event);
-
-  TraverseEvent undeclared = event;
-  undeclared.version = "3.0.0";
-  EXPECT_EQ(context.record(undeclared), std::unexpected(EmitError::UndeclaredEvent));
-  EXPECT_EQ(context.emitted_events().size(), 1U);
-
-  auto stateless = capability;
-  stateless.service_type = ServiceType::Stateless;
-  ExecutionContext stateless_context(stateless, "e", "t");
-  EXPECT_EQ(stateless_context.record(event), std::unexpected(EmitError::NotSubscribable));
-}
-
-TEST(ExecutionContext, TakeEmittedEventsMovesThemOut) {
-  const auto capability = subscribable_capability();
-  ExecutionContext context(capability, "e", "t");
-  ASSERT_TRUE(context.emit("core.action-item.status-transitioned", "1.0.0", Value::object()));
-  auto events = context.take_emitted_events();
-  EXPECT_EQ(events.size(), 1U);
-  EXPECT_TRUE(context.emitted_events().empty());
-  EXPECT_TRUE(context.take_emitted_events().empty());
-}
-
 TEST(EmitError, NumericValuesAreTheHostAbiReturnCodes) {
   EXPECT_EQ(static_cast<int>(EmitError::InvalidPayload), -1);
   EXPECT_EQ(static_cast<int>(EmitError::UndeclaredEvent), -2);

@@ -61,7 +61,7 @@ std::expected<ExecutorOutput, ExecutorError> echo(const ExecutorCapability&, con
   }
   ExecutorOutput output;
   output.value = Value{{"echo", input}};
-  output.emitted_events = context.take_emitted_events();
+  output.emitted_events = context.emitted_events();
   return output;
 }
 
