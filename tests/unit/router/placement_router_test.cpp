@@ -269,6 +269,60 @@ TEST_F(PlacementRouterTest, ThrowingExecutorIsContainedAndTraced) {
   EXPECT_EQ(only_record().public_entry.outcome, TraceOutcome::Failure);
 }
 
+TEST_F(PlacementRouterTest, SubmitContainsAnExecutorThatThrowsFromSubmit) {
+  auto throwing = std::make_shared<FnExecutor>(
+      [](const ExecutorCapability&, const Value&,
+         ExecutionContext&) -> std::expected<ExecutorOutput, ExecutorError> {
+        throw std::runtime_error("kaboom");
+      });
+  Completion<RouterDispatchResult> dispatched =
+      make_router(throwing).submit(request(), "trace-submit-throws");
+  ASSERT_TRUE(dispatched.ready());
+  const RouterDispatchResult result = dispatched.wait();
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().kind, RouterErrorKind::ExecutionFailed);
+  EXPECT_NE(result.error().message().find("capability panicked: kaboom"), std::string::npos);
+}
+
+// Runs each call on a thread of its own, after submit has returned: the router must keep the
+// call's capability, input and context alive until then (ASan checks that it does).
+class DeferredExecutor final : public CapabilityExecutor {
+ public:
+  ExecutorCompletion submit(const ExecutorCapability& capability, const Value& input,
+                            ExecutionContext& context) const override {
+    CompletionPromise<ExecutorResult> promise;
+    ExecutorCompletion completion = promise.completion();
+    std::lock_guard lock(mutex_);
+    threads_.emplace_back([&capability, &input, &context, promise = std::move(promise)]() mutable {
+      ExecutorOutput output;
+      output.value = Value{{"echo", input},
+                           {"capability", capability.capability_id},
+                           {"trace_id", context.trace_id()}};
+      promise.fulfil(std::move(output));
+    });
+    return completion;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::vector<std::jthread> threads_;
+};
+
+TEST_F(PlacementRouterTest, SubmitKeepsTheCallAliveUntilTheExecutorCompletesIt) {
+  auto deferred = std::make_shared<DeferredExecutor>();
+  const auto router = make_router(deferred);
+  Completion<RouterDispatchResult> dispatched = router.submit(request(), "trace-deferred");
+  ASSERT_TRUE(dispatched.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  const RouterDispatchResult result = dispatched.wait();
+  ASSERT_TRUE(result.has_value()) << result.error().message();
+  EXPECT_EQ(
+      result->output.value,
+      (Value{{"echo", {{"x", 1}}}, {"capability", "demo.echo"}, {"trace_id", "trace-deferred"}}));
+  EXPECT_EQ(result->placement_decision.target, ExecutionTarget::Local);
+  // dispatch's contract: nothing is traced by the router itself.
+  EXPECT_TRUE(store_->list_public({}).value_or(std::vector<PublicTraceEntry>{1}).empty());
+}
+
 TEST_F(PlacementRouterTest, SubscribableEventsArePublishedAndRecorded) {
   auto subscription = broker_->subscribe(kEvent, "0");
   ASSERT_TRUE(subscription.has_value());
