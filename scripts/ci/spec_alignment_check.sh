@@ -11,6 +11,12 @@ index=specs/README.md
 mapfile -t listed < <(grep -oE '^\| *[0-9]{3}-[a-z0-9-]+ *\|' "$index" | tr -d '| ' | sort -u)
 problems=0
 declare -A declared=()
+# A set, not a pipe into `grep -q`: under pipefail, grep exiting at its first match can fail
+# the writer with SIGPIPE and the check with it.
+declare -A is_listed=()
+for spec in "${listed[@]}"; do
+  is_listed[$spec]=1
+done
 
 while IFS= read -r -d '' file; do
   spec=$(head -n 5 "$file" | sed -nE 's|^// Governing spec: *([0-9]{3}-[a-z0-9-]+).*|\1|p' | head -n 1)
@@ -20,7 +26,7 @@ while IFS= read -r -d '' file; do
     continue
   fi
   declared[$spec]=1
-  if ! printf '%s\n' "${listed[@]}" | grep -qx "$spec"; then
+  if [ -z "${is_listed[$spec]:-}" ]; then
     echo "$file declares spec $spec, which is not in $index"
     problems=$((problems + 1))
   elif [ ! -f "specs/$spec.md" ]; then
