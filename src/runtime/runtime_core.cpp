@@ -445,7 +445,8 @@ Phase check_local_eligibility(const Core& core, const CapabilityRecord& record) 
     if (!core.native_handler_ids->contains(contract.id)) {
       return std::unexpected(make_error(
           code::kArtifactMissing, "no native handler registered for capability '" + contract.id +
-                                      "' (TraverseRuntime::Builder::with_native_handler)"));
+                                      "' and no WebAssembly package attached to " +
+                                      contract.key()));
     }
   }
   return {};
