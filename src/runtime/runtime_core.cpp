@@ -654,13 +654,16 @@ PublicTraceEntry entry_for(const Attempt& attempt) {
   return entry;
 }
 
+// `published`: the envelopes of the events the entry lists as published (private entry).
 std::expected<void, TraceError> record_entry(Core& core, const Attempt& attempt,
-                                             PublicTraceEntry entry, const Value* output) {
+                                             PublicTraceEntry entry, const Value* output,
+                                             std::vector<Value> published = {}) {
   const std::string id = entry.id;
   const std::uint64_t duration = entry.duration_ms;
-  return core.trace_store->insert(
-      std::move(entry), make_private_trace_entry(id, attempt.request->input, output, duration,
-                                                 core.trace_store->keeps_payloads()));
+  PrivateTraceEntry private_entry = make_private_trace_entry(
+      id, attempt.request->input, output, duration, core.trace_store->keeps_payloads());
+  private_entry.published_events = std::move(published);
+  return core.trace_store->insert(std::move(entry), std::move(private_entry));
 }
 
 // A workflow run's own entry (placement target "workflow") and its evidence record.
@@ -788,7 +791,8 @@ CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch disp
   entry.outcome = TraceOutcome::Success;
   entry.published_events = offered_ids(plan);
   entry.publish_errors = plan.refused;
-  if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value);
+  if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value,
+                                  offered_envelopes(plan));
       !written) {
     trace.error_class = "TraceWriteFailed";
     attempt.result.trace_ref.clear();
