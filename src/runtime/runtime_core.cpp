@@ -34,8 +34,9 @@ RuntimeError make_error(std::string_view error_code, std::string message,
   return RuntimeError{std::string(error_code), std::move(message), std::move(details)};
 }
 
-// §8.3 rules on a request struct (parse_runtime_request enforces them on documents; a struct
-// built in code gets the same checks here).
+// The runtime request rules (docs/formats.md, "Runtime request") on a request struct
+// (parse_runtime_request enforces them on documents; a struct built in code gets the same checks
+// here).
 ValidationErrors check_request(const RuntimeRequest& request) {
   ValidationErrors errors;
   const auto add = [&errors](std::string path, std::string message) {
@@ -328,7 +329,7 @@ Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* 
   return attempt;
 }
 
-// ---- Phase: the request itself (§8.3) ----
+// ---- Phase: the request itself ----
 
 Phase check_request_phase(const Attempt& attempt) {
   const RuntimeRequest& request = *attempt.request;
@@ -389,7 +390,7 @@ Phase resolve(const Core& core, Attempt& attempt) {
   return {};
 }
 
-// ---- Phase: eligibility (§8.5) ----
+// ---- Phase: eligibility ----
 
 Phase check_workflow_eligibility(const Core& core, Attempt& attempt) {
   const CapabilityRecord& record = *attempt.record;
