@@ -319,10 +319,12 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list_cmd = trace->add_subcommand(
       "list",
-      "List trace entries, oldest first: one per execution attempt (successful or not) and one "
-      "per workflow run (target 'workflow'). Columns: time, trace id, capability@version, "
-      "target, outcome, duration. Shows the most recent --limit matches. Exit 4 when the "
-      "database does not exist or cannot be read.");
+      "List trace entries in the order they were recorded, oldest first: one per execution "
+      "attempt (successful or not) and one per workflow run (target 'workflow'; recorded when "
+      "the run ends, so after its steps although its time is when it started). Columns: time "
+      "(start), trace id, capability@version, target, outcome, duration. Shows the most recently "
+      "recorded --limit matches; says so when nothing matches. Exit 4 when the database does not "
+      "exist or cannot be read.");
   list_cmd->add_option("--capability", list_options->capability, "Only this capability id")
       ->type_name("ID");
   list_cmd->add_option("--outcome", list_options->outcome, "Only entries with this outcome")
@@ -346,8 +348,9 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   auto show_options = std::make_shared<ShowOptions>();
   CLI::App* show_cmd = trace->add_subcommand(
       "show",
-      "Show one trace entry: the public entry, the private input/output hashes, and for a "
-      "workflow run its steps and traversal evidence (visited nodes, edges, events, result). "
+      "Show one trace entry: the public entry, the events it published (type, version and "
+      "payload), the private input/output hashes, and for a workflow run its steps, the events "
+      "they published and the traversal evidence (visited nodes, edges, events, result). "
       "The id is a trace id or a workflow run id. Exit 2 when no entry has that id, 4 when the "
       "database does not exist or cannot be read.");
   show_cmd
