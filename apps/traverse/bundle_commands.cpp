@@ -1,4 +1,4 @@
-// `traverse bundle ...`: registry bundle manifests (docs/formats.md, §8.6).
+// `traverse bundle ...`: registry bundle manifests (docs/formats.md, "Registry bundle").
 #include <filesystem>
 #include <memory>
 #include <string>

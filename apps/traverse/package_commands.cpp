@@ -1,5 +1,5 @@
-// `traverse package ...`: capability package manifests (docs/formats.md, §8.6) — inspecting one
-// and running a request against it in the WebAssembly sandbox.
+// `traverse package ...`: capability package manifests (docs/formats.md, "Capability package") —
+// inspecting one and running a request against it in the WebAssembly sandbox.
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +26,7 @@ struct RunOptions {
   std::string request;
   std::string trace_db;
   std::string bundle;
+  std::vector<std::string> events;
   bool json = false;
   SchemaProfile schema_profile = SchemaProfile::Strict;
 };
@@ -133,16 +134,21 @@ void run(const RunOptions& options, CliContext& context) {
     context.fail(record.error(), options.json);
     return;
   }
+  if (auto registered = register_event_files(*session->runtime, options.events); !registered) {
+    context.fail(registered.error(), options.json);
+    return;
+  }
   // Registered, so it loads: its id for the report.
   const auto package = load_capability_package(options.manifest);
   const std::string package_id = package ? package->package_id : options.manifest;
   const RuntimeExecution execution = session->runtime->execute(*request);
   const RuntimeResult& result = execution.result;
+  const std::vector<ObservedEvent> events = published_events_of(execution.trace);
   if (options.json) {
     Value document = to_json(result);
     document["package_id"] = package_id;
     document["trace_db"] = session->trace_db.string();
-    document["events"] = events_to_json(published_events_of(execution.trace));
+    document["events"] = events_to_json(events);
     context.json(document);
   } else if (result.completed()) {
     if (context.quiet()) {
@@ -159,11 +165,21 @@ void run(const RunOptions& options, CliContext& context) {
       context.line("status: " + std::string(to_string(result.status)));
       context.line("trace_ref: " + escape_terminal_text(result.trace_ref));
       print_output(context, *result.output);
+      if (!events.empty()) {
+        print_events(context, events);
+      }
       context.note("trace stored in " + session->trace_db.string());
     }
   }
   for (const auto& warning : result.warnings) {
     context.warning(warning.code + ": " + warning.message);
+  }
+  if (!execution.trace.publish_errors.empty() && options.events.empty() && options.bundle.empty() &&
+      !context.quiet()) {
+    context.error_line(
+        "hint: events are published only when their type is registered: give the event "
+        "contracts the package emits with --event <event.json> (repeatable), or a bundle that "
+        "declares them with --bundle <bundle.json>");
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
@@ -212,6 +228,12 @@ void add_package_commands(CLI::App& app, CliContext& context) {
       ->add_option("--bundle", run_options->bundle,
                    "Registry bundle to load first (its event contracts make the package's events "
                    "publishable; the package is attached to its capability of the same id@version)")
+      ->type_name("FILE");
+  run_cmd
+      ->add_option("--event", run_options->events,
+                   "Event contract (kind event_contract) to register (repeatable): the events the "
+                   "package emits with that type are then published and listed, and recorded in "
+                   "its trace (`traverse trace show`)")
       ->type_name("FILE");
   add_schema_profile_option(run_cmd, run_options->schema_profile);
   run_cmd->callback([run_options, &context] { run(*run_options, context); });

@@ -16,6 +16,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "input_source.hpp"
+#include "package_options.hpp"
 #include "run_report.hpp"
 #include "schema_option.hpp"
 #include "session.hpp"
@@ -34,7 +35,7 @@ std::uint64_t elapsed_ms(Clock::time_point since) {
 struct RunOptions {
   std::string bundle;
   std::string request;
-  std::vector<std::string> packages;
+  PackageOptions packages;
   std::string trace_db;
   bool json = false;
   std::size_t repeat = 1;
@@ -46,20 +47,50 @@ struct WorkflowRunOptions {
   std::string bundle;
   std::string workflow;
   std::string input;
-  std::vector<std::string> packages;
+  PackageOptions packages;
   std::string trace_db;
   bool json = false;
   SchemaProfile schema_profile = SchemaProfile::Strict;
 };
 
-// A bundle carries contracts only: without packages its capabilities have no implementation.
-void hint_packages(CliContext& context, std::string_view code,
-                   const std::vector<std::string>& packages) {
-  if (code == "artifact_missing" && packages.empty() && !context.quiet()) {
-    context.error_line(
-        "hint: a registry bundle carries contracts only; attach the capabilities' WebAssembly "
-        "packages with --package <package.json> (repeatable)");
+// What --package does to a bundle (run and workflow run).
+constexpr const char* kAttachHelp =
+    "Its .wasm is attached to the bundle capability with the same id@version (the contracts "
+    "must be identical, else exit 3), or it is added as a new capability";
+
+// The capability ("id@version") whose implementation is missing: the failed step's in a workflow
+// run, else the executed capability's; "" when unknown.
+std::string missing_capability(const RuntimeExecution& execution) {
+  if (execution.workflow_run && execution.workflow_run->error &&
+      execution.workflow_run->error->node_id) {
+    for (const auto& step : execution.workflow_run->steps) {
+      if (step.node_id == *execution.workflow_run->error->node_id) {
+        return step.capability_key();
+      }
+    }
   }
+  const RuntimeTrace& trace = execution.trace;
+  if (!execution.workflow_run && trace.capability_id) {
+    return *trace.capability_id + (trace.capability_version ? "@" + *trace.capability_version : "");
+  }
+  return {};
+}
+
+// A capability without an implementation (artifact_missing): names it and says how to attach
+// its package. A bundle carries contracts only, so without packages none has one.
+void hint_packages(CliContext& context, const RuntimeExecution& execution,
+                   const std::vector<std::string>& packages) {
+  const auto& error = execution.result.error;
+  if (!error || error->code != "artifact_missing" || context.quiet()) {
+    return;
+  }
+  const std::string capability = missing_capability(execution);
+  context.error_line(
+      "hint: " + (capability.empty() ? std::string("a capability") : "capability " + capability) +
+      " has no implementation" +
+      (packages.empty() ? "; a registry bundle carries contracts only" : std::string()) +
+      ": attach its WebAssembly package with --package <package.json> (repeatable), or every "
+      "package under a folder with --packages <folder>");
 }
 
 // ---- traverse workflow run ----
@@ -129,6 +160,11 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     context.fail(input.error(), options.json);
     return;
   }
+  const auto packages = package_manifests(context, options.packages);
+  if (!packages) {
+    context.fail(packages.error(), options.json);
+    return;
+  }
   auto observer = std::make_shared<StepObserver>(&context, true);
   SessionOptions session_options;
   session_options.schema_profile = options.schema_profile;
@@ -137,8 +173,7 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     context.fail(session.error(), options.json);
     return;
   }
-  if (auto loaded =
-          load_bundle_and_packages(context, *session->runtime, options.bundle, options.packages);
+  if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
       !loaded) {
     context.fail(loaded.error(), options.json);
     return;
@@ -180,7 +215,7 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     }
   }
   if (result.error) {
-    hint_packages(context, result.error->code, options.packages);
+    hint_packages(context, execution, *packages);
     context.finish(exit_code_for(result.error->kind()));
   } else {
     context.finish(ExitCode::Ok);
@@ -409,6 +444,11 @@ void run(const RunOptions& options, CliContext& context) {
     context.fail(request.error(), options.json);
     return;
   }
+  const auto packages = package_manifests(context, options.packages);
+  if (!packages) {
+    context.fail(packages.error(), options.json);
+    return;
+  }
   const bool repeated = options.repeat > 1;
   auto observer = std::make_shared<StepObserver>(repeated ? nullptr : &context, !repeated);
   SessionOptions session_options;
@@ -422,8 +462,7 @@ void run(const RunOptions& options, CliContext& context) {
     context.fail(session.error(), options.json);
     return;
   }
-  if (auto loaded =
-          load_bundle_and_packages(context, *session->runtime, options.bundle, options.packages);
+  if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
       !loaded) {
     context.fail(loaded.error(), options.json);
     return;
@@ -454,21 +493,16 @@ void run(const RunOptions& options, CliContext& context) {
         context.error_line("hint: " + hint);
       }
     }
-    hint_packages(context, result.error->code, options.packages);
+    hint_packages(context, execution, *packages);
     context.finish(exit_code_for(result.error->kind()));
   } else {
     context.finish(ExitCode::Ok);
   }
 }
 
-void add_shared_options(CLI::App* command, std::vector<std::string>& packages,
-                        std::string& trace_db, bool& json) {
-  command
-      ->add_option("--package", packages,
-                   "Capability package manifest (repeatable). Its .wasm is attached to the "
-                   "bundle capability with the same id@version (the contracts must be "
-                   "identical, else exit 3), or it is added as a new capability")
-      ->type_name("MANIFEST");
+void add_shared_options(CLI::App* command, PackageOptions& packages, std::string& trace_db,
+                        bool& json) {
+  add_package_options(command, packages, kAttachHelp);
   command->add_option("--trace-db", trace_db, trace_db_help())
       ->type_name("FILE")
       ->check(check_trace_db);

@@ -11,6 +11,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "package_options.hpp"
 #include "session.hpp"
 #include "traverse/service/service.hpp"
 #include "traverse/service/token_store.hpp"
@@ -20,7 +21,7 @@ namespace {
 
 struct ServeOptions {
   std::string bundle;
-  std::vector<std::string> packages;
+  PackageOptions packages;
   std::string listen = "127.0.0.1:8080";
   std::string trace_db;
   std::string token_file;
@@ -58,14 +59,17 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(const std::str
 // TraverseRuntime::load_bundle(manifest, packages)).
 std::expected<Session, CommandFailure> load_runtime(CliContext& context,
                                                     const ServeOptions& options) {
+  auto packages = package_manifests(context, options.packages);
+  if (!packages) {
+    return std::unexpected(std::move(packages.error()));
+  }
   // A long-running service must not accumulate published events.
   auto observer = std::make_shared<StepObserver>(nullptr, false, 0);
   auto session = open_session(options.trace_db, observer);
   if (!session) {
     return std::unexpected(session.error());
   }
-  if (auto loaded =
-          load_bundle_and_packages(context, *session->runtime, options.bundle, options.packages);
+  if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
       !loaded) {
     return std::unexpected(loaded.error());
   }
@@ -183,10 +187,7 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
   serve_cmd->add_option("--bundle", options->bundle, "Registry bundle manifest (JSON)")
       ->required()
       ->type_name("FILE");
-  serve_cmd
-      ->add_option("--package", options->packages,
-                   "Capability package manifest (repeatable), attached as with `traverse run`")
-      ->type_name("MANIFEST");
+  add_package_options(serve_cmd, options->packages, "Attached as with `traverse run`");
   serve_cmd
       ->add_option("--listen", options->listen,
                    "Address to listen on (HOST:PORT; port 0 chooses a free port). Default "

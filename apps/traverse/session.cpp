@@ -4,6 +4,7 @@
 #include <system_error>
 #include <utility>
 
+#include "traverse/contracts/event_contract.hpp"
 #include "traverse/contracts/runtime_request.hpp"
 #include "traverse/json/parse.hpp"
 #include "traverse/registry/artifact_reference.hpp"
@@ -230,6 +231,27 @@ std::expected<CapabilityRecordPtr, CommandFailure> register_package_file(
                                           std::move(registered.error())});
   }
   return registered->record;
+}
+
+std::expected<void, CommandFailure> register_event_files(TraverseRuntime& runtime,
+                                                         const std::vector<std::string>& files) {
+  std::vector<EventContract> contracts;
+  for (const auto& file : files) {
+    auto contract = load_event_contract(file);
+    if (!contract) {
+      auto errors = std::move(contract.error());
+      attach_file(errors, file);
+      return std::unexpected(CommandFailure{load_failure_code(errors, file), std::move(errors)});
+    }
+    contracts.push_back(std::move(*contract));
+  }
+  for (std::size_t i = 0; i < contracts.size(); ++i) {
+    if (auto registered = runtime.register_event(contracts[i]); !registered) {
+      return std::unexpected(failure(ExitCode::RegistrationConflict, "EventTypeConflict",
+                                     registered.error().message(), files[i], "$.id"));
+    }
+  }
+  return {};
 }
 
 std::expected<RuntimeRequest, CommandFailure> read_runtime_request(const std::string& file) {

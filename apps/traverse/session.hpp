@@ -131,6 +131,13 @@ struct TraceDatabase {
 [[nodiscard]] std::expected<CapabilityRecordPtr, CommandFailure> register_package_file(
     TraverseRuntime& runtime, const std::string& manifest);
 
+// Registers event contract files (kind event_contract) in the runtime's event catalog, so the
+// events a capability emits with those types can be published. Every file is loaded before any
+// is registered. Failure: 4 (a file is unreadable), 2 (an invalid contract), 3 (an event type
+// already registered with a different contract).
+[[nodiscard]] std::expected<void, CommandFailure> register_event_files(
+    TraverseRuntime& runtime, const std::vector<std::string>& files);
+
 // Reads a runtime_request file. Failure: 4 unreadable, 2 invalid.
 [[nodiscard]] std::expected<RuntimeRequest, CommandFailure> read_runtime_request(
     const std::string& file);

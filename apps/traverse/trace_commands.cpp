@@ -42,6 +42,53 @@ std::string capability_key(const PublicTraceEntry& entry) {
   return entry.capability_id + "@" + entry.capability_version;
 }
 
+// `object[key]` when it is a string, else "".
+std::string string_field(const Value& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// The events an entry lists as published, each with its type and payload from the private entry
+// (entries written before payloads were recorded show the id only). `indent` prefixes each line.
+void print_published_events(CliContext& context, const PublicTraceEntry& entry,
+                            const PrivateTraceEntry* private_entry, const std::string& indent) {
+  for (const auto& id : entry.published_events) {
+    const Value* envelope = nullptr;
+    if (private_entry != nullptr) {
+      for (const auto& candidate : private_entry->published_events) {
+        if (candidate.is_object() && string_field(candidate, "id") == id) {
+          envelope = &candidate;
+          break;
+        }
+      }
+    }
+    std::string heading = indent + "- " + id;
+    if (envelope != nullptr) {
+      heading +=
+          " " + string_field(*envelope, "event_type") + "@" + string_field(*envelope, "version");
+    }
+    context.line(escape_terminal_text(heading));
+    if (envelope == nullptr) {
+      continue;
+    }
+    const auto data = envelope->find("data");
+    const std::string payload = pretty_dump(data != envelope->end() ? *data : Value());
+    std::string::size_type start = 0;
+    bool first = true;
+    while (start <= payload.size()) {
+      const auto end = payload.find('\n', start);
+      const std::string line =
+          payload.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      context.line(escape_terminal_text(indent + (first ? "  data: " : "        ") + line));
+      first = false;
+      if (end == std::string::npos) {
+        break;
+      }
+      start = end + 1;
+    }
+  }
+}
+
 void list(const ListOptions& options, CliContext& context) {
   auto database = open_trace_database(options.trace_db);
   if (!database) {
@@ -203,9 +250,8 @@ void show(const ShowOptions& options, CliContext& context) {
     context.line("step_index: " + std::to_string(*entry.step_index));
   }
   context.line("published_events: " + std::to_string(entry.published_events.size()));
-  for (const auto& id : entry.published_events) {
-    context.line("  - " + escape_terminal_text(id));
-  }
+  print_published_events(context, entry, record->private_entry ? &*record->private_entry : nullptr,
+                         "  ");
   if (!entry.publish_errors.empty()) {
     context.line("publish_errors: " + std::to_string(entry.publish_errors.size()));
     for (const auto& error : entry.publish_errors) {
@@ -237,6 +283,23 @@ void show(const ShowOptions& options, CliContext& context) {
       context.out() << format_table(
           context, {"STEP", "TRACE ID", "CAPABILITY", "OUTCOME", "DURATION"}, rows);
     }
+    // The events the steps published, with their payloads (from each step's private entry).
+    std::size_t step_events = 0;
+    for (const auto& step : steps) {
+      step_events += step.published_events.size();
+    }
+    context.line("  events published by the steps: " + std::to_string(step_events));
+    for (const auto& step : steps) {
+      if (step.published_events.empty()) {
+        continue;
+      }
+      auto step_record = database->traces->get(step.id);
+      const PrivateTraceEntry* step_private =
+          step_record && step_record->private_entry ? &*step_record->private_entry : nullptr;
+      context.line(
+          escape_terminal_text("  step " + std::to_string(step.step_index.value_or(0)) + ":"));
+      print_published_events(context, step, step_private, "    ");
+    }
     context.line("evidence:");
     context.line(pretty_dump(run->evidence));
   } else if (entry.workflow_run_id && entry.step_index) {
@@ -256,10 +319,12 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list_cmd = trace->add_subcommand(
       "list",
-      "List trace entries, oldest first: one per execution attempt (successful or not) and one "
-      "per workflow run (target 'workflow'). Columns: time, trace id, capability@version, "
-      "target, outcome, duration. Shows the most recent --limit matches. Exit 4 when the "
-      "database does not exist or cannot be read.");
+      "List trace entries in the order they were recorded, oldest first: one per execution "
+      "attempt (successful or not) and one per workflow run (target 'workflow'; recorded when "
+      "the run ends, so after its steps although its time is when it started). Columns: time "
+      "(start), trace id, capability@version, target, outcome, duration. Shows the most recently "
+      "recorded --limit matches; says so when nothing matches. Exit 4 when the database does not "
+      "exist or cannot be read.");
   list_cmd->add_option("--capability", list_options->capability, "Only this capability id")
       ->type_name("ID");
   list_cmd->add_option("--outcome", list_options->outcome, "Only entries with this outcome")
@@ -283,8 +348,9 @@ void add_trace_commands(CLI::App& app, CliContext& context) {
   auto show_options = std::make_shared<ShowOptions>();
   CLI::App* show_cmd = trace->add_subcommand(
       "show",
-      "Show one trace entry: the public entry, the private input/output hashes, and for a "
-      "workflow run its steps and traversal evidence (visited nodes, edges, events, result). "
+      "Show one trace entry: the public entry, the events it published (type, version and "
+      "payload), the private input/output hashes, and for a workflow run its steps, the events "
+      "they published and the traversal evidence (visited nodes, edges, events, result). "
       "The id is a trace id or a workflow run id. Exit 2 when no entry has that id, 4 when the "
       "database does not exist or cannot be read.");
   show_cmd

@@ -39,6 +39,12 @@ std::string_view lookup_scope_name(LookupScope scope) {
   return scope == LookupScope::PublicOnly ? "public_only" : "prefer_private";
 }
 
+std::string scope_note(LookupScope scope) {
+  return scope == LookupScope::PublicOnly
+             ? " (lookup scope public_only: private records are not visible)"
+             : std::string();
+}
+
 std::vector<Scope> scopes_for(LookupScope scope) {
   if (scope == LookupScope::PublicOnly) {
     return {Scope::Public};

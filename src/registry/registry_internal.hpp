@@ -16,6 +16,11 @@ namespace traverse::registry_internal {
 // "public_only" / "prefer_private".
 [[nodiscard]] std::string_view lookup_scope_name(LookupScope scope);
 
+// What a "not registered" message adds about the lookup scope: "" for PreferPrivate (the default,
+// which sees everything), " (lookup scope public_only: private records are not visible)"
+// otherwise — messages never name a scope the caller did not choose.
+[[nodiscard]] std::string scope_note(LookupScope scope);
+
 // Scopes a lookup consults, in order (PreferPrivate: private, then public).
 [[nodiscard]] std::vector<Scope> scopes_for(LookupScope scope);
 

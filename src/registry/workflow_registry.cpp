@@ -13,8 +13,8 @@ namespace traverse {
 namespace {
 
 using registry_internal::join;
-using registry_internal::lookup_scope_name;
 using registry_internal::scope_index;
+using registry_internal::scope_note;
 
 bool by_precedence(const WorkflowRecordPtr& a, const WorkflowRecordPtr& b) {
   if (a->semver != b->semver) {
@@ -195,8 +195,7 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_exact(
   }
   return std::unexpected(RegistryError{RegistryErrorCode::NotFound,
                                        "workflow " + std::string(id) + "@" + std::string(version) +
-                                           " is not registered (scope " +
-                                           std::string(lookup_scope_name(scope)) + ")"});
+                                           " is not registered" + scope_note(scope)});
 }
 
 std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_by_id(
@@ -218,9 +217,9 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_by_id(
     }
   }
   if (visible.empty()) {
-    return std::unexpected(RegistryError{
-        RegistryErrorCode::NotFound, "workflow " + std::string(id) + " is not registered (scope " +
-                                         std::string(lookup_scope_name(scope)) + ")"});
+    return std::unexpected(
+        RegistryError{RegistryErrorCode::NotFound,
+                      "workflow " + std::string(id) + " is not registered" + scope_note(scope)});
   }
   if (visible.size() > 1) {
     std::sort(visible.begin(), visible.end(), by_precedence);

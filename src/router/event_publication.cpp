@@ -62,6 +62,15 @@ std::vector<std::string> offered_ids(const PublicationPlan& plan) {
   return ids;
 }
 
+std::vector<Value> offered_envelopes(const PublicationPlan& plan) {
+  std::vector<Value> envelopes;
+  envelopes.reserve(plan.offered.size());
+  for (const TraverseEvent& event : plan.offered) {
+    envelopes.push_back(to_json(event));
+  }
+  return envelopes;
+}
+
 std::vector<TracePublishError> publish_planned(EventBroker& broker, const PublicationPlan& plan) {
   std::vector<TracePublishError> errors;
   for (const TraverseEvent& event : plan.offered) {

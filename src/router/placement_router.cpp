@@ -243,9 +243,10 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   entry.duration_ms = duration_ms;
   entry.published_events = offered_ids(plan);
   entry.publish_errors = plan.refused;
-  auto written = trace_store_->insert(
-      std::move(entry), make_private_trace_entry(trace_id, input, &dispatched->output.value,
-                                                 duration_ms, keep_payloads));
+  PrivateTraceEntry private_entry = make_private_trace_entry(
+      trace_id, input, &dispatched->output.value, duration_ms, keep_payloads);
+  private_entry.published_events = offered_envelopes(plan);
+  auto written = trace_store_->insert(std::move(entry), std::move(private_entry));
   if (!written) {
     RouterError error;
     error.kind = RouterErrorKind::TraceWriteFailed;

@@ -34,8 +34,9 @@ RuntimeError make_error(std::string_view error_code, std::string message,
   return RuntimeError{std::string(error_code), std::move(message), std::move(details)};
 }
 
-// §8.3 rules on a request struct (parse_runtime_request enforces them on documents; a struct
-// built in code gets the same checks here).
+// The runtime request rules (docs/formats.md, "Runtime request") on a request struct
+// (parse_runtime_request enforces them on documents; a struct built in code gets the same checks
+// here).
 ValidationErrors check_request(const RuntimeRequest& request) {
   ValidationErrors errors;
   const auto add = [&errors](std::string path, std::string message) {
@@ -329,7 +330,7 @@ Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* 
   return attempt;
 }
 
-// ---- Phase: the request itself (§8.3) ----
+// ---- Phase: the request itself ----
 
 Phase check_request_phase(const Attempt& attempt) {
   const RuntimeRequest& request = *attempt.request;
@@ -390,7 +391,7 @@ Phase resolve(const Core& core, Attempt& attempt) {
   return {};
 }
 
-// ---- Phase: eligibility (§8.5) ----
+// ---- Phase: eligibility ----
 
 Phase check_workflow_eligibility(const Core& core, Attempt& attempt) {
   const CapabilityRecord& record = *attempt.record;
@@ -446,7 +447,8 @@ Phase check_local_eligibility(const Core& core, const CapabilityRecord& record) 
     if (!core.native_handler_ids->contains(contract.id)) {
       return std::unexpected(make_error(
           code::kArtifactMissing, "no native handler registered for capability '" + contract.id +
-                                      "' (TraverseRuntime::Builder::with_native_handler)"));
+                                      "' and no WebAssembly package attached to " +
+                                      contract.key()));
     }
   }
   return {};
@@ -682,13 +684,16 @@ PublicTraceEntry entry_for(const Attempt& attempt) {
   return entry;
 }
 
+// `published`: the envelopes of the events the entry lists as published (private entry).
 std::expected<void, TraceError> record_entry(Core& core, const Attempt& attempt,
-                                             PublicTraceEntry entry, const Value* output) {
+                                             PublicTraceEntry entry, const Value* output,
+                                             std::vector<Value> published = {}) {
   const std::string id = entry.id;
   const std::uint64_t duration = entry.duration_ms;
-  return core.trace_store->insert(
-      std::move(entry), make_private_trace_entry(id, attempt.request->input, output, duration,
-                                                 core.trace_store->keeps_payloads()));
+  PrivateTraceEntry private_entry = make_private_trace_entry(
+      id, attempt.request->input, output, duration, core.trace_store->keeps_payloads());
+  private_entry.published_events = std::move(published);
+  return core.trace_store->insert(std::move(entry), std::move(private_entry));
 }
 
 // A workflow run's own entry (placement target "workflow") and its evidence record.
@@ -816,7 +821,8 @@ CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch disp
   entry.outcome = TraceOutcome::Success;
   entry.published_events = offered_ids(plan);
   entry.publish_errors = plan.refused;
-  if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value);
+  if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value,
+                                  offered_envelopes(plan));
       !written) {
     trace.error_class = "TraceWriteFailed";
     attempt.result.trace_ref.clear();

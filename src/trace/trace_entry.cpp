@@ -118,6 +118,12 @@ Value to_json(const PrivateTraceEntry& entry) {
     json["input"] = *entry.input;
   if (entry.output)
     json["output"] = *entry.output;
+  if (!entry.published_events.empty()) {
+    Value events = Value::array();
+    for (const auto& event : entry.published_events)
+      events.push_back(event);
+    json["published_events"] = std::move(events);
+  }
   return json;
 }
 
@@ -283,6 +289,17 @@ std::expected<PrivateTraceEntry, TraceError> private_trace_entry_from_json(const
     e.input = *it;
   if (auto it = json.find("output"); it != json.end())
     e.output = *it;
+  if (auto it = json.find("published_events"); it != json.end() && !it->is_null()) {
+    if (!it->is_array())
+      return std::unexpected(corrupt("$.published_events", "an array"));
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const Value& event = (*it)[i];
+      if (!event.is_object())
+        return std::unexpected(
+            corrupt("$.published_events[" + std::to_string(i) + "]", "an event object"));
+      e.published_events.push_back(event);
+    }
+  }
   return e;
 }
 

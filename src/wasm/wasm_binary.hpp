@@ -22,9 +22,9 @@ namespace traverse::wasm_internal {
 [[nodiscard]] std::expected<std::vector<WasmImport>, std::string> read_wasm_imports(
     std::string_view bytes);
 
-// The ABI check of FORMATS §1.5 on already-read imports: `abi_version` must be supported, then
-// the first non-whitelisted import in (module, name) order is reported. On success: the imports,
-// sorted.
+// The host ABI check (docs/wasm-capabilities-in-c.md, section 5) on already-read imports:
+// `abi_version` must be supported, then the first non-whitelisted import in (module, name) order is
+// reported. On success: the imports, sorted.
 [[nodiscard]] std::expected<std::vector<WasmImport>, ExecutorError> check_host_abi(
     std::vector<WasmImport> imports, std::string_view abi_version);
 

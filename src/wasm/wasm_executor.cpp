@@ -819,7 +819,8 @@ struct WasmExecutor::Impl {
             ExecutorError::checksum_mismatch(std::string(expected), module.digest));
       }
     }
-    // ABI and imports before any guest code runs (§1.5); full validation happens in the worker.
+    // ABI and imports before any guest code runs (the host ABI check); full validation happens in
+    // the worker.
     const std::string_view abi = capability.host_abi_version
                                      ? std::string_view(*capability.host_abi_version)
                                      : kHostAbiVersion;

@@ -7,7 +7,7 @@
 // will never run). It then runs if at least one incoming edge was taken and every incoming
 // *direct* edge was taken (all direct predecessors completed); otherwise it is skipped and its
 // own outgoing edges resolve as not taken. When a node completes, all its direct edges are taken
-// (fan-out); a node without direct edges takes every event edge that matched (§6.4).
+// (fan-out); a node without direct edges takes every event edge that matched (docs/workflows.md).
 #include <algorithm>
 #include <memory>
 #include <mutex>

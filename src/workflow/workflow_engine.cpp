@@ -148,7 +148,7 @@ std::expected<PreparedWorkflow, ValidationErrors> WorkflowEngine::prepare(
     }
   }
 
-  // Kahn's algorithm over every edge, ties broken by node_id (the registration order, §6.2).
+  // Kahn's algorithm over every edge, ties broken by node_id (the registration order).
   std::vector<std::size_t> in_degree(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     in_degree[i] = impl->in_edges[i].size();

@@ -1,8 +1,9 @@
 // traverse/contracts/capability_package.hpp — a capability package manifest
 // (kind "capability_package", docs/formats.md): a contract plus its built `.wasm`.
 //
-// Loading checks every rule of §8.2, including the `fnv1a64:` digest of the `.wasm` bytes.
-// Paths resolve relative to the manifest's folder. Value type; thread-compatible.
+// Loading checks every rule of docs/formats.md, "Capability package", including the `fnv1a64:`
+// digest of the `.wasm` bytes. Paths resolve relative to the manifest's folder. Value type;
+// thread-compatible.
 #pragma once
 
 #include <expected>

@@ -27,9 +27,10 @@ struct RuntimeRequest {
   Value context = Value::object();  // the whole `context` object as given
 };
 
-// Validates every rule of §8.3; the runtime reports any of these as `request_invalid`. Codes:
-// MissingRequiredField, InvalidType, InvalidLiteral (kind, schema_version, governing_spec,
-// lookup.scope), InvalidSemver ($.intent.capability_version), InvalidVersionRange
+// Validates every rule of docs/formats.md, "Runtime request"; the runtime reports any of these as
+// `request_invalid`. Codes: MissingRequiredField, InvalidType, InvalidLiteral (kind,
+// schema_version, governing_spec, lookup.scope), InvalidSemver ($.intent.capability_version),
+// InvalidVersionRange
 // ($.intent.version_range), InvalidIntent (no capability_id or intent_key; version or range
 // without capability_id; both version and range), AmbiguityNotAllowed
 // ($.lookup.allow_ambiguity true). `requested_target` is any non-empty string here; the runtime

@@ -1,4 +1,5 @@
-// traverse/events/envelope_validation.hpp — the envelope checks every publish runs (§5.5).
+// traverse/events/envelope_validation.hpp — the envelope checks every publish runs
+// (docs/traces-and-events.md, "Events").
 //
 // `validate_envelope` returns the diagnostics EVP-001..011 in the reference's fixed order and
 // whether the event is accepted: in Migration mode always, in Enforcement mode only when there

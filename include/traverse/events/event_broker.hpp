@@ -1,4 +1,5 @@
-// traverse/events/event_broker.hpp — the interface for publishing and consuming events (§5.3).
+// traverse/events/event_broker.hpp — the interface for publishing and consuming events
+// (docs/traces-and-events.md, "Events").
 //
 // Events of one type get strictly increasing cursors (decimal strings, first "1"). A consumer
 // subscribes to a type from a cursor ("0" = from the oldest retained event), optionally only

@@ -4,7 +4,7 @@
 // (`retention_window`) and by count (`max_retained_per_type`), and the ids seen in that buffer
 // (a retained id is a duplicate; an id may be republished after it expires). Per subscription:
 // a queue bounded by `max_queue_len` that drops its oldest item when full (counted in
-// SubscriptionPoll::dropped). Publish checks, in order: envelope validation (§5.5), catalog
+// SubscriptionPoll::dropped). Publish checks, in order: envelope validation, catalog
 // registration, lifecycle (only Active publishes), dedup.
 //
 // Differences from the reference, deliberately: (1) a poll that finds the subscription's cursor

@@ -1,5 +1,6 @@
 // traverse/registry/capability_registry.hpp — the versioned, immutable set of registered
-// capabilities, and how a request finds one (docs/workflows.md, §8.3, §8.5).
+// capabilities, and how a request finds one (docs/workflows.md; docs/formats.md, "Runtime
+// request").
 //
 // Each registration is keyed by (scope, id, version) and never changes once made: registering the
 // same contract and artifact again is a no-op, anything different is ImmutableVersionConflict.

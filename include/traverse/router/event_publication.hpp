@@ -37,6 +37,8 @@ struct PublicationPlan {
 
 // The ids of the offered events (PublicTraceEntry::published_events).
 [[nodiscard]] std::vector<std::string> offered_ids(const PublicationPlan& plan);
+// The offered events as JSON envelopes (to_json), for the private trace entry.
+[[nodiscard]] std::vector<Value> offered_envelopes(const PublicationPlan& plan);
 
 // Publishes the offered events in order; returns the broker's refusals (one per failed event).
 [[nodiscard]] std::vector<TracePublishError> publish_planned(EventBroker& broker,

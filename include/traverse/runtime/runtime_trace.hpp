@@ -84,7 +84,7 @@ struct RuntimeTrace {
 
 [[nodiscard]] Value to_json(const RuntimeTrace& trace);
 
-// "0.1.0:" + 16 lowercase hex digits of FNV-1a-64 over canonical_dump(output) (§8.4).
+// "0.1.0:" + 16 lowercase hex digits of FNV-1a-64 over canonical_dump(output).
 [[nodiscard]] std::string output_digest(const Value& output);
 
 }  // namespace traverse

@@ -2,12 +2,13 @@
 // (docs/architecture.md; docs/formats.md with D1, D2, D6, D9).
 //
 // execute_capability(request) runs one pipeline, whose phases run in this order:
-//   1. check the request (§8.3; a non-`local` requested_target is placement_unsupported);
+//   1. check the request (docs/formats.md, "Runtime request"; a non-`local` requested_target is
+//   placement_unsupported);
 //   2. resolve it in the CapabilityRegistry: id@version, id + semver range, id alone, or
 //      intent_key (matched against capability ids and a contract's top-level "intent_key"),
 //      with the request's scope rules; none → capability_not_found, several →
 //      capability_ambiguous;
-//   3. eligibility (§8.5): lifecycle active/deprecated; Native/Wasm capabilities need `local` in
+//   3. eligibility: lifecycle active/deprecated; Native/Wasm capabilities need `local` in
 //      preferred_targets, host_api_access none and network_access forbidden
 //      (capability_not_runnable); the implementation must exist — a native handler, a wasm path,
 //      a workflow runner and workflow (artifact_missing);

@@ -61,7 +61,7 @@ struct SqliteTraceStoreOptions {
   // WAL) up to this size are checked completely, larger ones are not checked (their damage
   // surfaces as Corrupt on the reads and writes that meet it). 0: never check. The check reads
   // every page once, in one SQLite VM step that no callback can interrupt, hence a size bound:
-  // measured (bench/trace_bench BM_SqliteOpen) 10-22 ms of CPU for a 6.3 MiB file of 10,000
+  // measured (bench/trace_bench.cpp, BM_SqliteOpen) 10-22 ms of CPU for a 6.3 MiB file of 10,000
   // traced executions, so the default bounds it to roughly 0.1 s.
   std::uint64_t open_check_max_bytes = 32ULL << 20U;
 };

@@ -3,8 +3,10 @@
 //
 // A PublicTraceEntry is safe to show to anyone who may see the capability ran; a
 // PrivateTraceEntry holds the canonical input/output SHA-256 (and, only when the store keeps
-// payloads, the input/output themselves). JSON conversions use the reference's field names;
-// optional fields are omitted when absent. Value types; thread-compatible.
+// payloads, the input/output themselves) and the events offered for publication after a
+// successful attempt, payload included (kept always: they went to every subscriber). JSON
+// conversions use the reference's field names; optional fields are omitted when absent. Value
+// types; thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +73,9 @@ struct PrivateTraceEntry {
   std::uint64_t resource_usage_ms = 0;
   std::optional<Value> input;   // kept only by stores configured with keep_payloads
   std::optional<Value> output;  // kept only by stores configured with keep_payloads
+  // The envelopes (to_json(TraverseEvent): id, event_type, version, data, ...) of the events
+  // PublicTraceEntry::published_events lists, in the same order; JSON key omitted when empty.
+  std::vector<Value> published_events;
 
   friend bool operator==(const PrivateTraceEntry&, const PrivateTraceEntry&) = default;
 };

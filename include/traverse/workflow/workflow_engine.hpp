@@ -1,14 +1,14 @@
 // traverse/workflow/workflow_engine.hpp — traverses a workflow definition, step by step.
 //
 // `schema_version` 1.0.0 workflows follow the reference traversal exactly (docs/workflows.md,
-// §6.4): one node at a time from start_node, direct edges first, then event edges matched against
-// the node's own emitted events and then the broker's retained events, until a terminal node.
-// `schema_version` 1.1.0 workflows (D7) are a DAG run with the same per-node rules, except
-// that a completed node takes *every* direct edge (fan-out), or, without direct edges, every event
-// edge that matched. A node waits until all its incoming edges are resolved; it runs if at least
-// one was taken and every incoming direct edge was taken (a join runs once all its direct
-// predecessors completed), and is skipped otherwise (its own edges then resolve as not taken).
-// Ready nodes run concurrently, at most `max_parallelism` at once.
+// "1.0.0: one node at a time"): one node at a time from start_node, direct edges first, then event
+// edges matched against the node's own emitted events and then the broker's retained events, until
+// a terminal node. `schema_version` 1.1.0 workflows (D7) are a DAG run with the same per-node
+// rules, except that a completed node takes *every* direct edge (fan-out), or, without direct
+// edges, every event edge that matched. A node waits until all its incoming edges are resolved; it
+// runs if at least one was taken and every incoming direct edge was taken (a join runs once all its
+// direct predecessors completed), and is skipped otherwise (its own edges then resolve as not
+// taken). Ready nodes run concurrently, at most `max_parallelism` at once.
 //
 // Ownership: the engine shares its StepRunner, optional EventBroker and optional TaskScheduler
 // (std::shared_ptr); a run in flight keeps them and its PreparedWorkflow alive until it ends. A

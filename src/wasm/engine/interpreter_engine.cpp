@@ -28,8 +28,8 @@ using wi::u64;
 using wi::u8;
 
 constexpr u64 kPageSize = 65536;
-constexpr std::size_t kMaxTables = 8;            // as the reference's store limits (FORMATS §1.8)
-constexpr std::size_t kMaxPayloadBytes = 65536;  // emit_event / connector_invoke (FORMATS §1.6/1.7)
+constexpr std::size_t kMaxTables = 8;            // as the reference's store limits
+constexpr std::size_t kMaxPayloadBytes = 65536;  // emit_event / connector_invoke
 constexpr int kMaxJsonDepth = 256;
 
 // WASI preview1 errno values.
@@ -42,7 +42,7 @@ enum WasiErrno : u32 {
   kSpipe = 70,
 };
 
-// Host ABI return codes (FORMATS §1.6, §1.7, D4).
+// Host ABI return codes (docs/wasm-capabilities-in-c.md, section 5; D4).
 constexpr std::int32_t kInvalid = -1;
 constexpr std::int32_t kUndeclared = -2;
 constexpr std::int32_t kNotSubscribable = -3;
@@ -476,7 +476,7 @@ void wasi_random_get(RunState& state, wi::Thread& thread, const wi::Values& para
 
 wabt::Result host_emit_event(RunState& state, wi::Thread& thread, const wi::Values& params,
                              wi::Values& results, wi::Trap::Ptr* out_trap) {
-  // Checks in the reference's order (FORMATS §1.6).
+  // Checks in the reference's order.
   if (!state.context->subscribable) {
     set_result_signed(results, kNotSubscribable);
     return wabt::Result::Ok;
@@ -555,7 +555,7 @@ void host_query(RunState& state, wi::Thread& thread, const wi::Values& params, w
 }
 
 // No connector context exists on the execute() path: a well-formed request is "unbound" (-2),
-// as in the reference (FORMATS §1.7).
+// as in the reference.
 void host_connector_invoke(RunState& state, wi::Thread& thread, const wi::Values& params,
                            wi::Values& results) {
   const std::int32_t req_ptr = params[0].Get<wi::s32>();

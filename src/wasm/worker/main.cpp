@@ -1,7 +1,7 @@
 // traverse-wasm-worker — the sandbox process that runs WebAssembly guests for WasmExecutor.
 //
 // Started by the host with posix_spawn; talks over the socket on `--fd` (protocol.hpp). It keeps
-// decoded modules in a bounded FIFO cache keyed by SHA-256 digest (FORMATS §1.4: insertion
+// decoded modules in a bounded FIFO cache keyed by SHA-256 digest (as the reference: insertion
 // order, not LRU) and runs every request in fresh guest state. It locks itself down before
 // serving (sandbox.hpp): inherited file descriptors closed, no core dumps, few open files, an
 // address-space limit (`--address-space`, skipped in sanitizer builds, whose shadow memory needs

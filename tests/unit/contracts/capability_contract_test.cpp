@@ -195,7 +195,7 @@ TEST(CapabilityContract, LoadReportsFileIoAndJsonErrors) {
   EXPECT_EQ(bad.error()[0].path, "$.version");
 }
 
-// One invalid contract per validation rule (docs/formats.md, §7.3).
+// One invalid contract per validation rule (docs/formats.md, "Capability contract").
 class CapabilityContractRejects : public testing::TestWithParam<NegativeCase> {};
 
 TEST_P(CapabilityContractRejects, WithExpectedCodeAndPath) {

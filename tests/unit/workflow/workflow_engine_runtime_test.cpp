@@ -309,8 +309,9 @@ TEST(WorkflowRuntime, EventEdgeFollowsPublishedEventsAndRetainedOnesSatisfyLater
   EXPECT_EQ(probe.publish_calls.load(), 1);
   EXPECT_EQ(approved.evidence["event_wake_decisions"][0]["record_id"], "event_record_0");
 
-  // Reference rule (§6.4): the broker pass reads from cursor 0, so the approval retained from
-  // the previous run now satisfies a rejected review's edge.
+  // Reference rule (docs/workflows.md, "Event edges and predicates"): the broker pass reads from
+  // cursor 0, so the approval retained from the previous run now satisfies a rejected review's
+  // edge.
   const WorkflowRun replayed =
       run_workflow(*runtime, workflow("test.flow.review", {{"doc", "bad"}}));
   ASSERT_TRUE(replayed.completed()) << replayed.error->message;

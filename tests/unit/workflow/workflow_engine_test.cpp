@@ -236,7 +236,7 @@ TEST(WorkflowEngine, NonObjectInputIsWrappedAsInputKey) {
 }
 
 TEST(WorkflowEngine, NamespaceOverwritesAHoistedKeyAndNonObjectOutputChangesNothing) {
-  // The doc-approval rule (§6.5): analyze hoists `recommendation`; recommend's namespace of the
+  // The doc-approval rule: analyze hoists `recommendation`; recommend's namespace of the
   // same name overwrites it. A step returning a non-object leaves the state unchanged.
   auto runner = std::make_shared<FakeStepRunner>();
   runner->on("test.analyze", [](const StepRequest&) {
