@@ -5,40 +5,6 @@
 #include <vector>
 
 namespace traverse {
-namespace {
-
-// Capacity of a std::string whose characters live inside the object (libstdc++: 15).
-constexpr std::size_t kSmallStringCapacity = 15;
-
-// libstdc++'s red-black tree node: colour + parent/left/right links (4 words with padding) before
-// the stored pair.
-constexpr std::uint64_t kMapNodeLinkBytes = 4 * sizeof(void*);
-
-}  // namespace
-
-std::uint64_t string_buffer_heap_bytes(const Value::string_t& text) {
-  return text.capacity() > kSmallStringCapacity ? heap_block_bytes(text.capacity() + 1) : 0;
-}
-
-std::uint64_t string_value_heap_bytes(const Value::string_t& text) {
-  return heap_block_bytes(sizeof(Value::string_t)) + string_buffer_heap_bytes(text);
-}
-
-std::uint64_t array_container_heap_bytes() {
-  return heap_block_bytes(sizeof(Value::array_t));
-}
-
-std::uint64_t object_container_heap_bytes() {
-  return heap_block_bytes(sizeof(Value::object_t));
-}
-
-std::uint64_t array_buffer_heap_bytes(std::size_t capacity) {
-  return heap_block_bytes(std::uint64_t{capacity} * sizeof(Value));
-}
-
-std::uint64_t object_member_heap_bytes() {
-  return heap_block_bytes(kMapNodeLinkBytes + sizeof(Value::object_t::value_type));
-}
 
 std::uint64_t dom_heap_bytes(const Value& root) {
   std::uint64_t total = 0;

@@ -30,24 +30,39 @@ namespace traverse {
   return block < 32 ? 32 : block;
 }
 
-// Heap bytes a string value (not a key) takes: nlohmann's heap-allocated std::string object plus
-// its buffer when the capacity exceeds the small-string buffer.
-[[nodiscard]] std::uint64_t string_value_heap_bytes(const Value::string_t& text);
+// Capacity of a std::string whose characters live inside the object (libstdc++: 15).
+inline constexpr std::size_t kSmallStringCapacity = 15;
 
 // Heap bytes of a string's own buffer (0 while it fits the small-string buffer). Object keys are
 // stored in the map node and cost only this.
-[[nodiscard]] std::uint64_t string_buffer_heap_bytes(const Value::string_t& text);
+[[nodiscard]] inline std::uint64_t string_buffer_heap_bytes(const Value::string_t& text) {
+  return text.capacity() > kSmallStringCapacity ? heap_block_bytes(text.capacity() + 1) : 0;
+}
+
+// Heap bytes a string value (not a key) takes: nlohmann's heap-allocated std::string object plus
+// its buffer when the capacity exceeds the small-string buffer.
+[[nodiscard]] inline std::uint64_t string_value_heap_bytes(const Value::string_t& text) {
+  return heap_block_bytes(sizeof(Value::string_t)) + string_buffer_heap_bytes(text);
+}
 
 // Heap bytes of an empty array / object container (the std::vector / std::map object).
-[[nodiscard]] std::uint64_t array_container_heap_bytes();
-[[nodiscard]] std::uint64_t object_container_heap_bytes();
+[[nodiscard]] constexpr std::uint64_t array_container_heap_bytes() {
+  return heap_block_bytes(sizeof(Value::array_t));
+}
+[[nodiscard]] constexpr std::uint64_t object_container_heap_bytes() {
+  return heap_block_bytes(sizeof(Value::object_t));
+}
 
 // Heap bytes of an array's element buffer holding `capacity` slots.
-[[nodiscard]] std::uint64_t array_buffer_heap_bytes(std::size_t capacity);
+[[nodiscard]] constexpr std::uint64_t array_buffer_heap_bytes(std::size_t capacity) {
+  return heap_block_bytes(std::uint64_t{capacity} * sizeof(Value));
+}
 
-// Heap bytes of one object member's map node (key object + member slot + tree links), without
-// the key's own buffer.
-[[nodiscard]] std::uint64_t object_member_heap_bytes();
+// Heap bytes of one object member's map node (key object + member slot + libstdc++'s tree links:
+// colour, parent, left, right, 4 words with padding), without the key's own buffer.
+[[nodiscard]] constexpr std::uint64_t object_member_heap_bytes() {
+  return heap_block_bytes(4 * sizeof(void*) + sizeof(Value::object_t::value_type));
+}
 
 // Heap bytes `value` owns (everything but its own 16-byte slot), by the model above. Iterative:
 // any nesting depth is fine. Never throws.
