@@ -5,8 +5,9 @@
 // Every benchmark also reports the memory one parse leaves allocated (glibc mallinfo2: the heap
 // bytes in use, chunk headers included, after minus before) as `dom_bytes` and `dom_factor`
 // (dom_bytes / text bytes), next to `text_bytes`; parse_json's benchmarks add `model_bytes`, the
-// heap dom_memory.hpp's model counts for the same Value (what the budget is checked against). The pathological shapes show what the memory
-// budget (kParseMemoryFactor) has to refuse; the realistic ones what it must always accept.
+// heap dom_memory.hpp's model counts for the same Value (what the budget is checked against). The
+// pathological shapes show what the memory budget (kParseMemoryFactor) has to refuse; the realistic
+// ones what it must always accept.
 //
 // Run: build/release/bench/json_parse_bench (a release build, not under a sanitizer: the
 // sanitizers replace malloc, and mallinfo2 then reports nothing).
