@@ -11,8 +11,9 @@
 
 namespace traverse::cli {
 
-// A JSON value from `argument`. Failure: 4 when the file (or stdin) cannot be read, 2 when the
-// text is not JSON (the error names the file, "<stdin>" or "<inline>").
+// A JSON value from `argument`. Failure: 4 when the file cannot be read, 2 when the text is not
+// JSON or is too large (DocumentTooLarge: a file or stdin over max_document_bytes(), or a value
+// over the parse memory budget); the error names the file, "<stdin>" or "<inline>".
 [[nodiscard]] std::expected<Value, CommandFailure> read_json_argument(const std::string& argument);
 
 // A runtime_request from `argument` (file, "-" or inline). Failure: 4 unreadable, 2 invalid.

@@ -267,9 +267,14 @@ std::expected<RuntimeRequest, CommandFailure> read_runtime_request(const std::st
 std::expected<Value, CommandFailure> read_json_input(const std::string& file) {
   auto value = parse_json_file(file);
   if (!value) {
-    const bool io = value.error().kind == JsonParseError::Kind::Io;
-    return std::unexpected(failure(io ? ExitCode::IoError : ExitCode::ValidationFailed,
-                                   io ? "IoError" : "InvalidJson", value.error().message, file));
+    const JsonParseError::Kind kind = value.error().kind;
+    const bool io = kind == JsonParseError::Kind::Io;
+    const bool too_large =
+        kind == JsonParseError::Kind::TooLarge || kind == JsonParseError::Kind::OverBudget;
+    return std::unexpected(
+        failure(io ? ExitCode::IoError : ExitCode::ValidationFailed,
+                io ? "IoError" : (too_large ? "DocumentTooLarge" : "InvalidJson"),
+                value.error().message, file));
   }
   return std::move(*value);
 }

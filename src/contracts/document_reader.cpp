@@ -369,6 +369,11 @@ std::expected<Value, ValidationErrors> read_json_document(const std::filesystem:
       out.code = "DocumentTooLarge";
       out.message = error.message + " (TRAVERSE_MAX_DOCUMENT_BYTES sets the limit)";
       break;
+    case JsonParseError::Kind::OverBudget:
+      out.code = "DocumentTooLarge";
+      out.path = error.path;
+      out.message = error.message;
+      break;
     case JsonParseError::Kind::DuplicateKey:
       out.code = "DuplicateKey";
       out.path = error.path;

@@ -17,6 +17,7 @@
 
 #include "insert_checks.hpp"
 #include "sqlite_support.hpp"
+#include "traverse/json/parse.hpp"
 
 namespace traverse {
 
@@ -115,10 +116,12 @@ TraceError corrupt_row(const std::filesystem::path& path, std::int64_t seq, cons
 std::expected<PublicTraceEntry, TraceError> decode_public(const std::filesystem::path& path,
                                                           const std::string& text,
                                                           std::int64_t seq) {
-  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded())
-    return std::unexpected(corrupt_row(path, seq, "public_json", "is not JSON"));
-  auto entry = public_trace_entry_from_json(json);
+  // parse_json, like every document reader: depth and memory bounded, duplicate keys refused.
+  auto json = parse_json(text);
+  if (!json)
+    return std::unexpected(
+        corrupt_row(path, seq, "public_json", "is not JSON: " + json.error().message));
+  auto entry = public_trace_entry_from_json(*json);
   if (!entry)
     return std::unexpected(corrupt_row(path, seq, "public_json", entry.error().message));
   return entry;
@@ -127,10 +130,12 @@ std::expected<PublicTraceEntry, TraceError> decode_public(const std::filesystem:
 std::expected<PrivateTraceEntry, TraceError> decode_private(const std::filesystem::path& path,
                                                             const std::string& text,
                                                             std::int64_t seq) {
-  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded())
-    return std::unexpected(corrupt_row(path, seq, "private_json", "is not JSON"));
-  auto entry = private_trace_entry_from_json(json);
+  // parse_json, like every document reader: depth and memory bounded, duplicate keys refused.
+  auto json = parse_json(text);
+  if (!json)
+    return std::unexpected(
+        corrupt_row(path, seq, "private_json", "is not JSON: " + json.error().message));
+  auto entry = private_trace_entry_from_json(*json);
   if (!entry)
     return std::unexpected(corrupt_row(path, seq, "private_json", entry.error().message));
   return entry;

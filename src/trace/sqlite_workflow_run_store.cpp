@@ -7,6 +7,7 @@
 
 #include "insert_checks.hpp"
 #include "sqlite_support.hpp"
+#include "traverse/json/parse.hpp"
 #include "traverse/trace/sqlite_trace_store.hpp"
 #include "traverse/trace/trace_store.hpp"
 #include "traverse/trace/workflow_run_store.hpp"
@@ -245,12 +246,14 @@ std::expected<WorkflowRunRecord, TraceError> SqliteWorkflowRunStore::get(
     text = trace_internal::column_text(stmt->get(), 1);
   }
   // Decoded outside the lock.
-  Value json = Value::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
+  // parse_json, like every document reader: depth and memory bounded, duplicate keys refused.
+  auto json = parse_json(text);
+  if (!json) {
     return std::unexpected(corrupt("trace database " + impl_->path.string() +
-                                   ": workflow run row " + seq + " is not JSON"));
+                                   ": workflow run row " + seq +
+                                   " is not JSON: " + json.error().message));
   }
-  auto record = workflow_run_record_from_json(json);
+  auto record = workflow_run_record_from_json(*json);
   if (!record) {
     return std::unexpected(corrupt("trace database " + impl_->path.string() +
                                    ": workflow run row " + seq + " " + record.error().message));

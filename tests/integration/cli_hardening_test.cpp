@@ -100,6 +100,46 @@ TEST(CliHardening, InputSizeDefectOversizedDocumentNamesTheLimitAndTheFile) {
       << run.err;
 }
 
+TEST(CliHardening, InputSizeDefectADocumentWhoseParsedFormOutgrowsTheBudgetIsRefusedAtItsPath) {
+  // 3 MB of empty objects: well under the 64 MiB document cap, but its Value would take ~30x
+  // the text; the parse memory budget (16 x 3 MB + 16 MiB) stops it part way.
+  TempDir dir;
+  std::string text = "[{}";
+  for (int i = 1; i < 1000000; ++i) {
+    text += ",{}";
+  }
+  text += "]";
+  const std::string file = dir.write("empty-objects.json", text);
+  const auto run = run_cli({"contract", "validate", file});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find(file + ": $["), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("]: DocumentTooLarge: document too large to parse: at $["),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("its parsed form would take more than the parse memory budget of " +
+                         std::to_string(16 * text.size() + (16 << 20)) +
+                         " bytes (16 x the "
+                         "text's " +
+                         std::to_string(text.size()) + " bytes + 16777216)"),
+            std::string::npos)
+      << run.err;
+}
+
+TEST(CliHardening, InputSizeDefectStdinIsReadOnlyUpToTheDocumentLimit) {
+  ::setenv("TRAVERSE_MAX_DOCUMENT_BYTES", "1M", 1);  // inherited by the child
+  const auto run =
+      run_cli({"workflow", "run", example("bundle.json"), "plan-expedition", "--input", "-"},
+              {.timeout = std::chrono::seconds(30), .stdin_file = "/dev/zero"});
+  ::unsetenv("TRAVERSE_MAX_DOCUMENT_BYTES");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("<stdin>"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("DocumentTooLarge: standard input is more than 1048576 bytes, larger "
+                         "than the limit of 1048576 bytes (TRAVERSE_MAX_DOCUMENT_BYTES sets the "
+                         "limit)"),
+            std::string::npos)
+      << run.err;
+}
+
 TEST(CliHardening, DuplicateKeyDefectAnArtifactWithTwoKindsIsRejectedAtThePath) {
   TempDir dir;
   std::string text = read_text(example("workflows/plan-expedition.json"));

@@ -41,6 +41,7 @@ struct RunOptions {
   bool stderr_is_tty = false;   // give the child a pseudo-terminal as stderr
   std::filesystem::path cwd{};  // the child's working folder (empty: inherited)
   std::chrono::seconds timeout{120};
+  std::filesystem::path stdin_file{};  // opened as the child's stdin (empty: inherited)
 };
 
 // Runs the CLI with `args`, capturing stdout and stderr. Fails the test (and kills the child) if
@@ -80,6 +81,12 @@ inline CliRun run_cli(const std::vector<std::string>& args, const RunOptions& op
     }
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) {
       _exit(126);
+    }
+    if (!options.stdin_file.empty()) {
+      const int in = open(options.stdin_file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0 || dup2(in, STDIN_FILENO) < 0) {
+        _exit(126);
+      }
     }
     std::vector<std::string> argv_storage{TRAVERSE_CLI_PATH};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());

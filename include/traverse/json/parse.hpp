@@ -19,12 +19,14 @@ struct JsonParseError {
   // Io: the file could not be read, or is not a regular file (a directory, a device, a FIFO).
   // TooLarge: the file is larger than the document size limit (see max_document_bytes()).
   // DuplicateKey: an object has the same key twice; `path` is the JSON path of the second one.
-  enum class Kind { Syntax, TooDeep, Io, TooLarge, DuplicateKey };
+  // OverBudget: the parsed Value would take more memory than the parse memory budget; `path` is
+  // the JSON path of the value the parser had reached when it stopped.
+  enum class Kind { Syntax, TooDeep, Io, TooLarge, DuplicateKey, OverBudget };
   Kind kind = Kind::Syntax;
   std::string message;  // human text, e.g. "syntax error at line 3, column 7: unexpected '}'"
   std::size_t line = 0;
   std::size_t column = 0;
-  std::string path;  // DuplicateKey only: e.g. "$.steps[2].kind"; empty otherwise
+  std::string path;  // DuplicateKey, OverBudget: e.g. "$.steps[2].kind"; empty otherwise
 };
 
 // Nesting deeper than this is rejected (TooDeep) before it can exhaust the stack.
@@ -39,6 +41,25 @@ inline constexpr std::uint64_t kDefaultMaxDocumentBytes = std::uint64_t{64} << 2
 // "256M"), else kDefaultMaxDocumentBytes. Read on every call (no caching).
 [[nodiscard]] std::uint64_t max_document_bytes();
 
+// The parse memory budget: the heap a parsed Value may take (dom_memory.hpp counts it the way
+// glibc malloc does) is at most kParseMemoryFactor times the document's size plus
+// kParseMemoryFloor. Realistic documents (the examples' contracts, workflows, bundles and
+// requests, a 1 MB request of records with strings) take 3.4-5.3x their text; only pathological
+// shapes need more (`[{},{},...]` ~29x, `["",...]` ~24x, `[[],...]` ~19x, `[{"x":1,"y":2},...]`
+// ~20x, `[0,0,...]` 8-16x). With the default 64 MiB document cap, a Value never takes more than
+// 1 GiB + 16 MiB.
+inline constexpr std::uint64_t kParseMemoryFactor = 16;
+inline constexpr std::uint64_t kParseMemoryFloor = std::uint64_t{16} << 20;
+
+// kParseMemoryFactor * text_bytes + kParseMemoryFloor (saturating).
+[[nodiscard]] constexpr std::uint64_t parse_memory_budget(std::uint64_t text_bytes) {
+  constexpr std::uint64_t kMax = ~std::uint64_t{0};
+  if (text_bytes > (kMax - kParseMemoryFloor) / kParseMemoryFactor) {
+    return kMax;
+  }
+  return text_bytes * kParseMemoryFactor + kParseMemoryFloor;
+}
+
 // Parses exactly one JSON document (RFC 8259; surrounding whitespace allowed, trailing bytes,
 // comments, invalid UTF-8 and lone surrogate escapes rejected). Never throws.
 // - Numbers: integers fitting int64/uint64 stay integers; larger ones become doubles (like the
@@ -47,20 +68,27 @@ inline constexpr std::uint64_t kDefaultMaxDocumentBytes = std::uint64_t{64} << 2
 // - Duplicate object keys are rejected (DuplicateKey, with the JSON path of the second occurrence,
 //   e.g. "$.a.b" or "$.items[3].kind"; line and column are 0). A UTF-8 byte order mark at the
 //   very start is skipped.
-// - Memory: the Value (nlohmann's DOM of std::map/std::vector nodes) takes up to ~30x the text
-//   for documents made of tiny values (measured: a 50 MB array of small objects ~1 GB); the
-//   document size limit of parse_json_file bounds it.
+// - Memory: the Value is built under the parse memory budget, parse_memory_budget(text.size())
+//   bytes of heap. The account is kept as the Value grows (each string, container, member and
+//   element buffer, checked before it is allocated, element buffers at their growth peak), so a
+//   document whose Value would outgrow the budget is refused (OverBudget, with the JSON path
+//   reached and the budget in the message) having allocated at most the budget, and freed.
 // - Errors: Syntax with the 1-based line and byte column of the offending byte (the end of input
 //   for truncated text) and a message "syntax error at line L, column C: <what>"; TooDeep (at
 //   the bracket that opens level kMaxJsonDepth + 1) when nesting exceeds kMaxJsonDepth.
 [[nodiscard]] std::expected<Value, JsonParseError> parse_json(std::string_view text);
 
+// parse_json with an explicit budget: the Value may take at most `max_heap_bytes` of heap (as
+// dom_heap_bytes counts it).
+[[nodiscard]] std::expected<Value, JsonParseError> parse_json(std::string_view text,
+                                                              std::uint64_t max_heap_bytes);
+
 // Reads and parses a file of at most `max_bytes` bytes. An unreadable file (missing, a directory,
 // no permission) is Kind::Io with only the OS reason in `message` (e.g. "No such file or
 // directory"); a file that is not a regular file (a device such as /dev/zero, a FIFO, a socket)
 // is Kind::Io "not a regular file (<type>)" and is never read; a larger file is Kind::TooLarge,
-// refused before any byte is read, with a message naming its size and the limit. Callers add the
-// path.
+// refused before any byte is read, with a message naming its size and the limit. The text is
+// parsed by parse_json (its memory budget included). Callers add the path.
 [[nodiscard]] std::expected<Value, JsonParseError> parse_json_file(
     const std::filesystem::path& path, std::uint64_t max_bytes = max_document_bytes());
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "traverse/json/dom_memory.hpp"
 #include "traverse/json/value.hpp"
 
 namespace traverse {
@@ -323,6 +324,160 @@ TEST(ReadFile, ReturnsTheExactBytes) {
   const auto read = read_file(path);
   ASSERT_TRUE(read.has_value()) << read.error();
   EXPECT_EQ(*read, bytes);
+}
+
+// ---- The parse memory budget (issue 15, defect 6: parse memory within a constant factor) ----
+
+// `[item,item,...]` with `count` items.
+std::string array_of(std::string_view item, std::size_t count) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i != 0) {
+      text += ',';
+    }
+    text += item;
+  }
+  text += ']';
+  return text;
+}
+
+// The index in "$[N]" (or "$[N]..."), or npos.
+std::size_t top_level_index(const std::string& path) {
+  if (!path.starts_with("$[")) {
+    return std::string::npos;
+  }
+  return static_cast<std::size_t>(std::stoull(path.substr(2)));
+}
+
+TEST(ParseDocument, DefaultBudgetIsTheFactorTimesTheTextPlusTheFloor) {
+  EXPECT_EQ(kParseMemoryFactor, 16U);
+  EXPECT_EQ(kParseMemoryFloor, std::uint64_t{16} << 20);
+  EXPECT_EQ(parse_memory_budget(0), kParseMemoryFloor);
+  EXPECT_EQ(parse_memory_budget(1000), 16000 + kParseMemoryFloor);
+  EXPECT_EQ(parse_memory_budget(~std::uint64_t{0}), ~std::uint64_t{0});  // saturates
+}
+
+TEST(ParseDocument, PathologicalDocumentIsRefusedBeforeItsDomOutgrowsTheBudget) {
+  // Each `{}` is 3 bytes of text but a 16-byte slot plus a 64-byte std::map in the Value.
+  const std::string text = array_of("{}", 1'000'000);
+  const std::uint64_t budget = parse_memory_budget(text.size());
+  const auto parsed = parse_json(text);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget);
+  // It stopped at an element whose Value would have crossed the budget: every element before
+  // it (64 bytes of map each, plus its slot, up to 3 slots at a buffer's growth peak) fitted, so
+  // it stopped no earlier than budget / (64 + 3 * 16) and no later than budget / 64.
+  const std::size_t reached = top_level_index(parsed.error().path);
+  ASSERT_NE(reached, std::string::npos) << parsed.error().path;
+  EXPECT_LE(reached * object_container_heap_bytes(), budget);
+  EXPECT_GE(reached, budget / (object_container_heap_bytes() + 3 * sizeof(Value)));
+  EXPECT_EQ(parsed.error().message,
+            "document too large to parse: at " + parsed.error().path +
+                " its parsed form would take more than the parse memory budget of " +
+                std::to_string(budget) + " bytes (16 x the text's " + std::to_string(text.size()) +
+                " bytes + 16777216)");
+}
+
+TEST(ParseDocument, EveryPathologicalShapeIsRefusedAndNoneHoldsMoreThanTheBudget) {
+  // The same shapes with an explicit budget: whatever was built before the refusal fitted.
+  for (const std::string_view item : {"{}", "[]", R"("")", R"({"":{}})", R"({"x":1,"y":2})"}) {
+    const std::string text = array_of(item, 200'000);
+    const std::uint64_t budget = 8 * text.size();
+    const auto parsed = parse_json(text, budget);
+    ASSERT_FALSE(parsed.has_value()) << item;
+    EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget) << item;
+    const std::size_t reached = top_level_index(parsed.error().path);
+    ASSERT_NE(reached, std::string::npos) << parsed.error().path;
+    // The prefix that was accepted, parsed on its own, fits the budget.
+    const std::string prefix = array_of(item, reached);
+    const auto built = parse_json(prefix, ~std::uint64_t{0});
+    ASSERT_TRUE(built.has_value()) << item;
+    EXPECT_LE(dom_heap_bytes(*built), budget) << item;
+  }
+}
+
+TEST(ParseDocument, RealisticLargeDocumentPassesWellWithinTheBudget) {
+  // A 4 MB runtime request whose input is a team of members with names, notes and lists: mostly
+  // strings, like real requests. Its Value takes ~5x the text; the budget allows 16x.
+  std::string text = R"({"kind": "runtime_request", "schema_version": "1.0.0",
+    "request_id": "expedition-plan-large",
+    "intent": {"capability_id": "expedition.planning.plan-expedition"},
+    "input": {"objective": "Summit Mont Blanc by the Gouter route", "team": [)";
+  for (int i = 0; i < 20'000; ++i) {
+    text += (i == 0 ? "" : ",\n");
+    text += R"({"name": "Member )" + std::to_string(i) +
+            R"(", "experience": "intermediate", "notes": "Prefers the early start; carries the )"
+            R"(second rope and the stove.", "certifications": ["wilderness-first-aid", )"
+            R"("glacier-travel"], "age": )" +
+            std::to_string(20 + i % 40) + "}";
+  }
+  text += "]}}";
+  ASSERT_GT(text.size(), 4'000'000U);
+  const auto parsed = parse_json(text);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ((*parsed)["input"]["team"].size(), 20'000U);
+  EXPECT_LT(dom_heap_bytes(*parsed), 8 * text.size());
+
+  // The same document without whitespace (canonical form) passes too.
+  const std::string compact = canonical_dump(*parsed);
+  const auto again = parse_json(compact);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_LT(dom_heap_bytes(*again), 8 * compact.size());
+}
+
+TEST(ParseDocument, BudgetIsCheckedAgainstTheExactHeapOfTheValue) {
+  // No arrays: the Value never holds more than at the end, so its final heap is the exact
+  // threshold.
+  const std::string text =
+      R"({"a": {"b": "a string longer than fifteen bytes", "c": null}, "a key longer than 15": 1})";
+  const auto unlimited = parse_json(text, ~std::uint64_t{0});
+  ASSERT_TRUE(unlimited.has_value());
+  const std::uint64_t heap = dom_heap_bytes(*unlimited);
+  EXPECT_TRUE(parse_json(text, heap).has_value());
+  const auto refused = parse_json(text, heap - 1);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, JsonParseError::Kind::OverBudget);
+}
+
+TEST(ParseDocument, ArrayGrowthCountsTheOldAndTheNewBufferAtThePeak) {
+  // [1,2,3]: the array object (32) and its buffer growing 1 -> 2 -> 4 slots (32, 48, 80 bytes of
+  // heap). The third element needs the 2-slot and the 4-slot buffers at once: 32 + 48 + 80.
+  ASSERT_EQ(array_container_heap_bytes(), 32U);
+  ASSERT_EQ(array_buffer_heap_bytes(2), 48U);
+  ASSERT_EQ(array_buffer_heap_bytes(4), 80U);
+  EXPECT_TRUE(parse_json("[1,2,3]", 160).has_value());
+  const auto refused = parse_json("[1,2,3]", 159);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().path, "$[2]");
+  // What it holds at the end is less than the peak.
+  EXPECT_EQ(dom_heap_bytes(*parse_json("[1,2,3]", 160)), 32U + 80U);
+}
+
+TEST(ParseDocument, OverBudgetErrorNamesTheJsonPathReachedAndTheBudget) {
+  const std::string text =
+      R"({"items": [{"name": "first"}, {"name": "second"}, {"name": "a name longer than fifteen"}]})";
+  const auto unlimited = parse_json(text, ~std::uint64_t{0});
+  ASSERT_TRUE(unlimited.has_value());
+  // Just short of what the last name's buffer needs.
+  const auto refused = parse_json(text, dom_heap_bytes(*unlimited) - 1);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().kind, JsonParseError::Kind::OverBudget);
+  EXPECT_EQ(refused.error().path, "$.items[2].name");
+  EXPECT_NE(refused.error().message.find("at $.items[2].name"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("budget of " +
+                                         std::to_string(dom_heap_bytes(*unlimited) - 1) + " bytes"),
+            std::string::npos)
+      << refused.error().message;
+}
+
+TEST(ParseJsonFile, InputSizeDefectAFileWhoseValueOutgrowsTheBudgetIsRefusedAtItsPath) {
+  const auto dir = scratch_dir();
+  const auto path = dir / "empty-objects.json";
+  std::ofstream(path) << array_of("{}", 1'000'000);
+  const auto parsed = parse_json_file(path);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget);
+  EXPECT_TRUE(parsed.error().path.starts_with("$[")) << parsed.error().path;
 }
 
 }  // namespace
