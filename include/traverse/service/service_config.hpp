@@ -22,6 +22,12 @@ struct ServiceConfig {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
 
+  // TLS: both set, or neither. With both, the port speaks HTTPS and WSS only (a plain HTTP
+  // request is answered 400 and closed); the files are PEM: the certificate chain (leaf first)
+  // and its private key, read once at start (an unreadable or mismatched pair fails start()).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
   // I/O threads (each runs its own event loop; connections are spread over them): 1..=64.
   std::size_t io_threads = 2;
   // Threads running executions and other blocking calls off the I/O threads (1..=1024), and how
@@ -57,7 +63,8 @@ struct ServiceConfig {
   std::function<void(std::string_view line)> access_log;
 };
 
-// Checks every bound. Failure: InvalidConfig naming the field.
+// Checks every bound, and that the TLS files come as a pair. Failure: InvalidConfig naming the
+// field.
 [[nodiscard]] std::expected<void, ServiceError> validate(const ServiceConfig& config);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
