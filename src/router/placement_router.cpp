@@ -44,6 +44,26 @@ std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
   }
 }
 
+// As run_contained, for submit: an executor that runs the call on the caller's thread may throw
+// from submit itself.
+[[gnu::no_sanitize("null")]] ExecutorCompletion submit_contained(
+    const CapabilityExecutor& executor, const ExecutorCapability& capability, const Value& input,
+    ExecutionContext& context) {
+  const auto failed = [](std::string message) {
+    return ExecutorCompletion::fulfilled(
+        std::unexpected(ExecutorError::execution_failed(std::move(message))));
+  };
+  try {
+    return executor.submit(capability, input, context);
+  } catch (const std::exception& error) {
+    return failed(std::string("capability panicked: ") + error.what());
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation must keep unwinding
+  } catch (...) {
+    return failed("capability panicked");
+  }
+}
+
 }  // namespace
 
 PlacementRouter::PlacementRouter(PlacementConstraintEvaluator evaluator,
@@ -55,8 +75,13 @@ PlacementRouter::PlacementRouter(PlacementConstraintEvaluator evaluator,
       trace_store_(trace_store ? std::move(trace_store) : std::make_shared<InMemoryTraceStore>()),
       broker_(std::move(broker)) {}
 
-std::expected<RouterDispatch, RouterError> PlacementRouter::dispatch(RouterRequest request,
-                                                                     std::string trace_id) const {
+struct PlacementRouter::Placed {
+  PlacementDecision decision;
+  std::shared_ptr<const CapabilityExecutor> executor;
+};
+
+std::expected<PlacementRouter::Placed, RouterError> PlacementRouter::place(
+    const RouterRequest& request) const {
   // 1. Placement.
   const PlacementRequest placement_request{request.capability.capability_id, request.target_hint,
                                            request.snapshot};
@@ -78,22 +103,77 @@ std::expected<RouterDispatch, RouterError> PlacementRouter::dispatch(RouterReque
     error.placement_decision = *decision;
     return std::unexpected(std::move(error));
   }
+  return Placed{*decision, executor};
+}
 
-  // 3. Run. No lock is held here: the router has no mutable state.
-  ExecutionContext context(request.capability, request.execution_id, std::move(trace_id),
-                           std::move(request.runtime_config));
-  const auto started = std::chrono::steady_clock::now();
-  auto result = run_contained(*executor, request.capability, request.input, context);
-  const std::uint64_t duration_ms = elapsed_ms(started);
+namespace {
+
+// The executor's result as dispatch returns it.
+RouterDispatchResult to_dispatch(ExecutorResult result, const PlacementDecision& decision,
+                                 std::uint64_t duration_ms) {
   if (!result) {
     RouterError error;
     error.kind = RouterErrorKind::ExecutionFailed;
     error.executor_error = std::move(result.error());
-    error.placement_decision = *decision;
+    error.placement_decision = decision;
     error.duration_ms = duration_ms;
     return std::unexpected(std::move(error));
   }
-  return RouterDispatch{*decision, std::move(*result), duration_ms};
+  return RouterDispatch{decision, std::move(*result), duration_ms};
+}
+
+// One asynchronous run: what the executor reads until it completes.
+struct PendingRun {
+  PendingRun(RouterRequest&& request, std::string trace_id, PlacementDecision placement_decision)
+      : capability(std::move(request.capability)),
+        input(std::move(request.input)),
+        context(capability, std::move(request.execution_id), std::move(trace_id),
+                std::move(request.runtime_config)),
+        decision(std::move(placement_decision)) {}
+
+  ExecutorCapability capability;
+  Value input;
+  ExecutionContext context;  // refers to `capability`: PendingRun never moves
+  PlacementDecision decision;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+std::expected<RouterDispatch, RouterError> PlacementRouter::dispatch(RouterRequest request,
+                                                                     std::string trace_id) const {
+  auto placed = place(request);
+  if (!placed) {
+    return std::unexpected(std::move(placed.error()));
+  }
+  // 3. Run. No lock is held here: the router has no mutable state.
+  ExecutionContext context(request.capability, request.execution_id, std::move(trace_id),
+                           std::move(request.runtime_config));
+  const auto started = std::chrono::steady_clock::now();
+  auto result = run_contained(*placed->executor, request.capability, request.input, context);
+  return to_dispatch(std::move(result), placed->decision, elapsed_ms(started));
+}
+
+Completion<RouterDispatchResult> PlacementRouter::submit(RouterRequest request,
+                                                         std::string trace_id) const {
+  auto placed = place(request);
+  if (!placed) {
+    return Completion<RouterDispatchResult>::fulfilled(std::unexpected(std::move(placed.error())));
+  }
+  auto run = std::make_unique<PendingRun>(std::move(request), std::move(trace_id),
+                                          std::move(placed->decision));
+  ExecutorCompletion started =
+      submit_contained(*placed->executor, run->capability, run->input, run->context);
+  CompletionPromise<RouterDispatchResult> promise;
+  Completion<RouterDispatchResult> completion = promise.completion();
+  std::move(started).then(
+      [run = std::move(run), promise = std::move(promise)](ExecutorResult result) mutable {
+        RouterDispatchResult dispatched =
+            to_dispatch(std::move(result), run->decision, elapsed_ms(run->started));
+        run.reset();  // the executor is done with the call's input and context
+        promise.fulfil(std::move(dispatched));
+      });
+  return completion;
 }
 
 std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterRequest request) const {

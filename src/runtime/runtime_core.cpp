@@ -302,6 +302,7 @@ struct Attempt {
   WorkflowRecordPtr workflow;
   std::shared_ptr<const CompiledSchemas> schemas;
   std::optional<WorkflowRun> run;
+  std::chrono::steady_clock::time_point workflow_started;
 };
 
 Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* step) {
@@ -510,7 +511,8 @@ Phase validate_output(const Attempt& attempt, const Value& output) {
 
 // ---- Phase: place and execute (the router's dispatch) ----
 
-std::expected<RouterDispatch, RuntimeError> place_and_execute(const Core& core, Attempt& attempt) {
+// The router's half of the attempt: what to place and run.
+RouterRequest routed_request(const Core& core, const Attempt& attempt) {
   RouterRequest routed;
   routed.capability = executor_capability_for(*attempt.record);
   routed.placement = PlacementConstraints::from_contract(attempt.record->contract);
@@ -522,10 +524,13 @@ std::expected<RouterDispatch, RuntimeError> place_and_execute(const Core& core, 
     routed.step_index = attempt.step->step_index;
   }
   routed.runtime_config = core.runtime_config;
+  return routed;
+}
 
+// Notes what the router's dispatch gave in the RuntimeTrace (started_at was set before it).
+std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
+                                                          RouterDispatchResult dispatched) {
   RuntimeTrace& trace = *attempt.trace;
-  trace.started_at = rfc3339_now();
-  auto dispatched = core.router->dispatch(std::move(routed), trace.trace_id);
   trace.completed_at = rfc3339_now();
   if (!dispatched) {
     const RouterError& error = dispatched.error();
@@ -549,33 +554,37 @@ std::expected<RouterDispatch, RuntimeError> place_and_execute(const Core& core, 
 
 // ---- Phase: workflow-backed execution (the configured WorkflowRunner) ----
 
+// The run a workflow runner that threw stands for.
+WorkflowRun workflow_runner_failed(const WorkflowInvocation& invocation, std::string message) {
+  WorkflowRun run;
+  run.status = WorkflowRunStatus::Error;
+  run.request_id = invocation.request_id;
+  run.workflow_id = invocation.workflow->definition.id;
+  run.workflow_version = invocation.workflow->definition.version;
+  run.error = WorkflowRunError{WorkflowFailureReason::StepExecutionFailed,
+                               std::string(code::kExecutionFailed),
+                               "ExecutionFailed",
+                               std::move(message),
+                               std::nullopt,
+                               std::nullopt,
+                               Value::object()};
+  return run;
+}
+
 // [[gnu::no_sanitize("null")]]: catching abi::__forced_unwind binds a reference to an exception
 // without a C++ object (see placement_router.cpp).
 [[gnu::no_sanitize("null")]] WorkflowRun run_contained(const WorkflowRunner& runner,
                                                        const WorkflowInvocation& invocation) {
-  const auto failed = [&](std::string message) {
-    WorkflowRun run;
-    run.status = WorkflowRunStatus::Error;
-    run.request_id = invocation.request_id;
-    run.workflow_id = invocation.workflow->definition.id;
-    run.workflow_version = invocation.workflow->definition.version;
-    run.error = WorkflowRunError{WorkflowFailureReason::StepExecutionFailed,
-                                 std::string(code::kExecutionFailed),
-                                 "ExecutionFailed",
-                                 std::move(message),
-                                 std::nullopt,
-                                 std::nullopt,
-                                 Value::object()};
-    return run;
-  };
   try {
     return runner.run(invocation);
   } catch (const std::exception& error) {
-    return failed(std::string("workflow runner threw: ") + error.what());
+    return workflow_runner_failed(invocation,
+                                  std::string("workflow runner threw: ") + error.what());
   } catch (abi::__forced_unwind&) {
     throw;  // thread cancellation must keep unwinding
   } catch (...) {
-    return failed("workflow runner threw an exception that is not a std::exception");
+    return workflow_runner_failed(
+        invocation, "workflow runner threw an exception that is not a std::exception");
   }
 }
 
@@ -594,14 +603,34 @@ RuntimeError error_of(const WorkflowRun& run) {
   return error;
 }
 
-void execute_workflow(const Core& core, Attempt& attempt, LookupScope scope) {
+// Containment for WorkflowRunner::start, as run_contained for run.
+[[gnu::no_sanitize("null")]] Completion<WorkflowRun> start_contained(
+    const WorkflowRunner& runner, const WorkflowInvocation& invocation) {
+  try {
+    return runner.start(invocation);
+  } catch (const std::exception& error) {
+    return Completion<WorkflowRun>::fulfilled(
+        workflow_runner_failed(invocation, std::string("workflow runner threw: ") + error.what()));
+  } catch (abi::__forced_unwind&) {
+    throw;  // thread cancellation must keep unwinding
+  } catch (...) {
+    return Completion<WorkflowRun>::fulfilled(workflow_runner_failed(
+        invocation, "workflow runner threw an exception that is not a std::exception"));
+  }
+}
+
+// What the workflow runner is asked (execution starts now, for the RuntimeTrace).
+WorkflowInvocation begin_workflow(Attempt& attempt, LookupScope scope) {
+  attempt.trace->started_at = rfc3339_now();
+  attempt.workflow_started = std::chrono::steady_clock::now();
+  return WorkflowInvocation{attempt.workflow, attempt.request->input, attempt.request->request_id,
+                            scope};
+}
+
+// Notes the finished run in the RuntimeTrace and keeps it in the attempt.
+void note_workflow_run(Attempt& attempt, WorkflowRun run) {
   RuntimeTrace& trace = *attempt.trace;
-  trace.started_at = rfc3339_now();
-  const auto started = std::chrono::steady_clock::now();
-  WorkflowInvocation invocation{attempt.workflow, attempt.request->input,
-                                attempt.request->request_id, scope};
-  WorkflowRun run = run_contained(*core.workflow_runner, invocation);
-  trace.execution_duration_ms = elapsed_ms(started);
+  trace.execution_duration_ms = elapsed_ms(attempt.workflow_started);
   trace.completed_at = rfc3339_now();
   trace.workflow_evidence = run.evidence;
   if (!run.run_id.empty() && !trace.workflow_run_id) {
@@ -813,43 +842,131 @@ CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch disp
 
 }  // namespace
 
-CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
-                                         const WorkflowStepContext* step) {
-  Attempt attempt = begin_attempt(request, step);
+namespace {
+
+// The phases before anything runs.
+Phase admit(Core& core, Attempt& attempt) {
   Phase admitted = check_request_phase(attempt);
   if (admitted) {
-    admitted = resolve(*this, attempt);
+    admitted = resolve(core, attempt);
   }
   if (admitted) {
-    admitted = check_eligibility(*this, attempt);
+    admitted = check_eligibility(core, attempt);
   }
   if (admitted) {
-    admitted = validate_input(*this, attempt);
+    admitted = validate_input(core, attempt);
   }
-  if (!admitted) {
-    return conclude_failure(*this, attempt, std::move(admitted.error()));
-  }
+  return admitted;
+}
 
-  if (attempt.workflow) {
-    execute_workflow(*this, attempt, lookup_scope_for(attempt.record->scope));
-    if (attempt.run->completed() && attempt.run->output) {
-      if (Phase checked = validate_output(attempt, *attempt.run->output); !checked) {
-        return conclude_failure(*this, attempt, std::move(checked.error()));
-      }
-      return conclude_workflow_success(*this, attempt);
+// The phases after a workflow-backed execution (attempt.run is set).
+CoreExecution conclude_workflow(Core& core, Attempt& attempt) {
+  if (attempt.run->completed() && attempt.run->output) {
+    if (Phase checked = validate_output(attempt, *attempt.run->output); !checked) {
+      return conclude_failure(core, attempt, std::move(checked.error()));
     }
-    return conclude_failure(*this, attempt, error_of(*attempt.run));
+    return conclude_workflow_success(core, attempt);
   }
+  return conclude_failure(core, attempt, error_of(*attempt.run));
+}
 
-  auto dispatched = place_and_execute(*this, attempt);
+// The phases after the router's dispatch.
+CoreExecution conclude_dispatch(Core& core, Attempt& attempt,
+                                std::expected<RouterDispatch, RuntimeError> dispatched) {
   if (!dispatched) {
-    return conclude_failure(*this, attempt, std::move(dispatched.error()));
+    return conclude_failure(core, attempt, std::move(dispatched.error()));
   }
   if (Phase checked = validate_output(attempt, dispatched->output.value); !checked) {
     attempt.trace->execution_status = RuntimeExecutionStatus::Failed;
-    return conclude_failure(*this, attempt, std::move(checked.error()));
+    return conclude_failure(core, attempt, std::move(checked.error()));
   }
-  return conclude_success(*this, attempt, std::move(*dispatched));
+  return conclude_success(core, attempt, std::move(*dispatched));
+}
+
+}  // namespace
+
+CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
+                                         const WorkflowStepContext* step) {
+  Attempt attempt = begin_attempt(request, step);
+  if (Phase admitted = admit(*this, attempt); !admitted) {
+    return conclude_failure(*this, attempt, std::move(admitted.error()));
+  }
+  if (attempt.workflow) {
+    const WorkflowInvocation invocation =
+        begin_workflow(attempt, lookup_scope_for(attempt.record->scope));
+    note_workflow_run(attempt, run_contained(*workflow_runner, invocation));
+    return conclude_workflow(*this, attempt);
+  }
+  attempt.trace->started_at = rfc3339_now();
+  auto dispatched = router->dispatch(routed_request(*this, attempt), attempt.trace->trace_id);
+  return conclude_dispatch(*this, attempt, note_dispatch(attempt, std::move(dispatched)));
+}
+
+namespace {
+
+// One attempt of submit_run between its submission and its conclusion. It holds the gate's
+// admission until it concludes; it never moves (the attempt points at `request`).
+struct PendingAttempt {
+  PendingAttempt(std::shared_ptr<CoreGate> admitted_by, Core& admitted_core,
+                 RuntimeRequest runtime_request)
+      : gate(std::move(admitted_by)), core(admitted_core), request(std::move(runtime_request)) {}
+
+  std::shared_ptr<CoreGate> gate;
+  Core& core;
+  RuntimeRequest request;
+  Attempt attempt;
+  std::optional<WorkflowInvocation> invocation;  // workflow-backed: what the runner was given
+  CompletionPromise<RuntimeExecution> promise;
+};
+
+// Hands the concluded attempt to its caller: the admission is left first, so a caller whose
+// continuation destroys the runtime does not wait for itself.
+void deliver(std::unique_ptr<PendingAttempt> pending, CoreExecution execution) {
+  RuntimeExecution delivered{std::move(execution.result), *execution.trace,
+                             std::move(execution.workflow_run)};
+  std::shared_ptr<CoreGate> gate = std::move(pending->gate);
+  CompletionPromise<RuntimeExecution> promise = std::move(pending->promise);
+  pending.reset();
+  gate->leave();
+  promise.fulfil(std::move(delivered));
+}
+
+}  // namespace
+
+std::optional<Completion<RuntimeExecution>> submit_run(const std::shared_ptr<CoreGate>& gate,
+                                                       RuntimeRequest request) {
+  Core* core = gate->enter();
+  if (core == nullptr) {
+    return std::nullopt;
+  }
+  auto pending = std::make_unique<PendingAttempt>(gate, *core, std::move(request));
+  Completion<RuntimeExecution> completion = pending->promise.completion();
+  Attempt& attempt = pending->attempt;
+  attempt = begin_attempt(pending->request, nullptr);
+  if (Phase admitted = admit(*core, attempt); !admitted) {
+    CoreExecution concluded = conclude_failure(*core, attempt, std::move(admitted.error()));
+    deliver(std::move(pending), std::move(concluded));
+    return completion;
+  }
+  if (attempt.workflow) {
+    pending->invocation = begin_workflow(attempt, lookup_scope_for(attempt.record->scope));
+    Completion<WorkflowRun> started = start_contained(*core->workflow_runner, *pending->invocation);
+    std::move(started).then([pending = std::move(pending)](WorkflowRun run) mutable {
+      note_workflow_run(pending->attempt, std::move(run));
+      CoreExecution concluded = conclude_workflow(pending->core, pending->attempt);
+      deliver(std::move(pending), std::move(concluded));
+    });
+    return completion;
+  }
+  attempt.trace->started_at = rfc3339_now();
+  Completion<RouterDispatchResult> started =
+      core->router->submit(routed_request(*core, attempt), attempt.trace->trace_id);
+  std::move(started).then([pending = std::move(pending)](RouterDispatchResult dispatched) mutable {
+    CoreExecution concluded = conclude_dispatch(
+        pending->core, pending->attempt, note_dispatch(pending->attempt, std::move(dispatched)));
+    deliver(std::move(pending), std::move(concluded));
+  });
+  return completion;
 }
 
 CoreExecution TraverseRuntime::Core::run_registered_workflow(const std::string& workflow,
@@ -891,7 +1008,8 @@ CoreExecution TraverseRuntime::Core::run_registered_workflow(const std::string& 
   attempt.trace->capability_id = attempt.workflow->definition.id;
   attempt.trace->capability_version = attempt.workflow->definition.version;
   attempt.trace->scope = attempt.workflow->scope;
-  execute_workflow(*this, attempt, LookupScope::PreferPrivate);
+  const WorkflowInvocation invocation = begin_workflow(attempt, LookupScope::PreferPrivate);
+  note_workflow_run(attempt, run_contained(*workflow_runner, invocation));
   if (attempt.run->completed() && attempt.run->output) {
     return conclude_workflow_success(*this, attempt);
   }

@@ -137,6 +137,14 @@ struct TraverseRuntime::Core {
   void remember(std::shared_ptr<const RuntimeTrace> trace);
 };
 
+// The pipeline, asynchronously (TraverseRuntime::submit): the phases before execution run on the
+// caller; the executor's submit (or the workflow runner's start) starts the execution, and the
+// phases after it — output check, trace record, publication — run on the thread that completes
+// it. The execution holds an admission through `gate` until it concluded; nullopt when the gate
+// is closed (nothing ran). Never throws.
+[[nodiscard]] std::optional<Completion<RuntimeExecution>> submit_run(
+    const std::shared_ptr<CoreGate>& gate, RuntimeRequest request);
+
 // The StepRunner handed to workflow runners: each step is one Core::run, admitted through the
 // gate (a step after the runtime began closing fails with "runtime is gone").
 [[nodiscard]] std::shared_ptr<const StepRunner> make_runtime_step_runner(

@@ -486,20 +486,24 @@ namespace {
 
 // Every execution is admitted through the core's gate, so the destructor can wait for it. An
 // execution that arrives once destruction began (a caller racing the destructor) runs nothing.
+RuntimeExecution refused_execution(const std::string& request_id) {
+  RuntimeExecution refused;
+  refused.result.request_id = request_id;
+  refused.result.execution_id = "exec_" + request_id;
+  refused.result.error = RuntimeError{std::string(code::kExecutionFailed),
+                                      "the runtime is being destroyed; nothing was run",
+                                      Value{{"error_class", "RuntimeUnavailable"}}};
+  refused.trace.request_id = request_id;
+  refused.trace.execution_id = refused.result.execution_id;
+  refused.trace.error = refused.result.error;
+  return refused;
+}
+
 template <typename Run>
 RuntimeExecution admitted(CoreGate& gate, const std::string& request_id, Run&& run) {
   const CoreAdmission admission(gate);
   if (admission.core() == nullptr) {
-    RuntimeExecution refused;
-    refused.result.request_id = request_id;
-    refused.result.execution_id = "exec_" + request_id;
-    refused.result.error = RuntimeError{std::string(code::kExecutionFailed),
-                                        "the runtime is being destroyed; nothing was run",
-                                        Value{{"error_class", "RuntimeUnavailable"}}};
-    refused.trace.request_id = request_id;
-    refused.trace.execution_id = refused.result.execution_id;
-    refused.trace.error = refused.result.error;
-    return refused;
+    return refused_execution(request_id);
   }
   CoreExecution execution = run(*admission.core());
   return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
@@ -541,6 +545,24 @@ RuntimeExecution TraverseRuntime::execute_document(const Value& request_document
   return admitted(*core_->gate, std::string(), [&](Core& core) {
     return core.reject_document(request_document, request.error());
   });
+}
+
+Completion<RuntimeExecution> TraverseRuntime::submit(RuntimeRequest request) {
+  std::string request_id = request.request_id;
+  auto submitted = submit_run(core_->gate, std::move(request));
+  if (!submitted) {
+    return Completion<RuntimeExecution>::fulfilled(refused_execution(request_id));
+  }
+  return std::move(*submitted);
+}
+
+Completion<RuntimeExecution> TraverseRuntime::submit_document(const Value& request_document) {
+  auto request = parse_runtime_request(request_document);
+  if (request) {
+    return submit(std::move(*request));
+  }
+  // Nothing runs for a document that does not parse: its Rejected record is written here.
+  return Completion<RuntimeExecution>::fulfilled(execute_document(request_document));
 }
 
 std::shared_ptr<const StepRunner> TraverseRuntime::step_runner() const {

@@ -32,9 +32,12 @@
 #include "traverse/router/router_error.hpp"
 #include "traverse/router/router_request.hpp"
 #include "traverse/router/router_response.hpp"
+#include "traverse/support/completion.hpp"
 #include "traverse/trace/trace_store.hpp"
 
 namespace traverse {
+
+using RouterDispatchResult = std::expected<RouterDispatch, RouterError>;
 
 class PlacementRouter {
  public:
@@ -59,11 +62,22 @@ class PlacementRouter {
   [[nodiscard]] std::expected<RouterDispatch, RouterError> dispatch(RouterRequest request,
                                                                     std::string trace_id) const;
 
+  // dispatch, asynchronously: placement and the executor lookup happen on the caller (a failure
+  // there gives a completion that is already fulfilled); the executor's submit starts the run,
+  // and the completion is fulfilled on the thread that finishes it. The router keeps the
+  // request's input, capability and context alive until then. Thread-safe.
+  [[nodiscard]] Completion<RouterDispatchResult> submit(RouterRequest request,
+                                                        std::string trace_id) const;
+
   [[nodiscard]] const std::shared_ptr<TraceStore>& trace_store() const { return trace_store_; }
   [[nodiscard]] const std::shared_ptr<EventBroker>& broker() const { return broker_; }
   [[nodiscard]] const CapabilityExecutorRegistry& executors() const { return executors_; }
 
  private:
+  struct Placed;
+  // Placement, then the executor for the artifact type (the part of dispatch before the run).
+  [[nodiscard]] std::expected<Placed, RouterError> place(const RouterRequest& request) const;
+
   const PlacementConstraintEvaluator evaluator_;
   const CapabilityExecutorRegistry executors_;
   const std::shared_ptr<TraceStore> trace_store_;  // provides its own synchronization

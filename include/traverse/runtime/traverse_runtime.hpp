@@ -68,6 +68,7 @@
 #include "traverse/runtime/runtime_trace.hpp"
 #include "traverse/runtime/step_observer.hpp"
 #include "traverse/runtime/workflow_runner.hpp"
+#include "traverse/support/completion.hpp"
 #include "traverse/support/task_scheduler.hpp"
 #include "traverse/trace/trace_store.hpp"
 #include "traverse/trace/workflow_run_store.hpp"
@@ -216,6 +217,16 @@ class TraverseRuntime {
   // rejection — also when nothing in the document is parseable: the entry then has an empty
   // capability id, the request_id is "" and execution_id is "exec_<trace_ref>". Thread-safe.
   [[nodiscard]] RuntimeExecution execute_document(const Value& request_document);
+
+  // As execute, without blocking the caller: the checks before execution (request, resolve,
+  // eligibility, input schema) run on the calling thread; the capability runs on its executor
+  // (or the workflow on the runtime's pool), and the output check, the TraceStore entry and the
+  // event publication run on the thread that finishes it — where a `then` continuation runs
+  // too. The records are exactly those of execute. The runtime waits in its destructor for
+  // every submitted execution to conclude. Never throws. Thread-safe.
+  [[nodiscard]] Completion<RuntimeExecution> submit(RuntimeRequest request);
+  // As execute_document, without blocking the caller (see submit). Thread-safe.
+  [[nodiscard]] Completion<RuntimeExecution> submit_document(const Value& request_document);
 
   // Runs a registered workflow — `workflow` is "id" or "id@version", resolved with
   // PreferPrivate; without a version the only visible version — on the configured
