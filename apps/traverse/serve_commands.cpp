@@ -28,7 +28,8 @@ struct ServeOptions {
   std::string tls_cert;
   std::string tls_key;
   std::size_t io_threads = 2;
-  std::size_t workers = 16;
+  std::size_t workers = 4;
+  std::size_t max_executions = 1024;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_connections = 1024;
   std::size_t event_buffer = 4096;
@@ -161,6 +162,7 @@ void serve(const ServeOptions& options, CliContext& context) {
   config.tls_key_file = options.tls_key;
   config.io_threads = options.io_threads;
   config.workers = options.workers;
+  config.max_executions = options.max_executions;
   config.max_body_bytes = options.max_body_bytes;
   config.max_connections = options.max_connections;
   config.event_buffer = options.event_buffer;
@@ -240,8 +242,15 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
       ->type_name("N");
   serve_cmd
       ->add_option("--workers", options->workers,
-                   "Threads running executions off the I/O threads (1-1024; default 16)")
+                   "Threads for registrations and trace queries off the I/O threads (1-1024; "
+                   "default 4); executions run on the runtime's executors")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+      ->type_name("N");
+  serve_cmd
+      ->add_option("--max-executions", options->max_executions,
+                   "Executions in flight at most; further ones get 503 with Retry-After "
+                   "(default 1024)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
       ->type_name("N");
   serve_cmd
       ->add_option("--max-body-bytes", options->max_body_bytes,

@@ -3,7 +3,8 @@
 //
 // Threads: `io_threads` event loops, each its own io_context running on one thread; a connection
 // lives on one loop for its whole life, so its state needs no lock. Blocking work goes to the
-// WorkerPool through ServiceApi::dispatch; the answer is posted back to the connection's loop.
+// runtime's executors (executions) or the WorkerPool (other blocking calls) through
+// ServiceApi::dispatch; the answer is posted back to the connection's loop.
 // TLS (OpenSSL through Asio's ssl stream): the session, WebSocket and SSE coroutines are
 // templates over the stream, instantiated for plain TCP and for TLS over TCP.
 #include "traverse/service/service.hpp"
@@ -776,6 +777,9 @@ void Service::Impl::run_shutdown() {
       thread.join();
     }
   }
+  // Executions that outlived their request (deadline) or the grace period still finish and are
+  // traced; their answers are posted to the stopped loops and dropped with them.
+  api->wait_for_executions();
   pool->shutdown();
   std::lock_guard lock(mutex);
   stopped = true;

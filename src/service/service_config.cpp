@@ -32,6 +32,9 @@ std::expected<void, ServiceError> validate(const ServiceConfig& config) {
   if (config.workers < 1 || config.workers > 1024) {
     return out_of_range("workers", "1..=1024");
   }
+  if (config.max_executions < 1) {
+    return out_of_range("max_executions", ">= 1");
+  }
   if (config.max_queued < 1) {
     return out_of_range("max_queued", ">= 1");
   }

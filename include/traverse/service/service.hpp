@@ -2,8 +2,8 @@
 // WebSocket on one port, JSON routes of ServiceApi, the event stream, Prometheus metrics.
 //
 // start() validates the configuration (a non-loopback address needs tokens; TLS files are read
-// and checked here), binds, and runs
-// `io_threads` event loops plus a WorkerPool of `workers` threads for blocking calls. The
+// and checked here), binds, and runs `io_threads` event loops plus a WorkerPool of `workers`
+// threads for blocking calls other than executions (which run on the runtime's executors). The
 // service is bounded everywhere (ServiceConfig): connections beyond the cap are closed, bodies
 // and headers beyond their caps are refused (413/431) without being buffered, slow senders are
 // cut off after header_timeout, idle keep-alive connections after idle_timeout. With TLS

@@ -30,9 +30,12 @@ struct ServiceConfig {
 
   // I/O threads (each runs its own event loop; connections are spread over them): 1..=64.
   std::size_t io_threads = 2;
-  // Threads running executions and other blocking calls off the I/O threads (1..=1024), and how
-  // many calls may wait for one (beyond it: 503 with Retry-After).
-  std::size_t workers = 16;
+  // Executions run on the runtime's executors (TraverseRuntime::submit_document); at most this
+  // many are in flight at once (beyond it: 503 with Retry-After).
+  std::size_t max_executions = 1024;
+  // Threads running the other blocking calls (registration, trace queries) off the I/O threads
+  // (1..=1024), and how many calls may wait for one (beyond it: 503 with Retry-After).
+  std::size_t workers = 4;
   std::size_t max_queued = 1024;
 
   std::size_t max_connections = 1024;        // beyond it new connections are closed at once
