@@ -57,7 +57,7 @@ wasm_url=$url
 request() {  # capability id, input JSON
   printf '%s' '{"kind":"runtime_request","schema_version":"1.0.0","request_id":"bench",'\
 '"intent":{"capability_id":"'"$1"'","capability_version":"1.0.0"},"input":'"$2"','\
-'"lookup":{"scope":"public_only","allow_ambiguity":false},'\
+'"lookup":{"scope":"prefer_private","allow_ambiguity":false},'\
 '"context":{"requested_target":"local"},"governing_spec":"006-runtime-request-execution"}'
 }
 native_body=$(request bench.serve.echo '{"message":"hello"}')

@@ -170,9 +170,13 @@ void serve(const ServeOptions& options, CliContext& context) {
   config.shutdown_grace = std::chrono::milliseconds(options.grace_ms);
   config.handle_signals = true;
   auto log_mutex = std::make_shared<std::mutex>();
+  // One write per line (stderr is unbuffered: `<< line << '\n'` would be two).
   config.access_log = [log_mutex](std::string_view line) {
+    std::string text;
+    text.reserve(line.size() + 1);
+    text.append(line).push_back('\n');
     std::lock_guard lock(*log_mutex);
-    std::cerr << line << '\n';
+    std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
   };
 
   auto service = Service::start(std::move(dependencies), std::move(config));

@@ -190,7 +190,8 @@ struct Service::Impl {
 
 namespace {
 
-http::response<http::string_body> to_http(const ApiResponse& response, unsigned version,
+// Moves the body out of `response` (its status and trace id stay for the log).
+http::response<http::string_body> to_http(ApiResponse& response, unsigned version,
                                           bool keep_alive) {
   http::response<http::string_body> out{static_cast<http::status>(response.status), version};
   out.set(http::field::server, "traverse");
@@ -199,7 +200,7 @@ http::response<http::string_body> to_http(const ApiResponse& response, unsigned 
     out.set(name, value);
   }
   out.keep_alive(keep_alive);
-  out.body() = response.body;
+  out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
 }

@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 enum class Need { None, Read, Execute, Register, ExecuteOrRead };
 
 struct RouteInfo {
-  std::string pattern;
-  std::string method;  // the one allowed method
+  std::string_view pattern;  // a literal: no allocation per request
+  std::string_view method;   // the one allowed method
   Need need = Need::Read;
   bool blocking = false;  // runs on a worker thread
   std::string id;         // the {id} path segment, decoded
@@ -85,12 +85,11 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
 }
 
 std::optional<RouteInfo> find_route(std::string_view path) {
-  const auto with_id = [&](std::string_view prefix, std::string pattern, Need need,
+  const auto with_id = [&](std::string_view prefix, std::string_view pattern, Need need,
                            bool blocking) -> std::optional<RouteInfo> {
     if (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
         path.find('/', prefix.size()) == std::string_view::npos) {
-      return RouteInfo{std::move(pattern), "GET", need, blocking,
-                       decode(path.substr(prefix.size()), false)};
+      return RouteInfo{pattern, "GET", need, blocking, decode(path.substr(prefix.size()), false)};
     }
     return std::nullopt;
   };
@@ -224,10 +223,10 @@ RouteMatch ServiceApi::match(const ApiRequest& request) const {
   }
   match.route = route->pattern;
   if (request.method != route->method) {
-    match.rejection =
-        error_response("method_not_allowed",
-                       route->pattern + " takes " + route->method + ", not " + request.method);
-    match.rejection->headers.emplace_back("Allow", route->method);
+    match.rejection = error_response("method_not_allowed", std::string(route->pattern) + " takes " +
+                                                               std::string(route->method) +
+                                                               ", not " + request.method);
+    match.rejection->headers.emplace_back("Allow", std::string(route->method));
     return match;
   }
   if (route->need == Need::Register && !deps_.tokens.any_with(TokenScope::Register)) {
@@ -266,8 +265,8 @@ RouteMatch ServiceApi::match(const ApiRequest& request) const {
       return match;
     }
     if (result == AuthResult::Forbidden) {
-      match.rejection =
-          error_response("forbidden", "the token lacks the scope " + route->pattern + " needs");
+      match.rejection = error_response(
+          "forbidden", "the token lacks the scope " + std::string(route->pattern) + " needs");
       return match;
     }
   }
@@ -305,13 +304,13 @@ void ServiceApi::dispatch(ApiRequest request, Clock::time_point deadline,
     return;
   }
   if (!route->blocking) {
-    done(handle(request, route->pattern));
+    done(handle(request, std::string(route->pattern)));
     return;
   }
   // Registration and trace queries block (SQLite, registry locks): they run on the service's
   // worker pool. A queued call whose deadline passes before it starts answers 504 unrun.
   auto shared_done = std::make_shared<std::function<void(ApiResponse)>>(std::move(done));
-  const std::string pattern = route->pattern;
+  const std::string pattern(route->pattern);
   const bool posted = pool_.try_post(
       [this, request = std::move(request), pattern, deadline, shared_done]() mutable {
         if (Clock::now() >= deadline) {

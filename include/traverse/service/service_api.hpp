@@ -85,8 +85,8 @@ struct ApiResponse {
 
 // What a request is, before it runs.
 struct RouteMatch {
-  std::string route;    // the pattern, for metrics ("/v1/traces/{id}"; "unmatched")
-  bool events = false;  // GET /v1/events: streamed by the transport
+  std::string_view route;  // the pattern, for metrics ("/v1/traces/{id}"; "unmatched"): static
+  bool events = false;     // GET /v1/events: streamed by the transport
   std::optional<ApiResponse> rejection;  // set when the request must be refused (404, 401, ...)
 };
 
