@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -25,8 +26,11 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string trace_db;
   std::string token_file;
+  std::string tls_cert;
+  std::string tls_key;
   std::size_t io_threads = 2;
-  std::size_t workers = 16;
+  std::size_t workers = 4;
+  std::size_t max_executions = 1024;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_connections = 1024;
   std::size_t event_buffer = 4096;
@@ -111,6 +115,24 @@ void serve(const ServeOptions& options, CliContext& context) {
                  false);
     return;
   }
+  // Checked before the (slow) runtime load: one TLS file without the other is a usage error.
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    context.fail(failure(ExitCode::Usage, "TlsOptions",
+                         options.tls_cert.empty()
+                             ? "--tls-key needs --tls-cert (the certificate chain, PEM)"
+                             : "--tls-cert needs --tls-key (the certificate's private key, PEM)"),
+                 false);
+    return;
+  }
+  for (const auto& [option, file] :
+       {std::pair{"--tls-cert", &options.tls_cert}, std::pair{"--tls-key", &options.tls_key}}) {
+    if (!file->empty() && !std::ifstream(*file).good()) {
+      context.fail(failure(ExitCode::IoError, "TlsFile",
+                           std::string(option) + " " + *file + " cannot be read", *file),
+                   false);
+      return;
+    }
+  }
   TokenStore tokens;
   if (!options.token_file.empty()) {
     auto loaded = TokenStore::load(options.token_file);
@@ -140,8 +162,11 @@ void serve(const ServeOptions& options, CliContext& context) {
   ServiceConfig config;
   config.address = listen->first;
   config.port = listen->second;
+  config.tls_cert_file = options.tls_cert;
+  config.tls_key_file = options.tls_key;
   config.io_threads = options.io_threads;
   config.workers = options.workers;
+  config.max_executions = options.max_executions;
   config.max_body_bytes = options.max_body_bytes;
   config.max_connections = options.max_connections;
   config.event_buffer = options.event_buffer;
@@ -149,15 +174,21 @@ void serve(const ServeOptions& options, CliContext& context) {
   config.shutdown_grace = std::chrono::milliseconds(options.grace_ms);
   config.handle_signals = true;
   auto log_mutex = std::make_shared<std::mutex>();
+  // One write per line (stderr is unbuffered: `<< line << '\n'` would be two).
   config.access_log = [log_mutex](std::string_view line) {
+    std::string text;
+    text.reserve(line.size() + 1);
+    text.append(line).push_back('\n');
     std::lock_guard lock(*log_mutex);
-    std::cerr << line << '\n';
+    std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
   };
 
   auto service = Service::start(std::move(dependencies), std::move(config));
   if (!service) {
-    const ExitCode code =
-        service.error().kind == ServiceErrorKind::Bind ? ExitCode::IoError : ExitCode::Usage;
+    const ServiceErrorKind kind = service.error().kind;
+    const ExitCode code = kind == ServiceErrorKind::Bind  ? ExitCode::IoError
+                          : kind == ServiceErrorKind::Tls ? ExitCode::ValidationFailed
+                                                          : ExitCode::Usage;
     context.fail(failure(code, "Service" + std::string(to_string(service.error().kind)),
                          service.error().message),
                  false);
@@ -182,7 +213,9 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
       "/v1/capabilities[/{id}|/execute|/register], /v1/executions/{id}, "
       "/v1/workflows[/{id}|/register], /v1/traces[/{id}], /v1/events (WebSocket or SSE); see "
       "docs/service.md. One line per request on stderr. SIGINT/SIGTERM: stop accepting, finish "
-      "in-flight requests, exit 0. Refuses a non-loopback --listen without --token-file.\n\n" +
+      "in-flight requests, exit 0. Refuses a non-loopback --listen without --token-file. With "
+      "--tls-cert and --tls-key the port speaks HTTPS and WSS only (the URL printed is "
+      "https://).\n\n" +
       exit_code_help());
   serve_cmd->add_option("--bundle", options->bundle, "Registry bundle manifest (JSON)")
       ->required()
@@ -199,13 +232,30 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
                    "Bearer tokens, one `TOKEN SCOPE...` a line (scopes execute, register, read); "
                    "every request except /healthz and /readyz then needs `Authorization: Bearer`")
       ->type_name("FILE");
+  serve_cmd
+      ->add_option("--tls-cert", options->tls_cert,
+                   "TLS certificate chain (PEM, leaf first); needs --tls-key. HTTP and WebSocket "
+                   "are then served over TLS 1.2+ on the same port")
+      ->type_name("FILE");
+  serve_cmd
+      ->add_option("--tls-key", options->tls_key,
+                   "Private key (PEM) of --tls-cert; needs --tls-cert. Checked at start: an "
+                   "unreadable, malformed or mismatched pair exits with an error")
+      ->type_name("FILE");
   serve_cmd->add_option("--io-threads", options->io_threads, "I/O threads (1-64; default 2)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
       ->type_name("N");
   serve_cmd
       ->add_option("--workers", options->workers,
-                   "Threads running executions off the I/O threads (1-1024; default 16)")
+                   "Threads for registrations and trace queries off the I/O threads (1-1024; "
+                   "default 4); executions run on the runtime's executors")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+      ->type_name("N");
+  serve_cmd
+      ->add_option("--max-executions", options->max_executions,
+                   "Executions in flight at most; further ones get 503 with Retry-After "
+                   "(default 1024)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
       ->type_name("N");
   serve_cmd
       ->add_option("--max-body-bytes", options->max_body_bytes,

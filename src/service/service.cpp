@@ -3,7 +3,10 @@
 //
 // Threads: `io_threads` event loops, each its own io_context running on one thread; a connection
 // lives on one loop for its whole life, so its state needs no lock. Blocking work goes to the
-// WorkerPool through ServiceApi::dispatch; the answer is posted back to the connection's loop.
+// runtime's executors (executions) or the WorkerPool (other blocking calls) through
+// ServiceApi::dispatch; the answer is posted back to the connection's loop.
+// TLS (OpenSSL through Asio's ssl stream): the session, WebSocket and SSE coroutines are
+// templates over the stream, instantiated for plain TCP and for TLS over TCP.
 #include "traverse/service/service.hpp"
 
 #include <atomic>
@@ -15,18 +18,25 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <string>
@@ -45,7 +55,35 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 constexpr std::size_t kStreamBatch = 256;
+// How long closing a TLS connection may take to send its close_notify.
+constexpr std::chrono::seconds kTlsCloseTimeout{1};
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+template <class Stream>
+tcp::socket& socket_of(Stream& stream) {
+  return beast::get_lowest_layer(stream).socket();
+}
+
+// Ends the sending side: with TLS, sends close_notify first (without waiting for the peer's:
+// the client reads our answer to its end and closes), bounded by kTlsCloseTimeout.
+template <class Stream>
+net::awaitable<void> close_send(Stream& stream) {
+  if constexpr (kIsTls<Stream>) {
+    // Tell OpenSSL the peer's close_notify is in, so that shutdown sends ours and completes.
+    SSL_set_shutdown(stream.native_handle(), SSL_RECEIVED_SHUTDOWN);
+    beast::get_lowest_layer(stream).expires_after(kTlsCloseTimeout);
+    error_code ec;
+    co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  }
+  error_code ignored;
+  socket_of(stream).shutdown(tcp::socket::shutdown_send, ignored);
+}
 
 std::string_view sv(beast::string_view text) {
   return {text.data(), text.size()};
@@ -78,6 +116,7 @@ using service_detail::Connection;
 struct Service::Impl {
   ServiceConfig config;
   ServiceMetrics metrics;
+  std::unique_ptr<net::ssl::context> tls;  // set when the service speaks TLS
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<EventHub> hub;
   std::unique_ptr<ServiceApi> api;
@@ -133,19 +172,26 @@ struct Service::Impl {
   void run_shutdown();
   net::awaitable<void> accept_loop();
   net::awaitable<void> pump_loop();
-  net::awaitable<void> session(tcp::socket socket, std::size_t index);
-  net::awaitable<void> websocket_session(beast::tcp_stream stream,
-                                         http::request<http::string_body> request,
+  // One accepted connection: registration for shutdown, then (with TLS) the handshake, then
+  // session().
+  net::awaitable<void> connection_main(tcp::socket socket, std::size_t index);
+  // Answers a plain HTTP request sent to the TLS port with 400 and closes.
+  net::awaitable<void> refuse_plain_http(PlainStream& stream);
+  template <class Stream>
+  net::awaitable<void> session(Stream stream, Connection& connection, beast::flat_buffer buffer);
+  template <class Stream>
+  net::awaitable<void> websocket_session(Stream stream, http::request<http::string_body> request,
                                          Connection& connection, std::vector<std::string> types,
                                          std::uint64_t cursor);
-  net::awaitable<void> sse_session(beast::tcp_stream stream, Connection& connection,
-                                   std::vector<std::string> types, std::uint64_t cursor,
-                                   bool keep_alive_header);
+  template <class Stream>
+  net::awaitable<void> sse_session(Stream stream, Connection& connection,
+                                   std::vector<std::string> types, std::uint64_t cursor);
 };
 
 namespace {
 
-http::response<http::string_body> to_http(const ApiResponse& response, unsigned version,
+// Moves the body out of `response` (its status and trace id stay for the log).
+http::response<http::string_body> to_http(ApiResponse& response, unsigned version,
                                           bool keep_alive) {
   http::response<http::string_body> out{static_cast<http::status>(response.status), version};
   out.set(http::field::server, "traverse");
@@ -154,7 +200,7 @@ http::response<http::string_body> to_http(const ApiResponse& response, unsigned 
     out.set(name, value);
   }
   out.keep_alive(keep_alive);
-  out.body() = response.body;
+  out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
 }
@@ -254,12 +300,12 @@ net::awaitable<void> Service::Impl::accept_loop() {
       continue;
     }
     connections.fetch_add(1);
-    net::co_spawn(socket.get_executor(), session(std::move(socket), index), net::detached);
+    net::co_spawn(socket.get_executor(), connection_main(std::move(socket), index), net::detached);
   }
 }
 
-net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t index) {
-  beast::tcp_stream stream(std::move(socket));
+net::awaitable<void> Service::Impl::connection_main(tcp::socket socket, std::size_t index) {
+  PlainStream stream(std::move(socket));
   Connection connection{&stream.socket(), false};
   registries[index].insert(&connection);
   struct Cleanup {
@@ -276,14 +322,70 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
     }
   } cleanup{*this, index, connection};
 
-  const auto executor = co_await net::this_coro::executor;
   beast::flat_buffer buffer;
+  if (!tls) {
+    co_await session(std::move(stream), connection, std::move(buffer));
+    co_return;
+  }
+  // TLS: the first bytes tell a TLS client hello from plain HTTP; both must arrive within
+  // header_timeout, like a request's header.
+  error_code ec;
+  stream.expires_after(config.header_timeout);
+  const bool hello =
+      co_await beast::async_detect_ssl(stream, buffer, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    co_return;
+  }
+  if (!hello) {
+    co_await refuse_plain_http(stream);
+    co_return;
+  }
+  TlsStream secure(std::move(stream), *tls);
+  connection.socket = &socket_of(secure);
+  const std::size_t used = co_await secure.async_handshake(
+      net::ssl::stream_base::server, buffer.data(), net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    // Not a TLS client we can talk to (bad hello, unknown CA on its side, timeout): close.
+    co_return;
+  }
+  buffer.consume(used);
+  co_await session(std::move(secure), connection, std::move(buffer));
+}
+
+net::awaitable<void> Service::Impl::refuse_plain_http(PlainStream& stream) {
+  ApiResponse response = ServiceApi::error_response(
+      "invalid_request",
+      "this port speaks HTTPS only (the service was started with --tls-cert); "
+      "use https:// and wss://");
+  auto out = to_http(response, 11, false);
+  error_code ec;
+  stream.expires_after(config.header_timeout);
+  co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
+  metrics.record_request("unmatched", response.status);
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // Drain what the client still sends (bounded) so that closing does not reset the connection
+  // before it has read the answer.
+  char sink[1024];
+  stream.expires_after(std::chrono::seconds(1));
+  for (;;) {
+    co_await stream.async_read_some(net::buffer(sink), net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      break;
+    }
+  }
+}
+
+template <class Stream>
+net::awaitable<void> Service::Impl::session(Stream stream, Connection& connection,
+                                            beast::flat_buffer buffer) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  const auto executor = co_await net::this_coro::executor;
   error_code ec;
   for (;;) {
     // Idle wait for the first byte, then the whole header (and body) within header_timeout:
     // a slow sender cannot hold the connection longer than that.
     if (buffer.size() == 0) {
-      stream.expires_after(config.idle_timeout);
+      lowest.expires_after(config.idle_timeout);
       const std::size_t n = co_await stream.async_read_some(
           buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
       if (ec) {
@@ -291,7 +393,7 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
       }
       buffer.commit(n);
     }
-    stream.expires_after(config.header_timeout);
+    lowest.expires_after(config.header_timeout);
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     parser.body_limit(config.max_body_bytes);
@@ -302,11 +404,10 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
       ApiResponse response = ServiceApi::error_response(code, std::move(message));
       auto out = to_http(response, 11, false);
       error_code write_ec;
-      stream.expires_after(config.header_timeout);
+      lowest.expires_after(config.header_timeout);
       co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, write_ec));
       metrics.record_request("unmatched", response.status);
-      error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      co_await close_send(stream);
     };
     if (ec) {
       if (ec == http::error::header_limit) {
@@ -350,7 +451,7 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
         co_return;
       }
     }
-    stream.expires_never();
+    lowest.expires_never();
     http::request<http::string_body> request = parser.release();
 
     ApiRequest api_request;
@@ -389,7 +490,7 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
         log(api_request.method, api_request.target, 200, started, {});
         connection.busy = false;
         request_done();
-        co_await sse_session(std::move(stream), connection, params.types, params.cursor, true);
+        co_await sse_session(std::move(stream), connection, params.types, params.cursor);
         co_return;
       } else {
         response = ServiceApi::error_response(
@@ -449,21 +550,23 @@ net::awaitable<void> Service::Impl::session(tcp::socket socket, std::size_t inde
     }
     const bool keep = keep_alive && !draining.load();
     auto out = to_http(response, request.version(), keep);
-    stream.expires_after(config.idle_timeout);
+    lowest.expires_after(config.idle_timeout);
     co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
     metrics.record_request(match.route, response.status);
     log(api_request.method, api_request.target, response.status, started, response.trace_id);
     connection.busy = false;
     request_done();
     if (ec || !keep) {
-      error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (!ec) {
+        co_await close_send(stream);
+      }
       co_return;
     }
   }
 }
 
-net::awaitable<void> Service::Impl::websocket_session(beast::tcp_stream stream,
+template <class Stream>
+net::awaitable<void> Service::Impl::websocket_session(Stream stream,
                                                       http::request<http::string_body> request,
                                                       Connection& connection,
                                                       std::vector<std::string> types,
@@ -473,7 +576,7 @@ net::awaitable<void> Service::Impl::websocket_session(beast::tcp_stream stream,
     std::atomic<std::size_t>& count;
     ~StreamCount() { count.fetch_sub(1); }
   } counted{streams};
-  websocket::stream<beast::tcp_stream> ws(std::move(stream));
+  websocket::stream<Stream> ws(std::move(stream));
   connection.socket = &beast::get_lowest_layer(ws).socket();
   beast::get_lowest_layer(ws).expires_never();
   ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -542,37 +645,45 @@ net::awaitable<void> Service::Impl::websocket_session(beast::tcp_stream stream,
   }
 }
 
-net::awaitable<void> Service::Impl::sse_session(beast::tcp_stream stream, Connection& connection,
+template <class Stream>
+net::awaitable<void> Service::Impl::sse_session(Stream stream, Connection& connection,
                                                 std::vector<std::string> types,
-                                                std::uint64_t cursor, bool) {
+                                                std::uint64_t cursor) {
   streams.fetch_add(1);
   struct StreamCount {
     std::atomic<std::size_t>& count;
     ~StreamCount() { count.fetch_sub(1); }
   } counted{streams};
-  connection.socket = &stream.socket();
+  auto& lowest = beast::get_lowest_layer(stream);
+  connection.socket = &lowest.socket();
   error_code ec;
   const std::string head =
       "HTTP/1.1 200 OK\r\nServer: traverse\r\nContent-Type: text/event-stream\r\n"
       "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
-  stream.expires_after(config.idle_timeout);
+  lowest.expires_after(config.idle_timeout);
   co_await net::async_write(stream, net::buffer(head), net::redirect_error(net::use_awaitable, ec));
-  stream.expires_never();
+  lowest.expires_never();
   if (ec) {
     co_return;
   }
   const auto executor = co_await net::this_coro::executor;
   auto closed = std::make_shared<bool>(false);
   auto timer = std::make_shared<net::steady_timer>(executor);
-  // Reader on the raw socket (outside the stream's write timeout): EOF means the client left.
+  // Reader (never under a timeout: a pending read keeps its own expiry): EOF means the client
+  // left. Plain: the raw socket; TLS: the TLS stream, which may read while the writer writes.
   net::co_spawn(
       executor,
-      [socket = &stream.socket(), closed, timer]() -> net::awaitable<void> {
+      [&stream, closed, timer]() -> net::awaitable<void> {
         char sink[512];
         error_code read_ec;
         for (;;) {
-          co_await socket->async_read_some(net::buffer(sink),
-                                           net::redirect_error(net::use_awaitable, read_ec));
+          if constexpr (kIsTls<Stream>) {
+            co_await stream.async_read_some(net::buffer(sink),
+                                            net::redirect_error(net::use_awaitable, read_ec));
+          } else {
+            co_await stream.socket().async_read_some(
+                net::buffer(sink), net::redirect_error(net::use_awaitable, read_ec));
+          }
           if (read_ec) {
             break;
           }
@@ -593,10 +704,10 @@ net::awaitable<void> Service::Impl::sse_session(beast::tcp_stream stream, Connec
               "\ndata: " + event_json(event) + "\n\n";
     }
     if (!text.empty()) {
-      stream.expires_after(config.idle_timeout);
+      lowest.expires_after(config.idle_timeout);
       co_await net::async_write(stream, net::buffer(text),
                                 net::redirect_error(net::use_awaitable, ec));
-      stream.expires_never();
+      lowest.expires_never();
       if (ec)
         break;
     }
@@ -609,8 +720,8 @@ net::awaitable<void> Service::Impl::sse_session(beast::tcp_stream stream, Connec
     }
   }
   error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream.socket().close(ignored);
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest.socket().close(ignored);
   while (!*closed) {
     timer->expires_after(std::chrono::milliseconds(10));
     error_code wait_ec;
@@ -667,11 +778,71 @@ void Service::Impl::run_shutdown() {
       thread.join();
     }
   }
+  // Executions that outlived their request (deadline) or the grace period still finish and are
+  // traced; their answers are posted to the stopped loops and dropped with them.
+  api->wait_for_executions();
   pool->shutdown();
   std::lock_guard lock(mutex);
   stopped = true;
   changed.notify_all();
 }
+
+namespace {
+
+// A readable, non-empty file, or the reason it is not.
+std::expected<void, ServiceError> check_file(const std::string& option, const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return std::unexpected(
+        ServiceError{ServiceErrorKind::Tls, option + " " + path + ": " + ec.message()});
+  }
+  if (size == 0 || !std::ifstream(path).good()) {
+    return std::unexpected(ServiceError{
+        ServiceErrorKind::Tls,
+        option + " " + path + ": " + (size == 0 ? "the file is empty" : "cannot be read")});
+  }
+  return {};
+}
+
+// The server's TLS context: TLS 1.2 or later, the certificate chain and its key (checked to
+// match). Failure: Tls naming the file and OpenSSL's reason.
+std::expected<std::unique_ptr<net::ssl::context>, ServiceError> load_tls(
+    const ServiceConfig& config) {
+  if (auto ok = check_file("--tls-cert", config.tls_cert_file); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (auto ok = check_file("--tls-key", config.tls_key_file); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto context = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  error_code ec;
+  context->use_certificate_chain_file(config.tls_cert_file, ec);
+  if (ec) {
+    return std::unexpected(ServiceError{
+        ServiceErrorKind::Tls,
+        "--tls-cert " + config.tls_cert_file + " is not a PEM certificate chain: " + ec.message()});
+  }
+  context->use_private_key_file(config.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    return std::unexpected(
+        ServiceError{ServiceErrorKind::Tls, "--tls-key " + config.tls_key_file +
+                                                " is not a PEM private key matching --tls-cert " +
+                                                config.tls_cert_file + ": " + ec.message()});
+  }
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    return std::unexpected(
+        ServiceError{ServiceErrorKind::Tls, "--tls-key " + config.tls_key_file +
+                                                " does not match the certificate in --tls-cert " +
+                                                config.tls_cert_file});
+  }
+  return context;
+}
+
+}  // namespace
 
 // ---- Service ----
 
@@ -690,6 +861,14 @@ std::expected<std::unique_ptr<Service>, ServiceError> Service::start(
             " without tokens: anyone on the network could run capabilities; give a token file "
             "or listen on 127.0.0.1"});
   }
+  std::unique_ptr<net::ssl::context> tls;
+  if (!config.tls_cert_file.empty()) {
+    auto loaded = load_tls(config);
+    if (!loaded) {
+      return std::unexpected(loaded.error());
+    }
+    tls = std::move(*loaded);
+  }
   error_code ec;
   const auto ip = net::ip::make_address(
       config.address == "localhost" ? std::string("127.0.0.1") : config.address, ec);
@@ -700,6 +879,7 @@ std::expected<std::unique_ptr<Service>, ServiceError> Service::start(
 
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
+  impl->tls = std::move(tls);
   const ServiceConfig& cfg = impl->config;
   for (std::size_t i = 0; i < cfg.io_threads; ++i) {
     impl->contexts.push_back(std::make_unique<net::io_context>(1));
@@ -785,8 +965,8 @@ std::uint16_t Service::port() const {
 
 std::string Service::url() const {
   const bool v6 = impl_->address.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + impl_->address + "]" : impl_->address) + ":" +
-         std::to_string(impl_->port);
+  return (impl_->tls ? "https://" : "http://") +
+         (v6 ? "[" + impl_->address + "]" : impl_->address) + ":" + std::to_string(impl_->port);
 }
 
 void Service::shutdown() {

@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 enum class Need { None, Read, Execute, Register, ExecuteOrRead };
 
 struct RouteInfo {
-  std::string pattern;
-  std::string method;  // the one allowed method
+  std::string_view pattern;  // a literal: no allocation per request
+  std::string_view method;   // the one allowed method
   Need need = Need::Read;
   bool blocking = false;  // runs on a worker thread
   std::string id;         // the {id} path segment, decoded
@@ -85,12 +85,11 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
 }
 
 std::optional<RouteInfo> find_route(std::string_view path) {
-  const auto with_id = [&](std::string_view prefix, std::string pattern, Need need,
+  const auto with_id = [&](std::string_view prefix, std::string_view pattern, Need need,
                            bool blocking) -> std::optional<RouteInfo> {
     if (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
         path.find('/', prefix.size()) == std::string_view::npos) {
-      return RouteInfo{std::move(pattern), "GET", need, blocking,
-                       decode(path.substr(prefix.size()), false)};
+      return RouteInfo{pattern, "GET", need, blocking, decode(path.substr(prefix.size()), false)};
     }
     return std::nullopt;
   };
@@ -224,10 +223,10 @@ RouteMatch ServiceApi::match(const ApiRequest& request) const {
   }
   match.route = route->pattern;
   if (request.method != route->method) {
-    match.rejection =
-        error_response("method_not_allowed",
-                       route->pattern + " takes " + route->method + ", not " + request.method);
-    match.rejection->headers.emplace_back("Allow", route->method);
+    match.rejection = error_response("method_not_allowed", std::string(route->pattern) + " takes " +
+                                                               std::string(route->method) +
+                                                               ", not " + request.method);
+    match.rejection->headers.emplace_back("Allow", std::string(route->method));
     return match;
   }
   if (route->need == Need::Register && !deps_.tokens.any_with(TokenScope::Register)) {
@@ -266,8 +265,8 @@ RouteMatch ServiceApi::match(const ApiRequest& request) const {
       return match;
     }
     if (result == AuthResult::Forbidden) {
-      match.rejection =
-          error_response("forbidden", "the token lacks the scope " + route->pattern + " needs");
+      match.rejection = error_response(
+          "forbidden", "the token lacks the scope " + std::string(route->pattern) + " needs");
       return match;
     }
   }
@@ -300,14 +299,18 @@ void ServiceApi::dispatch(ApiRequest request, Clock::time_point deadline,
     done(error_response("not_found", "no route " + std::string(path)));
     return;
   }
-  if (!route->blocking) {
-    done(handle(request, route->pattern));
+  if (route->pattern == "/v1/capabilities/execute") {
+    submit_execution(request, std::move(done));
     return;
   }
-  // Blocking routes run on the service's worker pool (see worker_pool.hpp): the runtime's calls
-  // block today. A queued call whose deadline passes before it starts answers 504 unrun.
+  if (!route->blocking) {
+    done(handle(request, std::string(route->pattern)));
+    return;
+  }
+  // Registration and trace queries block (SQLite, registry locks): they run on the service's
+  // worker pool. A queued call whose deadline passes before it starts answers 504 unrun.
   auto shared_done = std::make_shared<std::function<void(ApiResponse)>>(std::move(done));
-  const std::string pattern = route->pattern;
+  const std::string pattern(route->pattern);
   const bool posted = pool_.try_post(
       [this, request = std::move(request), pattern, deadline, shared_done]() mutable {
         if (Clock::now() >= deadline) {
@@ -348,12 +351,6 @@ ApiResponse ServiceApi::handle(const ApiRequest& request, const std::string& rou
     return capability(id);
   if (route == "/v1/capabilities/register")
     return register_capability(request);
-  if (route == "/v1/capabilities/execute") {
-    if (request.prefer.find("respond-async") != std::string::npos) {
-      return execute_async(request);
-    }
-    return execute(request);
-  }
   if (route == "/v1/executions/{id}")
     return execution_status(id);
   if (route == "/v1/workflows")
@@ -369,9 +366,36 @@ ApiResponse ServiceApi::handle(const ApiRequest& request, const std::string& rou
   return error_response("not_found", "no route " + std::string(path));
 }
 
-std::pair<unsigned, Value> ServiceApi::run_execution(const Value& document) {
-  const auto started = Clock::now();
-  RuntimeExecution execution = deps_.runtime->execute_document(document);
+bool ServiceApi::admit_execution() {
+  std::lock_guard lock(executions_mutex_);
+  if (executions_in_flight_ >= config_.max_executions) {
+    return false;
+  }
+  ++executions_in_flight_;
+  return true;
+}
+
+void ServiceApi::execution_finished() {
+  // Under the lock to the end: wait_for_executions may destroy this object as soon as it sees
+  // zero, which it can only do after this unlock.
+  std::lock_guard lock(executions_mutex_);
+  if (--executions_in_flight_ == 0) {
+    executions_idle_.notify_all();
+  }
+}
+
+void ServiceApi::wait_for_executions() {
+  std::unique_lock lock(executions_mutex_);
+  executions_idle_.wait(lock, [this] { return executions_in_flight_ == 0; });
+}
+
+std::size_t ServiceApi::executions_in_flight() const {
+  std::lock_guard lock(executions_mutex_);
+  return executions_in_flight_;
+}
+
+std::pair<unsigned, Value> ServiceApi::finish_execution(const RuntimeExecution& execution,
+                                                        Clock::time_point started) {
   const RuntimeResult& result = execution.result;
   const RuntimeTrace& trace = execution.trace;
   Value body = to_json(result);
@@ -418,47 +442,67 @@ std::pair<unsigned, Value> ServiceApi::run_execution(const Value& document) {
   return {status, std::move(body)};
 }
 
-ApiResponse ServiceApi::execute(const ApiRequest& request) {
+void ServiceApi::submit_execution(const ApiRequest& request,
+                                  std::function<void(ApiResponse)> done) {
   auto document = parse_json(request.body);
   if (!document) {
-    return error_response("invalid_json", "the body is not JSON: " + document.error().message +
-                                              "; expected a runtime_request document");
+    done(error_response("invalid_json", "the body is not JSON: " + document.error().message +
+                                            "; expected a runtime_request document"));
+    return;
   }
-  auto [status, body] = run_execution(*document);
-  ApiResponse response = json_response(status, body);
-  response.trace_id = body.value("trace_ref", "");
-  if (status == 503 || status == 429) {
-    response.headers.emplace_back("Retry-After", "1");
+  const bool async = request.prefer.find("respond-async") != std::string::npos;
+  std::optional<std::string> id;
+  if (async) {
+    id = async_.start();
+    if (!id) {
+      done(error_response("overloaded", "too many asynchronous executions are running"));
+      return;
+    }
   }
-  return response;
-}
-
-ApiResponse ServiceApi::execute_async(const ApiRequest& request) {
-  auto document = parse_json(request.body);
-  if (!document) {
-    return error_response("invalid_json", "the body is not JSON: " + document.error().message +
-                                              "; expected a runtime_request document");
+  if (!admit_execution()) {
+    if (id) {
+      async_.finish(*id, 503, Value{{"error", Value{{"code", "overloaded"}}}});
+    }
+    done(error_response("overloaded", std::to_string(config_.max_executions) +
+                                          " executions are running (the service's bound); "
+                                          "retry later"));
+    return;
   }
-  auto id = async_.start();
-  if (!id) {
-    return error_response("overloaded", "too many asynchronous executions are running");
+  const auto started = Clock::now();
+  // The runtime checks the request here (on the I/O thread: no blocking), runs the capability
+  // on its executor and calls the continuation on the thread that finishes it: no extra hop.
+  Completion<RuntimeExecution> completion = deps_.runtime->submit_document(*document);
+  if (id) {
+    std::move(completion).then([this, id = *id, started](RuntimeExecution execution) {
+      auto [status, body] = finish_execution(execution, started);
+      async_.finish(id, status, std::move(body));
+      execution_finished();
+    });
+    ApiResponse response = json_response(
+        202,
+        Value{{"execution_id", *id}, {"status", "running"}, {"location", "/v1/executions/" + *id}});
+    response.headers.emplace_back("Location", "/v1/executions/" + *id);
+    response.headers.emplace_back("Preference-Applied", "respond-async");
+    done(std::move(response));
+    return;
   }
-  // This call already runs on a worker; the execution itself runs on another one so that the
-  // 202 goes out now.
-  const bool posted = pool_.try_post([this, id = *id, document = std::move(*document)] {
-    auto [status, body] = run_execution(document);
-    async_.finish(id, status, std::move(body));
-  });
-  if (!posted) {
-    async_.finish(*id, 503, Value{{"error", Value{{"code", "overloaded"}}}});
-    return error_response("overloaded", "every worker is busy and the queue is full");
-  }
-  ApiResponse response = json_response(
-      202,
-      Value{{"execution_id", *id}, {"status", "running"}, {"location", "/v1/executions/" + *id}});
-  response.headers.emplace_back("Location", "/v1/executions/" + *id);
-  response.headers.emplace_back("Preference-Applied", "respond-async");
-  return response;
+  std::move(completion)
+      .then([this, started, done = std::move(done)](RuntimeExecution execution) mutable {
+        auto [status, body] = finish_execution(execution, started);
+        ApiResponse response = json_response(status, body);
+        response.trace_id = body.value("trace_ref", "");
+        if (status == 503 || status == 429) {
+          response.headers.emplace_back("Retry-After", "1");
+        }
+        {
+          // The transport's callback (and what it holds) is released before the execution
+          // counts as finished: the transport may be gone after that.
+          std::function<void(ApiResponse)> callback;
+          callback.swap(done);
+          callback(std::move(response));
+        }
+        execution_finished();
+      });
 }
 
 ApiResponse ServiceApi::execution_status(const std::string& id) const {
@@ -675,6 +719,9 @@ ApiResponse ServiceApi::metrics() const {
                     static_cast<double>(service.busy)});
   gauges.push_back({"traverse_service_rejected", "Service calls refused with 503 (queue full).",
                     static_cast<double>(service.rejected)});
+  gauges.push_back({"traverse_service_executions_in_flight",
+                    "Executions submitted to the runtime and not yet answered.",
+                    static_cast<double>(executions_in_flight())});
   gauges.push_back({"traverse_events_last_sequence", "Sequence of the newest streamed event.",
                     static_cast<double>(hub_.last_sequence())});
   gauges.push_back({"traverse_events_broker_dropped",

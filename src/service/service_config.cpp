@@ -19,11 +19,21 @@ std::expected<void, ServiceError> validate(const ServiceConfig& config) {
     return std::unexpected(
         ServiceError{ServiceErrorKind::InvalidConfig, "address is empty; expected an IP address"});
   }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return std::unexpected(ServiceError{
+        ServiceErrorKind::InvalidConfig,
+        config.tls_cert_file.empty()
+            ? "tls_key_file is set without tls_cert_file; TLS needs both (--tls-cert, --tls-key)"
+            : "tls_cert_file is set without tls_key_file; TLS needs both (--tls-cert, --tls-key)"});
+  }
   if (config.io_threads < 1 || config.io_threads > 64) {
     return out_of_range("io_threads", "1..=64");
   }
   if (config.workers < 1 || config.workers > 1024) {
     return out_of_range("workers", "1..=1024");
+  }
+  if (config.max_executions < 1) {
+    return out_of_range("max_executions", ">= 1");
   }
   if (config.max_queued < 1) {
     return out_of_range("max_queued", ">= 1");

@@ -12,6 +12,8 @@ std::string_view to_string(ServiceErrorKind kind) {
       return "Insecure";
     case ServiceErrorKind::Bind:
       return "Bind";
+    case ServiceErrorKind::Tls:
+      return "Tls";
   }
   return "InvalidConfig";
 }

@@ -34,11 +34,11 @@ std::string number(double value) {
 
 void ServiceMetrics::record_request(std::string_view route, unsigned status) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(std::string(route), status);
-  if (const auto it = requests_.find(key); it != requests_.end()) {
+  if (const auto it = requests_.find(std::pair{route, status}); it != requests_.end()) {
     ++it->second;
     return;
   }
+  auto key = std::make_pair(std::string(route), status);
   if (requests_.size() >= kMaxSeries) {
     key.first = kOther;
   }

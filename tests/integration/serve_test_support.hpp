@@ -252,7 +252,8 @@ class Server {
     for (auto& arg : extra)
       argv.push_back(std::move(arg));
     process_ = std::make_unique<Process>(argv, dir_.file("serve.log"));
-    const auto line = process_->wait_line("http://", 60s);
+    // "http://..." or, with TLS, "https://...".
+    const auto line = process_->wait_line("http", 60s);
     EXPECT_TRUE(line.has_value()) << "serve printed no URL; stderr:\n" << process_->err();
     url_ = line.value_or("http://127.0.0.1:1");
   }
@@ -264,8 +265,10 @@ class Server {
   }
 
   [[nodiscard]] const std::string& url() const { return url_; }
+  // ws:// (wss:// when the server speaks TLS) for `path`.
   [[nodiscard]] std::string ws_url(const std::string& path) const {
-    return "ws://" + url_.substr(std::string("http://").size()) + path;
+    const bool tls = url_.rfind("https://", 0) == 0;
+    return (tls ? "wss://" : "ws://") + url_.substr(url_.find("://") + 3) + path;
   }
   [[nodiscard]] Process& process() { return *process_; }
   [[nodiscard]] const cli_test::TempDir& dir() const { return dir_; }

@@ -2,9 +2,11 @@
 //
 // The HTTP transport (service.cpp) parses a request into an ApiRequest and calls dispatch; the
 // API matches the route, checks the bearer token, and answers through `done` — at once for
-// cheap routes (health, capabilities, metrics), or from a WorkerPool thread for routes that
-// block (executions, registration, trace queries), so that no I/O thread ever waits for a
-// capability. /v1/events is streamed by the transport (match + authorize only here).
+// cheap routes (health, capabilities, metrics); for executions from the thread that finishes
+// the capability (TraverseRuntime::submit_document + then: no I/O thread waits for a
+// capability, and no thread of the service's own sits in between); for routes that block
+// (registration, trace queries) from a WorkerPool thread. /v1/events is streamed by the
+// transport (match + authorize only here).
 //
 // Routes (JSON bodies are the documents the CLI reads and writes):
 //   GET  /healthz, /readyz, /metrics
@@ -15,13 +17,16 @@
 // Errors are {"error": {code, message, details}} with the status of http_status_table.hpp.
 //
 // Ownership: the API refers to the runtime, stores and pool given at construction; they must
-// outlive it. Thread safety: dispatch may be called from many threads at once.
+// outlive it, and it must outlive every execution it submitted (wait_for_executions).
+// Thread safety: dispatch may be called from many threads at once.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +47,9 @@
 namespace traverse {
 
 // Completes the response document of one execution (e.g. records a workflow-backed run in the
-// trace database and adds its evidence). Runs on a worker thread; must be thread-safe.
+// trace database and adds its evidence). Runs on the thread that finished the execution (an
+// executor's worker; the caller of dispatch for a request refused before it ran); must be
+// thread-safe.
 // Failure: why the execution could not be traced (counted as a trace-store write failure and
 // reported as a warning in the document).
 using ExecutionHook =
@@ -78,8 +85,8 @@ struct ApiResponse {
 
 // What a request is, before it runs.
 struct RouteMatch {
-  std::string route;    // the pattern, for metrics ("/v1/traces/{id}"; "unmatched")
-  bool events = false;  // GET /v1/events: streamed by the transport
+  std::string_view route;  // the pattern, for metrics ("/v1/traces/{id}"; "unmatched"): static
+  bool events = false;     // GET /v1/events: streamed by the transport
   std::optional<ApiResponse> rejection;  // set when the request must be refused (404, 401, ...)
 };
 
@@ -91,7 +98,9 @@ class ServiceApi {
   // Matches and authorizes a request without running it.
   [[nodiscard]] RouteMatch match(const ApiRequest& request) const;
 
-  // Runs the request; `done` is called exactly once, on this thread or a worker thread.
+  // Runs the request; `done` is called exactly once: on this thread, a WorkerPool thread, or
+  // the runtime's thread that finished the execution. Executions beyond
+  // config.max_executions in flight are refused with 503 (overloaded, Retry-After).
   // `deadline`: when the request must be answered by (a queued call that cannot start before it
   // answers 504).
   void dispatch(ApiRequest request, std::chrono::steady_clock::time_point deadline,
@@ -101,6 +110,11 @@ class ServiceApi {
   // (nullopt when the header is malformed).
   [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> deadline_of(
       const ApiRequest& request) const;
+
+  // Blocks until every execution dispatch submitted has answered (its `done` returned and was
+  // released). The service calls it before it is destroyed.
+  void wait_for_executions();
+  [[nodiscard]] std::size_t executions_in_flight() const;
 
   // Readiness: false once shutdown began.
   void set_ready(bool ready) { ready_.store(ready); }
@@ -115,8 +129,12 @@ class ServiceApi {
 
  private:
   ApiResponse handle(const ApiRequest& request, const std::string& route);
-  ApiResponse execute(const ApiRequest& request);
-  ApiResponse execute_async(const ApiRequest& request);
+  // POST /v1/capabilities/execute (also with Prefer: respond-async) through the runtime's
+  // submit_document; `done` as for dispatch.
+  void submit_execution(const ApiRequest& request, std::function<void(ApiResponse)> done);
+  // The admission bound of executions in flight.
+  [[nodiscard]] bool admit_execution();
+  void execution_finished();
   ApiResponse execution_status(const std::string& id) const;
   ApiResponse capabilities() const;
   ApiResponse capability(const std::string& id) const;
@@ -127,8 +145,9 @@ class ServiceApi {
   ApiResponse traces(const ApiRequest& request) const;
   ApiResponse trace(const std::string& id) const;
   ApiResponse metrics() const;
-  // Runs one execution document; returns the status and the result document.
-  std::pair<unsigned, Value> run_execution(const Value& document);
+  // The status and the response document of a finished execution (metrics, hook included).
+  std::pair<unsigned, Value> finish_execution(const RuntimeExecution& execution,
+                                              std::chrono::steady_clock::time_point started);
 
   ServiceDependencies deps_;
   const ServiceConfig& config_;
@@ -137,6 +156,9 @@ class ServiceApi {
   EventHub& hub_;
   AsyncExecutions async_;
   std::atomic<bool> ready_{true};
+  mutable std::mutex executions_mutex_;
+  std::condition_variable executions_idle_;
+  std::size_t executions_in_flight_ = 0;  // guarded by executions_mutex_
   std::function<std::vector<ServiceMetrics::Gauge>()> gauges_;
 };
 

@@ -22,11 +22,20 @@ struct ServiceConfig {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
 
+  // TLS: both set, or neither. With both, the port speaks HTTPS and WSS only (a plain HTTP
+  // request is answered 400 and closed); the files are PEM: the certificate chain (leaf first)
+  // and its private key, read once at start (an unreadable or mismatched pair fails start()).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
   // I/O threads (each runs its own event loop; connections are spread over them): 1..=64.
   std::size_t io_threads = 2;
-  // Threads running executions and other blocking calls off the I/O threads (1..=1024), and how
-  // many calls may wait for one (beyond it: 503 with Retry-After).
-  std::size_t workers = 16;
+  // Executions run on the runtime's executors (TraverseRuntime::submit_document); at most this
+  // many are in flight at once (beyond it: 503 with Retry-After).
+  std::size_t max_executions = 1024;
+  // Threads running the other blocking calls (registration, trace queries) off the I/O threads
+  // (1..=1024), and how many calls may wait for one (beyond it: 503 with Retry-After).
+  std::size_t workers = 4;
   std::size_t max_queued = 1024;
 
   std::size_t max_connections = 1024;        // beyond it new connections are closed at once
@@ -57,7 +66,8 @@ struct ServiceConfig {
   std::function<void(std::string_view line)> access_log;
 };
 
-// Checks every bound. Failure: InvalidConfig naming the field.
+// Checks every bound, and that the TLS files come as a pair. Failure: InvalidConfig naming the
+// field.
 [[nodiscard]] std::expected<void, ServiceError> validate(const ServiceConfig& config);
 
 // True for 127.0.0.0/8, ::1 and "localhost".

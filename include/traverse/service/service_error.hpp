@@ -13,9 +13,11 @@ namespace traverse {
 //   TokenFile     — the token file is unreadable or malformed: fix the file (line named).
 //   Insecure      — a non-loopback address without tokens: add --token-file or bind 127.0.0.1.
 //   Bind          — the address cannot be listened on (in use, not local): choose another.
-enum class ServiceErrorKind { InvalidConfig, TokenFile, Insecure, Bind };
+//   Tls           — the TLS certificate or key is unreadable, malformed or does not match:
+//                   fix the file (named in the message).
+enum class ServiceErrorKind { InvalidConfig, TokenFile, Insecure, Bind, Tls };
 
-// "InvalidConfig", "TokenFile", "Insecure", "Bind".
+// "InvalidConfig", "TokenFile", "Insecure", "Bind", "Tls".
 [[nodiscard]] std::string_view to_string(ServiceErrorKind kind);
 
 struct ServiceError {

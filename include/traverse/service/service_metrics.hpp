@@ -49,7 +49,17 @@ class ServiceMetrics {
   };
   mutable std::mutex mutex_;
   // Guarded by mutex_.
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
+  // Ordered by (route, status); looked up by string_view (no allocation per request).
+  struct RequestKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view a_route = a.first;
+      const std::string_view b_route = b.first;
+      return a_route < b_route || (a_route == b_route && a.second < b.second);
+    }
+  };
+  std::map<std::pair<std::string, unsigned>, std::uint64_t, RequestKeyLess> requests_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> executions_;
   std::map<std::string, Histogram> latency_;
   std::uint64_t trace_write_failures_ = 0;

@@ -1,10 +1,7 @@
-// traverse/service/worker_pool.hpp — the bounded set of threads the service runs blocking work
-// on, so that no I/O thread ever waits for a capability.
-//
-// Today the runtime's calls block their caller; the service therefore runs each execution on
-// one of these workers. When executors offer an asynchronous submit → completion API, the
-// service's execute path switches to it and this pool shrinks to the remaining blocking calls
-// (trace queries, registration): the change is local to ServiceApi::dispatch.
+// traverse/service/worker_pool.hpp — the bounded set of threads the service runs its blocking
+// calls on (registration, trace queries: SQLite and registry writes), so that no I/O thread
+// waits for them. Executions do not come here: they are submitted to the runtime, whose
+// executors run them (ServiceApi::dispatch).
 // Thread safety: every member is safe to call from any thread. The destructor calls shutdown.
 #pragma once
 

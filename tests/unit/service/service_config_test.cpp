@@ -16,6 +16,24 @@ TEST(ServiceConfigTest, DefaultsAreValidAndBoundsAreChecked) {
   EXPECT_NE(invalid.error().message.find("io_threads"), std::string::npos);
 }
 
+TEST(ServiceConfigTest, TlsCertificateAndKeyComeAsAPair) {
+  ServiceConfig config;
+  config.tls_cert_file = "server.pem";
+  const auto cert_only = validate(config);
+  ASSERT_FALSE(cert_only.has_value());
+  EXPECT_EQ(cert_only.error().kind, ServiceErrorKind::InvalidConfig);
+  EXPECT_NE(cert_only.error().message.find("without tls_key_file"), std::string::npos);
+
+  config.tls_cert_file.clear();
+  config.tls_key_file = "server.key";
+  const auto key_only = validate(config);
+  ASSERT_FALSE(key_only.has_value());
+  EXPECT_NE(key_only.error().message.find("without tls_cert_file"), std::string::npos);
+
+  config.tls_cert_file = "server.pem";
+  EXPECT_TRUE(validate(config).has_value());
+}
+
 TEST(ServiceConfigTest, LoopbackAddressesAreRecognised) {
   EXPECT_TRUE(is_loopback_address("127.0.0.1"));
   EXPECT_TRUE(is_loopback_address("127.1.2.3"));
