@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime_test_support.hpp"
 #include "traverse/events/in_process_broker.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
@@ -25,35 +26,16 @@ namespace {
 
 namespace code = runtime_error_code;
 
-const std::filesystem::path kBundle =
-    std::filesystem::path(TRAVERSE_SOURCE_DIR) / "tests/data/runtime/bundle/manifest.json";
-constexpr const char* kItemRecorded = "demo.runtime.item-recorded";
-
-RuntimeRequest request_for(std::string request_id, std::string capability_id, Value input) {
-  RuntimeRequest request;
-  request.request_id = std::move(request_id);
-  request.capability_id = std::move(capability_id);
-  request.capability_version = "1.0.0";
-  request.input = std::move(input);
-  request.scope = LookupScope::PreferPrivate;
-  return request;
-}
+using runtime_test::kBundle;
+using runtime_test::kItemRecorded;
+using runtime_test::request_for;
 
 void add_handlers(TraverseRuntime::Builder& builder) {
   builder.with_native_handler("demo.runtime.add-numbers", [](const Value& input) {
     return NativeHandler::Result(
         Value{{"sum", input["a"].get<std::int64_t>() + input["b"].get<std::int64_t>()}});
   });
-  builder.with_native_handler(
-      "demo.runtime.record-item",
-      [](const Value& input, ExecutionContext& context) -> NativeHandler::Result {
-        const std::string item = input["item_id"].get<std::string>();
-        if (auto emitted = context.emit(kItemRecorded, "1.0.0", Value{{"item_id", item}});
-            !emitted) {
-          return std::unexpected("emit refused");
-        }
-        return Value{{"recorded", item}};
-      });
+  builder.with_native_handler("demo.runtime.record-item", runtime_test::record_item);
   builder.with_executor(ArtifactType::Wasm, nullptr);
 }
 
