@@ -85,7 +85,7 @@ TEST(RuntimeSubmit, TheCallerIsFreeWhileTheCapabilityRuns) {
   EXPECT_EQ(execution.result.execution_id, "exec_async-1");
 }
 
-TEST(RuntimeSubmit, RecordsTheSameEntryAsExecuteBeforeItPublishes) {
+TEST(RuntimeSubmit, RecordsTheSameEntryAsExecuteAndTheContinuationSeesIt) {
   auto runtime = build_runtime(nullptr);
   ASSERT_NE(runtime, nullptr);
   auto subscription = runtime->broker()->subscribe(kItemRecorded, "0");
