@@ -143,7 +143,7 @@ void run(const RunOptions& options, CliContext& context) {
   const std::string package_id = package ? package->package_id : options.manifest;
   const RuntimeExecution execution = session->runtime->execute(*request);
   const RuntimeResult& result = execution.result;
-  const std::vector<ObservedEvent> events = published_events_of(execution.trace);
+  const std::vector<ObservedEvent> events = published_events_of(*execution.trace);
   if (options.json) {
     Value document = to_json(result);
     document["package_id"] = package_id;
@@ -159,9 +159,9 @@ void run(const RunOptions& options, CliContext& context) {
       context.line("execution_id: " + escape_terminal_text(result.execution_id));
       context.line("package_id: " + escape_terminal_text(package_id));
       context.line("capability_id: " +
-                   escape_terminal_text(execution.trace.capability_id.value_or("")));
+                   escape_terminal_text(execution.trace->capability_id.value_or("")));
       context.line("capability_version: " +
-                   escape_terminal_text(execution.trace.capability_version.value_or("")));
+                   escape_terminal_text(execution.trace->capability_version.value_or("")));
       context.line("status: " + std::string(to_string(result.status)));
       context.line("trace_ref: " + escape_terminal_text(result.trace_ref));
       print_output(context, *result.output);
@@ -174,8 +174,8 @@ void run(const RunOptions& options, CliContext& context) {
   for (const auto& warning : result.warnings) {
     context.warning(warning.code + ": " + warning.message);
   }
-  if (!execution.trace.publish_errors.empty() && options.events.empty() && options.bundle.empty() &&
-      !context.quiet()) {
+  if (!execution.trace->publish_errors.empty() && options.events.empty() &&
+      options.bundle.empty() && !context.quiet()) {
     context.error_line(
         "hint: events are published only when their type is registered: give the event "
         "contracts the package emits with --event <event.json> (repeatable), or a bundle that "

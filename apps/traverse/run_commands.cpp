@@ -69,7 +69,7 @@ std::string missing_capability(const RuntimeExecution& execution) {
       }
     }
   }
-  const RuntimeTrace& trace = execution.trace;
+  const RuntimeTrace& trace = *execution.trace;
   if (!execution.workflow_run && trace.capability_id) {
     return *trace.capability_id + (trace.capability_version ? "@" + *trace.capability_version : "");
   }
@@ -372,13 +372,13 @@ void run_repeated(const RunOptions& options, CliContext& context, Session& sessi
 // The events of one execution: those its workflow steps published, or its own.
 std::vector<ObservedEvent> events_of(const RuntimeExecution& execution,
                                      const StepObserver& observer) {
-  return execution.workflow_run ? observer.events() : published_events_of(execution.trace);
+  return execution.workflow_run ? observer.events() : published_events_of(*execution.trace);
 }
 
 Value run_document(const RuntimeExecution& execution, const std::vector<ObservedEvent>& events,
                    const Session& session) {
   const RuntimeResult& result = execution.result;
-  const RuntimeTrace& trace = execution.trace;
+  const RuntimeTrace& trace = *execution.trace;
   Value document = to_json(result);
   if (trace.capability_id) {
     document["capability_id"] = *trace.capability_id;
@@ -402,7 +402,7 @@ Value run_document(const RuntimeExecution& execution, const std::vector<Observed
 void print_run(CliContext& context, const RuntimeExecution& execution,
                const std::vector<ObservedEvent>& events, const Session& session) {
   const RuntimeResult& result = execution.result;
-  const RuntimeTrace& trace = execution.trace;
+  const RuntimeTrace& trace = *execution.trace;
   if (!context.quiet()) {
     context.line("request_id: " + escape_terminal_text(result.request_id));
     context.line("execution_id: " + escape_terminal_text(result.execution_id));

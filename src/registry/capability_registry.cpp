@@ -203,7 +203,8 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
                     " is not a valid semver range (expected e.g. ^1.2, ~1.2.3, >=1.0.0 <2.0.0)"));
     }
   }
-  const std::string scope_text = "scope " + std::string(lookup_scope_name(query.scope));
+  // Error messages only: built when a lookup fails, never on the hot path of one that succeeds.
+  const auto scope_text = [&] { return "scope " + std::string(lookup_scope_name(query.scope)); };
 
   // Visible records: one per version, a private registration hiding the public one.
   std::vector<CapabilityRecordPtr> visible;
@@ -225,10 +226,10 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
   std::sort(visible.begin(), visible.end(), by_precedence);
   if (visible.empty()) {
     return std::unexpected(error(RegistryErrorCode::NotFound,
-                                 "capability " + id + " is not registered (" + scope_text + ")"));
+                                 "capability " + id + " is not registered (" + scope_text() + ")"));
   }
 
-  const auto available = "registered: " + join(keys_of(visible));
+  const auto available = [&] { return "registered: " + join(keys_of(visible)); };
   if (query.version) {
     auto found = std::find_if(visible.begin(), visible.end(), [&](const CapabilityRecordPtr& r) {
       return r->contract.version == *query.version;
@@ -236,8 +237,8 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
     if (found == visible.end()) {
       return std::unexpected(
           error(RegistryErrorCode::NotFound, "capability " + id + "@" + *query.version +
-                                                 " is not registered (" + scope_text + "; " +
-                                                 available + ")"));
+                                                 " is not registered (" + scope_text() + "; " +
+                                                 available() + ")"));
     }
     if (query.require_runnable && !(*found)->runnable()) {
       return std::unexpected(
@@ -253,9 +254,10 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
     }
   }
   if (matching.empty()) {
-    return std::unexpected(error(RegistryErrorCode::NotFound,
-                                 "no version of capability " + id + " matches range '" +
-                                     range->text() + "' (" + scope_text + "; " + available + ")"));
+    return std::unexpected(
+        error(RegistryErrorCode::NotFound, "no version of capability " + id + " matches range '" +
+                                               range->text() + "' (" + scope_text() + "; " +
+                                               available() + ")"));
   }
   std::vector<CapabilityRecordPtr> eligible;
   for (const auto& record : matching) {

@@ -263,17 +263,25 @@ std::shared_ptr<const CompiledSchemas> TraverseRuntime::Core::schemas_for(
 }
 
 void TraverseRuntime::Core::remember(std::shared_ptr<const RuntimeTrace> trace) {
-  std::vector<std::shared_ptr<const RuntimeTrace>> evicted;  // destroyed after the lock is released
+  std::shared_ptr<const RuntimeTrace> evicted;  // destroyed after the lock is released
   std::lock_guard lock(traces_mutex);
-  while (traces.size() >= runtime_trace_capacity && !trace_order.empty()) {
-    if (auto it = traces.find(trace_order.front()); it != traces.end()) {
-      evicted.push_back(std::move(it->second));
+  const RuntimeTrace* kept = trace.get();
+  if (trace_ring.size() < runtime_trace_capacity) {
+    if (trace_ring.empty()) {
+      // Sized once: no rehash while the ring fills (bounded, the index stays small).
+      traces.reserve(std::min<std::size_t>(runtime_trace_capacity, 4096));
+    }
+    trace_ring.push_back(std::move(trace));
+  } else {
+    std::shared_ptr<const RuntimeTrace>& slot = trace_ring[trace_ring_next];
+    trace_ring_next = (trace_ring_next + 1) % trace_ring.size();
+    if (const auto it = traces.find(slot->trace_id);
+        it != traces.end() && it->second == slot.get()) {
       traces.erase(it);
     }
-    trace_order.pop_front();
+    evicted = std::exchange(slot, std::move(trace));
   }
-  trace_order.push_back(trace->trace_id);
-  traces.emplace(trace->trace_id, std::move(trace));
+  traces.insert_or_assign(std::string_view(kept->trace_id), kept);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +328,7 @@ Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* 
     trace->workflow_run_id = step->workflow_run_id;
     trace->step_index = step->step_index;
   }
-  trace->request = to_json(request);
+  trace->request = request;
   trace->requested_target = request.requested_target;
   trace->received_at = rfc3339_now();
   attempt.result.execution_id = trace->execution_id;
@@ -928,7 +936,7 @@ struct PendingAttempt {
 // Hands the concluded attempt to its caller: the admission is left first, so a caller whose
 // continuation destroys the runtime does not wait for itself.
 void deliver(std::unique_ptr<PendingAttempt> pending, CoreExecution execution) {
-  RuntimeExecution delivered{std::move(execution.result), *execution.trace,
+  RuntimeExecution delivered{std::move(execution.result), std::move(execution.trace),
                              std::move(execution.workflow_run)};
   std::shared_ptr<CoreGate> gate = std::move(pending->gate);
   CompletionPromise<RuntimeExecution> promise = std::move(pending->promise);
@@ -1044,7 +1052,7 @@ CoreExecution TraverseRuntime::Core::reject_document(const Value& document,
     request.input = document["input"];
   }
   Attempt attempt = begin_attempt(request, nullptr);
-  attempt.trace->request = document;
+  attempt.trace->request_document = document;
   if (request.request_id.empty()) {
     attempt.trace->execution_id = "exec_" + attempt.trace->trace_id;
     attempt.result.execution_id = attempt.trace->execution_id;

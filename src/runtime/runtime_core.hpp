@@ -12,14 +12,15 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "traverse/contracts/schema_validator.hpp"
 #include "traverse/router/placement_router.hpp"
@@ -114,10 +115,13 @@ struct TraverseRuntime::Core {
   mutable std::shared_mutex validators_mutex;
   std::unordered_map<std::string, std::shared_ptr<const CompiledSchemas>> validators;
 
-  // Recent RuntimeTraces (FIFO, runtime_trace_capacity). Guarded by traces_mutex.
+  // Recent RuntimeTraces: a ring of at most runtime_trace_capacity slots (a new trace replaces
+  // the oldest) and an index by trace id whose keys view the ids of the traces in the ring.
+  // Guarded by traces_mutex.
   mutable std::mutex traces_mutex;
-  std::deque<std::string> trace_order;
-  std::unordered_map<std::string, std::shared_ptr<const RuntimeTrace>> traces;
+  std::vector<std::shared_ptr<const RuntimeTrace>> trace_ring;
+  std::size_t trace_ring_next = 0;  // the slot the next trace replaces, once the ring is full
+  std::unordered_map<std::string_view, const RuntimeTrace*> traces;
 
   // The pipeline: runs one request end to end (runtime_core.cpp). `step` is set for workflow
   // steps. Never throws (user code's exceptions are contained; thread cancellation unwinds).

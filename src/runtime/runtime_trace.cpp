@@ -38,7 +38,7 @@ Value to_json(const RuntimeTrace& trace) {
   json["execution_id"] = trace.execution_id;
   json["request_id"] = trace.request_id;
   json["governing_spec"] = kRuntimeGoverningSpec;
-  json["request"] = trace.request;
+  json["request"] = trace.request_document ? *trace.request_document : to_json(trace.request);
 
   Value selection = Value::object();
   selection["status"] = trace.capability_id ? "selected" : "not_selected";

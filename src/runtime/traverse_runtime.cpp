@@ -494,9 +494,11 @@ RuntimeExecution refused_execution(const std::string& request_id) {
   refused.result.error = RuntimeError{std::string(code::kExecutionFailed),
                                       "the runtime is being destroyed; nothing was run",
                                       Value{{"error_class", "RuntimeUnavailable"}}};
-  refused.trace.request_id = request_id;
-  refused.trace.execution_id = refused.result.execution_id;
-  refused.trace.error = refused.result.error;
+  auto trace = std::make_shared<RuntimeTrace>();
+  trace->request_id = request_id;
+  trace->execution_id = refused.result.execution_id;
+  trace->error = refused.result.error;
+  refused.trace = std::move(trace);
   return refused;
 }
 
@@ -507,7 +509,8 @@ RuntimeExecution admitted(CoreGate& gate, const std::string& request_id, Run&& r
     return refused_execution(request_id);
   }
   CoreExecution execution = run(*admission.core());
-  return {std::move(execution.result), *execution.trace, std::move(execution.workflow_run)};
+  return {std::move(execution.result), std::move(execution.trace),
+          std::move(execution.workflow_run)};
 }
 
 }  // namespace
@@ -572,7 +575,7 @@ std::shared_ptr<const StepRunner> TraverseRuntime::step_runner() const {
 
 std::optional<RuntimeTrace> TraverseRuntime::runtime_trace(std::string_view trace_id) const {
   std::lock_guard lock(core_->traces_mutex);
-  const auto it = core_->traces.find(std::string(trace_id));
+  const auto it = core_->traces.find(trace_id);
   if (it == core_->traces.end()) {
     return std::nullopt;
   }

@@ -397,7 +397,7 @@ std::size_t ServiceApi::executions_in_flight() const {
 std::pair<unsigned, Value> ServiceApi::finish_execution(const RuntimeExecution& execution,
                                                         Clock::time_point started) {
   const RuntimeResult& result = execution.result;
-  const RuntimeTrace& trace = execution.trace;
+  const RuntimeTrace& trace = *execution.trace;
   Value body = to_json(result);
   if (trace.capability_id) {
     body["capability_id"] = *trace.capability_id;

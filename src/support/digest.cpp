@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <cstdio>
 #include <stdexcept>
 
 namespace traverse {
@@ -20,13 +19,34 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   return hex;
 }
 
+// The SHA-256 implementation, looked up once: OpenSSL 3 otherwise fetches it from its provider
+// registry on every digest (a lock and a name lookup), which cost more than hashing a trace's
+// input. Never freed: it lives as long as the process, like OpenSSL's own tables.
+const EVP_MD* sha256_algorithm() {
+  static const EVP_MD* const algorithm = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return algorithm;
+}
+
+// One hashing context per thread, reused: no allocation per digest.
+struct ThreadDigestContext {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  ~ThreadDigestContext() { EVP_MD_CTX_free(context); }
+};
+
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
+  thread_local ThreadDigestContext local;
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  // EVP_Digest is a one-shot, allocation-free call; it fails only on OpenSSL misconfiguration.
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+  // Fails only on OpenSSL misconfiguration or when the context could not be allocated.
+  if (local.context == nullptr ||
+      EVP_DigestInit_ex2(local.context, sha256_algorithm(), nullptr) != 1 ||
+      EVP_DigestUpdate(local.context, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(local.context, digest.data(), &size) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 failed");
   }
   return to_hex(digest.data(), size);
@@ -42,9 +62,12 @@ std::uint64_t fnv1a64(std::string_view bytes) {
 }
 
 std::string fnv1a64_digest(std::string_view bytes) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(fnv1a64(bytes)));
-  return std::string("fnv1a64:") + buffer;
+  std::string digest = "fnv1a64:0000000000000000";
+  std::uint64_t hash = fnv1a64(bytes);
+  for (std::size_t at = digest.size(); hash != 0; hash >>= 4U) {
+    digest[--at] = kHexDigits[hash & 0x0FU];
+  }
+  return digest;
 }
 
 }  // namespace traverse

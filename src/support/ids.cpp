@@ -2,11 +2,46 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 #include <random>
 
 namespace traverse {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Writes `value` as exactly `width` decimal digits ending just before `end`; returns the start.
+char* put_digits(char* end, std::int64_t value, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return end;
+}
+
+// Days since 1970-01-01 → (year, month 1..12, day 1..31) in the proleptic Gregorian calendar
+// (H. Hinnant's civil_from_days): exact for every date, no table, no time zone lookup.
+struct CivilDate {
+  std::int64_t year;
+  int month;
+  int day;
+};
+
+CivilDate civil_from_days(std::int64_t days) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<std::uint64_t>(days - era * 146097);
+  const std::uint64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::uint64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::uint64_t shifted_month = (5 * day_of_year + 2) / 153;
+  const auto day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  const auto month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
+  return {year, month, day};
+}
+
+}  // namespace
 
 std::string new_uuid_v4() {
   // One generator per thread: no lock on the hot path, seeded from the OS entropy source.
@@ -23,29 +58,59 @@ std::string new_uuid_v4() {
   }
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | 0x40U);  // version 4
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  // Formatted by hand: ids are stamped on every attempt, and printf costs more than the rest.
+  std::string text(36, '-');
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      ++at;  // the dash already there
+    }
+    text[at++] = kHexDigits[bytes[i] >> 4U];
+    text[at++] = kHexDigits[bytes[i] & 0x0FU];
+  }
   return text;
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point time) {
-  const auto millis_total =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  auto seconds = static_cast<std::time_t>(millis_total / 1000);
-  auto millis = static_cast<int>(millis_total % 1000);
-  if (millis < 0) {
-    millis += 1000;
-    seconds -= 1;
+  using std::chrono::milliseconds;
+  const std::int64_t millis_total =
+      std::chrono::duration_cast<milliseconds>(time.time_since_epoch()).count();
+  constexpr std::int64_t kMillisPerDay = 86'400'000;
+  std::int64_t days = millis_total / kMillisPerDay;
+  std::int64_t millis_of_day = millis_total % kMillisPerDay;
+  if (millis_of_day < 0) {
+    millis_of_day += kMillisPerDay;
+    days -= 1;
   }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[96];  // generous: the compiler cannot bound the year field
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
-  return text;
+  const CivilDate date = civil_from_days(days);
+  // "YYYY-MM-DDThh:mm:ss.mmmZ", assembled from the end. Years outside 0..9999 (never stamped by
+  // a real clock) keep their digits and sign rather than being cut to four.
+  char text[40];
+  char* end = text + sizeof text;
+  char* at = end;
+  *--at = 'Z';
+  at = put_digits(at, millis_of_day % 1000, 3);
+  *--at = '.';
+  at = put_digits(at, millis_of_day / 1000 % 60, 2);
+  *--at = ':';
+  at = put_digits(at, millis_of_day / 60'000 % 60, 2);
+  *--at = ':';
+  at = put_digits(at, millis_of_day / 3'600'000, 2);
+  *--at = 'T';
+  at = put_digits(at, date.day, 2);
+  *--at = '-';
+  at = put_digits(at, date.month, 2);
+  *--at = '-';
+  std::int64_t year = date.year < 0 ? -date.year : date.year;
+  int width = 4;
+  for (std::int64_t rest = year / 10000; rest > 0; rest /= 10) {
+    ++width;
+  }
+  at = put_digits(at, year, width);
+  if (date.year < 0) {
+    *--at = '-';
+  }
+  return std::string(at, end);
 }
 
 std::string rfc3339_now() {

@@ -53,12 +53,12 @@ std::expected<void, TraceError> InMemoryTraceStore::insert(
   entries_.push_back(std::move(stored));
   const Stored& placed = entries_.back();
   try {
-    by_id_.emplace(placed.record.public_entry.id, index);
+    by_id_.emplace(std::string_view(placed.record.public_entry.id), index);
     if (placed.record.public_entry.workflow_run_id) {
       by_run_[*placed.record.public_entry.workflow_run_id].push_back(index);
     }
   } catch (...) {
-    by_id_.erase(placed.record.public_entry.id);
+    by_id_.erase(std::string_view(placed.record.public_entry.id));
     entries_.pop_back();
     throw;
   }
@@ -67,7 +67,7 @@ std::expected<void, TraceError> InMemoryTraceStore::insert(
 
 std::expected<TraceRecord, TraceError> InMemoryTraceStore::get(std::string_view id) const {
   std::shared_lock lock(mutex_);
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   if (it == by_id_.end()) {
     return std::unexpected(
         TraceError{TraceErrorKind::NotFound, "no trace entry with id '" + std::string(id) + "'"});

@@ -1065,12 +1065,12 @@ TEST(ThreadPoolIntegration, router_routes_to_thread_pool_executor) {
   ASSERT_TRUE(result.output.has_value());
 
   // Placement chose the local target and the router ran the capability.
-  EXPECT_EQ(execution.trace.capability_id, "it.pool.whoami");
-  EXPECT_EQ(execution.trace.capability_version, "1.0.0");
-  ASSERT_TRUE(execution.trace.placement.has_value());
-  EXPECT_EQ(execution.trace.placement->target, ExecutionTarget::Local);
-  EXPECT_EQ(execution.trace.execution_status, RuntimeExecutionStatus::Succeeded);
-  EXPECT_TRUE(execution.trace.trace_store_entry);
+  EXPECT_EQ(execution.trace->capability_id, "it.pool.whoami");
+  EXPECT_EQ(execution.trace->capability_version, "1.0.0");
+  ASSERT_TRUE(execution.trace->placement.has_value());
+  EXPECT_EQ(execution.trace->placement->target, ExecutionTarget::Local);
+  EXPECT_EQ(execution.trace->execution_status, RuntimeExecutionStatus::Succeeded);
+  EXPECT_TRUE(execution.trace->trace_store_entry);
 
   // The handler ran on a pool worker, not on the calling thread.
   ASSERT_EQ(log->size(), 1U);
@@ -1440,8 +1440,8 @@ TEST(ThreadPoolIntegration, event_published_by_pool_thread_reaches_broker) {
   EXPECT_EQ(delivered.event.data,
             (Value{{"publisher", "it.pool.record-mark"}, {"seq", 0}, {"worker", worker}}));
 
-  ASSERT_EQ(execution.trace.emitted_events.size(), 1U);
-  EXPECT_EQ(execution.trace.emitted_events[0].id, delivered.event.id);
+  ASSERT_EQ(execution.trace->emitted_events.size(), 1U);
+  EXPECT_EQ(execution.trace->emitted_events[0].id, delivered.event.id);
   auto record = (*runtime)->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(record.has_value()) << record.error().to_string();
   EXPECT_EQ(record->public_entry.published_events, std::vector<std::string>{delivered.event.id});

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "traverse/contracts/runtime_request.hpp"
 #include "traverse/contracts/vocabulary.hpp"
 #include "traverse/events/traverse_event.hpp"
 #include "traverse/json/value.hpp"
@@ -43,7 +44,12 @@ struct RuntimeTrace {
   std::string trace_id;  // == RuntimeResult::trace_ref
   std::string execution_id;
   std::string request_id;
-  Value request = Value::object();  // the request as JSON (to_json(RuntimeRequest))
+  // The request as the runtime received it; to_json writes it as to_json(RuntimeRequest). Kept
+  // typed (not as JSON) because every attempt records it and most are never looked at.
+  RuntimeRequest request;
+  // Set instead when the request document could not be read as a RuntimeRequest (an attempt
+  // rejected before parsing completed): the document exactly as received.
+  std::optional<Value> request_document;
 
   // Selection: the capability the request resolved to, if any.
   std::optional<std::string> capability_id;

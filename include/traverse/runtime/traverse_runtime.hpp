@@ -80,9 +80,11 @@ namespace traverse {
 
 // The result of one execution together with its trace, and the workflow run when the
 // execution ran a workflow (a workflow-backed capability, or run_workflow) — completed or not.
+// The trace is shared, never copied: it is the same immutable record runtime_trace(id) returns
+// while it is among the recent ones (never null).
 struct RuntimeExecution {
   RuntimeResult result;
-  RuntimeTrace trace;
+  std::shared_ptr<const RuntimeTrace> trace;
   std::optional<WorkflowRun> workflow_run;
 };
 

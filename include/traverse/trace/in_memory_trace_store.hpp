@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -54,8 +56,10 @@ class InMemoryTraceStore final : public TraceStore {
   const InMemoryTraceStoreOptions options_;
   mutable std::shared_mutex mutex_;
   // State below is protected by mutex_.
-  std::vector<Stored> entries_;                                       // insertion order
-  std::unordered_map<std::string, std::size_t> by_id_;                // id -> index in entries_
+  // Insertion order. A deque: entries never move once stored (no relocation of every entry when
+  // the store grows), so the index below can key on the stored ids themselves.
+  std::deque<Stored> entries_;
+  std::unordered_map<std::string_view, std::size_t> by_id_;           // id -> index in entries_
   std::unordered_map<std::string, std::vector<std::size_t>> by_run_;  // run id -> indices
 };
 

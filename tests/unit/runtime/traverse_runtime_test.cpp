@@ -286,7 +286,7 @@ TEST_F(TraverseRuntimeTest, ExecutesNativeCapabilityAndTracesIt) {
   EXPECT_EQ(record->private_entry->inputs_hash, sha256_hex(R"({"a":2,"b":3})"));
   EXPECT_EQ(record->private_entry->outputs_hash, sha256_hex(R"({"sum":5})"));
 
-  const RuntimeTrace& trace = execution.trace;
+  const RuntimeTrace& trace = *execution.trace;
   EXPECT_EQ(trace.trace_id, result.trace_ref);
   EXPECT_EQ(trace.capability_id, "demo.runtime.add-numbers");
   EXPECT_EQ(trace.execution_status, RuntimeExecutionStatus::Succeeded);
@@ -523,9 +523,9 @@ TEST_F(TraverseRuntimeTest, HandlerFailureIsExecutionFailedAndTraced) {
   EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record->public_entry.error_class, "ExecutionFailed");
   EXPECT_NE(record->public_entry.error_message->find("boom"), std::string::npos);
-  EXPECT_EQ(execution.trace.execution_status, RuntimeExecutionStatus::Failed);
-  EXPECT_EQ(execution.trace.error_class, "ExecutionFailed");
-  EXPECT_TRUE(execution.trace.trace_store_entry);
+  EXPECT_EQ(execution.trace->execution_status, RuntimeExecutionStatus::Failed);
+  EXPECT_EQ(execution.trace->error_class, "ExecutionFailed");
+  EXPECT_TRUE(execution.trace->trace_store_entry);
 }
 
 TEST_F(TraverseRuntimeTest, OutputViolatingSchemaIsOutputValidationFailedAndTraced) {
@@ -568,14 +568,14 @@ TEST_F(TraverseRuntimeTest, EmittedEventReachesSubscriber) {
       runtime_->execute(request_for("r-ev", "demo.runtime.record-item", {{"item_id", "item-42"}}));
   ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
   EXPECT_TRUE(execution.result.warnings.empty());
-  ASSERT_EQ(execution.trace.emitted_events.size(), 1u);
+  ASSERT_EQ(execution.trace->emitted_events.size(), 1u);
 
   auto poll = runtime_->broker()->poll(subscription->subscription_id, 10);
   ASSERT_TRUE(poll.has_value());
   ASSERT_EQ(poll->events.size(), 1u);
   EXPECT_EQ(poll->events[0].event.data, (Value{{"item_id", "item-42"}}));
   EXPECT_EQ(poll->events[0].event.owner, "demo.runtime.record-item");
-  EXPECT_EQ(poll->events[0].event.id, execution.trace.emitted_events[0].id);
+  EXPECT_EQ(poll->events[0].event.id, execution.trace->emitted_events[0].id);
 
   auto record = runtime_->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(record.has_value());
@@ -789,9 +789,9 @@ TEST(TraverseRuntimeWorkflowSeam, WorkflowBackedCapabilityRunsThroughConfiguredR
       runtime.execute(request_for("wf-1", "demo.runtime.sum-pair-composite", {{"a", 4}, {"b", 5}}));
   ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
   EXPECT_EQ(execution.result.output, (Value{{"sum", 9}}));
-  ASSERT_TRUE(execution.trace.workflow_evidence.has_value());
-  EXPECT_EQ((*execution.trace.workflow_evidence)["kind"], "workflow_traversal_evidence");
-  EXPECT_EQ(execution.trace.workflow_run_id, "run-x");
+  ASSERT_TRUE(execution.trace->workflow_evidence.has_value());
+  EXPECT_EQ((*execution.trace->workflow_evidence)["kind"], "workflow_traversal_evidence");
+  EXPECT_EQ(execution.trace->workflow_run_id, "run-x");
 
   TraceQuery query;
   query.workflow_run_id = "run-x";

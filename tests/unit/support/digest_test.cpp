@@ -3,7 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <regex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "traverse/support/ids.hpp"
 
@@ -13,6 +19,30 @@ namespace {
 TEST(Digest, Sha256OfKnownVectorsIsLowercaseHex) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// The digest reuses one hashing context per thread: concurrent callers must not share state.
+TEST(Digest, Sha256FromManyThreadsAtOnceGivesEachCallerItsOwnDigest) {
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (std::size_t t = 0; t < mismatches.size(); ++t) {
+    threads.emplace_back([t, &mismatches] {
+      for (int i = 0; i < 500; ++i) {
+        const bool abc = (i + static_cast<int>(t)) % 2 == 0;
+        const std::string digest = sha256_hex(abc ? "abc" : "");
+        const char* expected =
+            abc ? "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+                : "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        mismatches[t] += digest == expected ? 0 : 1;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (const int count : mismatches) {
+    EXPECT_EQ(count, 0);
+  }
 }
 
 TEST(Digest, Fnv1a64MatchesReferenceVectors) {
@@ -34,6 +64,37 @@ TEST(Ids, Rfc3339HasMillisecondsAndZulu) {
   EXPECT_EQ(rfc3339(epoch_plus), "1970-01-01T00:00:01.234Z");
   const auto before_epoch = std::chrono::system_clock::time_point{std::chrono::milliseconds{-1}};
   EXPECT_EQ(rfc3339(before_epoch), "1969-12-31T23:59:59.999Z");
+}
+
+// The formatter is hand-written (no gmtime/printf on the hot path): it must agree with the C
+// library on every kind of date — leap days, century years, year ends — across the clock's whole
+// range (system_clock counts nanoseconds: it ends in 2262).
+TEST(Ids, Rfc3339AgreesWithTheCLibraryAcrossCenturies) {
+  const auto expected_text = [](std::int64_t millis) {
+    const auto seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                  static_cast<int>(millis % 1000));
+    return std::string(text);
+  };
+  const std::vector<std::int64_t> landmarks = {
+      951'782'400'000,    // 2000-02-29T00:00:00Z (leap day of a century leap year)
+      4'107'542'399'999,  // 2100-02-28T23:59:59.999Z (2100 is not a leap year)
+      4'107'542'400'000,  // 2100-03-01
+      1'798'761'599'999,  // 2026-12-31T23:59:59.999Z
+  };
+  for (const std::int64_t millis : landmarks) {
+    const auto time = std::chrono::system_clock::time_point{std::chrono::milliseconds{millis}};
+    EXPECT_EQ(rfc3339(time), expected_text(millis)) << millis;
+  }
+  // Every ~3.7 days over 1970..2255, at a varying time of day.
+  for (std::int64_t millis = 0; millis < 9'000'000'000'000; millis += 320'000'017) {
+    const auto time = std::chrono::system_clock::time_point{std::chrono::milliseconds{millis}};
+    ASSERT_EQ(rfc3339(time), expected_text(millis)) << millis;
+  }
 }
 
 }  // namespace

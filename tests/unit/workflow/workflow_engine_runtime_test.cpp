@@ -218,14 +218,14 @@ TEST(WorkflowRuntime, WorkflowBackedCapabilityRunsItsWorkflowWithEvidence) {
       runtime->execute(capability("test.flow.greeting-composite", {{"name", "Bo"}}, "outer-1"));
   ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
   EXPECT_EQ(execution.result.output, (Value{{"greeting", "hello bo"}, {"shout", "HELLO BO!"}}));
-  ASSERT_TRUE(execution.trace.workflow_evidence.has_value());
-  const Value& evidence = *execution.trace.workflow_evidence;
+  ASSERT_TRUE(execution.trace->workflow_evidence.has_value());
+  const Value& evidence = *execution.trace->workflow_evidence;
   EXPECT_EQ(evidence["request_id"], "outer-1");
   EXPECT_EQ(evidence["trace_id"], "workflow_trace_outer-1");
   EXPECT_EQ(evidence["visited_nodes"].size(), 3U);
-  ASSERT_TRUE(execution.trace.workflow_run_id.has_value());
+  ASSERT_TRUE(execution.trace->workflow_run_id.has_value());
   // The three steps, then the run's own entry (no step index), which is the result's trace_ref.
-  auto entries = runtime->trace_store()->list_run(*execution.trace.workflow_run_id);
+  auto entries = runtime->trace_store()->list_run(*execution.trace->workflow_run_id);
   ASSERT_TRUE(entries.has_value());
   ASSERT_EQ(entries->size(), 4U);
   EXPECT_FALSE(entries->back().step_index.has_value());

@@ -1,10 +1,14 @@
-// Traced native executions per second through the full runtime path:
-// TraverseRuntime::execute_capability → resolve → input schema → PlacementRouter (placement,
-// ThreadPoolExecutor over a NativeExecutor, output schema, TraceStore insert) → RuntimeResult.
-// Run with 1 and 8 callers, against the default InMemoryTraceStore and a SqliteTraceStore (WAL,
-// synchronous=NORMAL) in a temporary file. Build with the `release` preset for real numbers.
+// The runtime pipeline's own cost, through the public API: a traced native execution
+// (TraverseRuntime::execute_capability: check the request → resolve → eligibility → input schema
+// → placement → the ThreadPoolExecutor over a NativeExecutor → output schema → TraceStore insert
+// → RuntimeTrace → result), beside its floor in the same run: the same handler called directly.
+//   - BM_DirectHandlerCall: the handler alone (the floor: what the capability costs untraced).
+//   - BM_TracedNativeExecution/{in_memory,sqlite}: 1 and 8 callers; the default
+//     InMemoryTraceStore, and a SqliteTraceStore (WAL, group commit) in a temporary file.
+//   - BM_SubmittedNativeExecution: the asynchronous API (TraverseRuntime::submit, then wait).
+// The pipeline's overhead per execution is traced time − direct time. Build with `release`:
 //
-//   build/release/bench/router_bench --benchmark_min_time=2
+//   build/release/bench/runtime_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -44,6 +48,12 @@ CapabilityContract bench_contract() {
   return contract;
 }
 
+// The capability's handler: adds two integers.
+NativeHandler::Result add_numbers(const Value& input) {
+  return NativeHandler::Result(
+      Value{{"sum", input["a"].get<std::int64_t>() + input["b"].get<std::int64_t>()}});
+}
+
 // One runtime per store kind, shared by every caller thread of every benchmark run.
 TraverseRuntime& runtime_for(StoreKind kind) {
   // Destroyed after the runtimes (reverse construction order): removes the SQLite files.
@@ -65,10 +75,7 @@ TraverseRuntime& runtime_for(StoreKind kind) {
   auto& slot = runtimes[static_cast<int>(kind)];
   if (!slot) {
     TraverseRuntime::Builder builder;
-    builder.with_native_handler("bench.runtime.add-numbers", [](const Value& input) {
-      return NativeHandler::Result(
-          Value{{"sum", input["a"].get<std::int64_t>() + input["b"].get<std::int64_t>()}});
-    });
+    builder.with_native_handler("bench.runtime.add-numbers", add_numbers);
     if (kind == StoreKind::Sqlite) {
       const auto path = std::filesystem::temp_directory_path() /
                         ("traverse-router-bench-" + new_uuid_v4() + ".db");
@@ -96,12 +103,43 @@ TraverseRuntime& runtime_for(StoreKind kind) {
   return *slot;
 }
 
-void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
-  TraverseRuntime& runtime = runtime_for(kind);
+void BM_DirectHandlerCall(benchmark::State& state) {
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    const Value input{{"a", i++}, {"b", 1}};
+    NativeHandler::Result result = add_numbers(input);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+RuntimeRequest bench_request(const benchmark::State& state) {
   RuntimeRequest request;
   request.request_id = "bench-" + std::to_string(state.thread_index());
   request.capability_id = "bench.runtime.add-numbers";
   request.capability_version = "1.0.0";
+  return request;
+}
+
+void BM_SubmittedNativeExecution(benchmark::State& state) {
+  TraverseRuntime& runtime = runtime_for(StoreKind::InMemory);
+  RuntimeRequest request = bench_request(state);
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    request.input = Value{{"a", i++}, {"b", 1}};
+    RuntimeExecution execution = runtime.submit(request).wait();
+    if (!execution.result.completed()) {
+      state.SkipWithError(execution.result.error->message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(execution);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
+  TraverseRuntime& runtime = runtime_for(kind);
+  RuntimeRequest request = bench_request(state);
   std::int64_t i = 0;
   for (auto _ : state) {
     request.input = Value{{"a", i++}, {"b", 1}};
@@ -115,6 +153,7 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
   state.SetItemsProcessed(state.iterations());
 }
 
+BENCHMARK(BM_DirectHandlerCall);
 BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory, StoreKind::InMemory)
     ->Threads(1)
     ->Threads(8)
@@ -123,6 +162,7 @@ BENCHMARK_CAPTURE(BM_TracedNativeExecution, sqlite, StoreKind::Sqlite)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime();
+BENCHMARK(BM_SubmittedNativeExecution)->Threads(1)->Threads(8)->UseRealTime();
 
 }  // namespace
 }  // namespace traverse
