@@ -945,7 +945,39 @@ void deliver(std::unique_ptr<PendingAttempt> pending, CoreExecution execution) {
   promise.fulfil(std::move(delivered));
 }
 
+// Runs `conclude` — the record and delivery of an attempt that was refused before it ran — on
+// the core's scheduler rather than on the submitting thread: the record may block (an SQLite
+// write), and a submitter may be an event loop. Runs it here when there is no scheduler or it
+// takes no more work (shutting down), so the attempt is concluded either way.
+void conclude_off_caller(Core& core, std::move_only_function<void()> conclude) {
+  auto shared = std::make_shared<std::move_only_function<void()>>(std::move(conclude));
+  if (core.scheduler && core.scheduler->post([shared] { (*shared)(); })) {
+    return;
+  }
+  (*shared)();
+}
+
 }  // namespace
+
+std::optional<Completion<RuntimeExecution>> submit_rejected_document(
+    const std::shared_ptr<CoreGate>& gate, Value document, ValidationErrors violations) {
+  Core* core = gate->enter();
+  if (core == nullptr) {
+    return std::nullopt;
+  }
+  CompletionPromise<RuntimeExecution> promise;
+  Completion<RuntimeExecution> completion = promise.completion();
+  conclude_off_caller(
+      *core, [gate, core, document = std::move(document), violations = std::move(violations),
+              promise = std::move(promise)]() mutable {
+        CoreExecution concluded = core->reject_document(document, violations);
+        RuntimeExecution delivered{std::move(concluded.result), std::move(concluded.trace),
+                                   std::move(concluded.workflow_run)};
+        gate->leave();  // before the caller hears of it: see deliver
+        promise.fulfil(std::move(delivered));
+      });
+  return completion;
+}
 
 std::optional<Completion<RuntimeExecution>> submit_run(const std::shared_ptr<CoreGate>& gate,
                                                        RuntimeRequest request) {
@@ -958,8 +990,11 @@ std::optional<Completion<RuntimeExecution>> submit_run(const std::shared_ptr<Cor
   Attempt& attempt = pending->attempt;
   attempt = begin_attempt(pending->request, nullptr);
   if (Phase admitted = admit(*core, attempt); !admitted) {
-    CoreExecution concluded = conclude_failure(*core, attempt, std::move(admitted.error()));
-    deliver(std::move(pending), std::move(concluded));
+    conclude_off_caller(*core, [pending = std::move(pending),
+                                error = std::move(admitted.error())]() mutable {
+      CoreExecution concluded = conclude_failure(pending->core, pending->attempt, std::move(error));
+      deliver(std::move(pending), std::move(concluded));
+    });
     return completion;
   }
   if (attempt.workflow) {

@@ -142,12 +142,17 @@ struct TraverseRuntime::Core {
 };
 
 // The pipeline, asynchronously (TraverseRuntime::submit): the phases before execution run on the
-// caller; the executor's submit (or the workflow runner's start) starts the execution, and the
-// phases after it — output check, trace record, publication — run on the thread that completes
-// it. The execution holds an admission through `gate` until it concluded; nullopt when the gate
-// is closed (nothing ran). Never throws.
+// caller (a refused attempt is then recorded on the core's scheduler); the executor's submit (or
+// the workflow runner's start) starts the execution, and the phases after it — output check, trace
+// record, publication — run on the thread that completes it. The execution holds an admission
+// through `gate` until it concluded; nullopt when the gate is closed (nothing ran). Never throws.
 [[nodiscard]] std::optional<Completion<RuntimeExecution>> submit_run(
     const std::shared_ptr<CoreGate>& gate, RuntimeRequest request);
+
+// As submit_run for a request document that did not parse (`violations`): its Rejected record
+// (Core::reject_document) is written on the core's scheduler, not on the caller.
+[[nodiscard]] std::optional<Completion<RuntimeExecution>> submit_rejected_document(
+    const std::shared_ptr<CoreGate>& gate, Value document, ValidationErrors violations);
 
 // The StepRunner handed to workflow runners: each step is one Core::run, admitted through the
 // gate (a step after the runtime began closing fails with "runtime is gone").

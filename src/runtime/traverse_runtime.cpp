@@ -565,8 +565,14 @@ Completion<RuntimeExecution> TraverseRuntime::submit_document(const Value& reque
   if (request) {
     return submit(std::move(*request));
   }
-  // Nothing runs for a document that does not parse: its Rejected record is written here.
-  return Completion<RuntimeExecution>::fulfilled(execute_document(request_document));
+  // Nothing runs for a document that does not parse; its Rejected record is written off the
+  // caller's thread, like every record of submit.
+  auto submitted =
+      submit_rejected_document(core_->gate, request_document, std::move(request.error()));
+  if (!submitted) {
+    return Completion<RuntimeExecution>::fulfilled(refused_execution(std::string()));
+  }
+  return std::move(*submitted);
 }
 
 std::shared_ptr<const StepRunner> TraverseRuntime::step_runner() const {

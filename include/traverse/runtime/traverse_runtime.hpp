@@ -222,10 +222,12 @@ class TraverseRuntime {
   [[nodiscard]] RuntimeExecution execute_document(const Value& request_document);
 
   // As execute, without blocking the caller: the checks before execution (request, resolve,
-  // eligibility, input schema) run on the calling thread; the capability runs on its executor
-  // (or the workflow on the runtime's pool), and the output check, the TraceStore entry and the
-  // event publication run on the thread that finishes it — where a `then` continuation runs
-  // too. The records are exactly those of execute. The runtime waits in its destructor for
+  // eligibility, input schema) run on the calling thread — they do no I/O; the capability runs
+  // on its executor (or the workflow on the runtime's pool), and the output check, the
+  // TraceStore entry and the event publication run on the thread that finishes it — where a
+  // `then` continuation runs too. A request refused by the checks is recorded on the runtime's
+  // pool, never on the caller (the trace write may block). The records are exactly those of
+  // execute. The runtime waits in its destructor for
   // every submitted execution to conclude. Never throws. Thread-safe.
   [[nodiscard]] Completion<RuntimeExecution> submit(RuntimeRequest request);
   // As execute_document, without blocking the caller (see submit). Thread-safe.

@@ -39,38 +39,20 @@ void add_handlers(TraverseRuntime::Builder& builder) {
   builder.with_executor(ArtifactType::Wasm, nullptr);
 }
 
-// A trace store whose inserts fail on demand (everything else is an InMemoryTraceStore).
-class FailingTraceStore final : public TraceStore {
+// A trace store whose inserts fail on demand.
+class FailingTraceStore final : public runtime_test::WatchedTraceStore {
  public:
   std::atomic<bool> fail{false};
   std::atomic<int> attempts{0};
 
-  std::expected<void, TraceError> insert(PublicTraceEntry public_entry,
-                                         std::optional<PrivateTraceEntry> private_entry) override {
+ private:
+  std::expected<void, TraceError> before_insert() override {
     ++attempts;
     if (fail.load()) {
       return std::unexpected(TraceError{TraceErrorKind::Io, "disk full"});
     }
-    return inner_.insert(std::move(public_entry), std::move(private_entry));
+    return {};
   }
-  std::expected<TraceRecord, TraceError> get(std::string_view id) const override {
-    return inner_.get(id);
-  }
-  std::expected<std::vector<PublicTraceEntry>, TraceError> list_public(
-      const TraceQuery& query) const override {
-    return inner_.list_public(query);
-  }
-  std::expected<std::vector<PublicTraceEntry>, TraceError> list_run(
-      std::string_view workflow_run_id) const override {
-    return inner_.list_run(workflow_run_id);
-  }
-  std::expected<std::size_t, TraceError> count(const TraceQuery& query) const override {
-    return inner_.count(query);
-  }
-  bool keeps_payloads() const override { return false; }
-
- private:
-  InMemoryTraceStore inner_;
 };
 
 std::unique_ptr<TraverseRuntime> build(TraverseRuntime::Builder& builder) {

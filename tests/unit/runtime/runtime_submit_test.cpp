@@ -10,6 +10,7 @@
 #include <future>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,9 +36,13 @@ struct Gate {
   std::shared_future<void> released = release.get_future().share();
 };
 
-std::unique_ptr<TraverseRuntime> build_runtime(Gate* gate) {
+std::unique_ptr<TraverseRuntime> build_runtime(Gate* gate,
+                                               std::shared_ptr<TraceStore> store = nullptr) {
   TraverseRuntime::Builder builder;
   builder.with_native_pool_capacity(2);
+  if (store) {
+    builder.with_trace_store(std::move(store));
+  }
   builder.with_native_handler("demo.runtime.add-numbers", [](const Value& input) {
     return NativeHandler::Result(
         Value{{"sum", input["a"].get<std::int64_t>() + input["b"].get<std::int64_t>()}});
@@ -64,6 +69,25 @@ std::unique_ptr<TraverseRuntime> build_runtime(Gate* gate) {
   EXPECT_TRUE(loaded.has_value());
   return runtime;
 }
+
+// A trace store that notes which thread writes each entry.
+class ThreadNotingStore final : public runtime_test::WatchedTraceStore {
+ public:
+  std::vector<std::thread::id> writers() const {
+    std::lock_guard lock(mutex_);
+    return writers_;
+  }
+
+ private:
+  std::expected<void, TraceError> before_insert() override {
+    std::lock_guard lock(mutex_);
+    writers_.push_back(std::this_thread::get_id());
+    return {};
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<std::thread::id> writers_;
+};
 
 RuntimeExecution wait_bounded(Completion<RuntimeExecution> completion) {
   EXPECT_TRUE(completion.wait_until(std::chrono::steady_clock::now() + kBound));
@@ -121,13 +145,12 @@ TEST(RuntimeSubmit, RecordsTheSameEntryAsExecuteAndTheContinuationSeesIt) {
   EXPECT_EQ(second.published_events.size(), 1u);
 }
 
-TEST(RuntimeSubmit, ARejectedRequestIsFulfilledAtOnceAndRecorded) {
-  auto runtime = build_runtime(nullptr);
+TEST(RuntimeSubmit, ARejectedRequestIsRecordedOnThePoolNotOnTheCaller) {
+  auto store = std::make_shared<ThreadNotingStore>();
+  auto runtime = build_runtime(nullptr, store);
   ASSERT_NE(runtime, nullptr);
-  Completion<RuntimeExecution> pending =
-      runtime->submit(request_for("nf", "demo.runtime.missing", Value::object()));
-  ASSERT_TRUE(pending.ready());  // nothing ran: the caller has its answer at once
-  const RuntimeExecution execution = pending.wait();
+  const RuntimeExecution execution =
+      wait_bounded(runtime->submit(request_for("nf", "demo.runtime.missing", Value::object())));
   ASSERT_FALSE(execution.result.completed());
   EXPECT_EQ(execution.result.error->code, code::kCapabilityNotFound);
   auto record = runtime->trace_store()->get(execution.result.trace_ref);
@@ -138,6 +161,12 @@ TEST(RuntimeSubmit, ARejectedRequestIsFulfilledAtOnceAndRecorded) {
   ASSERT_FALSE(malformed.result.completed());
   EXPECT_EQ(malformed.result.error->code, code::kRequestInvalid);
   EXPECT_TRUE(runtime->trace_store()->get(malformed.result.trace_ref).has_value());
+
+  const std::vector<std::thread::id> writers = store->writers();
+  ASSERT_EQ(writers.size(), 2u);
+  for (const std::thread::id writer : writers) {
+    EXPECT_NE(writer, std::this_thread::get_id());  // the submitting thread wrote nothing
+  }
 }
 
 TEST(RuntimeSubmit, AFailingCapabilityIsAFailureEntry) {
