@@ -258,7 +258,8 @@ void load_binary(const ManifestRefs& refs, const std::filesystem::path& folder,
 
 std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
     const std::filesystem::path& manifest_path) {
-  auto document = contracts_detail::read_json_document(manifest_path);
+  auto document =
+      contracts_detail::read_json_object(manifest_path, "a capability package manifest");
   if (!document) {
     return std::unexpected(std::move(document.error()));
   }
@@ -266,14 +267,6 @@ std::expected<CapabilityPackage, ValidationErrors> load_capability_package(
   DocumentReader reader;
   CapabilityPackage package;
   package.manifest_path = manifest_path;
-  if (!document->is_object()) {
-    reader.add("InvalidType", "$",
-               "a capability package manifest must be a JSON object, found " +
-                   std::string(type_name(*document)));
-    auto errors = reader.take();
-    attach_file(errors, manifest_file);
-    return std::unexpected(std::move(errors));
-  }
   const ManifestRefs refs = read_manifest(reader, *document, package);
   ValidationErrors errors = reader.take();
   attach_file(errors, manifest_file);

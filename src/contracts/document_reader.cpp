@@ -351,6 +351,18 @@ std::vector<IdVersion> read_id_version_list(DocumentReader& reader, const Value&
   return out;
 }
 
+std::expected<Value, ValidationErrors> read_json_object(const std::filesystem::path& path,
+                                                        std::string_view what) {
+  auto document = read_json_document(path);
+  if (document && !document->is_object()) {
+    return std::unexpected(ValidationErrors{
+        {"InvalidType", "$",
+         std::string(what) + " must be a JSON object, found " + std::string(type_name(*document)),
+         path.string()}});
+  }
+  return document;
+}
+
 std::expected<Value, ValidationErrors> read_json_document(const std::filesystem::path& path) {
   auto parsed = parse_json_file(path);
   if (parsed) {

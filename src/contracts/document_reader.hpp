@@ -107,6 +107,11 @@ std::vector<IdVersion> read_id_version_list(DocumentReader& reader, const Value&
 [[nodiscard]] std::expected<Value, ValidationErrors> read_json_document(
     const std::filesystem::path& path);
 
+// As read_json_document, for documents that must be objects: anything else is InvalidType at
+// "$" ("<what> must be a JSON object, found <type>"), with `file` set.
+[[nodiscard]] std::expected<Value, ValidationErrors> read_json_object(
+    const std::filesystem::path& path, std::string_view what);
+
 // The shape of every `load_*` function: read and parse the file, run `parse` on the document,
 // and stamp the file path on every violation the parser reports.
 template <typename Parse>

@@ -53,7 +53,7 @@ std::optional<std::string> raw_string(const Value& document, std::string_view ke
 
 std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
     const std::filesystem::path& manifest_path) {
-  auto document = contracts_detail::read_json_document(manifest_path);
+  auto document = contracts_detail::read_json_object(manifest_path, "a registry bundle manifest");
   if (!document) {
     return std::unexpected(std::move(document.error()));
   }
@@ -61,14 +61,6 @@ std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
   DocumentReader reader;
   RegistryBundle bundle;
   bundle.manifest_path = manifest_path;
-  if (!document->is_object()) {
-    reader.add("InvalidType", "$",
-               "a registry bundle manifest must be a JSON object, found " +
-                   std::string(type_name(*document)));
-    auto errors = reader.take();
-    attach_file(errors, manifest_file);
-    return std::unexpected(std::move(errors));
-  }
 
   if (auto v = reader.required_string(*document, "bundle_id", "$")) {
     bundle.bundle_id = std::move(*v);
