@@ -223,6 +223,40 @@ async function main() {
   await noHorizontalOverflow(page, 'timeline');
   await shot(page, 'timeline');
 
+  // Parallel branches and a failed step (the expedition is a chain that succeeds): the same
+  // drawing code on a trace document of a diamond run whose right branch failed.
+  const t0 = Date.parse('2026-01-05T10:00:00.000Z');
+  const at = (ms) => new Date(t0 + ms).toISOString();
+  const step = (index, node, outcome, start, duration) => ({
+    id: `trace-${node}`, step_index: index, capability_id: `example.diamond.${node}`, capability_version: '1.0.0',
+    outcome, time: at(start), duration_ms: duration, workflow_run_id: 'run-diamond' });
+  const diamond = {
+    public: { id: 'trace-diamond', capability_id: 'example.diamond', capability_version: '1.0.0', outcome: 'Failure',
+      time: at(0), duration_ms: 130, workflow_run_id: 'run-diamond' },
+    steps: [step(0, 'fetch', 'Success', 2, 20), step(1, 'left', 'Success', 25, 80), step(2, 'middle', 'Success', 26, 45),
+      step(3, 'right', 'Failure', 27, 30)],
+    workflow_run: { evidence: { visited_nodes: ['fetch', 'left', 'middle', 'right'].map((n) => ({ node_id: n, trace_id: `trace-${n}` })) } },
+  };
+  await page.evaluate((body) => {
+    const main = document.getElementById('main');
+    const title = document.createElement('h1');
+    title.textContent = 'Run timeline';
+    main.replaceChildren(title, ...window.traverseConsole.timelineView('trace-diamond', body));
+  }, diamond);
+  const drawn = await page.$eval('#timeline', (t) => ({
+    rows: Number(t.dataset.rows),
+    lanes: [...t.querySelectorAll('.lane')].map((lane) => [...lane.querySelectorAll('.bar')].map((b) => b.dataset.step).join(',')),
+    failed: [...t.querySelectorAll('.bar.failed')].map((b) => ({ step: b.dataset.step, colour: getComputedStyle(b).backgroundColor })),
+  }));
+  check(drawn.rows === 3 && drawn.lanes.join(' | ') === '0,1 | 2 | 3',
+    `overlapping steps (parallel branches) are drawn on separate rows (${drawn.lanes.join(' | ')})`);
+  check(drawn.failed.length === 1 && drawn.failed[0].step === '3' && drawn.failed[0].colour === 'rgb(180, 35, 24)',
+    `the failed step is red (${JSON.stringify(drawn.failed)})`);
+  await shot(page, 'timeline-parallel');
+  // Back to the expedition run's timeline (the address did not change: draw it again).
+  await page.evaluate(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
+  await page.waitForFunction(() => document.getElementById('main').dataset.ready === 'true' && document.querySelector('#timeline .bar[data-step="4"]'), { timeout: WAIT, polling: 50 });
+
   // Clicking a bar opens that step's trace, with its published event and payload.
   await page.click('#timeline .bar[data-step="4"]');
   await page.waitForFunction(() => location.hash.startsWith('#/trace/') && document.getElementById('main').dataset.ready === 'true', { timeout: WAIT, polling: 50 });

@@ -631,6 +631,11 @@ function niceStep(span) {
 async function pageTimeline(id) {
   setPage('Run timeline', el('p', { class: 'muted' }, 'Loading…'));
   const { body } = await api('/v1/traces/' + encodeURIComponent(id));
+  setPage('Run timeline', ...timelineView(id, body));
+}
+
+// The timeline of `body` (a GET /v1/traces/{id} document of a workflow run) as page content.
+function timelineView(id, body) {
   const pub = body.public || {};
   const evidence = (body.workflow_run && body.workflow_run.evidence) || {};
   const nodeOf = new Map((evidence.visited_nodes || []).map((n) => [n.trace_id, n.node_id]));
@@ -640,8 +645,7 @@ async function pageTimeline(id) {
       outcome: s.outcome, start, end: start + (s.duration_ms || 0), duration: s.duration_ms || 0, time: s.time };
   });
   if (!steps.length) {
-    setPage('Run timeline', el('p', {}, 'This trace has no workflow steps. ', link('#/trace/' + encodeURIComponent(id), 'Open the trace')));
-    return;
+    return [el('p', {}, 'This trace has no workflow steps. ', link('#/trace/' + encodeURIComponent(id), 'Open the trace'))];
   }
   const lanes = layoutLanes(steps);
   const runStart = Math.min(Date.parse(pub.time) || Infinity, ...steps.map((s) => s.start));
@@ -675,14 +679,14 @@ async function pageTimeline(id) {
     laneNodes[s.lane].append(item);
   }
   const failedCount = steps.filter((s) => s.outcome !== 'Success').length;
-  setPage('Run timeline',
+  return [
     kv([['run', pub.workflow_run_id], ['capability', pub.capability_id ? `${pub.capability_id}@${pub.capability_version}` : ''],
       ['outcome', badge(pub.outcome)], ['started', formatTime(pub.time)], ['total', (pub.duration_ms || 0) + ' ms'],
       ['steps', `${steps.length} (${failedCount} failed) on ${lanes} row(s)`], ['trace', link('#/trace/' + encodeURIComponent(id), pub.id || id)]]),
     el('div', { class: 'legend' }, el('span', {}, el('span', { class: 'swatch ok' }), 'succeeded'),
       el('span', {}, el('span', { class: 'swatch bad' }), 'failed'),
       el('span', {}, 'Time axis from the run\'s start; parallel branches on separate rows. Select a bar for its trace.')),
-    el('div', { class: 'timeline', id: 'timeline', 'data-steps': steps.length }, axis, laneNodes));
+    el('div', { class: 'timeline', id: 'timeline', 'data-steps': steps.length, 'data-rows': lanes }, axis, laneNodes)];
 }
 
 // ---- the live event tail (Server-Sent Events read through fetch, so the token can be sent) ----
@@ -976,5 +980,5 @@ document.addEventListener('DOMContentLoaded', () => {
   initToken();
   route();
 });
-// For tests and debugging: the live tail's counters.
-window.traverseConsole = { tail: () => activeTail, validateSchema };
+// For tests and debugging: the live tail's counters, the schema check, the timeline drawing.
+window.traverseConsole = { tail: () => activeTail, validateSchema, timelineView };
