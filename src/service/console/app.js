@@ -686,7 +686,15 @@ function timelineView(id, body) {
     el('div', { class: 'legend' }, el('span', {}, el('span', { class: 'swatch ok' }), 'succeeded'),
       el('span', {}, el('span', { class: 'swatch bad' }), 'failed'),
       el('span', {}, 'Time axis from the run\'s start; parallel branches on separate rows. Select a bar for its trace.')),
-    el('div', { class: 'timeline', id: 'timeline', 'data-steps': steps.length, 'data-rows': lanes }, axis, laneNodes)];
+    el('div', { class: 'timeline', id: 'timeline', 'data-steps': steps.length, 'data-rows': lanes }, axis, laneNodes),
+    // The same steps as a table: exact numbers, and readable without the drawing.
+    el('h2', {}, 'Steps'),
+    el('table', { id: 'timeline-steps' },
+      el('thead', {}, el('tr', {}, ['#', 'Node', 'Capability', 'Outcome', 'Starts at', 'Duration', 'Row', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, steps.slice().sort((a, b) => a.index - b.index).map((s) => el('tr', { class: s.outcome === 'Success' ? '' : 'failed-row' },
+        el('td', {}, s.index), el('td', { class: 'mono' }, s.node), el('td', {}, s.capability), el('td', {}, badge(s.outcome)),
+        el('td', { class: 'mono' }, `+${s.start - runStart} ms`), el('td', { class: 'mono' }, `${s.duration} ms`),
+        el('td', {}, s.lane + 1), el('td', {}, link('#/trace/' + encodeURIComponent(s.id), 'trace'))))))];
 }
 
 // ---- the live event tail (Server-Sent Events read through fetch, so the token can be sent) ----
