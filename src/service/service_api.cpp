@@ -9,8 +9,10 @@
 #include "traverse/executor/thread_pool_executor.hpp"
 #include "traverse/json/parse.hpp"
 #include "traverse/registry/artifact_reference.hpp"
+#include "traverse/service/console.hpp"
 #include "traverse/service/http_status_table.hpp"
 #include "traverse/service/trace_documents.hpp"
+#include "traverse/wasm/wasm_executor.hpp"
 
 namespace traverse {
 namespace {
@@ -95,6 +97,10 @@ std::optional<RouteInfo> find_route(std::string_view path) {
   };
   if (path == "/healthz")
     return RouteInfo{"/healthz", "GET", Need::None, false, {}};
+  // The web console's static files: open, like the health checks (they hold no data; the API
+  // calls the page makes carry the token).
+  if (is_console_path(path))
+    return RouteInfo{"/console", "GET", Need::None, false, {}};
   if (path == "/readyz")
     return RouteInfo{"/readyz", "GET", Need::None, false, {}};
   if (path == "/metrics")
@@ -345,6 +351,8 @@ ApiResponse ServiceApi::handle(const ApiRequest& request, const std::string& rou
   }
   if (route == "/metrics")
     return metrics();
+  if (route == "/console")
+    return console_response(path);
   if (route == "/v1/capabilities")
     return capabilities();
   if (route == "/v1/capabilities/{id}")
@@ -710,6 +718,26 @@ ApiResponse ServiceApi::metrics() const {
                         static_cast<double>(stats.workers)});
       gauges.push_back({"traverse_pool_rejected", "Native pool calls refused (Overloaded).",
                         static_cast<double>(stats.rejected)});
+    }
+    const auto wasm = deps_.runtime->executor(ArtifactType::Wasm);
+    if (const auto* sandbox = dynamic_cast<const WasmExecutor*>(wasm.get())) {
+      const WasmExecutorStats stats = sandbox->stats();
+      gauges.push_back({"traverse_wasm_workers_alive",
+                        "WebAssembly sandbox worker processes alive.",
+                        static_cast<double>(sandbox->worker_pids().size())});
+      gauges.push_back({"traverse_wasm_workers_configured", "WebAssembly sandbox workers at most.",
+                        static_cast<double>(sandbox->config().worker_count)});
+      gauges.push_back({"traverse_wasm_workers_spawned", "WebAssembly workers started so far.",
+                        static_cast<double>(stats.workers_spawned)});
+      gauges.push_back({"traverse_wasm_workers_replaced",
+                        "WebAssembly workers replaced after a timeout, crash or trap.",
+                        static_cast<double>(stats.workers_replaced)});
+      gauges.push_back({"traverse_wasm_executions", "Calls handed to a WebAssembly worker.",
+                        static_cast<double>(stats.executions)});
+      gauges.push_back({"traverse_wasm_timeouts", "WebAssembly calls past their deadline.",
+                        static_cast<double>(stats.timeouts)});
+      gauges.push_back({"traverse_wasm_overloaded", "WebAssembly calls refused (queue full).",
+                        static_cast<double>(stats.overloaded)});
     }
   }
   const WorkerPoolStats service = pool_.stats();
