@@ -77,6 +77,8 @@ std::vector<Value> run_chain(const TempDir& dir, const std::string& tier) {
 
 TEST(CliWasmTiers, EveryExpeditionPackageRunGivesTheSameOutputInBothTiers) {
   TempDir dir;
+  // Compiled objects go to the build tree (inherited by the CLI), never to the user's cache.
+  setenv("TRAVERSE_AOT_CACHE_DIR", (std::string(TRAVERSE_BINARY_DIR) + "/aot-cache").c_str(), 1);
   const std::vector<Value> interpreted = run_chain(dir, "interpreter");
   const std::vector<Value> compiled = run_chain(dir, "aot");
   ASSERT_EQ(interpreted.size(), kSteps.size());
@@ -91,7 +93,7 @@ TEST(CliWasmTiers, PackageCompileCompilesOnceThenFindsTheObjectCached) {
   TempDir dir;
   setenv("TRAVERSE_AOT_CACHE_DIR", dir.file("aot").c_str(), 1);  // inherited by the CLI
   const std::string manifest = manifest_of("assess-expedition-conditions");
-  const auto first = run_cli({"package", "compile", manifest, "--json"});
+  const auto first = run_cli({"package", "compile", manifest, "--json", "--wasm-tier", "auto"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const Value report = json_of(first);
   EXPECT_EQ(report["compiled"], true);
@@ -99,7 +101,7 @@ TEST(CliWasmTiers, PackageCompileCompilesOnceThenFindsTheObjectCached) {
   EXPECT_EQ(object.rfind(dir.file("aot") + "/", 0), 0U) << object;
   EXPECT_TRUE(std::filesystem::exists(object));
 
-  const auto second = run_cli({"package", "compile", manifest});
+  const auto second = run_cli({"package", "compile", manifest, "--wasm-tier", "aot"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.out.find("object: " + object), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("already compiled (cached object verified)"), std::string::npos)

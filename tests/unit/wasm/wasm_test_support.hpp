@@ -51,6 +51,7 @@ inline WasmExecutorConfig test_config() {
   config.worker_path = TRAVERSE_WASM_WORKER_PATH;
   config.worker_count = 1;
   config.tier = test_tier();
+  config.aot_cache_dir = std::string(TRAVERSE_BINARY_DIR) + "/aot-cache";
   return config;
 }
 
