@@ -442,8 +442,8 @@ struct InstanceBuffer {
 
 class AotEngine final : public Engine {
  public:
-  AotEngine(void* handle, AotEntryPoints entry) : handle_(handle), entry_(entry) {}
-  ~AotEngine() override = default;  // the object stays loaded for the life of the worker
+  // The object (dlopen handle) stays loaded for the life of the worker.
+  explicit AotEngine(AotEntryPoints entry) : entry_(entry) {}
 
   std::shared_ptr<const LoadedModule> load(std::string_view bytes, std::string* error) override {
     wabt::Errors errors;
@@ -558,7 +558,6 @@ class AotEngine final : public Engine {
     report->message = trap_message(reason);
   }
 
-  void* handle_;
   AotEntryPoints entry_;
   wabt::Features features_;
 };
@@ -730,7 +729,7 @@ std::unique_ptr<Engine> load_aot_engine(const std::string& object_path, const st
   }
   entry.start = *has_start != 0 ? start : nullptr;
   entry.init_module();
-  return std::make_unique<AotEngine>(handle, entry);
+  return std::make_unique<AotEngine>(entry);
 }
 
 }  // namespace traverse::wasm_internal
