@@ -1,6 +1,9 @@
 // wasm_bench — the cost of one call of the expedition capability assess-expedition-conditions:
 //   * Executor/interpreter: WasmExecutor::execute (host checks, worker round trip, wabt
 //     interpreter in a sandbox worker, JSON), module cached in a warm worker;
+//   * Executor/aot: the same with the ahead-of-time tier (compiled once into a private cache
+//     before timing); after the runs, the compile time of each expedition module and the RSS of
+//     the warm workers;
 //   * NativeC: the same C sources compiled natively and called directly (wasm_bench_native.c);
 //   * NodeV8 (when `node` is on PATH): node:wasi, a fresh instance per call of a module compiled
 //     once, timed inside node (instantiate + _start).
@@ -83,10 +86,35 @@ traverse::ExecutorCapability assess_capability() {
   return capability;
 }
 
-void BM_ExecutorInterpreter(benchmark::State& state) {
+// A private AOT cache for this run (compiles are measured, never served from an earlier run).
+const fs::path& bench_cache_dir() {
+  static const fs::path dir =
+      fs::temp_directory_path() / ("traverse-wasm-bench-aot-" + std::to_string(::getpid()));
+  return dir;
+}
+
+std::map<std::string, std::string>& notes() {
+  static std::map<std::string, std::string> all;
+  return all;
+}
+
+// Resident set size of process `pid` in KiB (VmRSS), or 0.
+long rss_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
+}
+
+void run_executor(benchmark::State& state, traverse::WasmTier tier, const std::string& name) {
   traverse::WasmExecutorConfig config;
   config.worker_count = 1;
-  config.prestart_workers = true;
+  config.prestart_workers = tier == traverse::WasmTier::Interpreter;
+  config.tier = tier;
+  config.aot_cache_dir = bench_cache_dir();
   auto executor = traverse::WasmExecutor::create(config);
   if (!executor) {
     state.SkipWithError(executor.error().message().c_str());
@@ -125,9 +153,54 @@ void BM_ExecutorInterpreter(benchmark::State& state) {
     state.counters["guest_us"] = per(after.run_ns, before.run_ns);
     state.counters["json_us"] = per(after.json_ns, before.json_ns);
   }
-  record(state, "executor/interpreter", std::move(us));
+  if (tier == traverse::WasmTier::Aot && after.aot_executions != after.executions) {
+    state.SkipWithError("calls did not run compiled code");
+    return;
+  }
+  for (const int pid : (*executor)->worker_pids())
+    notes()["worker RSS, " + name] =
+        std::to_string(static_cast<double>(rss_kib(pid)) / 1024.0).substr(0, 5) + " MiB";
+  record(state, name, std::move(us));
+}
+
+void BM_ExecutorInterpreter(benchmark::State& state) {
+  run_executor(state, traverse::WasmTier::Interpreter, "executor/interpreter");
 }
 BENCHMARK(BM_ExecutorInterpreter)->Unit(benchmark::kMicrosecond);
+
+void BM_ExecutorAot(benchmark::State& state) {
+  run_executor(state, traverse::WasmTier::Aot, "executor/aot");
+}
+BENCHMARK(BM_ExecutorAot)->Unit(benchmark::kMicrosecond);
+
+// Compile time per expedition module (translation + C compiler), each into an empty cache.
+void measure_compiles() {
+  const fs::path dir = bench_cache_dir() / "compile-times";
+  traverse::WasmExecutorConfig config;
+  config.tier = traverse::WasmTier::Aot;
+  config.aot_cache_dir = dir;
+  auto executor = traverse::WasmExecutor::create(config);
+  if (!executor) {
+    std::printf("AOT compile times skipped: %s\n", executor.error().message().c_str());
+    return;
+  }
+  std::printf("\nAOT compile per module (wasm bytes -> object bytes, wall time):\n");
+  for (const auto& entry : fs::directory_iterator(kExpedition / "capabilities")) {
+    const fs::path wasm = entry.path() / (entry.path().filename().string() + ".wasm");
+    if (!fs::exists(wasm))
+      continue;
+    auto report = (*executor)->compile_ahead(wasm);
+    if (!report) {
+      std::printf("  %-32s failed: %s\n", entry.path().filename().c_str(),
+                  report.error().message().c_str());
+      continue;
+    }
+    std::printf("  %-32s %7ju -> %7ju bytes  %8.0f ms\n", entry.path().filename().c_str(),
+                static_cast<std::uintmax_t>(fs::file_size(wasm)),
+                static_cast<std::uintmax_t>(report->object_bytes),
+                std::chrono::duration<double, std::milli>(report->compile_time).count());
+  }
+}
 
 void BM_NativeC(benchmark::State& state) {
   const std::string input = kInput;
@@ -225,6 +298,14 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   measure_node();
+  measure_compiles();
+  std::error_code ignored;
+  fs::remove_all(bench_cache_dir(), ignored);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3)
+    std::printf("\nload average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  for (const auto& [name, value] : notes())
+    std::printf("%s: %s\n", name.c_str(), value.c_str());
 
   std::printf(
       "\nper call of assess-expedition-conditions (p50 / p90, us; ratio = p50 / native):\n");
@@ -235,5 +316,10 @@ int main(int argc, char** argv) {
       std::printf("   x%.1f", p.p50_us / native->second.p50_us);
     std::printf("   (%zu calls)\n", p.samples);
   }
+  const auto interpreter = results().find("executor/interpreter");
+  const auto aot = results().find("executor/aot");
+  if (interpreter != results().end() && aot != results().end() && aot->second.p50_us > 0)
+    std::printf("  AOT tier vs interpreter tier (executor p50): x%.1f faster\n",
+                interpreter->second.p50_us / aot->second.p50_us);
   return 0;
 }

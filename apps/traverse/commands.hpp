@@ -19,6 +19,8 @@ void add_contract_commands(CLI::App& app, CliContext& context);  // contract val
 void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
 // package build|digest, added to the `package` group by add_package_commands.
 void add_package_build_commands(CLI::App& package, CliContext& context);
+// `traverse package compile`: the ahead-of-time WebAssembly tier's compile, ahead of first use.
+void add_package_compile_commands(CLI::App& package, CliContext& context);
 void add_new_commands(CLI::App& app, CliContext& context);    // new capability
 void add_run_commands(CLI::App& app, CliContext& context);    // run, workflow run
 void add_serve_commands(CLI::App& app, CliContext& context);  // serve

@@ -9,6 +9,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "wasm_tier_option.hpp"
 
 #ifndef TRAVERSE_VERSION
 #define TRAVERSE_VERSION "0.0.0"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
                  "Print extra detail (trace ids in step tables, imports, registrations) on "
                  "stderr/stdout")
         ->excludes(quiet_flag);
+    traverse::cli::add_wasm_tier_option(app);
     app.parse_complete_callback([&] {
       context.set_verbosity(quiet     ? traverse::cli::Verbosity::Quiet
                             : verbose ? traverse::cli::Verbosity::Verbose

@@ -239,6 +239,7 @@ void add_package_commands(CLI::App& app, CliContext& context) {
   run_cmd->callback([run_options, &context] { run(*run_options, context); });
 
   add_package_build_commands(*package, context);
+  add_package_compile_commands(*package, context);
 }
 
 }  // namespace traverse::cli

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <future>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "aot_cache.hpp"
 #include "protocol.hpp"
 #include "traverse/json/parse.hpp"
 #include "traverse/json/value.hpp"
@@ -107,8 +109,33 @@ std::optional<std::string> check_config(const WasmExecutorConfig& config) {
                                              std::uint64_t{64} << 20, std::uint64_t{1} << 40))
       return e;
   }
+  if (auto e = out_of_range<std::uint64_t>("aot_cache_max_bytes", config.aot_cache_max_bytes,
+                                           std::uint64_t{1} << 20, std::uint64_t{1} << 40))
+    return e;
+  if (auto e = out_of_range<long long>("aot_compile_timeout", config.aot_compile_timeout.count(),
+                                       100, 3'600'000, " ms"))
+    return e;
+  if (config.aot_compile_memory_bytes != 0) {
+    if (auto e =
+            out_of_range<std::uint64_t>("aot_compile_memory_bytes", config.aot_compile_memory_bytes,
+                                        std::uint64_t{64} << 20, std::uint64_t{1} << 40))
+      return e;
+  }
   return out_of_range<long long>("worker_start_timeout", config.worker_start_timeout.count(), 1,
                                  600'000, " ms");
+}
+
+// The tier: the configured one, else $TRAVERSE_WASM_TIER, else Auto. An unknown name is an error.
+std::expected<WasmTier, std::string> resolve_tier(const WasmExecutorConfig& config) {
+  if (config.tier)
+    return *config.tier;
+  const char* env = std::getenv(kWasmTierEnvironmentVariable);
+  if (env == nullptr || *env == '\0')
+    return WasmTier::Auto;
+  if (auto tier = parse_wasm_tier(env))
+    return *tier;
+  return std::unexpected(std::string("$") + kWasmTierEnvironmentVariable + " is \"" + env +
+                         "\"; expected auto, aot or interpreter");
 }
 
 // --- reading the module -----------------------------------------------------------------------
@@ -205,6 +232,11 @@ struct VerifiedModule {
   mutable std::optional<std::expected<std::vector<WasmImport>, std::string>> imports;
   // ABI check results by ABI version (a capability names at most a few).
   mutable std::vector<std::pair<std::string, std::optional<ExecutorError>>> abi_checks;
+
+  // The ahead-of-time object for these bytes, resolved once (compiled or found in the cache);
+  // callers of one module wait for its single compile.
+  mutable std::mutex aot_mutex;
+  mutable std::optional<std::expected<wasm_internal::AotObject, wasm_internal::AotError>> aot;
 
   // The import whitelist check for `abi`, computed once per version.
   std::optional<ExecutorError> check_imports(std::string_view abi) const {
@@ -345,6 +377,12 @@ struct Counters {
   std::atomic<std::uint64_t> instantiate_ns{0};
   std::atomic<std::uint64_t> run_ns{0};
   std::atomic<std::uint64_t> json_ns{0};
+  std::atomic<std::uint64_t> aot_executions{0};
+  std::atomic<std::uint64_t> aot_compiles{0};
+  std::atomic<std::uint64_t> aot_object_reuses{0};
+  std::atomic<std::uint64_t> aot_fallbacks{0};
+  std::atomic<std::uint64_t> aot_compile_ns{0};
+  std::atomic<std::uint64_t> workers_switched{0};
 };
 
 void add(std::atomic<std::uint64_t>& counter, std::uint64_t value) {
@@ -542,6 +580,8 @@ struct WasmExecutor::Impl {
   WasmExecutorConfig config;
   std::filesystem::path worker_path;
   wasm_internal::WorkerSpawnOptions spawn_options;
+  WasmTier tier = WasmTier::Auto;  // resolved; Auto without a compiler became Interpreter
+  std::optional<wasm_internal::AotCompiler> aot;  // set when the tier may compile
   Counters counters;
   ModuleStore modules;
   Spawner spawner;
@@ -642,12 +682,82 @@ struct WasmExecutor::Impl {
     std::erase(live_pids, pid);
   }
 
-  std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn_worker() {
+  void warn(const std::string& message) const {
+    if (config.on_warning) {
+      config.on_warning(message);
+    } else {
+      std::fprintf(stderr, "traverse: warning: %s\n", message.c_str());
+    }
+  }
+
+  // Sets up the tier: finds the compiler for Aot/Auto. Auto without one: the interpreter, with
+  // one warning. Aot without one: an error.
+  std::expected<void, std::string> setup_tier() {
+    auto resolved = resolve_tier(config);
+    if (!resolved)
+      return std::unexpected(std::move(resolved.error()));
+    tier = *resolved;
+    if (tier == WasmTier::Interpreter)
+      return {};
+    auto created = [&]() -> std::expected<wasm_internal::AotCompiler, wasm_internal::AotError> {
+      auto compiler = wasm_internal::resolve_c_compiler(config.c_compiler);
+      if (!compiler)
+        return std::unexpected(std::move(compiler.error()));
+      wasm_internal::AotSettings settings;
+      settings.worker = worker_path;
+      settings.cache_dir = wasm_internal::resolve_aot_cache_dir(config.aot_cache_dir);
+      settings.max_cache_bytes = config.aot_cache_max_bytes;
+      settings.compile_timeout = config.aot_compile_timeout;
+      settings.compile_memory_bytes = config.aot_compile_memory_bytes;
+      settings.c_compiler = std::move(*compiler);
+      return wasm_internal::AotCompiler::create(std::move(settings));
+    }();
+    if (created) {
+      aot.emplace(std::move(*created));
+      return {};
+    }
+    if (tier == WasmTier::Aot) {
+      return std::unexpected("the ahead-of-time WebAssembly tier is unavailable: " +
+                             created.error().message());
+    }
+    warn("WebAssembly runs in the interpreter: the ahead-of-time tier is unavailable (" +
+         created.error().message() + ")");
+    tier = WasmTier::Interpreter;
+    return {};
+  }
+
+  // The compiled object for `module` (memoised per module version), or why there is none.
+  const std::expected<wasm_internal::AotObject, wasm_internal::AotError>& aot_object(
+      const VerifiedModule& module) {
+    std::lock_guard lock(module.aot_mutex);
+    if (!module.aot) {
+      module.aot = aot->object_for(module.digest, module.bytes);
+      if (*module.aot) {
+        if ((*module.aot)->compiled) {
+          add(counters.aot_compiles, 1);
+          add(counters.aot_compile_ns, (*module.aot)->compile_ns);
+        } else {
+          add(counters.aot_object_reuses, 1);
+        }
+      } else {
+        // A module the compiler cannot build runs in the interpreter (either tier), with one
+        // warning; a malformed one is reported by the interpreter worker as such.
+        add(counters.aot_fallbacks, 1);
+        if (module.aot->error().kind() != wasm_internal::AotErrorKind::InvalidModule)
+          warn("WebAssembly module " + module.path +
+               " runs in the interpreter: " + module.aot->error().message());
+      }
+    }
+    return *module.aot;
+  }
+
+  std::expected<std::unique_ptr<WorkerProcess>, std::string> spawn_worker(
+      const wasm_internal::WorkerSpawnOptions& options) {
     const auto start = Clock::now();
-    auto worker = spawner.start(spawn_options);
+    auto worker = spawner.start(options);
     if (!worker)
       return worker;
-    if (auto ready = (*worker)->await_ready(spawn_options); !ready)
+    if (auto ready = (*worker)->await_ready(options); !ready)
       return std::unexpected(std::move(ready.error()));
     add(counters.workers_spawned, 1);
     add(counters.spawn_ns, ns_between(start, Clock::now()));
@@ -659,7 +769,7 @@ struct WasmExecutor::Impl {
   std::expected<void, std::string> prestart() {
     std::vector<std::unique_ptr<WorkerProcess>> started;
     for (std::size_t i = 0; i < config.worker_count; ++i) {
-      auto worker = spawn_worker();
+      auto worker = spawn_worker(spawn_options);
       if (!worker)
         return std::unexpected(worker.error());
       started.push_back(std::move(*worker));
@@ -677,7 +787,10 @@ struct WasmExecutor::Impl {
     available.notify_one();
   }
 
-  std::expected<Lease, ExecutorError> acquire() {
+  // A worker for `options` (an interpreter worker, or one compiled module's): an idle one
+  // started with the same key, else a free slot (an empty one first; else the idle worker of
+  // another module that waited longest is stopped for it).
+  std::expected<Lease, ExecutorError> acquire(const wasm_internal::WorkerSpawnOptions& options) {
     std::unique_lock lock(mutex);
     if (idle.empty()) {
       if (waiting >= config.max_queued_calls) {
@@ -697,17 +810,38 @@ struct WasmExecutor::Impl {
                                                       " ms (queue_timeout); nothing ran"));
       }
     }
-    std::unique_ptr<WorkerProcess> worker = std::move(idle.back());
-    idle.pop_back();
+    std::size_t chosen = idle.size();
+    for (std::size_t i = idle.size(); i-- > 0;) {
+      if (idle[i] && idle[i]->aot_key() == options.aot_key) {
+        chosen = i;
+        break;
+      }
+    }
+    if (chosen == idle.size()) {
+      for (std::size_t i = idle.size(); i-- > 0;) {
+        if (!idle[i]) {
+          chosen = i;
+          break;
+        }
+      }
+    }
+    if (chosen == idle.size())
+      chosen = 0;  // the longest idle worker of another module
+    std::unique_ptr<WorkerProcess> worker = std::move(idle[chosen]);
+    idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(chosen));
     lock.unlock();
     Lease lease(this, std::move(worker));
+    if (lease.worker() != nullptr && lease.worker()->aot_key() != options.aot_key) {
+      add(counters.workers_switched, 1);
+      lease.discard();
+    }
     if (lease.worker() != nullptr && !lease.worker()->idle_and_alive()) {
       // Died while idle (killed from outside, or its alarm fired): no call was affected.
       add(counters.workers_replaced, 1);
       lease.discard_after_close();
     }
     if (lease.worker() == nullptr) {
-      auto spawned = spawn_worker();
+      auto spawned = spawn_worker(options);
       if (!spawned) {
         return std::unexpected(ExecutorError::runtime_setup_failed(
             "no sandbox worker could start: " + spawned.error()));
@@ -827,6 +961,21 @@ struct WasmExecutor::Impl {
     if (auto refused = module.check_imports(abi))
       return std::unexpected(std::move(*refused));
 
+    // The tier: a compiled worker for this module when the tier compiles and the compile
+    // succeeded (or was cached); otherwise an interpreter worker.
+    const wasm_internal::WorkerSpawnOptions* worker_options = &spawn_options;
+    wasm_internal::WorkerSpawnOptions aot_options;
+    if (aot) {
+      const auto& object = aot_object(module);
+      if (object) {
+        aot_options = spawn_options;
+        aot_options.aot_object = object->path.string();
+        aot_options.aot_key = object->key;
+        aot_options.aot_digest = module.digest;
+        worker_options = &aot_options;
+      }
+    }
+
     const WasmExecutionLimits& limits = limits_for(capability.capability_id);
     const auto json_start = Clock::now();
     const std::string stdin_bytes = canonical_dump(input);
@@ -853,12 +1002,14 @@ struct WasmExecutor::Impl {
     ExecuteResult result;
     std::optional<std::string> hook_error;
     {
-      auto lease = acquire();
+      auto lease = acquire(*worker_options);
       if (!lease)
         return std::unexpected(std::move(lease.error()));
       WorkerProcess& worker = *lease->worker();
       worker.count_execution();
       add(counters.executions, 1);
+      if (!worker_options->aot_key.empty())
+        add(counters.aot_executions, 1);
       // Encoded into the worker's own buffer: no allocation once it has grown to size.
       const auto encode_start = Clock::now();
       std::string message =
@@ -976,6 +1127,9 @@ std::expected<std::unique_ptr<WasmExecutor>, ExecutorError> WasmExecutor::create
   if (!path)
     return std::unexpected(ExecutorError::runtime_setup_failed(path.error().message()));
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*path));
+  if (auto tier = impl->setup_tier(); !tier) {
+    return std::unexpected(ExecutorError::runtime_setup_failed(tier.error()));
+  }
   if (impl->config.prestart_workers) {
     if (auto started = impl->prestart(); !started) {
       return std::unexpected(ExecutorError::runtime_setup_failed(started.error()));
@@ -1033,7 +1187,52 @@ WasmExecutorStats WasmExecutor::stats() const {
   stats.instantiate_ns = get(c.instantiate_ns);
   stats.run_ns = get(c.run_ns);
   stats.json_ns = get(c.json_ns);
+  stats.aot_executions = get(c.aot_executions);
+  stats.aot_compiles = get(c.aot_compiles);
+  stats.aot_object_reuses = get(c.aot_object_reuses);
+  stats.aot_fallbacks = get(c.aot_fallbacks);
+  stats.aot_compile_ns = get(c.aot_compile_ns);
+  stats.workers_switched = get(c.workers_switched);
   return stats;
+}
+
+WasmTier WasmExecutor::tier() const {
+  return impl_->tier;
+}
+
+std::expected<WasmAotCompileReport, ExecutorError> WasmExecutor::compile_ahead(
+    const std::filesystem::path& wasm_path) const {
+  if (!impl_->aot) {
+    return std::unexpected(ExecutorError::runtime_setup_failed(
+        "the ahead-of-time tier is not in use (tier " + std::string(to_string(impl_->tier)) + ")"));
+  }
+  auto verified = impl_->modules.get(wasm_path.string(), impl_->config.max_module_bytes,
+                                     impl_->counters.module_file_reads);
+  if (!verified)
+    return std::unexpected(std::move(verified.error()));
+  const VerifiedModule& module = **verified;
+  std::string validation_error;
+  if (!wasm_internal::validate_wasm(module.bytes, &validation_error)) {
+    return std::unexpected(
+        ExecutorError::malformed_wasm_artifact("module compile: " + validation_error));
+  }
+  std::lock_guard lock(module.aot_mutex);
+  const bool memoised = module.aot.has_value();
+  auto object = impl_->aot->object_for(module.digest, module.bytes);
+  if (!object) {
+    return std::unexpected(ExecutorError::runtime_setup_failed(
+        "ahead-of-time compile of " + module.path + " failed: " + object.error().message()));
+  }
+  if (!memoised)
+    module.aot = *object;
+  WasmAotCompileReport report;
+  report.module_path = wasm_path;
+  report.module_sha256 = module.digest;
+  report.object_path = object->path;
+  report.compiled = object->compiled;
+  report.compile_time = std::chrono::nanoseconds(object->compile_ns);
+  report.object_bytes = object->object_bytes;
+  return report;
 }
 
 }  // namespace traverse

@@ -142,6 +142,11 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::start(
       "--address-space=" + std::to_string(options.address_space_bytes),
       "--parent=" + std::to_string(getpid()),
   };
+  if (!options.aot_object.empty()) {
+    args.push_back("--aot-object=" + options.aot_object);
+    args.push_back("--aot-key=" + options.aot_key);
+    args.push_back("--aot-digest=" + options.aot_digest);
+  }
   std::vector<char*> argv;
   for (std::string& arg : args)
     argv.push_back(arg.data());
@@ -165,7 +170,9 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::start(
   const int flags = fcntl(sockets[0], F_GETFL);
   fcntl(sockets[0], F_SETFL, flags | O_NONBLOCK);
   const auto pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  return std::unique_ptr<WorkerProcess>(new WorkerProcess(pid, sockets[0], pid_fd));
+  std::unique_ptr<WorkerProcess> worker(new WorkerProcess(pid, sockets[0], pid_fd));
+  worker->aot_key_ = options.aot_key;
+  return worker;
 }
 
 std::expected<void, std::string> WorkerProcess::await_ready(const WorkerSpawnOptions& options) {

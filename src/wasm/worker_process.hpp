@@ -24,6 +24,11 @@ struct WorkerSpawnOptions {
   std::size_t cache_entries = 64;
   std::uint64_t address_space_bytes = 0;
   std::chrono::milliseconds start_timeout{10'000};
+  // Ahead-of-time tier: the compiled object the worker loads at start, the key it must carry
+  // and the digest of the one module it serves. Empty: an interpreter worker (any module).
+  std::string aot_object;
+  std::string aot_key;
+  std::string aot_digest;
 };
 
 class WorkerProcess {
@@ -46,6 +51,8 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // The AOT key the worker was started with (empty: an interpreter worker).
+  [[nodiscard]] const std::string& aot_key() const { return aot_key_; }
   // Whether an idle worker still looks usable: an idle worker never writes, so a readable or
   // hung-up socket means it died (or misbehaved) while idle.
   [[nodiscard]] bool idle_and_alive() const;
@@ -83,6 +90,7 @@ class WorkerProcess {
   int pid_fd_;  // pidfd for bounded waits; -1 when the kernel has none
   bool reaped_ = false;
   std::size_t executions_ = 0;
+  std::string aot_key_;
   std::string receive_buffer_;
   std::string scratch_;
 };

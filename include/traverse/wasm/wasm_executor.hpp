@@ -13,6 +13,11 @@
 // parses stdout as exactly one JSON value and records the events through the ExecutionContext
 // (docs/wasm-capabilities-in-c.md, D3, D4, D10).
 //
+// Tiers (wasm_tier.hpp, docs/wasm-tiers.md): in the ahead-of-time tier a module is compiled once
+// into a cached shared object (outside the host process, under limits) and each worker is started
+// for one module, loading its object before it locks itself down; the module's bytes still go to
+// the worker, which checks imports and limits exactly as the interpreter does.
+//
 // Workers are locked down (see docs): no new privileges, a seccomp-bpf allow list (a forbidden
 // system call kills the worker: ExecutionFailed "sandbox worker died: signal 31 (SIGSYS) ..."),
 // rlimits, an empty environment, no inherited files, and SIGKILL when the host process dies.
@@ -26,6 +31,7 @@
 // Thread safety: safe for concurrent access from many threads without external synchronization.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -57,6 +63,23 @@ struct WasmExecutorStats {
   std::uint64_t instantiate_ns = 0;       // over executions
   std::uint64_t run_ns = 0;               // over executions: guest code
   std::uint64_t json_ns = 0;              // over executions: canonical input, output and events
+  // The ahead-of-time tier (wasm_tier.hpp).
+  std::uint64_t aot_executions = 0;     // calls run by compiled code
+  std::uint64_t aot_compiles = 0;       // modules compiled by this executor
+  std::uint64_t aot_object_reuses = 0;  // compiled objects found (and verified) in the cache
+  std::uint64_t aot_fallbacks = 0;      // module versions that run in the interpreter (Auto)
+  std::uint64_t aot_compile_ns = 0;     // over aot_compiles
+  std::uint64_t workers_switched = 0;   // idle workers stopped to serve another module's tier
+};
+
+// What WasmExecutor::compile_ahead did.
+struct WasmAotCompileReport {
+  std::filesystem::path module_path;
+  std::string module_sha256;
+  std::filesystem::path object_path;  // the cached object
+  bool compiled = false;              // false: a verified object was already cached
+  std::chrono::nanoseconds compile_time{0};
+  std::uint64_t object_bytes = 0;
 };
 
 // Where the worker executable is (see WasmExecutorConfig::worker_path for the search order).
@@ -107,6 +130,14 @@ class WasmExecutor final : public CapabilityExecutor {
   // Process ids of the live worker processes (idle or busy). Thread-safe.
   [[nodiscard]] std::vector<int> worker_pids() const;
   [[nodiscard]] WasmExecutorStats stats() const;
+  // The tier in use: Interpreter, Aot, or Auto (compiles, falls back per module). Auto with no
+  // usable compiler reports Interpreter.
+  [[nodiscard]] WasmTier tier() const;
+  // Compiles the module at `wasm_path` into the AOT cache now (or finds it there) so that its
+  // first call does not wait for the compiler. RuntimeSetupFailed when the tier does not compile
+  // or the compile fails; BinaryLoadFailed / MalformedWasmArtifact for a bad file. Thread-safe.
+  [[nodiscard]] std::expected<WasmAotCompileReport, ExecutorError> compile_ahead(
+      const std::filesystem::path& wasm_path) const;
 
  private:
   struct Impl;

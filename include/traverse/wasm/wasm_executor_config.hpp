@@ -10,9 +10,12 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "traverse/wasm/wasm_execution_limits.hpp"
+#include "traverse/wasm/wasm_tier.hpp"
 
 namespace traverse {
 
@@ -27,6 +30,9 @@ struct WasmExecutorConfig {
   // of the running executable (and its ../libexec/traverse), then this build tree, then the
   // install prefix's libexec/traverse. See find_wasm_worker.
   std::filesystem::path worker_path;
+  // How guests run (wasm_tier.hpp). Unset (default): $TRAVERSE_WASM_TIER ("auto", "aot",
+  // "interpreter"), else Auto.
+  std::optional<WasmTier> tier;
   // Replace a worker after a guest trap (including a limit hit), not only after a crash or a
   // timeout. Guest state never outlives a call either way; this also discards anything a trap
   // may have left in the worker's engine.
@@ -58,6 +64,27 @@ struct WasmExecutorConfig {
   // Start every worker in `create` (fail fast, no spawn latency on first calls) instead of on
   // first use.
   bool prestart_workers = false;
+
+  // --- The ahead-of-time tier (docs/wasm-tiers.md) ---
+
+  // Where compiled objects are cached. Empty: $TRAVERSE_AOT_CACHE_DIR, else
+  // $XDG_CACHE_HOME/traverse/aot, else $HOME/.cache/traverse/aot. Created (0700) on first use.
+  std::filesystem::path aot_cache_dir;
+  // Total size of the cached objects; past it the least recently used are deleted.
+  // Accepted: 1 MiB ..= 1 TiB.
+  std::uint64_t aot_cache_max_bytes = 512U * 1024U * 1024U;
+  // Wall-clock limit of one module's compile (translation + C compiler); the compiler's process
+  // group is killed after it. Accepted: 100 ms ..= 1 h.
+  std::chrono::milliseconds aot_compile_timeout{120'000};
+  // Address-space limit of the compiler processes; 0 = none. Accepted: 0, or 64 MiB ..= 1 TiB.
+  std::uint64_t aot_compile_memory_bytes = 2048ULL * 1024U * 1024U;
+  // The C compiler. Empty: $TRAVERSE_AOT_CC (when set, even if empty: "no compiler"), else `cc`
+  // on $PATH.
+  std::filesystem::path c_compiler;
+  // Where warnings go (Auto falling back to the interpreter: once per executor when no compiler
+  // can be used, once per module version whose compile failed). Default (empty): one line on
+  // stderr, "traverse: warning: ...". Called on the calling thread; must not call the executor.
+  std::function<void(std::string_view)> on_warning;
 
   // Diagnostics and tests: called on the calling thread right after a call was handed to the
   // worker with process id `pid`. Must not block for long and must not call the executor. If it

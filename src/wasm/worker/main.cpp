@@ -10,6 +10,7 @@
 // It exits on EOF.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -28,7 +29,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "engine/aot_engine.hpp"
 #include "engine/engine.hpp"
 #include "module_bounds.hpp"
 #include "protocol.hpp"
@@ -42,6 +45,12 @@ using traverse::wasm_internal::LoadedModule;
 using traverse::wasm_internal::MessageReader;
 using traverse::wasm_internal::MessageType;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+
 constexpr std::size_t kServiceStackBytes = 64U * 1024U * 1024U;
 constexpr std::uint64_t kAlarmGraceMs = 2000;
 
@@ -49,6 +58,17 @@ constexpr std::uint64_t kAlarmGraceMs = 2000;
 constexpr std::uint64_t kMaxOpenFiles = 16;
 
 struct Options {
+  // Serving an ahead-of-time compiled module: its object (loaded before the seccomp filter is
+  // installed), the key it must carry and the digest of the only module it serves.
+  std::string aot_object;
+  std::string aot_key;
+  std::string aot_digest;
+  // Compile mode (`--aot-compile=DIR`): translate DIR/module.wasm to C, then become the C
+  // compiler building DIR/module.so under the memory and CPU limits given.
+  std::string aot_compile_dir;
+  std::string aot_cc;
+  std::uint64_t aot_memory_bytes = 0;
+  std::uint64_t aot_cpu_seconds = 0;
   int fd = 3;
   std::size_t cache_entries = 64;
   std::uint64_t address_space_bytes = 0;
@@ -81,6 +101,22 @@ bool parse_options(int argc, char** argv, Options* options) {
     } else if (value_of("--address-space=", &value)) {
       if (!parse_number(value, &options->address_space_bytes))
         return false;
+    } else if (value_of("--aot-object=", &value)) {
+      options->aot_object = std::string(value);
+    } else if (value_of("--aot-key=", &value)) {
+      options->aot_key = std::string(value);
+    } else if (value_of("--aot-digest=", &value)) {
+      options->aot_digest = std::string(value);
+    } else if (value_of("--aot-compile=", &value)) {
+      options->aot_compile_dir = std::string(value);
+    } else if (value_of("--aot-cc=", &value)) {
+      options->aot_cc = std::string(value);
+    } else if (value_of("--aot-memory=", &value)) {
+      if (!parse_number(value, &options->aot_memory_bytes))
+        return false;
+    } else if (value_of("--aot-cpu-seconds=", &value)) {
+      if (!parse_number(value, &options->aot_cpu_seconds))
+        return false;
     } else if (value_of("--parent=", &value)) {
       if (!parse_number(value, &options->parent) || options->parent <= 0)
         return false;
@@ -89,6 +125,11 @@ bool parse_options(int argc, char** argv, Options* options) {
     }
   }
   options->cache_entries = std::max<std::size_t>(options->cache_entries, 1);
+  if (!options->aot_compile_dir.empty())
+    return !options->aot_key.empty() && !options->aot_cc.empty();
+  if (options->aot_object.empty() != options->aot_key.empty() ||
+      options->aot_object.empty() != options->aot_digest.empty())
+    return false;
   return options->fd >= 0;
 }
 
@@ -181,8 +222,19 @@ int serve(const Options& options) {
   if (!write_all(fd, traverse::wasm_internal::encode_hello(static_cast<std::uint64_t>(getpid())))) {
     return 3;
   }
-  const std::unique_ptr<traverse::wasm_internal::Engine> engine =
-      traverse::wasm_internal::make_interpreter_engine();
+  std::unique_ptr<traverse::wasm_internal::Engine> engine;
+  if (options.aot_object.empty()) {
+    engine = traverse::wasm_internal::make_interpreter_engine();
+  } else {
+    // Compiled code is mapped now, before the filter: afterwards no file can be opened or mapped
+    // executable.
+    std::string error;
+    engine = traverse::wasm_internal::load_aot_engine(options.aot_object, options.aot_key, &error);
+    if (!engine) {
+      std::fprintf(stderr, "traverse-wasm-worker: %s\n", error.c_str());
+      return 5;
+    }
+  }
   // Everything that needs more than request serving is set up: from here on the seccomp filter
   // allows only what serving needs. A worker that cannot lock itself down does not serve.
   if (const std::string error = traverse::wasm_internal::install_worker_seccomp_filter();
@@ -216,6 +268,15 @@ int serve(const Options& options) {
 #endif
 
     ExecuteResult result;
+    if (!options.aot_digest.empty() && request.digest != options.aot_digest) {
+      // A compiled worker runs its own module only; the host never routes another one here.
+      result.loaded = false;
+      result.load_error = "this sandbox worker runs the compiled module " + options.aot_digest;
+      if (!write_all(fd, traverse::wasm_internal::encode_result(result)))
+        return 3;
+      arm_alarm(0);
+      continue;
+    }
     std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
     result.cache_hit = module != nullptr;
     if (!module) {
@@ -276,6 +337,56 @@ void* service_main(void* arg) {
 
 }  // namespace
 
+// Compile mode: DIR/module.wasm → DIR/module.c (+ module.h) → exec the C compiler, which writes
+// DIR/module.so. The limits apply to the compiler and everything it starts; the host adds a
+// wall-clock deadline and kills the process group after it.
+int compile_main(const Options& options) {
+  const std::string dir = options.aot_compile_dir;
+  std::FILE* in = std::fopen((dir + "/module.wasm").c_str(), "rb");
+  if (in == nullptr) {
+    std::fprintf(stderr, "cannot read %s/module.wasm\n", dir.c_str());
+    return 6;
+  }
+  std::string bytes;
+  char chunk[65536];
+  for (std::size_t got; (got = std::fread(chunk, 1, sizeof chunk, in)) > 0;)
+    bytes.append(chunk, got);
+  std::fclose(in);
+  std::string error;
+  if (!traverse::wasm_internal::check_module_bounds(bytes, &error) ||
+      !traverse::wasm_internal::translate_to_aot_c(bytes, options.aot_key, dir + "/module.c",
+                                                   dir + "/module.h", &error)) {
+    std::fprintf(stderr, "cannot translate the module to C: %s\n", error.c_str());
+    return 6;
+  }
+  bytes.clear();
+  bytes.shrink_to_fit();
+  if (options.aot_memory_bytes != 0 && !kSanitizerBuild) {
+    const rlimit memory{options.aot_memory_bytes, options.aot_memory_bytes};
+    setrlimit(RLIMIT_AS, &memory);
+  }
+  if (options.aot_cpu_seconds != 0) {
+    const rlimit cpu{options.aot_cpu_seconds, options.aot_cpu_seconds};
+    setrlimit(RLIMIT_CPU, &cpu);
+  }
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  std::vector<std::string> args = {options.aot_cc};
+  for (const char* flag : traverse::wasm_internal::kAotCompilerFlags)
+    args.emplace_back(flag);
+  args.emplace_back("-o");
+  args.push_back(dir + "/module.so");
+  args.push_back(dir + "/module.c");
+  std::vector<char*> argv;
+  for (std::string& arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  execv(options.aot_cc.c_str(), argv.data());
+  std::fprintf(stderr, "cannot run the C compiler %s: %s\n", options.aot_cc.c_str(),
+               std::strerror(errno));
+  return 7;
+}
+
 int main(int argc, char** argv) {
   ServiceThread service;
   if (!parse_options(argc, argv, &service.options)) {
@@ -286,6 +397,8 @@ int main(int argc, char** argv) {
         stderr);
     return 2;
   }
+  if (!service.options.aot_compile_dir.empty())
+    return compile_main(service.options);
   signal(SIGPIPE, SIG_IGN);
   if (chdir("/") != 0) {
     return 3;

@@ -147,6 +147,11 @@ class ExpeditionModules : public ::testing::Test {
     executor_ = make_executor();
     ASSERT_NE(executor_, nullptr);
   }
+  // In the AOT run every expedition call ran compiled code (no silent interpreter fallback).
+  void TearDown() override {
+    if (executor_)
+      wasm_test::expect_tier_ran(*executor_);
+  }
   std::unique_ptr<WasmExecutor> executor_;
 };
 

@@ -58,6 +58,7 @@ TEST(WasmExecutor, EchoReturnsTheInput) {
   ASSERT_TRUE(output.has_value()) << output.error().message();
   EXPECT_EQ(output->value, input);
   EXPECT_TRUE(output->emitted_events.empty());
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, StdinIsTheCanonicalInputJson) {
@@ -209,6 +210,7 @@ TEST(WasmExecutor, WhitelistedImportWithTheWrongTypeFailsAtLink) {
                 "(i32); the host provides (i32, i32, i32, i32) -> (i32)"),
             std::string::npos)
       << output.error().message();
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, ModuleWithoutStartIsRuntimeSetupFailed) {
@@ -226,6 +228,7 @@ TEST(WasmExecutor, ProcExitZeroIsSuccess) {
   auto output = run(*executor, wasm_capability("exit_zero"));
   ASSERT_TRUE(output.has_value()) << output.error().message();
   EXPECT_EQ(output->value, (Value{{"exited", 0}}));
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, ProcExitThreeIsExecutionFailedWithCodeAndStderrTail) {
@@ -237,6 +240,7 @@ TEST(WasmExecutor, ProcExitThreeIsExecutionFailedWithCodeAndStderrTail) {
             "execution failed: wasm guest exited with exit status 3; stderr tail: \"objective "
             "missing\n\"");
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, ProcExitThroughCallIndirectStopsTheGuest) {
@@ -245,6 +249,7 @@ TEST(WasmExecutor, ProcExitThroughCallIndirectStopsTheGuest) {
   ASSERT_FALSE(output.has_value());
   EXPECT_EQ(output.error().message(),
             "execution failed: wasm guest exited with exit status 7; stderr is empty");
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, StderrTailKeepsOnlyTheEnd) {
@@ -256,6 +261,7 @@ TEST(WasmExecutor, StderrTailKeepsOnlyTheEnd) {
   EXPECT_NE(output.error().message().find("stderr tail: \"missing\n\""), std::string::npos)
       << output.error().message();
   EXPECT_EQ(output.error().message().find("objective"), std::string::npos);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, InvalidOutputIsOutputDeserializationFailedShowingStdout) {
@@ -292,6 +298,7 @@ TEST(WasmExecutor, EveryCallGetsFreshGuestState) {
   const WasmExecutorStats stats = executor->stats();
   EXPECT_EQ(stats.module_cache_misses, 1U);
   EXPECT_EQ(stats.module_cache_hits, 2U);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 // --- WASI preview1 -----------------------------------------------------------------------------
@@ -305,6 +312,7 @@ TEST(WasmExecutor, WasiFunctionsBehaveAsASandboxWithoutFilesArgsOrEnvironment) {
   const Value expected =
       Value::array({0, 1, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 70, 0, 8, 8, 0, 8, 21});
   EXPECT_EQ(output->value, expected);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 // --- traverse_host ------------------------------------------------------------------------------
@@ -319,6 +327,7 @@ TEST(WasmExecutor, QueryFunctionsReturnTheGuestsIdentity) {
   const Value expected = Value::array({"test.wasm.query", "2.3.4", "exec-42", "trace-7",
                                        Value{{"n", 1.5}, {"region", "eu"}}, true, true, true});
   EXPECT_EQ(output->value, expected);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, ConnectorInvokeIsUnboundOnTheExecutePath) {
@@ -326,6 +335,7 @@ TEST(WasmExecutor, ConnectorInvokeIsUnboundOnTheExecutePath) {
   auto output = run(*executor, wasm_capability("connector_invoke"));
   ASSERT_TRUE(output.has_value()) << output.error().message();
   EXPECT_EQ(output->value, (Value{{"well_formed", 2}, {"malformed", 1}}));
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, EmitEventAcceptedIsRecordedInTheContextAndReturned) {
@@ -343,6 +353,7 @@ TEST(WasmExecutor, EmitEventAcceptedIsRecordedInTheContextAndReturned) {
   EXPECT_EQ(event.source, "traverse-runtime/test.wasm.emitter");
   EXPECT_EQ(event.owner, "test.wasm.emitter");
   EXPECT_EQ(context.emitted_events(), output->emitted_events);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, EmitEventKeepsOrderAndDefaultsThePayloadToAnEmptyObject) {
@@ -402,6 +413,7 @@ TEST(WasmExecutor, TooManyEventsIsResourceExhaustedAndNothingIsRecorded) {
   EXPECT_NE(output.error().message().find("more than 256 events"), std::string::npos);
   EXPECT_TRUE(context.emitted_events().empty());
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmExecutor, EventsOfAFailedExecutionAreDiscarded) {

@@ -38,6 +38,7 @@ TEST(WasmSandbox, TrapIsExecutionFailedNamingTheTrap) {
       << output.error().message();
   EXPECT_EQ(executor->stats().workers_replaced, 1U);
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, InfiniteLoopTimesOutWithinTheDeadlineAndTheWorkerIsReplaced) {
@@ -59,6 +60,7 @@ TEST(WasmSandbox, InfiniteLoopTimesOutWithinTheDeadlineAndTheWorkerIsReplaced) {
   EXPECT_TRUE(executor->worker_pids().empty());  // killed; the slot restarts on next use
   expect_echo_works(*executor);
   EXPECT_NE(executor->worker_pids(), before);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, MemoryGrowthPastTheLimitIsResourceExhausted) {
@@ -70,6 +72,7 @@ TEST(WasmSandbox, MemoryGrowthPastTheLimitIsResourceExhausted) {
             "resource exhausted: memory.grow past the limit of 128 pages (8388608 bytes of "
             "linear memory)");
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, MemoryGrowthWithinTheLimitWorks) {
@@ -77,6 +80,7 @@ TEST(WasmSandbox, MemoryGrowthWithinTheLimitWorks) {
   auto output = run(*executor, wasm_capability("memory_grow_small"));
   ASSERT_TRUE(output.has_value()) << output.error().message();
   EXPECT_EQ(output->value, (Value{{"old_pages", 1}}));
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, PerCapabilityLimitOverridesTheDefault) {
@@ -100,6 +104,7 @@ TEST(WasmSandbox, InitialMemoryAboveTheLimitIsRejectedBeforeRunning) {
   EXPECT_NE(output.error().message().find("256 pages of initial linear memory"), std::string::npos)
       << output.error().message();
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, DeepDirectRecursionIsATypedError) {
@@ -111,6 +116,7 @@ TEST(WasmSandbox, DeepDirectRecursionIsATypedError) {
   EXPECT_NE(output.error().message().find("call stack exhausted"), std::string::npos)
       << output.error().message();
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, DeepRecursionThroughCallIndirectIsATypedError) {
@@ -120,6 +126,7 @@ TEST(WasmSandbox, DeepRecursionThroughCallIndirectIsATypedError) {
   EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
       << output.error().message();
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 // 300,000 nested blocks: wabt's interpreter decodes this iteratively, but other wasm tools
@@ -177,6 +184,7 @@ TEST(WasmSandbox, StdoutFloodIsResourceExhausted) {
   EXPECT_EQ(output.error().message(),
             "resource exhausted: guest wrote more than 65536 bytes to stdout");
   expect_echo_works(*executor);
+  wasm_test::expect_tier_ran(*executor);
 }
 
 TEST(WasmSandbox, WorkerKilledMidCallIsATypedErrorAndTheNextCallSucceeds) {

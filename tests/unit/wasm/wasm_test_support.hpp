@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -38,11 +39,30 @@ inline ExecutorCapability emitting_capability() {
   return capability;
 }
 
+// The tier every test runs in: $TRAVERSE_WASM_TEST_TIER ("aot" for the ctest registration
+// prefixed "aot."), else the interpreter.
+inline WasmTier test_tier() {
+  const char* tier = std::getenv("TRAVERSE_WASM_TEST_TIER");
+  return tier != nullptr && std::string_view(tier) == "aot" ? WasmTier::Aot : WasmTier::Interpreter;
+}
+
 inline WasmExecutorConfig test_config() {
   WasmExecutorConfig config;
   config.worker_path = TRAVERSE_WASM_WORKER_PATH;
   config.worker_count = 1;
+  config.tier = test_tier();
+  config.aot_cache_dir = std::string(TRAVERSE_BINARY_DIR) + "/aot-cache";
   return config;
+}
+
+// In the AOT tier: whether `executor` ran compiled code for every call so far (a test that must
+// exercise compiled code checks this, so a silent fallback to the interpreter fails it).
+inline void expect_tier_ran(const WasmExecutor& executor) {
+  if (test_tier() == WasmTier::Aot) {
+    const WasmExecutorStats stats = executor.stats();
+    EXPECT_EQ(stats.aot_fallbacks, 0U);
+    EXPECT_EQ(stats.aot_executions, stats.executions);
+  }
 }
 
 inline std::unique_ptr<WasmExecutor> make_executor(WasmExecutorConfig config = test_config()) {
