@@ -142,10 +142,10 @@ struct NodeServer::State : std::enable_shared_from_this<NodeServer::State> {
     {
       std::lock_guard lock(mutex);
       if (stopping || in_flight >= config.capacity) {
-        const std::string why =
-            stopping ? "node " + config.name + " is stopping"
-                     : "node " + config.name + " has " + std::to_string(in_flight) +
-                           " calls in flight (capacity " + std::to_string(config.capacity) + ")";
+        const std::string why = stopping
+                                    ? std::string("the node is stopping")
+                                    : std::to_string(in_flight) + " calls in flight (capacity " +
+                                          std::to_string(config.capacity) + ")";
         reply_error(reply_to, {"Overloaded", "", why}, start);
         return;
       }
