@@ -69,6 +69,33 @@ class ClusterCliTest : public ::testing::Test {
   std::shared_ptr<ClusterClient> client_;
 };
 
+TEST(ClusterCliHelp, NodeClusterStatusAndNatsOptionsAreDocumented) {
+  for (const auto& [command, mentions] :
+       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{"node"},
+            {"--nats", "--bundle", "--package", "--packages", "--capacity", "--name",
+             "--nats-creds", "--nats-tls-ca", "SIGTERM"}},
+           {{"cluster", "status"}, {"--nats", "--wait-ms", "--json"}},
+           {{"run"}, {"--nats", "--remote-only", "--remote-timeout-ms", "--nats-user"}},
+           {{"workflow", "run"}, {"--nats", "--remote-only"}}}) {
+    std::vector<std::string> args = command;
+    args.emplace_back("--help");
+    const CliRun help = run_cli(args);
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    for (const std::string& mention : mentions) {
+      EXPECT_NE(help.out.find(mention), std::string::npos) << args[0] << " lacks " << mention;
+    }
+  }
+}
+
+TEST(ClusterCliHelp, RemoteOnlyWithoutNatsIsAUsageError) {
+  const CliRun run =
+      run_cli({"run", kBundle, kRequest, "--remote-only", "--trace-db",
+               (std::filesystem::temp_directory_path() / "traverse-ro.db").string()});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+  EXPECT_NE(run.err.find("--remote-only needs --nats"), std::string::npos) << run.err;
+}
+
 TEST_F(ClusterCliTest, ClusterStatusListsBothNodesWithTheirCapabilities) {
   const CliRun status = run_cli({"cluster", "status", "--nats", server_.url(), "--json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
