@@ -13,6 +13,8 @@ packages=(
   libcli11-dev            # the traverse command line
   libseccomp-dev          # seccomp-bpf filter of the WebAssembly sandbox worker
   libboost-dev            # `traverse serve`: Boost.Beast/Asio (header-only), in src/service only
+  libnats-dev             # the official NATS C client: module `cluster` (remote execution, `traverse node`)
+  nats-server             # the cluster tests (label `cluster`) start a real server on 127.0.0.1
   curl wrk python3-websockets  # `traverse serve` integration tests (HTTP, WebSocket) and bench
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C

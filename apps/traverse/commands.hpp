@@ -15,6 +15,7 @@ namespace traverse::cli {
 using AddCommandGroup = void (*)(CLI::App& app, CliContext& context);
 
 void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspect
+void add_cluster_commands(CLI::App& app, CliContext& context);   // node, cluster status
 void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
 void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
 // package build|digest, added to the `package` group by add_package_commands.

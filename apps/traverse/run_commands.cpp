@@ -16,6 +16,7 @@
 #include "cli_support.hpp"
 #include "commands.hpp"
 #include "input_source.hpp"
+#include "nats_options.hpp"
 #include "package_options.hpp"
 #include "run_report.hpp"
 #include "schema_option.hpp"
@@ -41,6 +42,7 @@ struct RunOptions {
   std::size_t repeat = 1;
   std::size_t concurrency = 1;
   SchemaProfile schema_profile = SchemaProfile::Strict;
+  NatsCliOptions nats;
 };
 
 struct WorkflowRunOptions {
@@ -51,6 +53,7 @@ struct WorkflowRunOptions {
   std::string trace_db;
   bool json = false;
   SchemaProfile schema_profile = SchemaProfile::Strict;
+  NatsCliOptions nats;
 };
 
 // What --package does to a bundle (run and workflow run).
@@ -168,6 +171,13 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   auto observer = std::make_shared<StepObserver>(&context, true);
   SessionOptions session_options;
   session_options.schema_profile = options.schema_profile;
+  auto cluster = connect_cluster(options.nats);
+  if (!cluster) {
+    context.fail(cluster.error(), options.json);
+    return;
+  }
+  session_options.remote = *cluster;
+  session_options.remote_only = options.nats.remote_only;
   auto session = open_session(options.trace_db, observer, session_options);
   if (!session) {
     context.fail(session.error(), options.json);
@@ -457,6 +467,13 @@ void run(const RunOptions& options, CliContext& context) {
     session_options.wasm_workers = std::min<std::size_t>(options.concurrency, 64);
     session_options.wasm_queue = std::max<std::size_t>(options.concurrency, 64);
   }
+  auto cluster = connect_cluster(options.nats);
+  if (!cluster) {
+    context.fail(cluster.error(), options.json);
+    return;
+  }
+  session_options.remote = *cluster;
+  session_options.remote_only = options.nats.remote_only;
   auto session = open_session(options.trace_db, observer, session_options);
   if (!session) {
     context.fail(session.error(), options.json);
@@ -542,6 +559,7 @@ void add_run_commands(CLI::App& app, CliContext& context) {
                    "Threads issuing the --repeat runs at once (1-256; default 1)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
       ->type_name("C");
+  add_nats_options(run_cmd, options->nats, true);
   run_cmd->callback([options, &context] { run(*options, context); });
 
   CLI::App* workflow = app.add_subcommand("workflow", "Run workflows of a registry bundle");
@@ -568,6 +586,7 @@ void add_run_commands(CLI::App& app, CliContext& context) {
   add_shared_options(workflow_run_cmd, workflow_options->packages, workflow_options->trace_db,
                      workflow_options->json);
   add_schema_profile_option(workflow_run_cmd, workflow_options->schema_profile);
+  add_nats_options(workflow_run_cmd, workflow_options->nats, true);
   workflow_run_cmd->callback(
       [workflow_options, &context] { workflow_run(*workflow_options, context); });
 }

@@ -158,6 +158,9 @@ std::expected<Session, CommandFailure> open_session(const std::string& trace_db,
   }
   builder.with_workflow_run_store(session.runs);
   builder.with_step_observer(session.observer);
+  if (options.remote) {
+    builder.with_remote_execution(options.remote, options.remote_only);
+  }
   auto runtime = builder.build();
   if (!runtime) {
     return std::unexpected(failure(ExitCode::ExecutionFailed, "RuntimeBuildFailed",

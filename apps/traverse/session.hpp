@@ -98,6 +98,9 @@ struct SessionOptions {
   std::size_t wasm_queue = 64;
   // --schema-profile (schema_option.hpp).
   SchemaProfile schema_profile = SchemaProfile::Strict;
+  // --nats (nats_options.hpp): capabilities placed on cluster nodes; null: local only.
+  std::shared_ptr<const RemoteExecution> remote;
+  bool remote_only = false;
 };
 
 // Opens (creating folder and file) the trace database and builds a runtime that writes its

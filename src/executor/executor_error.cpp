@@ -30,6 +30,8 @@ std::string_view to_string(ExecutorErrorClass error_class) {
       return "UnsupportedArtifactType";
     case ExecutorErrorClass::Overloaded:
       return "Overloaded";
+    case ExecutorErrorClass::RemoteUnavailable:
+      return "RemoteUnavailable";
   }
   return "Unknown";
 }
@@ -96,6 +98,10 @@ ExecutorError ExecutorError::overloaded(std::string detail) {
   return {ExecutorErrorClass::Overloaded, std::move(detail)};
 }
 
+ExecutorError ExecutorError::remote_unavailable(std::string detail) {
+  return {ExecutorErrorClass::RemoteUnavailable, std::move(detail)};
+}
+
 std::string ExecutorError::message() const {
   std::string_view prefix;
   switch (class_) {
@@ -133,6 +139,9 @@ std::string ExecutorError::message() const {
       return "unsupported artifact type for this executor";
     case ExecutorErrorClass::Overloaded:
       prefix = "executor overloaded: ";
+      break;
+    case ExecutorErrorClass::RemoteUnavailable:
+      prefix = "remote unavailable: ";
       break;
   }
   std::string text;

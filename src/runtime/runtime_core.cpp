@@ -312,6 +312,7 @@ struct Attempt {
   std::shared_ptr<const CompiledSchemas> schemas;
   std::optional<WorkflowRun> run;
   std::chrono::steady_clock::time_point workflow_started;
+  bool remote = false;  // placed on a node (remote_execution.hpp)
 };
 
 Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* step) {
@@ -462,6 +463,32 @@ Phase check_local_eligibility(const Core& core, const CapabilityRecord& record) 
   return {};
 }
 
+// With remote execution configured (remote_execution.hpp): runs locally when it can and
+// should, else on a node that serves it, else placement_unsupported (reason no_node_serves).
+Phase check_remote_eligibility(const Core& core, Attempt& attempt) {
+  const CapabilityContract& contract = attempt.record->contract;
+  const bool prefers_remote =
+      core.remote_only || (!contract.preferred_targets.empty() &&
+                           contract.preferred_targets.front() != ExecutionTarget::Local);
+  std::string why = core.remote_only ? "this runtime runs every capability remotely"
+                                     : "its contract prefers a remote target";
+  if (!prefers_remote) {
+    Phase local = check_local_eligibility(core, *attempt.record);
+    if (local || local.error().kind() != RuntimeErrorKind::ArtifactMissing) {
+      return local;
+    }
+    why = "it has no local implementation (" + local.error().message + ")";
+  }
+  if (!core.remote->serves(contract.id, contract.version)) {
+    return std::unexpected(make_error(
+        code::kPlacementUnsupported,
+        contract.key() + " must run on a node because " + why + ", and no node serves it",
+        Value{{"reason", "no_node_serves"}}));
+  }
+  attempt.remote = true;
+  return {};
+}
+
 Phase check_eligibility(const Core& core, Attempt& attempt) {
   const CapabilityRecord& record = *attempt.record;
   if (!record.runnable()) {
@@ -473,6 +500,9 @@ Phase check_eligibility(const Core& core, Attempt& attempt) {
   }
   if (record.artifact.kind == ArtifactKind::Workflow) {
     return check_workflow_eligibility(core, attempt);
+  }
+  if (core.remote) {
+    return check_remote_eligibility(core, attempt);
   }
   return check_local_eligibility(core, record);
 }
@@ -528,6 +558,16 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
   routed.placement = PlacementConstraints::from_contract(attempt.record->contract);
   routed.input = attempt.request->input;
   routed.target_hint = ExecutionTarget::Local;
+  if (attempt.remote) {
+    // Traced as the first non-local target the contract prefers (Worker when none): a node.
+    const auto& preferred = attempt.record->contract.preferred_targets;
+    const auto remote = std::find_if(preferred.begin(), preferred.end(),
+                                     [](ExecutionTarget t) { return t != ExecutionTarget::Local; });
+    routed.target_hint = remote == preferred.end() ? ExecutionTarget::Worker : *remote;
+    if (!contains_target(routed.placement.permitted_targets, *routed.target_hint)) {
+      routed.placement.permitted_targets.push_back(*routed.target_hint);
+    }
+  }
   routed.execution_id = attempt.trace->execution_id;
   if (attempt.step != nullptr) {
     routed.workflow_run_id = attempt.step->workflow_run_id;
@@ -912,7 +952,8 @@ CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
     return conclude_workflow(*this, attempt);
   }
   attempt.trace->started_at = rfc3339_now();
-  auto dispatched = router->dispatch(routed_request(*this, attempt), attempt.trace->trace_id);
+  const PlacementRouter& chosen = attempt.remote ? *remote_router : *router;
+  auto dispatched = chosen.dispatch(routed_request(*this, attempt), attempt.trace->trace_id);
   return conclude_dispatch(*this, attempt, note_dispatch(attempt, std::move(dispatched)));
 }
 
@@ -1008,8 +1049,9 @@ std::optional<Completion<RuntimeExecution>> submit_run(const std::shared_ptr<Cor
     return completion;
   }
   attempt.trace->started_at = rfc3339_now();
+  const PlacementRouter& chosen = attempt.remote ? *core->remote_router : *core->router;
   Completion<RouterDispatchResult> started =
-      core->router->submit(routed_request(*core, attempt), attempt.trace->trace_id);
+      chosen.submit(routed_request(*core, attempt), attempt.trace->trace_id);
   std::move(started).then([pending = std::move(pending)](RouterDispatchResult dispatched) mutable {
     CoreExecution concluded = conclude_dispatch(
         pending->core, pending->attempt, note_dispatch(pending->attempt, std::move(dispatched)));

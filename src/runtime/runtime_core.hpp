@@ -92,6 +92,10 @@ struct TraverseRuntime::Core {
   std::shared_ptr<EventCatalog> catalog;
   std::shared_ptr<EventBroker> broker;
   std::optional<PlacementRouter> router;
+  // Remote execution (remote_execution.hpp): set together, or all empty.
+  std::shared_ptr<const RemoteExecution> remote;
+  std::optional<PlacementRouter> remote_router;
+  bool remote_only = false;
   // Capability ids served by the default native executor; nullopt when Native was replaced.
   std::optional<std::set<std::string, std::less<>>> native_handler_ids;
   std::shared_ptr<const WorkflowRunner> workflow_runner;

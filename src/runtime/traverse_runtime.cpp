@@ -46,6 +46,8 @@ struct TraverseRuntime::Builder::Options {
   std::size_t runtime_trace_capacity = kDefaultRuntimeTraceCapacity;
   std::size_t validator_cache_capacity = kDefaultValidatorCacheCapacity;
   SchemaProfile schema_profile = SchemaProfile::Strict;
+  std::shared_ptr<const RemoteExecution> remote;
+  bool remote_only = false;
 };
 
 std::size_t TraverseRuntime::default_native_capacity() {
@@ -73,6 +75,13 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_workflow_registry(
 TraverseRuntime::Builder& TraverseRuntime::Builder::with_native_handler(std::string capability_id,
                                                                         NativeHandler handler) {
   options_->native_handlers.emplace_back(std::move(capability_id), std::move(handler));
+  return *this;
+}
+
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_remote_execution(
+    std::shared_ptr<const RemoteExecution> remote, bool remote_only) {
+  options_->remote = std::move(remote);
+  options_->remote_only = remote_only;
   return *this;
 }
 
@@ -265,6 +274,16 @@ TraverseRuntime::Builder::build() {
   }
   core->router.emplace(PlacementConstraintEvaluator{}, std::move(executors), core->trace_store,
                        core->broker);
+  if (options.remote) {
+    // Remote calls take the same router path with the remote executor for every artifact type.
+    CapabilityExecutorRegistry remote_executors;
+    remote_executors.set(ArtifactType::Native, options.remote->executor());
+    remote_executors.set(ArtifactType::Wasm, options.remote->executor());
+    core->remote = options.remote;
+    core->remote_only = options.remote_only;
+    core->remote_router.emplace(PlacementConstraintEvaluator{}, std::move(remote_executors),
+                                core->trace_store, core->broker);
+  }
 
   // Workflow-backed capabilities run on the WorkflowEngine unless the embedder supplied another
   // runner: a runtime that loads a bundle with a composite capability should just run it.

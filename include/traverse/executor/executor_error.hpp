@@ -16,6 +16,9 @@
 //   ResourceExhausted — a memory/output limit was hit; fix the input or raise the limit.
 //   OutputDeserializationFailed — the capability wrote something that is not one JSON value.
 //   Overloaded — nothing ran; retry later or shed load.
+//   RemoteUnavailable — a remote call found no node to run it (no responders) or lost its
+//     connection before the reply: it may or may not have run; retry only if the capability is
+//     safe to run twice (docs/cluster.md).
 //
 // Value type; thread-compatible.
 #pragma once
@@ -38,6 +41,7 @@ enum class ExecutorErrorClass {
   OutputDeserializationFailed,
   UnsupportedArtifactType,
   Overloaded,
+  RemoteUnavailable,
 };
 
 [[nodiscard]] std::string_view to_string(ExecutorErrorClass error_class);
@@ -58,6 +62,7 @@ class ExecutorError {
   [[nodiscard]] static ExecutorError output_deserialization_failed(std::string detail);
   [[nodiscard]] static ExecutorError unsupported_artifact_type();
   [[nodiscard]] static ExecutorError overloaded(std::string detail);
+  [[nodiscard]] static ExecutorError remote_unavailable(std::string detail);
 
   [[nodiscard]] ExecutorErrorClass error_class() const { return class_; }
   // Stable class name, e.g. "ExecutionFailed".

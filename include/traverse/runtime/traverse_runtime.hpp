@@ -64,6 +64,7 @@
 #include "traverse/registry/bundle_registration.hpp"
 #include "traverse/registry/capability_registry.hpp"
 #include "traverse/registry/workflow_registry.hpp"
+#include "traverse/runtime/remote_execution.hpp"
 #include "traverse/runtime/runtime_build_error.hpp"
 #include "traverse/runtime/runtime_result.hpp"
 #include "traverse/runtime/runtime_trace.hpp"
@@ -133,6 +134,11 @@ class TraverseRuntime {
     // Native this disables the default pool and its handler table; a null executor leaves the
     // type without executor (executions fail with artifact_missing).
     Builder& with_executor(ArtifactType type, std::shared_ptr<const CapabilityExecutor> executor);
+
+    // Runs capabilities on other machines (remote_execution.hpp says which ones). `remote_only`:
+    // every capability that is not workflow-backed runs remotely. Default: none (local only).
+    Builder& with_remote_execution(std::shared_ptr<const RemoteExecution> remote,
+                                   bool remote_only = false);
 
     // Where traces go. Default: an InMemoryTraceStore.
     Builder& with_trace_store(std::shared_ptr<TraceStore> store);

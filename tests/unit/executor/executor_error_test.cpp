@@ -34,6 +34,7 @@ TEST(ExecutorError, MessagesMatchTheReferenceDisplayText) {
   EXPECT_EQ(ExecutorError::unsupported_artifact_type().message(),
             "unsupported artifact type for this executor");
   EXPECT_EQ(ExecutorError::overloaded("queue full").message(), "executor overloaded: queue full");
+  EXPECT_EQ(ExecutorError::remote_unavailable("no node").message(), "remote unavailable: no node");
 }
 
 TEST(ExecutorError, ClassNamesAreStable) {
@@ -83,6 +84,7 @@ TEST(ExecutorError, EqualityComparesClassAndPayload) {
 
 TEST(ExecutorErrorClass, ToStringCoversEveryClass) {
   EXPECT_EQ(to_string(ExecutorErrorClass::Overloaded), "Overloaded");
+  EXPECT_EQ(to_string(ExecutorErrorClass::RemoteUnavailable), "RemoteUnavailable");
   EXPECT_EQ(to_string(ExecutorErrorClass::Timeout), "Timeout");
   EXPECT_EQ(to_string(ArtifactType::Native), "Native");  // from artifact_type.hpp
 }

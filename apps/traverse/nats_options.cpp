@@ -1,0 +1,78 @@
+#include "nats_options.hpp"
+
+#include <cstdlib>
+
+namespace traverse::cli {
+
+void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
+  command
+      ->add_option("--nats", options.url,
+                   "NATS server URL (nats://host:port or tls://...); with it, capabilities run on "
+                   "cluster nodes when they should or must (docs/cluster.md)")
+      ->type_name("URL");
+  command
+      ->add_option("--nats-creds", options.credentials_file,
+                   "NATS credentials file (.creds: JWT and NKey seed)")
+      ->type_name("FILE");
+  command
+      ->add_option("--nats-user", options.user,
+                   "NATS user; the password is read from TRAVERSE_NATS_PASSWORD (a token from "
+                   "TRAVERSE_NATS_TOKEN)")
+      ->type_name("USER");
+  command->add_option("--nats-tls-ca", options.tls_ca_file, "CA certificates to trust (PEM)")
+      ->type_name("FILE");
+  command->add_option("--nats-tls-cert", options.tls_cert_file, "TLS client certificate (PEM)")
+      ->type_name("FILE");
+  command->add_option("--nats-tls-key", options.tls_key_file, "TLS client key (PEM)")
+      ->type_name("FILE");
+  if (caller) {
+    command->add_flag("--remote-only", options.remote_only,
+                      "Run every capability on a node (workflows still run here, their steps "
+                      "on nodes); needs --nats");
+    command
+        ->add_option("--remote-timeout-ms", options.timeout_ms,
+                     "How long a remote call waits for its node's reply (default 30000)")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+        ->type_name("MS");
+  }
+}
+
+NatsOptions to_nats_options(const NatsCliOptions& options, std::string name) {
+  NatsOptions nats;
+  nats.url = options.url;
+  nats.name = std::move(name);
+  nats.credentials_file = options.credentials_file;
+  nats.user = options.user;
+  if (const char* password = std::getenv("TRAVERSE_NATS_PASSWORD"); password != nullptr) {
+    nats.password = password;
+  }
+  if (const char* token = std::getenv("TRAVERSE_NATS_TOKEN"); token != nullptr) {
+    nats.token = token;
+  }
+  nats.tls_ca_file = options.tls_ca_file;
+  nats.tls_cert_file = options.tls_cert_file;
+  nats.tls_key_file = options.tls_key_file;
+  return nats;
+}
+
+std::expected<std::shared_ptr<ClusterClient>, CommandFailure> connect_cluster(
+    const NatsCliOptions& options) {
+  if (options.url.empty()) {
+    if (options.remote_only) {
+      return std::unexpected(
+          failure(ExitCode::Usage, "UsageError", "--remote-only needs --nats URL"));
+    }
+    return std::shared_ptr<ClusterClient>();
+  }
+  ClusterClientConfig config;
+  config.executor.timeout = std::chrono::milliseconds(options.timeout_ms);
+  auto client = ClusterClient::connect(to_nats_options(options, "traverse"), config);
+  if (!client) {
+    return std::unexpected(
+        failure(ExitCode::ExecutionFailed, "NatsUnavailable",
+                "cannot use the cluster at " + options.url + ": " + client.error().to_string()));
+  }
+  return std::move(*client);
+}
+
+}  // namespace traverse::cli
