@@ -111,8 +111,8 @@ TEST_F(RemotePlacementTest, NoLocalImplementationRunsOnANodeThatServesIt) {
   const RuntimeExecution done = runtime_->execute(request_for("elsewhere"));
   ASSERT_TRUE(done.result.completed()) << done.result.error->to_string();
   EXPECT_EQ(*done.result.output, (Value{{"remote", "demo.remote.elsewhere"}}));
-  ASSERT_TRUE(done.trace.placement.has_value());
-  EXPECT_EQ(done.trace.placement->target, ExecutionTarget::Worker);
+  ASSERT_TRUE(done.trace->placement.has_value());
+  EXPECT_EQ(done.trace->placement->target, ExecutionTarget::Worker);
   EXPECT_EQ(cluster_->calls(), 1);
 }
 
@@ -120,7 +120,7 @@ TEST_F(RemotePlacementTest, ContractPreferringARemoteTargetRunsOnANode) {
   build(false);
   const RuntimeExecution done = runtime_->execute(request_for("cloudy"));
   ASSERT_TRUE(done.result.completed()) << done.result.error->to_string();
-  EXPECT_EQ(done.trace.placement->target, ExecutionTarget::Cloud);
+  EXPECT_EQ(done.trace->placement->target, ExecutionTarget::Cloud);
   EXPECT_EQ(cluster_->calls(), 1);
 }
 
@@ -131,7 +131,7 @@ TEST_F(RemotePlacementTest, NoLocalImplementationAndNoNodeIsATypedPlacementError
   EXPECT_EQ(done.result.error->kind(), RuntimeErrorKind::PlacementUnsupported);
   EXPECT_EQ(done.result.error->details.value("reason", ""), "no_node_serves");
   EXPECT_NE(done.result.error->message.find("no local implementation"), std::string::npos);
-  EXPECT_TRUE(done.trace.trace_store_entry);
+  EXPECT_TRUE(done.trace->trace_store_entry);
   EXPECT_EQ(cluster_->calls(), 0);
 }
 
