@@ -1,6 +1,7 @@
 #include "traverse/contracts/workflow_definition.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -89,6 +90,75 @@ WorkflowNode read_node(DocumentReader& reader, const Value& item, const std::str
   return node;
 }
 
+// A non-empty string at object[key], or nothing (with the problem reported): an event edge's
+// `event_id` and a predicate's `field` are both of this shape.
+std::optional<std::string> read_nonblank(DocumentReader& reader, const Value& object,
+                                         std::string_view key, const std::string& path,
+                                         const std::string& missing) {
+  const Value* value = DocumentReader::find(object, key);
+  const std::string value_path = child_path(path, key);
+  if (value == nullptr || value->is_null() ||
+      (value->is_string() && is_blank(*value->get_ptr<const std::string*>()))) {
+    reader.add("InvalidEventEdge", value_path, missing);
+    return std::nullopt;
+  }
+  if (!value->is_string()) {
+    reader.add("InvalidType", value_path,
+               "expected string, found " + std::string(type_name(*value)));
+    return std::nullopt;
+  }
+  return *value->get_ptr<const std::string*>();
+}
+
+// The `event` of an event edge: {event_id, version}.
+void read_edge_event(DocumentReader& reader, const Value* event, const std::string& path,
+                     WorkflowEdge& edge) {
+  if (event == nullptr) {
+    reader.add("InvalidEventEdge", path + ".event",
+               "an event edge must name its event {event_id, version}");
+    return;
+  }
+  if (!event->is_object()) {
+    reader.add("InvalidType", path + ".event",
+               "expected object, found " + std::string(type_name(*event)));
+    return;
+  }
+  const std::string event_path = path + ".event";
+  const auto id = read_nonblank(reader, *event, "event_id", event_path,
+                                "an event edge needs a non-empty event_id");
+  const auto version = reader.required_semver(*event, "version", event_path);
+  if (id && version) {
+    edge.event = EventReference{*id, *version};
+  }
+}
+
+// The optional `predicate` of an event edge: {field, equals}.
+void read_edge_predicate(DocumentReader& reader, const Value& predicate, const std::string& path,
+                         WorkflowEdge& edge) {
+  const std::string predicate_path = path + ".predicate";
+  if (!predicate.is_object()) {
+    reader.add("InvalidType", predicate_path,
+               "expected object, found " + std::string(type_name(predicate)));
+    return;
+  }
+  const auto field = read_nonblank(reader, predicate, "field", predicate_path,
+                                   "a predicate needs a non-empty field");
+  const Value* equals = DocumentReader::find(predicate, "equals");
+  if (equals == nullptr) {
+    reader.add("MissingRequiredField", predicate_path + ".equals",
+               "a predicate needs the value to compare with (`equals`)");
+  }
+  if (field && equals != nullptr) {
+    edge.predicate = EdgePredicate{*field, *equals};
+  }
+}
+
+// object[key] unless it is absent or null.
+const Value* find_present(const Value& object, std::string_view key) {
+  const Value* value = DocumentReader::find(object, key);
+  return value != nullptr && value->is_null() ? nullptr : value;
+}
+
 WorkflowEdge read_edge(DocumentReader& reader, const Value& item, const std::string& path) {
   WorkflowEdge edge;
   if (auto v = reader.required_string(item, "edge_id", path)) {
@@ -101,14 +171,8 @@ WorkflowEdge read_edge(DocumentReader& reader, const Value& item, const std::str
     edge.to = std::move(*v);
   }
   const auto trigger = reader.required_enum(item, "trigger", path, {"direct", "event"});
-  const Value* event = DocumentReader::find(item, "event");
-  if (event != nullptr && event->is_null()) {
-    event = nullptr;
-  }
-  const Value* predicate = DocumentReader::find(item, "predicate");
-  if (predicate != nullptr && predicate->is_null()) {
-    predicate = nullptr;
-  }
+  const Value* event = find_present(item, "event");
+  const Value* predicate = find_present(item, "predicate");
   if (trigger == "direct") {
     edge.trigger = EdgeTrigger::Direct;
     if (event != nullptr) {
@@ -124,135 +188,33 @@ WorkflowEdge read_edge(DocumentReader& reader, const Value& item, const std::str
     return edge;
   }
   edge.trigger = EdgeTrigger::Event;
-  if (event == nullptr) {
-    reader.add("InvalidEventEdge", path + ".event",
-               "an event edge must name its event {event_id, version}");
-  } else if (!event->is_object()) {
-    reader.add("InvalidType", path + ".event",
-               "expected object, found " + std::string(type_name(*event)));
-  } else {
-    const std::string event_path = path + ".event";
-    const Value* event_id = DocumentReader::find(*event, "event_id");
-    std::optional<std::string> id;
-    if (event_id == nullptr || event_id->is_null() ||
-        (event_id->is_string() && is_blank(*event_id->get_ptr<const std::string*>()))) {
-      reader.add("InvalidEventEdge", event_path + ".event_id",
-                 "an event edge needs a non-empty event_id");
-    } else if (!event_id->is_string()) {
-      reader.add("InvalidType", event_path + ".event_id",
-                 "expected string, found " + std::string(type_name(*event_id)));
-    } else {
-      id = *event_id->get_ptr<const std::string*>();
-    }
-    const auto version = reader.required_semver(*event, "version", event_path);
-    if (id && version) {
-      edge.event = EventReference{*id, *version};
-    }
-  }
+  read_edge_event(reader, event, path, edge);
   if (predicate != nullptr) {
-    const std::string predicate_path = path + ".predicate";
-    if (!predicate->is_object()) {
-      reader.add("InvalidType", predicate_path,
-                 "expected object, found " + std::string(type_name(*predicate)));
-    } else {
-      const Value* field = DocumentReader::find(*predicate, "field");
-      std::optional<std::string> field_text;
-      if (field == nullptr || field->is_null() ||
-          (field->is_string() && is_blank(*field->get_ptr<const std::string*>()))) {
-        reader.add("InvalidEventEdge", predicate_path + ".field",
-                   "a predicate needs a non-empty field");
-      } else if (!field->is_string()) {
-        reader.add("InvalidType", predicate_path + ".field",
-                   "expected string, found " + std::string(type_name(*field)));
-      } else {
-        field_text = *field->get_ptr<const std::string*>();
-      }
-      const Value* equals = DocumentReader::find(*predicate, "equals");
-      if (equals == nullptr) {
-        reader.add("MissingRequiredField", predicate_path + ".equals",
-                   "a predicate needs the value to compare with (`equals`)");
-      }
-      if (field_text && equals != nullptr) {
-        edge.predicate = EdgePredicate{*field_text, *equals};
-      }
-    }
+    read_edge_predicate(reader, *predicate, path, edge);
   }
   return edge;
 }
 
-// Graph checks over nodes and edges whose endpoints are known: cycles, unreachable nodes, the
-// 1.0.0 out-degree rule and, for 1.1.0, conflicting writes by parallel nodes.
-// `node_index[i]` / `edge_index[e]` give the manifest index of workflow.nodes[i] / edges[e].
-void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
-                 const std::vector<std::vector<NodeWrite>>& writes_by_node,
-                 const std::vector<std::size_t>& node_index,
-                 const std::vector<std::size_t>& edge_index, const std::vector<bool>& edge_valid) {
-  const std::size_t n = workflow.nodes.size();
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < n; ++i) {
-    index.emplace(workflow.nodes[i].node_id, i);  // first declaration wins on duplicates
-  }
-  std::vector<std::vector<std::size_t>> successors(n);
-  std::vector<std::size_t> direct_out(n, 0);
-  std::vector<std::size_t> event_out(n, 0);
-  for (std::size_t e = 0; e < workflow.edges.size(); ++e) {
-    if (!edge_valid[e]) {
-      continue;
-    }
-    const WorkflowEdge& edge = workflow.edges[e];
-    const auto from_it = index.find(edge.from);
-    const auto to_it = index.find(edge.to);
-    if (from_it == index.end() || to_it == index.end()) {
-      continue;
-    }
-    const std::size_t from = from_it->second;
-    const std::size_t to = to_it->second;
-    successors[from].push_back(to);
-    if (!workflow.is_parallel()) {
-      auto& count = edge.trigger == EdgeTrigger::Direct ? direct_out[from] : event_out[from];
-      if (++count == 2) {
-        reader.add("DuplicateItem", index_path("$.edges", edge_index[e]),
-                   "node \"" + edge.from + "\" has more than one " +
-                       (edge.trigger == EdgeTrigger::Direct ? "direct" : "event") +
-                       " outgoing edge; schema_version 1.0.0 allows one of each (use 1.1.0 for "
-                       "fan-out)");
-      }
-    }
-  }
+// Where each known node and edge came from in the manifest, for the graph checks: nodes and
+// edges whose objects were malformed are left out of the definition, so indexes differ.
+struct GraphSources {
+  std::vector<std::vector<NodeWrite>> writes_by_node;  // state keys each node writes
+  std::vector<std::size_t> node_index;                 // manifest index of workflow.nodes[i]
+  std::vector<std::size_t> edge_index;                 // manifest index of workflow.edges[e]
+  std::vector<bool> edge_valid;                        // both endpoints are declared nodes
+  std::set<std::string> declared;                      // every node_id
+  bool within_limits = true;                           // node and edge counts within bounds
+};
 
-  // Cycle detection: iterative three-colour DFS over all edges.
-  std::vector<int> colour(n, 0);  // 0 new, 1 on stack, 2 done
-  bool cyclic = false;
-  for (std::size_t root = 0; root < n && !cyclic; ++root) {
-    if (colour[root] != 0) {
-      continue;
-    }
-    std::vector<std::pair<std::size_t, std::size_t>> stack{{root, 0}};
-    colour[root] = 1;
-    while (!stack.empty() && !cyclic) {
-      auto& [node, next] = stack.back();
-      if (next < successors[node].size()) {
-        const std::size_t succ = successors[node][next++];
-        if (colour[succ] == 1) {
-          cyclic = true;
-        } else if (colour[succ] == 0) {
-          colour[succ] = 1;
-          stack.emplace_back(succ, 0);
-        }
-      } else {
-        colour[node] = 2;
-        stack.pop_back();
-      }
-    }
-  }
-  if (cyclic) {
-    reader.add("DeterministicCycleNotAllowed", "$.edges",
-               "the edges form a cycle; a workflow graph must be acyclic");
-  }
+// The graph over node positions: successors of each node, and the 1.0.0 rule of at most one
+// direct and one event edge out of a node.
+struct Graph {
+  std::map<std::string, std::size_t> index;  // node_id -> position (first declaration wins)
+  std::vector<std::vector<std::size_t>> successors;
 
   // Nodes reachable from `source` over all edges (one traversal, O(nodes + edges)).
-  const auto reachable_from = [&](std::size_t source) {
-    std::vector<bool> seen(n, false);
+  [[nodiscard]] std::vector<bool> reachable_from(std::size_t source) const {
+    std::vector<bool> seen(successors.size(), false);
     std::vector<std::size_t> stack{source};
     seen[source] = true;
     while (!stack.empty()) {
@@ -266,25 +228,98 @@ void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
       }
     }
     return seen;
-  };
+  }
 
-  const auto start = index.find(workflow.start_node);
-  if (start != index.end()) {
-    const std::vector<bool> from_start = reachable_from(start->second);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!from_start[i] && index[workflow.nodes[i].node_id] == i) {
-        reader.add("UnreachableNode", index_path("$.nodes", node_index[i]),
-                   "node \"" + workflow.nodes[i].node_id +
-                       "\" cannot be reached from start_node \"" + workflow.start_node + "\"");
+  // Iterative three-colour depth-first search over all edges.
+  [[nodiscard]] bool has_cycle() const {
+    const std::size_t n = successors.size();
+    std::vector<int> colour(n, 0);  // 0 new, 1 on stack, 2 done
+    for (std::size_t root = 0; root < n; ++root) {
+      if (colour[root] != 0) {
+        continue;
+      }
+      std::vector<std::pair<std::size_t, std::size_t>> stack{{root, 0}};
+      colour[root] = 1;
+      while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        if (next < successors[node].size()) {
+          const std::size_t succ = successors[node][next++];
+          if (colour[succ] == 1) {
+            return true;
+          }
+          if (colour[succ] == 0) {
+            colour[succ] = 1;
+            stack.emplace_back(succ, 0);
+          }
+        } else {
+          colour[node] = 2;
+          stack.pop_back();
+        }
       }
     }
+    return false;
   }
+};
 
-  if (!workflow.is_parallel() || cyclic) {
+Graph build_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
+                  const GraphSources& sources) {
+  const std::size_t n = workflow.nodes.size();
+  Graph graph;
+  graph.successors.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    graph.index.emplace(workflow.nodes[i].node_id, i);
+  }
+  std::vector<std::size_t> direct_out(n, 0);
+  std::vector<std::size_t> event_out(n, 0);
+  for (std::size_t e = 0; e < workflow.edges.size(); ++e) {
+    if (!sources.edge_valid[e]) {
+      continue;
+    }
+    const WorkflowEdge& edge = workflow.edges[e];
+    const auto from_it = graph.index.find(edge.from);
+    const auto to_it = graph.index.find(edge.to);
+    if (from_it == graph.index.end() || to_it == graph.index.end()) {
+      continue;
+    }
+    const std::size_t from = from_it->second;
+    graph.successors[from].push_back(to_it->second);
+    if (workflow.is_parallel()) {
+      continue;
+    }
+    auto& count = edge.trigger == EdgeTrigger::Direct ? direct_out[from] : event_out[from];
+    if (++count == 2) {
+      reader.add("DuplicateItem", index_path("$.edges", sources.edge_index[e]),
+                 "node \"" + edge.from + "\" has more than one " +
+                     (edge.trigger == EdgeTrigger::Direct ? "direct" : "event") +
+                     " outgoing edge; schema_version 1.0.0 allows one of each (use 1.1.0 for "
+                     "fan-out)");
+    }
+  }
+  return graph;
+}
+
+void check_reachable_from_start(DocumentReader& reader, const WorkflowDefinition& workflow,
+                                const GraphSources& sources, const Graph& graph) {
+  const auto start = graph.index.find(workflow.start_node);
+  if (start == graph.index.end()) {
     return;
   }
-  // 1.1.0: two nodes that can run in parallel (neither reaches the other) must not write the same
-  // state key. Only nodes sharing a key with another node need their reachability computed.
+  const std::vector<bool> from_start = graph.reachable_from(start->second);
+  for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
+    if (!from_start[i] && graph.index.at(workflow.nodes[i].node_id) == i) {
+      reader.add("UnreachableNode", index_path("$.nodes", sources.node_index[i]),
+                 "node \"" + workflow.nodes[i].node_id + "\" cannot be reached from start_node \"" +
+                     workflow.start_node + "\"");
+    }
+  }
+}
+
+// 1.1.0: two nodes that can run in parallel (neither reaches the other) must not write the same
+// state key. Only nodes sharing a key with another node need their reachability computed.
+void check_parallel_writes(DocumentReader& reader, const WorkflowDefinition& workflow,
+                           const GraphSources& sources, const Graph& graph) {
+  const auto& writes_by_node = sources.writes_by_node;
+  const std::size_t n = workflow.nodes.size();
   std::map<std::string, std::vector<std::size_t>> writers;
   for (std::size_t i = 0; i < n; ++i) {
     for (const NodeWrite& write : writes_by_node[i]) {
@@ -298,7 +333,7 @@ void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
   for (const auto& [key, list] : writers) {
     for (const std::size_t node : list) {
       if (list.size() > 1 && !reach.contains(node)) {
-        reach.emplace(node, reachable_from(node));
+        reach.emplace(node, graph.reachable_from(node));
       }
     }
   }
@@ -326,29 +361,25 @@ void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
   }
 }
 
-}  // namespace
-
-const WorkflowNode* WorkflowDefinition::find_node(std::string_view node_id) const {
-  for (const auto& node : nodes) {
-    if (node.node_id == node_id) {
-      return &node;
-    }
+// Graph checks over nodes and edges whose endpoints are known: cycles, unreachable nodes, the
+// 1.0.0 out-degree rule and, for 1.1.0, conflicting writes by parallel nodes.
+void check_graph(DocumentReader& reader, const WorkflowDefinition& workflow,
+                 const GraphSources& sources) {
+  const Graph graph = build_graph(reader, workflow, sources);
+  const bool cyclic = graph.has_cycle();
+  if (cyclic) {
+    reader.add("DeterministicCycleNotAllowed", "$.edges",
+               "the edges form a cycle; a workflow graph must be acyclic");
   }
-  return nullptr;
+  check_reachable_from_start(reader, workflow, sources, graph);
+  if (workflow.is_parallel() && !cyclic) {
+    check_parallel_writes(reader, workflow, sources, graph);
+  }
 }
 
-std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
-    const Value& document) {
-  DocumentReader reader;
-  WorkflowDefinition workflow;
-  if (!document.is_object()) {
-    reader.add(
-        "InvalidType", "$",
-        "a workflow definition must be a JSON object, found " + std::string(type_name(document)));
-    return std::unexpected(reader.take());
-  }
-  workflow.document = document;
-
+// The header: kind, versions, identity, lifecycle, owner, summary, and the input and output
+// schemas.
+void read_header(DocumentReader& reader, const Value& document, WorkflowDefinition& workflow) {
   reader.expect_literal(document, "kind", "$", "workflow_definition");
   if (auto v = reader.required_enum(document, "schema_version", "$", {"1.0.0", "1.1.0"})) {
     workflow.schema_version = std::move(*v);
@@ -388,12 +419,11 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
       }
     }
   }
+}
 
-  // Nodes.
-  std::vector<std::vector<NodeWrite>> writes_by_node;
-  std::vector<std::size_t> node_index;
+void read_nodes(DocumentReader& reader, const Value& document, WorkflowDefinition& workflow,
+                GraphSources& sources) {
   std::vector<std::pair<std::string, std::string>> node_ids;
-  bool within_limits = true;
   if (const Value* nodes = reader.required_array(document, "nodes", "$")) {
     if (nodes->empty()) {
       reader.add("MissingRequiredField", "$.nodes", "a workflow needs at least one node");
@@ -402,7 +432,7 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
       reader.add("LimitExceeded", "$.nodes",
                  "a workflow may have at most " + std::to_string(kMaxWorkflowNodes) +
                      " nodes, found " + std::to_string(nodes->size()));
-      within_limits = false;
+      sources.within_limits = false;
     }
     for (std::size_t i = 0; i < nodes->size(); ++i) {
       const Value& item = (*nodes)[i];
@@ -418,26 +448,25 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
       }
       node_ids.emplace_back(node.node_id, path + ".node_id");
       workflow.nodes.push_back(std::move(node));
-      writes_by_node.push_back(std::move(writes));
-      node_index.push_back(i);
+      sources.writes_by_node.push_back(std::move(writes));
+      sources.node_index.push_back(i);
     }
   }
   reader.check_unique_strings(node_ids, "node_id");
-  std::set<std::string> declared;
   for (const auto& node : workflow.nodes) {
-    declared.insert(node.node_id);
+    sources.declared.insert(node.node_id);
   }
+}
 
-  // Edges.
-  std::vector<bool> edge_valid;
-  std::vector<std::size_t> edge_index;
+void read_edges(DocumentReader& reader, const Value& document, WorkflowDefinition& workflow,
+                GraphSources& sources) {
   std::vector<std::pair<std::string, std::string>> edge_ids;
   if (const Value* edges = reader.required_array(document, "edges", "$")) {
     if (edges->size() > kMaxWorkflowEdges) {
       reader.add("LimitExceeded", "$.edges",
                  "a workflow may have at most " + std::to_string(kMaxWorkflowEdges) +
                      " edges, found " + std::to_string(edges->size()));
-      within_limits = false;
+      sources.within_limits = false;
     }
     for (std::size_t i = 0; i < edges->size(); ++i) {
       const Value& item = (*edges)[i];
@@ -455,19 +484,23 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
            {std::pair{&edge.from, "from"}, std::pair{&edge.to, "to"}}) {
         if (endpoint->empty()) {
           valid = false;  // already reported as missing
-        } else if (!declared.contains(*endpoint)) {
+        } else if (!sources.declared.contains(*endpoint)) {
           reader.add("InvalidEdgeReference", child_path(path, key),
                      "edge endpoint \"" + *endpoint + "\" is not a declared node_id");
           valid = false;
         }
       }
       workflow.edges.push_back(std::move(edge));
-      edge_valid.push_back(valid);
-      edge_index.push_back(i);
+      sources.edge_valid.push_back(valid);
+      sources.edge_index.push_back(i);
     }
   }
   reader.check_unique_strings(edge_ids, "edge_id");
+}
 
+// start_node, terminal_nodes, output_projection and tags.
+void read_endpoints(DocumentReader& reader, const Value& document, WorkflowDefinition& workflow,
+                    const std::set<std::string>& declared) {
   if (auto v = reader.required_string(document, "start_node", "$")) {
     workflow.start_node = std::move(*v);
     if (!declared.contains(workflow.start_node)) {
@@ -493,12 +526,39 @@ std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
   }
   workflow.output_projection = read_keys(reader, document, "output_projection", "$", false, true);
   workflow.tags = read_keys(reader, document, "tags", "$", true, false);
+}
 
-  // Edges whose objects were malformed are not in workflow.edges; the graph uses what is known.
-  if (within_limits) {
-    check_graph(reader, workflow, writes_by_node, node_index, edge_index, edge_valid);
+}  // namespace
+
+const WorkflowNode* WorkflowDefinition::find_node(std::string_view node_id) const {
+  for (const auto& node : nodes) {
+    if (node.node_id == node_id) {
+      return &node;
+    }
   }
+  return nullptr;
+}
 
+std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
+    const Value& document) {
+  DocumentReader reader;
+  WorkflowDefinition workflow;
+  if (!document.is_object()) {
+    reader.add(
+        "InvalidType", "$",
+        "a workflow definition must be a JSON object, found " + std::string(type_name(document)));
+    return std::unexpected(reader.take());
+  }
+  workflow.document = document;
+  GraphSources sources;
+  read_header(reader, document, workflow);
+  read_nodes(reader, document, workflow, sources);
+  read_edges(reader, document, workflow, sources);
+  read_endpoints(reader, document, workflow, sources.declared);
+  // Edges whose objects were malformed are not in workflow.edges; the graph uses what is known.
+  if (sources.within_limits) {
+    check_graph(reader, workflow, sources);
+  }
   if (!reader.ok()) {
     return std::unexpected(reader.take());
   }
