@@ -1,5 +1,6 @@
 #include "traverse/contracts/registry_bundle.hpp"
 
+#include <iterator>
 #include <map>
 #include <system_error>
 #include <utility>
@@ -49,26 +50,14 @@ std::optional<std::string> raw_string(const Value& document, std::string_view ke
   return *value->get_ptr<const std::string*>();
 }
 
-}  // namespace
-
-std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
-    const std::filesystem::path& manifest_path) {
-  auto document = contracts_detail::read_json_object(manifest_path, "a registry bundle manifest");
-  if (!document) {
-    return std::unexpected(std::move(document.error()));
-  }
-  const std::string manifest_file = manifest_path.string();
-  DocumentReader reader;
-  RegistryBundle bundle;
-  bundle.manifest_path = manifest_path;
-
-  if (auto v = reader.required_string(*document, "bundle_id", "$")) {
+void read_bundle_header(DocumentReader& reader, const Value& document, RegistryBundle& bundle) {
+  if (auto v = reader.required_string(document, "bundle_id", "$")) {
     bundle.bundle_id = std::move(*v);
   }
-  if (auto v = reader.required_semver(*document, "version", "$")) {
+  if (auto v = reader.required_semver(document, "version", "$")) {
     bundle.version = std::move(*v);
   }
-  if (const auto scope = reader.required_string(*document, "scope", "$")) {
+  if (const auto scope = reader.required_string(document, "scope", "$")) {
     if (const auto parsed = parse_scope(*scope)) {
       bundle.scope = *parsed;
     } else {
@@ -76,17 +65,24 @@ std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
                  "bundle scope \"" + *scope + "\" is not one of: public | private");
     }
   }
+}
 
-  // Manifest entries first: shape, duplicates, resolved paths.
-  struct PendingEntry {
-    SectionInfo info;
-    std::size_t index;
-    BundleEntry entry;
-  };
+// One manifest entry whose shape is valid, waiting for its artifact to be read.
+struct PendingEntry {
+  SectionInfo info;
+  std::size_t index;  // in the manifest's section array
+  BundleEntry entry;
+
+  [[nodiscard]] std::string path() const { return index_path("$." + std::string(info.key), index); }
+  [[nodiscard]] std::string key() const { return entry.id + "@" + entry.version; }
+};
+
+// The manifest's entries: shape, duplicates, paths resolved against the manifest's folder.
+std::vector<PendingEntry> read_manifest_entries(DocumentReader& reader, const Value& document,
+                                                const std::filesystem::path& folder) {
   std::vector<PendingEntry> pending;
-  const std::filesystem::path folder = manifest_path.parent_path();
   for (const SectionInfo& info : kSections) {
-    const Value* items = reader.required_array(*document, info.key, "$");
+    const Value* items = reader.required_array(document, info.key, "$");
     if (items == nullptr) {
       continue;
     }
@@ -119,88 +115,125 @@ std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
           BundleEntry{std::move(*id), std::move(*version), (folder / *path).lexically_normal()}});
     }
   }
+  return pending;
+}
 
-  ValidationErrors errors = reader.take();
-  attach_file(errors, manifest_file);
-  const auto report = [&](std::string code, std::string path, std::string message) {
-    errors.push_back(
-        ValidationError{std::move(code), std::move(path), std::move(message), manifest_file});
-  };
+// Parses one artifact as its section's kind and adds it to the bundle; its violations otherwise.
+template <typename Parse, typename Artifact>
+ValidationErrors parse_into(Parse parse, const Value& document, std::vector<Artifact>& into) {
+  auto parsed = parse(document);
+  if (!parsed) {
+    return std::move(parsed.error());
+  }
+  into.push_back(std::move(*parsed));
+  return {};
+}
 
-  // Then every artifact: present, parses, validates, and matches its entry.
-  for (PendingEntry& item : pending) {
-    const std::string item_path = index_path("$." + std::string(item.info.key), item.index);
-    const BundleEntry& entry = item.entry;
-    const std::string key = entry.id + "@" + entry.version;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(entry.path, ec)) {
-      report("MissingArtifactFile", item_path + ".path",
-             "missing artifact file for " + key + " at " + entry.path.string());
-      continue;
-    }
-    auto artifact_document = contracts_detail::read_json_document(entry.path);
-    if (!artifact_document) {
-      report(std::string(item.info.parse_failed_code), item_path + ".path",
-             std::string(item.info.noun) + " " + key + " at " + entry.path.string() +
-                 " could not be read");
-      errors.insert(errors.end(), artifact_document.error().begin(),
-                    artifact_document.error().end());
-      continue;
-    }
-    ValidationErrors artifact_errors;
-    switch (item.info.section) {
-      case Section::Capabilities: {
-        auto parsed = parse_capability_contract(*artifact_document);
-        if (parsed) {
-          bundle.capabilities.push_back(std::move(*parsed));
-        } else {
-          artifact_errors = std::move(parsed.error());
-        }
-        break;
-      }
-      case Section::Events: {
-        auto parsed = parse_event_contract(*artifact_document);
-        if (parsed) {
-          bundle.events.push_back(std::move(*parsed));
-        } else {
-          artifact_errors = std::move(parsed.error());
-        }
-        break;
-      }
-      case Section::Workflows: {
-        auto parsed = parse_workflow_definition(*artifact_document);
-        if (parsed) {
-          bundle.workflows.push_back(std::move(*parsed));
-        } else {
-          artifact_errors = std::move(parsed.error());
-        }
-        break;
-      }
-    }
-    if (!artifact_errors.empty()) {
-      report(std::string(item.info.parse_failed_code), item_path + ".path",
-             std::string(item.info.noun) + " " + key + " at " + entry.path.string() + " has " +
-                 std::to_string(artifact_errors.size()) + " violation(s)");
-      attach_file(artifact_errors, entry.path.string());
-      errors.insert(errors.end(), artifact_errors.begin(), artifact_errors.end());
-    }
-    const auto artifact_id = raw_string(*artifact_document, "id");
-    const auto artifact_version = raw_string(*artifact_document, "version");
-    if (artifact_id && *artifact_id != entry.id) {
-      report("ArtifactIdMismatch", item_path + ".id",
-             "manifest names " + entry.id + " but " + entry.path.string() + " declares id " +
-                 *artifact_id);
-    }
-    if (artifact_version && *artifact_version != entry.version) {
-      report("ArtifactVersionMismatch", item_path + ".version",
-             "manifest names " + key + " but " + entry.path.string() + " declares version " +
-                 *artifact_version);
-    }
-    entries_of(bundle, item.info.section).push_back(entry);
+ValidationErrors parse_artifact(Section section, const Value& document, RegistryBundle& bundle) {
+  switch (section) {
+    case Section::Capabilities:
+      return parse_into(parse_capability_contract, document, bundle.capabilities);
+    case Section::Events:
+      return parse_into(parse_event_contract, document, bundle.events);
+    case Section::Workflows:
+      break;
+  }
+  return parse_into(parse_workflow_definition, document, bundle.workflows);
+}
+
+// The errors of one bundle load: the manifest's own violations name the manifest file.
+class BundleErrors {
+ public:
+  BundleErrors(ValidationErrors manifest_errors, std::string manifest_file)
+      : errors_(std::move(manifest_errors)), manifest_file_(std::move(manifest_file)) {
+    attach_file(errors_, manifest_file_);
   }
 
+  void report(std::string code, std::string path, std::string message) {
+    errors_.push_back(
+        ValidationError{std::move(code), std::move(path), std::move(message), manifest_file_});
+  }
+  void append(ValidationErrors more) {
+    errors_.insert(errors_.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  [[nodiscard]] bool empty() const { return errors_.empty(); }
+  [[nodiscard]] ValidationErrors take() { return std::move(errors_); }
+
+ private:
+  ValidationErrors errors_;
+  std::string manifest_file_;
+};
+
+// The artifact's own id and version must be the ones its manifest entry names.
+void check_artifact_identity(const PendingEntry& item, const Value& document,
+                             BundleErrors& errors) {
+  const BundleEntry& entry = item.entry;
+  const auto artifact_id = raw_string(document, "id");
+  const auto artifact_version = raw_string(document, "version");
+  if (artifact_id && *artifact_id != entry.id) {
+    errors.report("ArtifactIdMismatch", item.path() + ".id",
+                  "manifest names " + entry.id + " but " + entry.path.string() + " declares id " +
+                      *artifact_id);
+  }
+  if (artifact_version && *artifact_version != entry.version) {
+    errors.report("ArtifactVersionMismatch", item.path() + ".version",
+                  "manifest names " + item.key() + " but " + entry.path.string() +
+                      " declares version " + *artifact_version);
+  }
+}
+
+// One artifact: present, parses, validates, and matches its entry.
+void load_artifact(const PendingEntry& item, RegistryBundle& bundle, BundleErrors& errors) {
+  const BundleEntry& entry = item.entry;
+  const std::string path_path = item.path() + ".path";
+  const std::string described =
+      std::string(item.info.noun) + " " + item.key() + " at " + entry.path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(entry.path, ec)) {
+    errors.report("MissingArtifactFile", path_path,
+                  "missing artifact file for " + item.key() + " at " + entry.path.string());
+    return;
+  }
+  auto document = contracts_detail::read_json_document(entry.path);
+  if (!document) {
+    errors.report(std::string(item.info.parse_failed_code), path_path,
+                  described + " could not be read");
+    errors.append(std::move(document.error()));
+    return;
+  }
+  ValidationErrors artifact_errors = parse_artifact(item.info.section, *document, bundle);
+  if (!artifact_errors.empty()) {
+    errors.report(std::string(item.info.parse_failed_code), path_path,
+                  described + " has " + std::to_string(artifact_errors.size()) + " violation(s)");
+    attach_file(artifact_errors, entry.path.string());
+    errors.append(std::move(artifact_errors));
+  }
+  check_artifact_identity(item, *document, errors);
+  entries_of(bundle, item.info.section).push_back(entry);
+}
+
+}  // namespace
+
+std::expected<RegistryBundle, ValidationErrors> load_registry_bundle(
+    const std::filesystem::path& manifest_path) {
+  auto document = contracts_detail::read_json_object(manifest_path, "a registry bundle manifest");
+  if (!document) {
+    return std::unexpected(std::move(document.error()));
+  }
+  DocumentReader reader;
+  RegistryBundle bundle;
+  bundle.manifest_path = manifest_path;
+  read_bundle_header(reader, *document, bundle);
+  // Manifest entries first, then every artifact they name.
+  const std::vector<PendingEntry> pending =
+      read_manifest_entries(reader, *document, manifest_path.parent_path());
+  BundleErrors errors(reader.take(), manifest_path.string());
+  for (const PendingEntry& item : pending) {
+    load_artifact(item, bundle, errors);
+  }
   if (!errors.empty()) {
-    return std::unexpected(std::move(errors));
+    return std::unexpected(errors.take());
   }
   return bundle;
 }
