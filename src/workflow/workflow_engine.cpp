@@ -38,6 +38,145 @@ std::optional<SchemaValidator> compile_schema(const Value& schema, const std::st
   return std::nullopt;
 }
 
+using PreparedImpl = PreparedWorkflow::Impl;
+
+// The version and node count the engine can run; nothing else is checked when these fail.
+ValidationErrors check_shape(const WorkflowDefinition& wf) {
+  ValidationErrors errors;
+  if (wf.schema_version != "1.0.0" && wf.schema_version != "1.1.0") {
+    errors.push_back(problem(
+        "InvalidLiteral", "$.schema_version",
+        "schema_version must be \"1.0.0\" or \"1.1.0\", got \"" + wf.schema_version + "\""));
+  }
+  if (wf.nodes.empty()) {
+    errors.push_back(
+        problem("MissingRequiredField", "$.nodes", "a workflow needs at least one node"));
+  }
+  if (wf.nodes.size() > kMaxWorkflowNodes) {
+    errors.push_back(problem("CapacityExceeded", "$.nodes",
+                             "a workflow may have at most " + std::to_string(kMaxWorkflowNodes) +
+                                 " nodes, got " + std::to_string(wf.nodes.size())));
+  }
+  return errors;
+}
+
+// node_index, the edges into and out of each node, and the direct in-degree.
+void index_nodes_and_edges(PreparedImpl& impl, ValidationErrors& errors) {
+  const WorkflowDefinition& wf = impl.definition;
+  const std::size_t n = wf.nodes.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!impl.node_index.emplace(wf.nodes[i].node_id, i).second) {
+      errors.push_back(problem("DuplicateItem", index_path("$.nodes", i) + ".node_id",
+                               "node_id \"" + wf.nodes[i].node_id + "\" is declared twice"));
+    }
+  }
+  impl.out_edges.assign(n, {});
+  impl.in_edges.assign(n, {});
+  impl.direct_in_count.assign(n, 0);
+  for (std::size_t e = 0; e < wf.edges.size(); ++e) {
+    const WorkflowEdge& edge = wf.edges[e];
+    const std::string path = index_path("$.edges", e);
+    const auto from = impl.node_index.find(edge.from);
+    const auto to = impl.node_index.find(edge.to);
+    if (from == impl.node_index.end()) {
+      errors.push_back(problem("InvalidEdgeReference", path + ".from",
+                               "edge endpoint \"" + edge.from + "\" is not a declared node_id"));
+    }
+    if (to == impl.node_index.end()) {
+      errors.push_back(problem("InvalidEdgeReference", path + ".to",
+                               "edge endpoint \"" + edge.to + "\" is not a declared node_id"));
+    }
+    if (edge.trigger == EdgeTrigger::Event && !edge.event) {
+      errors.push_back(problem("InvalidEventEdge", path + ".event",
+                               "an event edge must name its event {event_id, version}"));
+    }
+    if (from != impl.node_index.end() && to != impl.node_index.end()) {
+      impl.out_edges[from->second].push_back(e);
+      impl.in_edges[to->second].push_back(e);
+      if (edge.trigger == EdgeTrigger::Direct) {
+        ++impl.direct_in_count[to->second];
+      }
+    }
+  }
+}
+
+// The start node and the terminal flags.
+void resolve_endpoints(PreparedImpl& impl, ValidationErrors& errors) {
+  const WorkflowDefinition& wf = impl.definition;
+  if (const auto start = impl.node_index.find(wf.start_node); start != impl.node_index.end()) {
+    impl.start = start->second;
+  } else {
+    errors.push_back(problem("InvalidStartNode", "$.start_node",
+                             "start_node \"" + wf.start_node + "\" is not a declared node_id"));
+  }
+  impl.terminal.assign(wf.nodes.size(), false);
+  for (std::size_t i = 0; i < wf.terminal_nodes.size(); ++i) {
+    if (const auto t = impl.node_index.find(wf.terminal_nodes[i]); t != impl.node_index.end()) {
+      impl.terminal[t->second] = true;
+    } else {
+      errors.push_back(
+          problem("InvalidTerminalNode", index_path("$.terminal_nodes", i),
+                  "terminal node \"" + wf.terminal_nodes[i] + "\" is not a declared node_id"));
+    }
+  }
+}
+
+// Kahn's algorithm over every edge, ties broken by node_id (the registration order).
+void order_topologically(PreparedImpl& impl, ValidationErrors& errors) {
+  const WorkflowDefinition& wf = impl.definition;
+  const std::size_t n = wf.nodes.size();
+  std::vector<std::size_t> in_degree(n, 0);
+  std::set<std::pair<std::string, std::size_t>> frontier;
+  for (std::size_t i = 0; i < n; ++i) {
+    in_degree[i] = impl.in_edges[i].size();
+    if (in_degree[i] == 0) {
+      frontier.emplace(wf.nodes[i].node_id, i);
+    }
+  }
+  while (!frontier.empty()) {
+    const std::size_t node = frontier.begin()->second;
+    frontier.erase(frontier.begin());
+    impl.topo_order.push_back(node);
+    for (const std::size_t e : impl.out_edges[node]) {
+      const std::size_t to = impl.node_index.at(wf.edges[e].to);
+      if (--in_degree[to] == 0) {
+        frontier.emplace(wf.nodes[to].node_id, to);
+      }
+    }
+  }
+  if (impl.topo_order.size() != n) {
+    errors.push_back(problem("DeterministicCycleNotAllowed", "$.edges",
+                             "the edges form a cycle; a workflow graph must be acyclic"));
+  }
+}
+
+// Ancestor sets, built in topological order: a node's ancestors are its predecessors and theirs.
+// Stored as declaration indices sorted by topological position.
+void compute_ancestors(PreparedImpl& impl) {
+  const WorkflowDefinition& wf = impl.definition;
+  const std::size_t n = wf.nodes.size();
+  std::vector<std::vector<bool>> is_ancestor(n, std::vector<bool>(n, false));
+  for (const std::size_t node : impl.topo_order) {
+    for (const std::size_t e : impl.in_edges[node]) {
+      const std::size_t from = impl.node_index.at(wf.edges[e].from);
+      is_ancestor[node][from] = true;
+      for (std::size_t a = 0; a < n; ++a) {
+        if (is_ancestor[from][a]) {
+          is_ancestor[node][a] = true;
+        }
+      }
+    }
+  }
+  impl.ancestors.assign(n, {});
+  for (std::size_t node = 0; node < n; ++node) {
+    for (const std::size_t a : impl.topo_order) {
+      if (is_ancestor[node][a]) {
+        impl.ancestors[node].push_back(a);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const WorkflowDefinition& PreparedWorkflow::definition() const {
@@ -74,140 +213,28 @@ std::expected<WorkflowEngine, WorkflowConfigError> WorkflowEngine::create(
 
 std::expected<PreparedWorkflow, ValidationErrors> WorkflowEngine::prepare(
     const WorkflowDefinition& definition) {
-  ValidationErrors errors;
   auto impl = std::make_shared<PreparedWorkflow::Impl>();
   impl->definition = definition;
-  const WorkflowDefinition& wf = impl->definition;
-  if (wf.schema_version != "1.0.0" && wf.schema_version != "1.1.0") {
-    errors.push_back(problem(
-        "InvalidLiteral", "$.schema_version",
-        "schema_version must be \"1.0.0\" or \"1.1.0\", got \"" + wf.schema_version + "\""));
-  }
-  impl->parallel = wf.is_parallel();
-  const std::size_t n = wf.nodes.size();
-  if (n == 0) {
-    errors.push_back(
-        problem("MissingRequiredField", "$.nodes", "a workflow needs at least one node"));
-  }
-  if (n > kMaxWorkflowNodes) {
-    errors.push_back(problem("CapacityExceeded", "$.nodes",
-                             "a workflow may have at most " + std::to_string(kMaxWorkflowNodes) +
-                                 " nodes, got " + std::to_string(n)));
-  }
+  impl->parallel = impl->definition.is_parallel();
+  ValidationErrors errors = check_shape(impl->definition);
   if (!errors.empty()) {
     return std::unexpected(std::move(errors));
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!impl->node_index.emplace(wf.nodes[i].node_id, i).second) {
-      errors.push_back(problem("DuplicateItem", index_path("$.nodes", i) + ".node_id",
-                               "node_id \"" + wf.nodes[i].node_id + "\" is declared twice"));
-    }
-  }
-  impl->out_edges.assign(n, {});
-  impl->in_edges.assign(n, {});
-  impl->direct_in_count.assign(n, 0);
-  for (std::size_t e = 0; e < wf.edges.size(); ++e) {
-    const WorkflowEdge& edge = wf.edges[e];
-    const std::string path = index_path("$.edges", e);
-    const auto from = impl->node_index.find(edge.from);
-    const auto to = impl->node_index.find(edge.to);
-    if (from == impl->node_index.end()) {
-      errors.push_back(problem("InvalidEdgeReference", path + ".from",
-                               "edge endpoint \"" + edge.from + "\" is not a declared node_id"));
-    }
-    if (to == impl->node_index.end()) {
-      errors.push_back(problem("InvalidEdgeReference", path + ".to",
-                               "edge endpoint \"" + edge.to + "\" is not a declared node_id"));
-    }
-    if (edge.trigger == EdgeTrigger::Event && !edge.event) {
-      errors.push_back(problem("InvalidEventEdge", path + ".event",
-                               "an event edge must name its event {event_id, version}"));
-    }
-    if (from != impl->node_index.end() && to != impl->node_index.end()) {
-      impl->out_edges[from->second].push_back(e);
-      impl->in_edges[to->second].push_back(e);
-      if (edge.trigger == EdgeTrigger::Direct) {
-        ++impl->direct_in_count[to->second];
-      }
-    }
-  }
-  if (const auto start = impl->node_index.find(wf.start_node); start != impl->node_index.end()) {
-    impl->start = start->second;
-  } else {
-    errors.push_back(problem("InvalidStartNode", "$.start_node",
-                             "start_node \"" + wf.start_node + "\" is not a declared node_id"));
-  }
-  impl->terminal.assign(n, false);
-  for (std::size_t i = 0; i < wf.terminal_nodes.size(); ++i) {
-    if (const auto t = impl->node_index.find(wf.terminal_nodes[i]); t != impl->node_index.end()) {
-      impl->terminal[t->second] = true;
-    } else {
-      errors.push_back(
-          problem("InvalidTerminalNode", index_path("$.terminal_nodes", i),
-                  "terminal node \"" + wf.terminal_nodes[i] + "\" is not a declared node_id"));
-    }
-  }
-
-  // Kahn's algorithm over every edge, ties broken by node_id (the registration order).
-  std::vector<std::size_t> in_degree(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    in_degree[i] = impl->in_edges[i].size();
-  }
-  std::set<std::pair<std::string, std::size_t>> frontier;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (in_degree[i] == 0) {
-      frontier.emplace(wf.nodes[i].node_id, i);
-    }
-  }
-  while (!frontier.empty()) {
-    const std::size_t node = frontier.begin()->second;
-    frontier.erase(frontier.begin());
-    impl->topo_order.push_back(node);
-    for (const std::size_t e : impl->out_edges[node]) {
-      const std::size_t to = impl->node_index.at(wf.edges[e].to);
-      if (--in_degree[to] == 0) {
-        frontier.emplace(wf.nodes[to].node_id, to);
-      }
-    }
-  }
-  if (impl->topo_order.size() != n) {
-    errors.push_back(problem("DeterministicCycleNotAllowed", "$.edges",
-                             "the edges form a cycle; a workflow graph must be acyclic"));
-  }
-
-  impl->input_validator = compile_schema(wf.input_schema, "$.inputs.schema", errors);
-  impl->output_validator = compile_schema(wf.output_schema, "$.outputs.schema", errors);
+  index_nodes_and_edges(*impl, errors);
+  resolve_endpoints(*impl, errors);
+  order_topologically(*impl, errors);
+  impl->input_validator = compile_schema(impl->definition.input_schema, "$.inputs.schema", errors);
+  impl->output_validator =
+      compile_schema(impl->definition.output_schema, "$.outputs.schema", errors);
   if (!errors.empty()) {
     return std::unexpected(std::move(errors));
   }
-
-  impl->topo_position.assign(n, 0);
-  for (std::size_t pos = 0; pos < n; ++pos) {
+  impl->topo_position.assign(impl->topo_order.size(), 0);
+  for (std::size_t pos = 0; pos < impl->topo_order.size(); ++pos) {
     impl->topo_position[impl->topo_order[pos]] = pos;
   }
   if (impl->parallel) {
-    // Ancestor sets, built in topological order: a node's ancestors are its predecessors and
-    // theirs. Stored as declaration indices sorted by topological position.
-    std::vector<std::vector<bool>> is_ancestor(n, std::vector<bool>(n, false));
-    for (const std::size_t node : impl->topo_order) {
-      for (const std::size_t e : impl->in_edges[node]) {
-        const std::size_t from = impl->node_index.at(wf.edges[e].from);
-        is_ancestor[node][from] = true;
-        for (std::size_t a = 0; a < n; ++a) {
-          if (is_ancestor[from][a]) {
-            is_ancestor[node][a] = true;
-          }
-        }
-      }
-    }
-    impl->ancestors.assign(n, {});
-    for (std::size_t node = 0; node < n; ++node) {
-      for (const std::size_t a : impl->topo_order) {
-        if (is_ancestor[node][a]) {
-          impl->ancestors[node].push_back(a);
-        }
-      }
-    }
+    compute_ancestors(*impl);
   }
   return PreparedWorkflow(std::move(impl));
 }
