@@ -175,8 +175,15 @@ CapabilityRecordPtr CapabilityRegistry::get(Scope scope, std::string_view id,
   return find_locked(scope, id, version);
 }
 
-std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
-    const CapabilityQuery& query) const {
+namespace {
+
+// Error text only: built when a lookup fails, never on the path of one that succeeds.
+std::string scope_text(const CapabilityQuery& query) {
+  return "scope " + std::string(lookup_scope_name(query.scope));
+}
+
+// The query's own consistency: an id, at most one of version and range, both well formed.
+std::expected<std::optional<SemVerRange>, RegistryError> check_query(const CapabilityQuery& query) {
   const std::string& id = query.capability_id;
   if (id.empty()) {
     return std::unexpected(
@@ -193,60 +200,44 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
                                  "capability version '" + *query.version + "' for " + id +
                                      " is not a semver version (expected e.g. 1.2.3)"));
   }
-  std::optional<SemVerRange> range;
-  if (query.version_range) {
-    range = SemVerRange::parse(*query.version_range);
-    if (!range) {
-      return std::unexpected(
-          error(RegistryErrorCode::InvalidRange,
-                "version range '" + *query.version_range + "' for " + id +
-                    " is not a valid semver range (expected e.g. ^1.2, ~1.2.3, >=1.0.0 <2.0.0)"));
-    }
+  if (!query.version_range) {
+    return std::optional<SemVerRange>{};
   }
-  // Error messages only: built when a lookup fails, never on the hot path of one that succeeds.
-  const auto scope_text = [&] { return "scope " + std::string(lookup_scope_name(query.scope)); };
+  auto range = SemVerRange::parse(*query.version_range);
+  if (!range) {
+    return std::unexpected(
+        error(RegistryErrorCode::InvalidRange,
+              "version range '" + *query.version_range + "' for " + id +
+                  " is not a valid semver range (expected e.g. ^1.2, ~1.2.3, >=1.0.0 <2.0.0)"));
+  }
+  return range;
+}
 
-  // Visible records: one per version, a private registration hiding the public one.
-  std::vector<CapabilityRecordPtr> visible;
-  {
-    std::shared_lock lock(mutex_);
-    auto by_id = by_id_.find(id);
-    if (by_id != by_id_.end()) {
-      for (const auto& [version, slot] : by_id->second) {
-        const auto& pub = slot.by_scope[scope_index(Scope::Public)];
-        const auto& priv = slot.by_scope[scope_index(Scope::Private)];
-        if (query.scope == LookupScope::PreferPrivate && priv) {
-          visible.push_back(priv);
-        } else if (pub) {
-          visible.push_back(pub);
-        }
-      }
-    }
+// The exactly named version among `visible` (sorted by precedence, not empty).
+std::expected<CapabilityRecordPtr, RegistryError> pick_exact(
+    const std::vector<CapabilityRecordPtr>& visible, const CapabilityQuery& query) {
+  const std::string& version = *query.version;
+  auto found = std::find_if(visible.begin(), visible.end(), [&](const CapabilityRecordPtr& r) {
+    return r->contract.version == version;
+  });
+  if (found == visible.end()) {
+    return std::unexpected(
+        error(RegistryErrorCode::NotFound, "capability " + query.capability_id + "@" + version +
+                                               " is not registered (" + scope_text(query) +
+                                               "; registered: " + join(keys_of(visible)) + ")"));
   }
-  std::sort(visible.begin(), visible.end(), by_precedence);
-  if (visible.empty()) {
-    return std::unexpected(error(RegistryErrorCode::NotFound,
-                                 "capability " + id + " is not registered (" + scope_text() + ")"));
+  if (query.require_runnable && !(*found)->runnable()) {
+    return std::unexpected(error(RegistryErrorCode::NotRunnable, describe_lifecycle_gate(**found)));
   }
+  return *found;
+}
 
-  const auto available = [&] { return "registered: " + join(keys_of(visible)); };
-  if (query.version) {
-    auto found = std::find_if(visible.begin(), visible.end(), [&](const CapabilityRecordPtr& r) {
-      return r->contract.version == *query.version;
-    });
-    if (found == visible.end()) {
-      return std::unexpected(
-          error(RegistryErrorCode::NotFound, "capability " + id + "@" + *query.version +
-                                                 " is not registered (" + scope_text() + "; " +
-                                                 available() + ")"));
-    }
-    if (query.require_runnable && !(*found)->runnable()) {
-      return std::unexpected(
-          error(RegistryErrorCode::NotRunnable, describe_lifecycle_gate(**found)));
-    }
-    return *found;
-  }
-
+// The highest version in `range` (or the only version without one) among `visible` (sorted by
+// precedence, not empty) that the query may run.
+std::expected<CapabilityRecordPtr, RegistryError> pick_in_range(
+    const std::vector<CapabilityRecordPtr>& visible, const CapabilityQuery& query,
+    const std::optional<SemVerRange>& range) {
+  const std::string& id = query.capability_id;
   std::vector<CapabilityRecordPtr> matching;
   for (const auto& record : visible) {
     if (!range || range->matches(record->semver)) {
@@ -256,8 +247,8 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
   if (matching.empty()) {
     return std::unexpected(
         error(RegistryErrorCode::NotFound, "no version of capability " + id + " matches range '" +
-                                               range->text() + "' (" + scope_text() + "; " +
-                                               available() + ")"));
+                                               range->text() + "' (" + scope_text(query) +
+                                               "; registered: " + join(keys_of(visible)) + ")"));
   }
   std::vector<CapabilityRecordPtr> eligible;
   for (const auto& record : matching) {
@@ -287,6 +278,40 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
                                      "); name an exact version or a version range"));
   }
   return eligible.front();
+}
+
+}  // namespace
+
+std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
+    const CapabilityQuery& query) const {
+  auto range = check_query(query);
+  if (!range) {
+    return std::unexpected(std::move(range.error()));
+  }
+  // Visible records: one per version, a private registration hiding the public one.
+  std::vector<CapabilityRecordPtr> visible;
+  {
+    std::shared_lock lock(mutex_);
+    auto by_id = by_id_.find(query.capability_id);
+    if (by_id != by_id_.end()) {
+      for (const auto& [version, slot] : by_id->second) {
+        const auto& pub = slot.by_scope[scope_index(Scope::Public)];
+        const auto& priv = slot.by_scope[scope_index(Scope::Private)];
+        if (query.scope == LookupScope::PreferPrivate && priv) {
+          visible.push_back(priv);
+        } else if (pub) {
+          visible.push_back(pub);
+        }
+      }
+    }
+  }
+  if (visible.empty()) {
+    return std::unexpected(error(
+        RegistryErrorCode::NotFound,
+        "capability " + query.capability_id + " is not registered (" + scope_text(query) + ")"));
+  }
+  std::sort(visible.begin(), visible.end(), by_precedence);
+  return query.version ? pick_exact(visible, query) : pick_in_range(visible, query, *range);
 }
 
 std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::find_exact(
