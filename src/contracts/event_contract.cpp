@@ -60,6 +60,107 @@ std::vector<CapabilityReference> read_capability_refs(DocumentReader& reader, co
   return out;
 }
 
+void read_payload(DocumentReader& reader, const Value& document, EventContract& contract) {
+  const Value* payload = reader.required_object(document, "payload", "$");
+  if (payload == nullptr) {
+    return;
+  }
+  if (const Value* schema = reader.required(*payload, "schema", "$.payload")) {
+    if (!schema->is_object()) {
+      reader.add("InvalidType", "$.payload.schema",
+                 "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
+    } else {
+      contract.payload_schema = *schema;
+    }
+  }
+  if (auto compatibility =
+          reader.required_enum(*payload, "compatibility", "$.payload",
+                               {"backward-compatible", "forward-compatible", "breaking"})) {
+    contract.payload_compatibility = std::move(*compatibility);
+  }
+}
+
+void read_classification(DocumentReader& reader, const Value& document, EventContract& contract) {
+  const Value* classification = reader.required_object(document, "classification", "$");
+  if (classification == nullptr) {
+    return;
+  }
+  const std::string path = "$.classification";
+  for (const auto& [key, target] : {std::pair{"domain", &contract.domain},
+                                    std::pair{"bounded_context", &contract.bounded_context}}) {
+    if (auto text = reader.required_string(*classification, key, path)) {
+      if (trim(*text).size() < 2) {
+        reader.add("InvalidLength", child_path(path, key),
+                   std::string(key) + " must have at least 2 characters");
+      } else {
+        *target = std::move(*text);
+      }
+    }
+  }
+  if (auto type = reader.required_enum(*classification, "event_type", path,
+                                       {"domain", "integration", "system"})) {
+    contract.event_type = std::move(*type);
+  }
+  read_tags(reader, *classification, "tags", path);
+}
+
+// Each element of the array at `key` that is an object, with its JSON path; other elements are
+// reported as the wrong type.
+template <typename Visit>
+void for_each_object(DocumentReader& reader, const Value& document, std::string_view key,
+                     Visit visit) {
+  const Value* items = reader.required_array(document, key, "$");
+  if (items == nullptr) {
+    return;
+  }
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    const std::string item_path = index_path(child_path("$", key), i);
+    if (!item.is_object()) {
+      reader.add("InvalidType", item_path,
+                 "expected object, found " + std::string(type_name(item)));
+      continue;
+    }
+    visit(item, item_path);
+  }
+}
+
+// Policies need unique ids.
+void read_policies(DocumentReader& reader, const Value& document) {
+  std::vector<std::pair<std::string, std::string>> policy_ids;
+  for_each_object(reader, document, "policies", [&](const Value& item, const std::string& path) {
+    if (const auto id = reader.required_string(item, "id", path)) {
+      policy_ids.emplace_back(*id, path + ".id");
+    }
+  });
+  reader.check_unique_strings(policy_ids, "policy id");
+}
+
+// Evidence needs unique (kind, ref) pairs.
+void read_evidence(DocumentReader& reader, const Value& document) {
+  std::map<std::pair<std::string, std::string>, std::string> seen;
+  for_each_object(reader, document, "evidence", [&](const Value& item, const std::string& path) {
+    const auto kind = reader.required_string(item, "kind", path);
+    const auto ref = reader.required_string(item, "ref", path);
+    if (kind && ref) {
+      const auto [it, inserted] = seen.emplace(std::make_pair(*kind, *ref), path);
+      if (!inserted) {
+        reader.add("DuplicateItem", path,
+                   "duplicate evidence " + *kind + " " + *ref + " (first at " + it->second + ")");
+      }
+    }
+  });
+}
+
+void read_provenance(DocumentReader& reader, const Value& document) {
+  if (const Value* provenance = reader.required_object(document, "provenance", "$")) {
+    reader.required_enum(*provenance, "source", "$.provenance",
+                         {"greenfield", "brownfield", "ai-generated", "extracted"});
+    reader.required_string(*provenance, "author", "$.provenance");
+    reader.required_string(*provenance, "created_at", "$.provenance");
+  }
+}
+
 }  // namespace
 
 std::expected<EventContract, ValidationErrors> parse_event_contract(const Value& document) {
@@ -77,94 +178,14 @@ std::expected<EventContract, ValidationErrors> parse_event_contract(const Value&
   reader.expect_literal(document, "schema_version", "$", "1.0.0");
   contracts_detail::read_contract_header(reader, document, contract, kBannedEventWording,
                                          "InvalidEventBoundary");
-
-  if (const Value* payload = reader.required_object(document, "payload", "$")) {
-    if (const Value* schema = reader.required(*payload, "schema", "$.payload")) {
-      if (!schema->is_object()) {
-        reader.add("InvalidType", "$.payload.schema",
-                   "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
-      } else {
-        contract.payload_schema = *schema;
-      }
-    }
-    if (auto compatibility =
-            reader.required_enum(*payload, "compatibility", "$.payload",
-                                 {"backward-compatible", "forward-compatible", "breaking"})) {
-      contract.payload_compatibility = std::move(*compatibility);
-    }
-  }
-
-  if (const Value* classification = reader.required_object(document, "classification", "$")) {
-    const std::string path = "$.classification";
-    for (const auto& [key, target] : {std::pair{"domain", &contract.domain},
-                                      std::pair{"bounded_context", &contract.bounded_context}}) {
-      if (auto text = reader.required_string(*classification, key, path)) {
-        if (trim(*text).size() < 2) {
-          reader.add("InvalidLength", child_path(path, key),
-                     std::string(key) + " must have at least 2 characters");
-        } else {
-          *target = std::move(*text);
-        }
-      }
-    }
-    if (auto type = reader.required_enum(*classification, "event_type", path,
-                                         {"domain", "integration", "system"})) {
-      contract.event_type = std::move(*type);
-    }
-    read_tags(reader, *classification, "tags", path);
-  }
-
+  read_payload(reader, document, contract);
+  read_classification(reader, document, contract);
   contract.publishers = read_capability_refs(reader, document, "publishers", true);
   contract.subscribers = read_capability_refs(reader, document, "subscribers", false);
-
-  if (const Value* policies = reader.required_array(document, "policies", "$")) {
-    std::vector<std::pair<std::string, std::string>> ids;
-    for (std::size_t i = 0; i < policies->size(); ++i) {
-      const Value& item = (*policies)[i];
-      const std::string item_path = index_path("$.policies", i);
-      if (!item.is_object()) {
-        reader.add("InvalidType", item_path,
-                   "expected object, found " + std::string(type_name(item)));
-        continue;
-      }
-      if (const auto id = reader.required_string(item, "id", item_path)) {
-        ids.emplace_back(*id, item_path + ".id");
-      }
-    }
-    reader.check_unique_strings(ids, "policy id");
-  }
-
+  read_policies(reader, document);
   contract.tags = read_tags(reader, document, "tags", "$");
-
-  if (const Value* provenance = reader.required_object(document, "provenance", "$")) {
-    reader.required_enum(*provenance, "source", "$.provenance",
-                         {"greenfield", "brownfield", "ai-generated", "extracted"});
-    reader.required_string(*provenance, "author", "$.provenance");
-    reader.required_string(*provenance, "created_at", "$.provenance");
-  }
-
-  if (const Value* evidence = reader.required_array(document, "evidence", "$")) {
-    std::map<std::pair<std::string, std::string>, std::string> seen;
-    for (std::size_t i = 0; i < evidence->size(); ++i) {
-      const Value& item = (*evidence)[i];
-      const std::string item_path = index_path("$.evidence", i);
-      if (!item.is_object()) {
-        reader.add("InvalidType", item_path,
-                   "expected object, found " + std::string(type_name(item)));
-        continue;
-      }
-      const auto kind = reader.required_string(item, "kind", item_path);
-      const auto ref = reader.required_string(item, "ref", item_path);
-      if (kind && ref) {
-        const auto [it, inserted] = seen.emplace(std::make_pair(*kind, *ref), item_path);
-        if (!inserted) {
-          reader.add("DuplicateItem", item_path,
-                     "duplicate evidence " + *kind + " " + *ref + " (first at " + it->second + ")");
-        }
-      }
-    }
-  }
-
+  read_provenance(reader, document);
+  read_evidence(reader, document);
   if (!reader.ok()) {
     return std::unexpected(reader.take());
   }
