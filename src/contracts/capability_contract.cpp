@@ -374,6 +374,53 @@ void read_composability(DocumentReader& reader, const Value& document,
   }
 }
 
+// artifact_type, state_schema, and service_type (default stateless) with its event trigger.
+void read_service_shape(DocumentReader& reader, const Value& document,
+                        CapabilityContract& contract) {
+  if (auto artifact_type = reader.optional_string(document, "artifact_type", "$")) {
+    contract.artifact_type = std::move(*artifact_type);
+  }
+  if (const Value* state_schema = DocumentReader::find(document, "state_schema");
+      state_schema != nullptr && !state_schema->is_null() && !state_schema->is_object()) {
+    reader.add("InvalidType", "$.state_schema",
+               "a JSON Schema object is expected, found " + std::string(type_name(*state_schema)));
+  }
+  if (const auto text = reader.optional_string(document, "service_type", "$")) {
+    if (const auto type = parse_service_type(*text)) {
+      contract.service_type = *type;
+    } else {
+      reader.add("InvalidLiteral", "$.service_type",
+                 "\"" + *text + "\" is not one of: stateless | subscribable | stateful");
+    }
+  }
+  contract.event_trigger = reader.optional_string(document, "event_trigger", "$");
+  if (contract.service_type == ServiceType::Subscribable &&
+      (!contract.event_trigger || is_blank(*contract.event_trigger))) {
+    reader.add("MissingEventTrigger", "$.event_trigger",
+               "a subscribable capability must name a non-empty event_trigger");
+  }
+}
+
+// permitted_targets (default: all six) and the placement rule for stateful capabilities.
+void read_placement(DocumentReader& reader, const Value& document, CapabilityContract& contract) {
+  if (const Value* permitted = reader.optional_array(document, "permitted_targets", "$")) {
+    contract.permitted_targets = read_targets(reader, *permitted, "$.permitted_targets", false);
+  } else {
+    contract.permitted_targets = {ExecutionTarget::Local,  ExecutionTarget::Browser,
+                                  ExecutionTarget::Edge,   ExecutionTarget::Cloud,
+                                  ExecutionTarget::Worker, ExecutionTarget::Device};
+  }
+  if (contract.service_type == ServiceType::Stateful) {
+    for (const auto target : contract.permitted_targets) {
+      if (target == ExecutionTarget::Browser) {
+        reader.add("InvalidPlacementConstraint", "$.permitted_targets",
+                   "a stateful capability must not be permitted on the browser target");
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
@@ -394,22 +441,8 @@ std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
   contracts_detail::read_contract_header(reader, document, contract, kBannedCapabilityWording,
                                          "InvalidCapabilityBoundary");
 
-  for (const auto& [key, target] : {std::pair{"inputs", &contract.input_schema},
-                                    std::pair{"outputs", &contract.output_schema}}) {
-    const Value* section = reader.required_object(document, key, "$");
-    if (section == nullptr) {
-      continue;
-    }
-    const std::string path = child_path("$", key);
-    if (const Value* schema = reader.required(*section, "schema", path)) {
-      if (!schema->is_object()) {
-        reader.add("InvalidType", path + ".schema",
-                   "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
-      } else {
-        *target = *schema;
-      }
-    }
-  }
+  contracts_detail::read_io_schemas(reader, document, contract.input_schema,
+                                    contract.output_schema);
 
   read_conditions(reader, document, "preconditions");
   read_conditions(reader, document, "postconditions");
@@ -426,56 +459,14 @@ std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
   read_use_cases(reader, document);
   read_composability(reader, document, contract);
 
-  if (auto artifact_type = reader.optional_string(document, "artifact_type", "$")) {
-    contract.artifact_type = std::move(*artifact_type);
-  }
-  if (const Value* state_schema = DocumentReader::find(document, "state_schema");
-      state_schema != nullptr && !state_schema->is_null() && !state_schema->is_object()) {
-    reader.add("InvalidType", "$.state_schema",
-               "a JSON Schema object is expected, found " + std::string(type_name(*state_schema)));
-  }
-
-  // service_type (default stateless) and its event trigger.
-  if (const auto text = reader.optional_string(document, "service_type", "$")) {
-    if (const auto type = parse_service_type(*text)) {
-      contract.service_type = *type;
-    } else {
-      reader.add("InvalidLiteral", "$.service_type",
-                 "\"" + *text + "\" is not one of: stateless | subscribable | stateful");
-    }
-  }
-  contract.event_trigger = reader.optional_string(document, "event_trigger", "$");
-  if (contract.service_type == ServiceType::Subscribable &&
-      (!contract.event_trigger || is_blank(*contract.event_trigger))) {
-    reader.add("MissingEventTrigger", "$.event_trigger",
-               "a subscribable capability must name a non-empty event_trigger");
-  }
-
-  // permitted_targets (default: all six) and the placement rule for stateful capabilities.
-  if (const Value* permitted = reader.optional_array(document, "permitted_targets", "$")) {
-    contract.permitted_targets = read_targets(reader, *permitted, "$.permitted_targets", false);
-  } else {
-    contract.permitted_targets = {ExecutionTarget::Local,  ExecutionTarget::Browser,
-                                  ExecutionTarget::Edge,   ExecutionTarget::Cloud,
-                                  ExecutionTarget::Worker, ExecutionTarget::Device};
-  }
-  if (contract.service_type == ServiceType::Stateful) {
-    for (const auto target : contract.permitted_targets) {
-      if (target == ExecutionTarget::Browser) {
-        reader.add("InvalidPlacementConstraint", "$.permitted_targets",
-                   "a stateful capability must not be permitted on the browser target");
-        break;
-      }
-    }
-  }
-
+  read_service_shape(reader, document, contract);
+  read_placement(reader, document, contract);
   if (contract.constraints.host_api_access == "exception_required" &&
       contract.exception_refs.empty()) {
     reader.add("PortabilityExceptionRequired", "$.execution.constraints.host_api_access",
                "host_api_access \"exception_required\" needs at least one "
                "provenance.exception_refs entry");
   }
-
   if (!reader.ok()) {
     return std::unexpected(reader.take());
   }

@@ -323,6 +323,26 @@ std::optional<Owner> DocumentReader::owner(const Value& object, const std::strin
   return Owner{std::move(*team), std::move(*contact)};
 }
 
+void read_io_schemas(DocumentReader& reader, const Value& document, Value& input_schema,
+                     Value& output_schema) {
+  for (const auto& [key, target] :
+       {std::pair{"inputs", &input_schema}, std::pair{"outputs", &output_schema}}) {
+    const Value* section = reader.required_object(document, key, "$");
+    if (section == nullptr) {
+      continue;
+    }
+    const std::string path = child_path("$", key);
+    if (const Value* schema = reader.required(*section, "schema", path)) {
+      if (!schema->is_object()) {
+        reader.add("InvalidType", path + ".schema",
+                   "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
+      } else {
+        *target = *schema;
+      }
+    }
+  }
+}
+
 std::vector<IdVersion> read_id_version_list(DocumentReader& reader, const Value& array,
                                             const std::string& path, std::string_view id_key) {
   std::vector<IdVersion> out;

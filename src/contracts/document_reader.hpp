@@ -102,6 +102,11 @@ struct IdVersion {
 std::vector<IdVersion> read_id_version_list(DocumentReader& reader, const Value& array,
                                             const std::string& path, std::string_view id_key);
 
+// The `inputs.schema` and `outputs.schema` objects of a capability contract or a workflow
+// definition, copied into `input_schema` and `output_schema` when they are objects.
+void read_io_schemas(DocumentReader& reader, const Value& document, Value& input_schema,
+                     Value& output_schema);
+
 // Reads and parses a JSON file; IoError or InvalidJson (with line and column) on failure, with
 // `file` set.
 [[nodiscard]] std::expected<Value, ValidationErrors> read_json_document(

@@ -403,22 +403,8 @@ void read_header(DocumentReader& reader, const Value& document, WorkflowDefiniti
   if (auto v = reader.required_string(document, "summary", "$")) {
     workflow.summary = std::move(*v);
   }
-  for (const auto& [key, target] : {std::pair{"inputs", &workflow.input_schema},
-                                    std::pair{"outputs", &workflow.output_schema}}) {
-    const Value* section = reader.required_object(document, key, "$");
-    if (section == nullptr) {
-      continue;
-    }
-    const std::string path = child_path("$", key);
-    if (const Value* schema = reader.required(*section, "schema", path)) {
-      if (!schema->is_object()) {
-        reader.add("InvalidType", path + ".schema",
-                   "a JSON Schema object is expected, found " + std::string(type_name(*schema)));
-      } else {
-        *target = *schema;
-      }
-    }
-  }
+  contracts_detail::read_io_schemas(reader, document, workflow.input_schema,
+                                    workflow.output_schema);
 }
 
 void read_nodes(DocumentReader& reader, const Value& document, WorkflowDefinition& workflow,
