@@ -179,6 +179,17 @@ struct Service::Impl {
   net::awaitable<void> refuse_plain_http(PlainStream& stream);
   template <class Stream>
   net::awaitable<void> session(Stream stream, Connection& connection, beast::flat_buffer buffer);
+  // Reads one request within the idle and header timeouts and the size limits; refuses (and
+  // ends the connection on) a request it cannot take. nullopt: the session is over.
+  template <class Stream>
+  net::awaitable<std::optional<http::request<http::string_body>>> read_request(
+      Stream& stream, beast::flat_buffer& buffer, Clock::time_point& started);
+  // Answers `code` with the connection closing after it (the request could not be read).
+  template <class Stream>
+  net::awaitable<void> refuse(Stream& stream, std::string_view code, std::string message);
+  // Hands the request to the API and waits for its answer, at most until the deadline.
+  net::awaitable<ApiResponse> answer(ApiRequest api_request,
+                                     std::chrono::steady_clock::time_point deadline);
   template <class Stream>
   net::awaitable<void> websocket_session(Stream stream, http::request<http::string_body> request,
                                          Connection& connection, std::vector<std::string> types,
@@ -376,84 +387,137 @@ net::awaitable<void> Service::Impl::refuse_plain_http(PlainStream& stream) {
 }
 
 template <class Stream>
+net::awaitable<void> Service::Impl::refuse(Stream& stream, std::string_view code,
+                                           std::string message) {
+  ApiResponse response = ServiceApi::error_response(code, std::move(message));
+  auto out = to_http(response, 11, false);
+  error_code write_ec;
+  beast::get_lowest_layer(stream).expires_after(config.header_timeout);
+  co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, write_ec));
+  metrics.record_request("unmatched", response.status);
+  co_await close_send(stream);
+}
+
+template <class Stream>
+net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::read_request(
+    Stream& stream, beast::flat_buffer& buffer, Clock::time_point& started) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  const std::string body_limit =
+      "the body exceeds the limit of " + std::to_string(config.max_body_bytes) + " bytes";
+  error_code ec;
+  // Idle wait for the first byte, then the whole header (and body) within header_timeout: a
+  // slow sender cannot hold the connection longer than that.
+  if (buffer.size() == 0) {
+    lowest.expires_after(config.idle_timeout);
+    const std::size_t n = co_await stream.async_read_some(
+        buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      co_return std::nullopt;
+    }
+    buffer.commit(n);
+  }
+  lowest.expires_after(config.header_timeout);
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+  parser.body_limit(config.max_body_bytes);
+  co_await http::async_read_header(stream, buffer, parser,
+                                   net::redirect_error(net::use_awaitable, ec));
+  started = Clock::now();
+  if (ec) {
+    if (ec == http::error::header_limit) {
+      co_await refuse(
+          stream, "header_too_large",
+          "the request header exceeds " + std::to_string(config.max_header_bytes) + " bytes");
+    } else if (ec == http::error::body_limit) {
+      // Content-Length beyond the cap: refused before a byte of the body is read.
+      co_await refuse(stream, "body_too_large", body_limit);
+    } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+               ec != net::error::eof && ec != net::error::operation_aborted) {
+      co_await refuse(stream, "invalid_request", "malformed HTTP request: " + ec.message());
+    }
+    co_return std::nullopt;
+  }
+  if (const auto length = parser.content_length(); length && *length > config.max_body_bytes) {
+    co_await refuse(stream, "body_too_large",
+                    "the body (" + std::to_string(*length) + " bytes) exceeds the limit of " +
+                        std::to_string(config.max_body_bytes) + " bytes");
+    co_return std::nullopt;
+  }
+  if (!parser.is_done()) {
+    if (lowercase(sv(parser.get()[http::field::expect])) == "100-continue") {
+      http::response<http::empty_body> go_on{http::status::continue_, 11};
+      co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        co_return std::nullopt;
+      }
+    }
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        co_await refuse(stream, "body_too_large", body_limit);
+      } else if (ec != beast::error::timeout && ec != net::error::eof &&
+                 ec != net::error::operation_aborted) {
+        co_await refuse(stream, "invalid_request", "malformed HTTP request body: " + ec.message());
+      }
+      co_return std::nullopt;
+    }
+  }
+  lowest.expires_never();
+  co_return parser.release();
+}
+
+net::awaitable<ApiResponse> Service::Impl::answer(ApiRequest api_request,
+                                                  std::chrono::steady_clock::time_point deadline) {
+  const auto executor = co_await net::this_coro::executor;
+  // The answer arrives on this thread (inline routes) or is posted back from a worker; the
+  // timer doubles as the wake-up and the request's deadline.
+  struct Pending {
+    explicit Pending(const net::any_io_executor& io) : timer(io) {}
+    net::steady_timer timer;
+    std::optional<ApiResponse> response;
+  };
+  auto pending = std::make_shared<Pending>(executor);
+  pending->timer.expires_at(deadline);
+  const auto io_thread = std::this_thread::get_id();
+  api->dispatch(std::move(api_request), deadline,
+                [pending, executor, io_thread](ApiResponse answer) {
+                  if (std::this_thread::get_id() == io_thread) {
+                    pending->response = std::move(answer);
+                    return;
+                  }
+                  net::post(executor, [pending, answer = std::move(answer)]() mutable {
+                    if (!pending->response) {
+                      pending->response = std::move(answer);
+                    }
+                    pending->timer.cancel();
+                  });
+                });
+  if (!pending->response) {
+    error_code wait_ec;
+    co_await pending->timer.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+  }
+  if (pending->response) {
+    co_return std::move(*pending->response);
+  }
+  // Still running at the deadline: answer now; the execution finishes (and is traced) on its
+  // worker, its result is dropped.
+  pending->response = ApiResponse{};
+  co_return ServiceApi::error_response("deadline_exceeded",
+                                       "no answer within the request's deadline "
+                                       "(X-Traverse-Timeout-Ms, bounded by the server maximum)");
+}
+
+template <class Stream>
 net::awaitable<void> Service::Impl::session(Stream stream, Connection& connection,
                                             beast::flat_buffer buffer) {
   auto& lowest = beast::get_lowest_layer(stream);
-  const auto executor = co_await net::this_coro::executor;
-  error_code ec;
   for (;;) {
-    // Idle wait for the first byte, then the whole header (and body) within header_timeout:
-    // a slow sender cannot hold the connection longer than that.
-    if (buffer.size() == 0) {
-      lowest.expires_after(config.idle_timeout);
-      const std::size_t n = co_await stream.async_read_some(
-          buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        co_return;
-      }
-      buffer.commit(n);
-    }
-    lowest.expires_after(config.header_timeout);
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-    parser.body_limit(config.max_body_bytes);
-    co_await http::async_read_header(stream, buffer, parser,
-                                     net::redirect_error(net::use_awaitable, ec));
-    const auto started = Clock::now();
-    const auto refuse = [&](std::string_view code, std::string message) -> net::awaitable<void> {
-      ApiResponse response = ServiceApi::error_response(code, std::move(message));
-      auto out = to_http(response, 11, false);
-      error_code write_ec;
-      lowest.expires_after(config.header_timeout);
-      co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, write_ec));
-      metrics.record_request("unmatched", response.status);
-      co_await close_send(stream);
-    };
-    if (ec) {
-      if (ec == http::error::header_limit) {
-        co_await refuse("header_too_large", "the request header exceeds " +
-                                                std::to_string(config.max_header_bytes) + " bytes");
-      } else if (ec == http::error::body_limit) {
-        // Content-Length beyond the cap: refused before a byte of the body is read.
-        co_await refuse("body_too_large", "the body exceeds the limit of " +
-                                              std::to_string(config.max_body_bytes) + " bytes");
-      } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
-                 ec != net::error::eof && ec != net::error::operation_aborted) {
-        co_await refuse("invalid_request", "malformed HTTP request: " + ec.message());
-      }
+    Clock::time_point started;
+    auto read = co_await read_request(stream, buffer, started);
+    if (!read) {
       co_return;
     }
-    auto& header = parser.get();
-    if (const auto length = parser.content_length(); length && *length > config.max_body_bytes) {
-      co_await refuse("body_too_large", "the body (" + std::to_string(*length) +
-                                            " bytes) exceeds the limit of " +
-                                            std::to_string(config.max_body_bytes) + " bytes");
-      co_return;
-    }
-    if (!parser.is_done()) {
-      if (lowercase(sv(header[http::field::expect])) == "100-continue") {
-        http::response<http::empty_body> go_on{http::status::continue_, 11};
-        co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
-        if (ec) {
-          co_return;
-        }
-      }
-      co_await http::async_read(stream, buffer, parser,
-                                net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        if (ec == http::error::body_limit) {
-          co_await refuse("body_too_large", "the body exceeds the limit of " +
-                                                std::to_string(config.max_body_bytes) + " bytes");
-        } else if (ec != beast::error::timeout && ec != net::error::eof &&
-                   ec != net::error::operation_aborted) {
-          co_await refuse("invalid_request", "malformed HTTP request body: " + ec.message());
-        }
-        co_return;
-      }
-    }
-    lowest.expires_never();
-    http::request<http::string_body> request = parser.release();
-
+    http::request<http::string_body> request = std::move(*read);
     ApiRequest api_request;
     api_request.method = std::string(request.method_string());
     api_request.target = std::string(request.target());
@@ -465,95 +529,55 @@ net::awaitable<void> Service::Impl::session(Stream stream, Connection& connectio
     in_flight.fetch_add(1);
     const bool keep_alive = request.keep_alive() && !draining.load();
     RouteMatch match = api->match(api_request);
-    ApiResponse response;
-    bool answered = false;
+    std::optional<ApiResponse> response;
     if (match.rejection) {
       response = std::move(*match.rejection);
-      answered = true;
     } else if (match.events) {
+      // GET /v1/events: a WebSocket or SSE stream takes the connection over.
       const auto params = stream_params(api_request.target, sv(request["Last-Event-ID"]));
+      const bool upgrade = websocket::is_upgrade(request);
+      const bool sse = lowercase(sv(request[http::field::accept])).find("text/event-stream") !=
+                       std::string::npos;
       if (!params.valid) {
         response = ServiceApi::error_response(
             "invalid_parameter", "cursor / Last-Event-ID must be a non-negative integer");
-        answered = true;
-      } else if (websocket::is_upgrade(request)) {
-        metrics.record_request(match.route, 101);
-        log(api_request.method, api_request.target, 101, started, {});
-        connection.busy = false;
-        request_done();
-        co_await websocket_session(std::move(stream), std::move(request), connection, params.types,
-                                   params.cursor);
-        co_return;
-      } else if (lowercase(sv(request[http::field::accept])).find("text/event-stream") !=
-                 std::string::npos) {
-        metrics.record_request(match.route, 200);
-        log(api_request.method, api_request.target, 200, started, {});
-        connection.busy = false;
-        request_done();
-        co_await sse_session(std::move(stream), connection, params.types, params.cursor);
-        co_return;
-      } else {
+      } else if (!upgrade && !sse) {
         response = ServiceApi::error_response(
             "invalid_parameter",
             "GET /v1/events streams: upgrade to WebSocket, or send Accept: text/event-stream");
-        answered = true;
+      } else {
+        const unsigned status = upgrade ? 101 : 200;
+        metrics.record_request(match.route, status);
+        log(api_request.method, api_request.target, status, started, {});
+        connection.busy = false;
+        request_done();
+        if (upgrade) {
+          co_await websocket_session(std::move(stream), std::move(request), connection,
+                                     params.types, params.cursor);
+        } else {
+          co_await sse_session(std::move(stream), connection, params.types, params.cursor);
+        }
+        co_return;
       }
     }
-    if (!answered) {
-      const auto deadline = api->deadline_of(api_request);
-      if (!deadline) {
+    if (!response) {
+      if (const auto deadline = api->deadline_of(api_request); !deadline) {
         response = ServiceApi::error_response(
             "invalid_parameter", "X-Traverse-Timeout-Ms must be a positive integer (ms)");
       } else {
         api_request.body = std::move(request.body());
-        // The answer arrives on this thread (inline routes) or is posted back from a worker;
-        // the timer doubles as the wake-up and the request's deadline.
-        struct Pending {
-          explicit Pending(const net::any_io_executor& executor) : timer(executor) {}
-          net::steady_timer timer;
-          std::optional<ApiResponse> response;
-        };
-        auto pending = std::make_shared<Pending>(executor);
-        pending->timer.expires_at(*deadline);
-        const auto io_thread = std::this_thread::get_id();
-        api->dispatch(std::move(api_request), *deadline,
-                      [pending, executor, io_thread](ApiResponse answer) {
-                        if (std::this_thread::get_id() == io_thread) {
-                          pending->response = std::move(answer);
-                          return;
-                        }
-                        net::post(executor, [pending, answer = std::move(answer)]() mutable {
-                          if (!pending->response) {
-                            pending->response = std::move(answer);
-                          }
-                          pending->timer.cancel();
-                        });
-                      });
-        if (!pending->response) {
-          error_code wait_ec;
-          co_await pending->timer.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
-        }
-        if (pending->response) {
-          response = std::move(*pending->response);
-        } else {
-          // Still running at the deadline: answer now; the execution finishes (and is traced)
-          // on its worker, its result is dropped.
-          pending->response = ApiResponse{};
-          response =
-              ServiceApi::error_response("deadline_exceeded",
-                                         "no answer within the request's deadline "
-                                         "(X-Traverse-Timeout-Ms, bounded by the server maximum)");
-        }
-        api_request.method = std::string(request.method_string());
+        response = co_await answer(std::move(api_request), *deadline);
+        api_request.method = std::string(request.method_string());  // for the log
         api_request.target = std::string(request.target());
       }
     }
     const bool keep = keep_alive && !draining.load();
-    auto out = to_http(response, request.version(), keep);
+    auto out = to_http(*response, request.version(), keep);
     lowest.expires_after(config.idle_timeout);
+    error_code ec;
     co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
-    metrics.record_request(match.route, response.status);
-    log(api_request.method, api_request.target, response.status, started, response.trace_id);
+    metrics.record_request(match.route, response->status);
+    log(api_request.method, api_request.target, response->status, started, response->trace_id);
     connection.busy = false;
     request_done();
     if (ec || !keep) {
