@@ -1,6 +1,9 @@
 // Event-edge matching (docs/workflows.md): pass 1 over the node's own emitted events, pass 2 over
 // the broker's retained events for the edges still unresolved.
 #include <algorithm>
+#include <expected>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -204,15 +207,12 @@ struct Matcher {
   }
 };
 
-}  // namespace
-
-EventEdgeEvaluation evaluate_event_edges(const RunContext& context, std::size_t node,
-                                         const std::vector<std::size_t>& event_edges,
-                                         const std::vector<TraverseEvent>& emitted,
-                                         std::set<std::string>& consumed, NodeEvidence& evidence) {
+// The waiting edges' records in the evidence, in (workflow_execution_id, edge_id) order (the
+// execution id is the same for every edge of a run); returns the edges in that order.
+std::vector<std::size_t> record_waiting_edges(const RunContext& context,
+                                              const std::vector<std::size_t>& event_edges,
+                                              NodeEvidence& evidence) {
   const WorkflowDefinition& wf = context.workflow.definition;
-  // Waiting edges in (workflow_execution_id, edge_id) order; the execution id is the same for
-  // every edge of a run.
   std::vector<std::size_t> waiting = event_edges;
   std::sort(waiting.begin(), waiting.end(), [&](std::size_t a, std::size_t b) {
     return wf.edges[a].edge_id < wf.edges[b].edge_id;
@@ -233,7 +233,106 @@ EventEdgeEvaluation evaluate_event_edges(const RunContext& context, std::size_t 
     }
     evidence.waiting_edges.push_back(std::move(record));
   }
+  return waiting;
+}
 
+// The broker's retained events of the types `unresolved` edges wait for, read from the start
+// (each type's scan bounded by kMaxBrokerEventsPerScan, with a warning when cut).
+class BrokerScan {
+ public:
+  BrokerScan(const RunContext& context, const WorkflowNode& node, NodeEvidence& evidence)
+      : context_(context), node_(node), evidence_(evidence) {}
+
+  // The candidates, or the run's error when the broker cannot be read.
+  std::expected<std::vector<Candidate>, WorkflowRunError> read(
+      const std::vector<std::size_t>& unresolved) {
+    const WorkflowDefinition& wf = context_.workflow.definition;
+    std::set<std::string> types;
+    for (const std::size_t e : unresolved) {
+      if (wf.edges[e].event) {
+        types.insert(wf.edges[e].event->event_id);
+      }
+    }
+    std::vector<Candidate> candidates;
+    for (const std::string& type : types) {
+      if (auto error = read_type(type, candidates)) {
+        return std::unexpected(std::move(*error));
+      }
+    }
+    return candidates;
+  }
+
+ private:
+  std::optional<WorkflowRunError> read_type(const std::string& type,
+                                            std::vector<Candidate>& candidates) {
+    auto subscription = context_.broker->subscribe(type, "0");
+    if (!subscription) {
+      return broker_error(subscription.error(), type);
+    }
+    const std::string& id = subscription->subscription_id;
+    std::size_t read = 0;
+    std::optional<EventError> poll_error;
+    while (true) {
+      auto poll = context_.broker->poll(id, kPollBatch);
+      if (!poll) {
+        poll_error = poll.error();
+        break;
+      }
+      for (BrokerEvent& item : poll->events) {
+        candidates.push_back(Candidate{"broker:" + type + ":" + item.cursor, std::move(item.event),
+                                       id, item.cursor});
+      }
+      read += poll->events.size();
+      if (poll->events.size() < kPollBatch) {
+        break;
+      }
+      if (read >= kMaxBrokerEventsPerScan) {
+        evidence_.warnings.push_back(WorkflowWarning{
+            "event_broker_scan_truncated", "node \"" + node_.node_id +
+                                               "\": stopped reading events of type \"" + type +
+                                               "\" after " + std::to_string(read) + " events"});
+        break;
+      }
+    }
+    if (auto cancelled = context_.broker->cancel(id); !cancelled) {
+      evidence_.warnings.push_back(
+          WorkflowWarning{"event_broker_subscription_cleanup_failed",
+                          "node \"" + node_.node_id + "\": could not cancel subscription " + id +
+                              " on \"" + type + "\": " + cancelled.error().message()});
+    }
+    if (poll_error) {
+      return broker_error(*poll_error, type);
+    }
+    return std::nullopt;
+  }
+
+  [[nodiscard]] WorkflowRunError broker_error(const EventError& error,
+                                              const std::string& type) const {
+    const bool unregistered = error.kind == EventErrorKind::UnregisteredEventType;
+    const auto reason = unregistered ? WorkflowFailureReason::EventSubscriptionFailed
+                                     : WorkflowFailureReason::EventBrokerUnavailable;
+    auto run_error =
+        traversal_error(reason, unregistered ? "request_invalid" : "event_broker_unavailable",
+                        "node \"" + node_.node_id + "\": cannot read events of type \"" + type +
+                            "\" from the broker: " + error.message(),
+                        node_.node_id, evidence_.step.step_index);
+    run_error.details = Value{{"event_type", type}, {"broker_error", to_string(error.kind)}};
+    return run_error;
+  }
+
+  const RunContext& context_;
+  const WorkflowNode& node_;
+  NodeEvidence& evidence_;
+};
+
+}  // namespace
+
+EventEdgeEvaluation evaluate_event_edges(const RunContext& context, std::size_t node,
+                                         const std::vector<std::size_t>& event_edges,
+                                         const std::vector<TraverseEvent>& emitted,
+                                         std::set<std::string>& consumed, NodeEvidence& evidence) {
+  const WorkflowDefinition& wf = context.workflow.definition;
+  const std::vector<std::size_t> waiting = record_waiting_edges(context, event_edges, evidence);
   Matcher matcher{context, wf.nodes[node], consumed, evidence, 0, {}};
 
   // Pass 1: the node's own emitted events.
@@ -253,73 +352,14 @@ EventEdgeEvaluation evaluate_event_edges(const RunContext& context, std::size_t 
     }
   }
   EventEdgeEvaluation evaluation;
-  if (unresolved.empty() || context.broker == nullptr) {
-    evaluation.taken = std::move(matcher.taken);
-    return evaluation;
-  }
-  std::set<std::string> types;
-  for (const std::size_t e : unresolved) {
-    if (wf.edges[e].event) {
-      types.insert(wf.edges[e].event->event_id);
-    }
-  }
-  const WorkflowNode& n = wf.nodes[node];
-  auto broker_error = [&](const EventError& error, const std::string& type) {
-    const bool unregistered = error.kind == EventErrorKind::UnregisteredEventType;
-    const auto reason = unregistered ? WorkflowFailureReason::EventSubscriptionFailed
-                                     : WorkflowFailureReason::EventBrokerUnavailable;
-    auto run_error =
-        traversal_error(reason, unregistered ? "request_invalid" : "event_broker_unavailable",
-                        "node \"" + n.node_id + "\": cannot read events of type \"" + type +
-                            "\" from the broker: " + error.message(),
-                        n.node_id, evidence.step.step_index);
-    run_error.details = Value{{"event_type", type}, {"broker_error", to_string(error.kind)}};
-    return run_error;
-  };
-  std::vector<Candidate> from_broker;
-  for (const std::string& type : types) {
-    auto subscription = context.broker->subscribe(type, "0");
-    if (!subscription) {
-      evaluation.error = broker_error(subscription.error(), type);
+  if (!unresolved.empty() && context.broker != nullptr) {
+    auto from_broker = BrokerScan(context, wf.nodes[node], evidence).read(unresolved);
+    if (!from_broker) {
+      evaluation.error = std::move(from_broker.error());
       return evaluation;
     }
-    const std::string& id = subscription->subscription_id;
-    std::size_t read = 0;
-    std::optional<EventError> poll_error;
-    while (true) {
-      auto poll = context.broker->poll(id, kPollBatch);
-      if (!poll) {
-        poll_error = poll.error();
-        break;
-      }
-      for (BrokerEvent& item : poll->events) {
-        from_broker.push_back(Candidate{"broker:" + type + ":" + item.cursor, std::move(item.event),
-                                        id, item.cursor});
-      }
-      read += poll->events.size();
-      if (poll->events.size() < kPollBatch) {
-        break;
-      }
-      if (read >= kMaxBrokerEventsPerScan) {
-        evidence.warnings.push_back(WorkflowWarning{
-            "event_broker_scan_truncated", "node \"" + n.node_id +
-                                               "\": stopped reading events of type \"" + type +
-                                               "\" after " + std::to_string(read) + " events"});
-        break;
-      }
-    }
-    if (auto cancelled = context.broker->cancel(id); !cancelled) {
-      evidence.warnings.push_back(
-          WorkflowWarning{"event_broker_subscription_cleanup_failed",
-                          "node \"" + n.node_id + "\": could not cancel subscription " + id +
-                              " on \"" + type + "\": " + cancelled.error().message()});
-    }
-    if (poll_error) {
-      evaluation.error = broker_error(*poll_error, type);
-      return evaluation;
-    }
+    matcher.pass("broker", *from_broker, unresolved);
   }
-  matcher.pass("broker", from_broker, unresolved);
   evaluation.taken = std::move(matcher.taken);
   return evaluation;
 }
