@@ -221,11 +221,11 @@ void RegistryCommit::check_capabilities_locked() {
       ++new_capabilities;
     }
   }
-  if (capabilities_.record_count_ + new_capabilities > capabilities_.limits_.max_records) {
+  if (capabilities_.records_.size() + new_capabilities > capabilities_.limits_.max_records) {
     errors_.push_back({"CapacityExceeded", "$",
                        "bundle " + bundle_ref_ + " adds " + std::to_string(new_capabilities) +
                            " capabilities but the capability registry holds " +
-                           std::to_string(capabilities_.record_count_) + " of at most " +
+                           std::to_string(capabilities_.records_.size()) + " of at most " +
                            std::to_string(capabilities_.limits_.max_records),
                        bundle_.manifest_path.string()});
   }
@@ -256,11 +256,11 @@ void RegistryCommit::check_workflows_locked() {
       ++new_workflows;
     }
   }
-  if (workflows_.record_count_ + new_workflows > workflows_.limits_.max_records) {
+  if (workflows_.records_.size() + new_workflows > workflows_.limits_.max_records) {
     errors_.push_back({"CapacityExceeded", "$",
                        "bundle " + bundle_ref_ + " adds " + std::to_string(new_workflows) +
                            " workflows but the workflow registry holds " +
-                           std::to_string(workflows_.record_count_) + " of at most " +
+                           std::to_string(workflows_.records_.size()) + " of at most " +
                            std::to_string(workflows_.limits_.max_records),
                        bundle_.manifest_path.string()});
   }

@@ -12,7 +12,6 @@ namespace {
 
 using registry_internal::join;
 using registry_internal::lookup_scope_name;
-using registry_internal::scope_index;
 
 RegistryError error(RegistryErrorCode code, std::string message) {
   return RegistryError{code, std::move(message)};
@@ -32,12 +31,7 @@ std::vector<std::string> keys_of(const std::vector<CapabilityRecordPtr>& records
   return keys;
 }
 
-bool by_precedence(const CapabilityRecordPtr& a, const CapabilityRecordPtr& b) {
-  if (a->semver != b->semver) {
-    return a->semver < b->semver;
-  }
-  return a->contract.version < b->contract.version;
-}
+constexpr auto by_precedence = VersionedStore<CapabilityRecord>::by_precedence;
 
 }  // namespace
 
@@ -83,15 +77,7 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::make_recor
 
 CapabilityRecordPtr CapabilityRegistry::find_locked(Scope scope, std::string_view id,
                                                     std::string_view version) const {
-  auto by_id = by_id_.find(id);
-  if (by_id == by_id_.end()) {
-    return nullptr;
-  }
-  auto slot = by_id->second.find(version);
-  if (slot == by_id->second.end()) {
-    return nullptr;
-  }
-  return slot->second.by_scope[scope_index(scope)];
+  return records_.find(scope, id, version);
 }
 
 std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locked(
@@ -115,7 +101,7 @@ std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locke
     }
     return RegistrationStatus::AlreadyRegistered;
   }
-  if (record_count_ >= limits_.max_records) {
+  if (records_.size() >= limits_.max_records) {
     return std::unexpected(error(RegistryErrorCode::CapacityExceeded,
                                  "capability registry is full (" +
                                      std::to_string(limits_.max_records) +
@@ -125,11 +111,7 @@ std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locke
 }
 
 void CapabilityRegistry::insert_locked(CapabilityRecordPtr record) {
-  const std::size_t index = scope_index(record->scope);
-  auto& versions = by_id_[record->contract.id];
-  auto& slot = versions[record->contract.version];
-  slot.by_scope[index] = std::move(record);
-  ++record_count_;
+  records_.insert(std::move(record));
 }
 
 std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::register_capability(
@@ -292,18 +274,7 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
   std::vector<CapabilityRecordPtr> visible;
   {
     std::shared_lock lock(mutex_);
-    auto by_id = by_id_.find(query.capability_id);
-    if (by_id != by_id_.end()) {
-      for (const auto& [version, slot] : by_id->second) {
-        const auto& pub = slot.by_scope[scope_index(Scope::Public)];
-        const auto& priv = slot.by_scope[scope_index(Scope::Private)];
-        if (query.scope == LookupScope::PreferPrivate && priv) {
-          visible.push_back(priv);
-        } else if (pub) {
-          visible.push_back(pub);
-        }
-      }
-    }
+    visible = records_.visible_versions(query.capability_id, query.scope);
   }
   if (visible.empty()) {
     return std::unexpected(error(
@@ -333,33 +304,15 @@ std::vector<CapabilityRecordPtr> CapabilityRegistry::list() const {
   std::vector<CapabilityRecordPtr> records;
   {
     std::shared_lock lock(mutex_);
-    records.reserve(record_count_);
-    for (const auto& [id, versions] : by_id_) {
-      for (const auto& [version, slot] : versions) {
-        for (const auto& record : slot.by_scope) {
-          if (record) {
-            records.push_back(record);
-          }
-        }
-      }
-    }
+    records = records_.all();
   }
-  std::stable_sort(records.begin(), records.end(),
-                   [](const CapabilityRecordPtr& a, const CapabilityRecordPtr& b) {
-                     if (a->contract.id != b->contract.id) {
-                       return a->contract.id < b->contract.id;
-                     }
-                     if (a->semver != b->semver || a->contract.version != b->contract.version) {
-                       return by_precedence(a, b);
-                     }
-                     return scope_index(a->scope) < scope_index(b->scope);
-                   });
+  VersionedStore<CapabilityRecord>::sort_for_listing(records);
   return records;
 }
 
 std::size_t CapabilityRegistry::size() const {
   std::shared_lock lock(mutex_);
-  return record_count_;
+  return records_.size();
 }
 
 }  // namespace traverse

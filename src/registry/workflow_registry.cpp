@@ -13,15 +13,9 @@ namespace traverse {
 namespace {
 
 using registry_internal::join;
-using registry_internal::scope_index;
 using registry_internal::scope_note;
 
-bool by_precedence(const WorkflowRecordPtr& a, const WorkflowRecordPtr& b) {
-  if (a->semver != b->semver) {
-    return a->semver < b->semver;
-  }
-  return a->definition.version < b->definition.version;
-}
+constexpr auto by_precedence = VersionedStore<WorkflowRecord>::by_precedence;
 
 // Resolves node capabilities in the registry with the workflow scope's rules, any lifecycle.
 CapabilityResolver registry_resolver(const CapabilityRegistry& capabilities, Scope scope) {
@@ -81,15 +75,7 @@ std::expected<WorkflowRecordPtr, ValidationErrors> WorkflowRegistry::make_record
 
 WorkflowRecordPtr WorkflowRegistry::find_locked(Scope scope, std::string_view id,
                                                 std::string_view version) const {
-  auto by_id = by_id_.find(id);
-  if (by_id == by_id_.end()) {
-    return nullptr;
-  }
-  auto slot = by_id->second.find(version);
-  if (slot == by_id->second.end()) {
-    return nullptr;
-  }
-  return slot->second.by_scope[scope_index(scope)];
+  return records_.find(scope, id, version);
 }
 
 std::expected<RegistrationStatus, ValidationError> WorkflowRegistry::check_locked(
@@ -108,7 +94,7 @@ std::expected<RegistrationStatus, ValidationError> WorkflowRegistry::check_locke
     }
     return RegistrationStatus::AlreadyRegistered;
   }
-  if (record_count_ >= limits_.max_records) {
+  if (records_.size() >= limits_.max_records) {
     return std::unexpected(ValidationError{"CapacityExceeded",
                                            "$",
                                            "workflow registry is full (" +
@@ -120,10 +106,7 @@ std::expected<RegistrationStatus, ValidationError> WorkflowRegistry::check_locke
 }
 
 void WorkflowRegistry::insert_locked(WorkflowRecordPtr record) {
-  const std::size_t index = scope_index(record->scope);
-  auto& slot = by_id_[record->definition.id][record->definition.version];
-  slot.by_scope[index] = std::move(record);
-  ++record_count_;
+  records_.insert(std::move(record));
 }
 
 ValidationErrors WorkflowRegistry::check_registration(
@@ -203,18 +186,7 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_by_id(
   std::vector<WorkflowRecordPtr> visible;
   {
     std::shared_lock lock(mutex_);
-    auto by_id = by_id_.find(id);
-    if (by_id != by_id_.end()) {
-      for (const auto& [version, slot] : by_id->second) {
-        const auto& pub = slot.by_scope[scope_index(Scope::Public)];
-        const auto& priv = slot.by_scope[scope_index(Scope::Private)];
-        if (scope == LookupScope::PreferPrivate && priv) {
-          visible.push_back(priv);
-        } else if (pub) {
-          visible.push_back(pub);
-        }
-      }
-    }
+    visible = records_.visible_versions(id, scope);
   }
   if (visible.empty()) {
     return std::unexpected(
@@ -239,33 +211,15 @@ std::vector<WorkflowRecordPtr> WorkflowRegistry::list() const {
   std::vector<WorkflowRecordPtr> records;
   {
     std::shared_lock lock(mutex_);
-    records.reserve(record_count_);
-    for (const auto& [id, versions] : by_id_) {
-      for (const auto& [version, slot] : versions) {
-        for (const auto& record : slot.by_scope) {
-          if (record) {
-            records.push_back(record);
-          }
-        }
-      }
-    }
+    records = records_.all();
   }
-  std::stable_sort(records.begin(), records.end(),
-                   [](const WorkflowRecordPtr& a, const WorkflowRecordPtr& b) {
-                     if (a->definition.id != b->definition.id) {
-                       return a->definition.id < b->definition.id;
-                     }
-                     if (a->semver != b->semver || a->definition.version != b->definition.version) {
-                       return by_precedence(a, b);
-                     }
-                     return scope_index(a->scope) < scope_index(b->scope);
-                   });
+  VersionedStore<WorkflowRecord>::sort_for_listing(records);
   return records;
 }
 
 std::size_t WorkflowRegistry::size() const {
   std::shared_lock lock(mutex_);
-  return record_count_;
+  return records_.size();
 }
 
 }  // namespace traverse

@@ -25,6 +25,7 @@
 #include "traverse/contracts/vocabulary.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/registry/registry_error.hpp"
+#include "traverse/registry/versioned_store.hpp"
 #include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
@@ -42,6 +43,8 @@ struct CapabilityRecord {
   std::string fingerprint;  // "sha256:<hex>" of the canonical contract; decides immutability
 
   [[nodiscard]] std::string key() const { return contract.key(); }  // "id@version"
+  [[nodiscard]] const std::string& id() const { return contract.id; }
+  [[nodiscard]] const std::string& version() const { return contract.version; }
   [[nodiscard]] bool runnable() const { return is_runnable(contract.lifecycle); }
 };
 using CapabilityRecordPtr = std::shared_ptr<const CapabilityRecord>;
@@ -133,12 +136,6 @@ class CapabilityRegistry {
  private:
   friend class detail::RegistryCommit;
 
-  // Per capability id: version text → the record of each scope (index = static_cast<int>(Scope)).
-  struct VersionSlot {
-    CapabilityRecordPtr by_scope[2];
-  };
-  using VersionMap = std::map<std::string, VersionSlot, std::less<>>;
-
   // Validates and builds the record for `registration` (no lock needed).
   [[nodiscard]] static std::expected<CapabilityRecordPtr, RegistryError> make_record(
       CapabilityRegistration registration);
@@ -154,8 +151,7 @@ class CapabilityRegistry {
   const CapabilityRegistryLimits limits_;
   mutable WriterPreferringMutex mutex_;
   // State below is protected by mutex_.
-  std::map<std::string, VersionMap, std::less<>> by_id_;
-  std::size_t record_count_ = 0;
+  VersionedStore<CapabilityRecord> records_;
 };
 
 }  // namespace traverse

@@ -22,6 +22,7 @@
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/registry/capability_registry.hpp"
 #include "traverse/registry/registry_error.hpp"
+#include "traverse/registry/versioned_store.hpp"
 #include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
@@ -37,6 +38,8 @@ struct WorkflowRecord {
   std::string origin;  // e.g. "bundle:<bundle_id>:<id>:<version>"; informational
 
   [[nodiscard]] std::string key() const { return definition.key(); }
+  [[nodiscard]] const std::string& id() const { return definition.id; }
+  [[nodiscard]] const std::string& version() const { return definition.version; }
 };
 using WorkflowRecordPtr = std::shared_ptr<const WorkflowRecord>;
 
@@ -101,11 +104,6 @@ class WorkflowRegistry {
  private:
   friend class detail::RegistryCommit;
 
-  struct VersionSlot {
-    WorkflowRecordPtr by_scope[2];
-  };
-  using VersionMap = std::map<std::string, VersionSlot, std::less<>>;
-
   // REQUIRES: mutex_ held.
   [[nodiscard]] WorkflowRecordPtr find_locked(Scope scope, std::string_view id,
                                               std::string_view version) const;
@@ -118,8 +116,7 @@ class WorkflowRegistry {
   const WorkflowRegistryLimits limits_;
   mutable WriterPreferringMutex mutex_;
   // State below is protected by mutex_.
-  std::map<std::string, VersionMap, std::less<>> by_id_;
-  std::size_t record_count_ = 0;
+  VersionedStore<WorkflowRecord> records_;
 };
 
 }  // namespace traverse
