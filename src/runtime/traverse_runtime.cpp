@@ -160,161 +160,200 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_validator_cache_capacit
   return *this;
 }
 
-std::expected<std::unique_ptr<TraverseRuntime>, RuntimeBuildError>
-TraverseRuntime::Builder::build() {
-  const Options& options = *options_;
-  const auto invalid = [](std::string message) {
-    return std::unexpected(
-        RuntimeBuildError{RuntimeBuildErrorKind::InvalidOption, std::move(message)});
-  };
-  if (options.runtime_trace_capacity == 0) {
-    return invalid("runtime_trace_capacity must be > 0");
-  }
-  if (options.validator_cache_capacity == 0) {
-    return invalid("validator_cache_capacity must be > 0");
-  }
+namespace {
 
-  auto core = std::make_shared<Core>();
-  core->gate = std::make_shared<CoreGate>(core.get());
-  core->capabilities =
+using BuilderOptions = TraverseRuntime::Builder::Options;
+using BuildResult = std::expected<void, RuntimeBuildError>;
+
+std::unexpected<RuntimeBuildError> invalid_option(std::string message) {
+  return std::unexpected(
+      RuntimeBuildError{RuntimeBuildErrorKind::InvalidOption, std::move(message)});
+}
+
+// Registries, stores, the catalog and the broker: the embedder's, or in-memory defaults. An
+// InProcessBroker given without a catalog lends its own.
+BuildResult wire_state(TraverseRuntime::Core& core, const BuilderOptions& options) {
+  core.capabilities =
       options.capabilities ? options.capabilities : std::make_shared<CapabilityRegistry>();
-  core->workflows = options.workflows ? options.workflows : std::make_shared<WorkflowRegistry>();
-  core->trace_store =
+  core.workflows = options.workflows ? options.workflows : std::make_shared<WorkflowRegistry>();
+  core.trace_store =
       options.trace_store ? options.trace_store : std::make_shared<InMemoryTraceStore>();
-  core->run_store =
+  core.run_store =
       options.run_store ? options.run_store : std::make_shared<InMemoryWorkflowRunStore>();
-  core->step_observer = options.step_observer;
-  core->runtime_config = options.runtime_config;
-  core->runtime_trace_capacity = options.runtime_trace_capacity;
-  core->validator_cache_capacity = options.validator_cache_capacity;
-  core->schema_profile = options.schema_profile;
-
-  // Catalog and broker: an InProcessBroker given without a catalog lends its own.
-  core->catalog = options.catalog;
-  if (!core->catalog) {
+  core.step_observer = options.step_observer;
+  core.runtime_config = options.runtime_config;
+  core.runtime_trace_capacity = options.runtime_trace_capacity;
+  core.validator_cache_capacity = options.validator_cache_capacity;
+  core.schema_profile = options.schema_profile;
+  core.catalog = options.catalog;
+  if (!core.catalog) {
     if (const auto* in_process = dynamic_cast<const InProcessBroker*>(options.broker.get())) {
-      core->catalog = in_process->catalog();
+      core.catalog = in_process->catalog();
     } else {
-      core->catalog = std::make_shared<EventCatalog>();
+      core.catalog = std::make_shared<EventCatalog>();
     }
   }
-  core->broker = options.broker;
-  if (!core->broker) {
-    auto broker = InProcessBroker::create({}, core->catalog);
+  core.broker = options.broker;
+  if (!core.broker) {
+    auto broker = InProcessBroker::create({}, core.catalog);
     if (!broker) {
       return std::unexpected(
           RuntimeBuildError{RuntimeBuildErrorKind::BrokerSetupFailed, broker.error().message()});
     }
-    core->broker = std::move(*broker);
+    core.broker = std::move(*broker);
   }
+  return {};
+}
 
-  // Executors.
-  CapabilityExecutorRegistry executors;
-  const auto native_override = options.executors.find(ArtifactType::Native);
-  // The pool that runs native capabilities also runs workflow steps as tasks (one thread budget
-  // for the process). When Native is served by an embedder's executor, a pool of the configured
-  // capacity runs the steps alone.
-  std::shared_ptr<ThreadPoolExecutor> pool;
-  const auto start_pool = [&](NativeExecutor::HandlerTable table)
-      -> std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> {
-    ThreadPoolExecutorConfig config;
-    config.capacity = options.native_capacity;
-    auto created = ThreadPoolExecutor::create(std::move(config),
-                                              std::make_unique<NativeExecutor>(std::move(table)));
-    if (!created) {
-      const auto kind = created.error().error_class() == ConfigErrorClass::PoolBuildFailed
-                            ? RuntimeBuildErrorKind::ExecutorSetupFailed
-                            : RuntimeBuildErrorKind::InvalidOption;
-      return std::unexpected(RuntimeBuildError{kind, created.error().message()});
-    }
-    return std::shared_ptr<ThreadPoolExecutor>(std::move(*created));
-  };
-  if (native_override != options.executors.end()) {
-    executors.set(ArtifactType::Native, native_override->second);
-    auto started = start_pool({});
-    if (!started) {
-      return std::unexpected(std::move(started.error()));
-    }
-    pool = std::move(*started);
-  } else {
-    NativeExecutor::HandlerTable table;
-    std::set<std::string, std::less<>> ids;
-    for (const auto& [id, handler] : options.native_handlers) {
-      if (id.empty()) {
-        return invalid("a native handler was registered with an empty capability id");
-      }
-      if (!table.emplace(id, handler).second) {
-        return invalid("native handler for capability '" + id + "' registered twice");
-      }
-      ids.insert(id);
-    }
-    auto started = start_pool(std::move(table));
-    if (!started) {
-      return std::unexpected(std::move(started.error()));
-    }
-    pool = std::move(*started);
-    executors.set(ArtifactType::Native, std::shared_ptr<const CapabilityExecutor>(pool));
-    core->native_handler_ids = std::move(ids);
+std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> start_pool(
+    std::size_t capacity, NativeExecutor::HandlerTable table) {
+  ThreadPoolExecutorConfig config;
+  config.capacity = capacity;
+  auto created = ThreadPoolExecutor::create(std::move(config),
+                                            std::make_unique<NativeExecutor>(std::move(table)));
+  if (!created) {
+    const auto kind = created.error().error_class() == ConfigErrorClass::PoolBuildFailed
+                          ? RuntimeBuildErrorKind::ExecutorSetupFailed
+                          : RuntimeBuildErrorKind::InvalidOption;
+    return std::unexpected(RuntimeBuildError{kind, created.error().message()});
   }
+  return std::shared_ptr<ThreadPoolExecutor>(std::move(*created));
+}
+
+// The native executor and the pool. The pool that runs native capabilities also runs workflow
+// steps as tasks (one thread budget for the process). When Native is served by an embedder's
+// executor, a pool of the configured capacity runs the steps alone.
+std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> set_native_executor(
+    TraverseRuntime::Core& core, const BuilderOptions& options,
+    CapabilityExecutorRegistry& executors) {
+  if (const auto native = options.executors.find(ArtifactType::Native);
+      native != options.executors.end()) {
+    executors.set(ArtifactType::Native, native->second);
+    return start_pool(options.native_capacity, {});
+  }
+  NativeExecutor::HandlerTable table;
+  std::set<std::string, std::less<>> ids;
+  for (const auto& [id, handler] : options.native_handlers) {
+    if (id.empty()) {
+      return invalid_option("a native handler was registered with an empty capability id");
+    }
+    if (!table.emplace(id, handler).second) {
+      return invalid_option("native handler for capability '" + id + "' registered twice");
+    }
+    ids.insert(id);
+  }
+  auto pool = start_pool(options.native_capacity, std::move(table));
+  if (pool) {
+    executors.set(ArtifactType::Native, std::shared_ptr<const CapabilityExecutor>(*pool));
+    core.native_handler_ids = std::move(ids);
+  }
+  return pool;
+}
+
+// The embedder's WASM executor; else a WasmExecutor when a worker exists (workers start lazily,
+// so this is cheap); else one that fails every call saying which worker path was tried and why.
+BuildResult set_wasm_executor(const BuilderOptions& options,
+                              CapabilityExecutorRegistry& executors) {
   if (const auto wasm = options.executors.find(ArtifactType::Wasm);
       wasm != options.executors.end()) {
     executors.set(ArtifactType::Wasm, wasm->second);
-  } else if (auto worker = find_wasm_worker(); options.wasm_config || worker) {
-    // Workers start lazily (unless the config says otherwise), so this is cheap.
-    auto wasm_executor = WasmExecutor::create(options.wasm_config.value_or(WasmExecutorConfig{}));
-    if (!wasm_executor) {
-      return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::ExecutorSetupFailed,
-                                               wasm_executor.error().message()});
-    }
-    executors.set(ArtifactType::Wasm,
-                  std::shared_ptr<const CapabilityExecutor>(std::move(*wasm_executor)));
-  } else {
-    // No worker: Wasm calls fail saying which path was tried and why, not "no executor".
+    return {};
+  }
+  auto worker = find_wasm_worker();
+  if (!options.wasm_config && !worker) {
     executors.set(ArtifactType::Wasm, make_unavailable_wasm_executor(std::move(worker.error())));
+    return {};
+  }
+  auto wasm_executor = WasmExecutor::create(options.wasm_config.value_or(WasmExecutorConfig{}));
+  if (!wasm_executor) {
+    return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::ExecutorSetupFailed,
+                                             wasm_executor.error().message()});
+  }
+  executors.set(ArtifactType::Wasm,
+                std::shared_ptr<const CapabilityExecutor>(std::move(*wasm_executor)));
+  return {};
+}
+
+// Remote calls take the same router path with the remote executor for every artifact type.
+void set_remote_router(TraverseRuntime::Core& core, const BuilderOptions& options) {
+  if (!options.remote) {
+    return;
+  }
+  CapabilityExecutorRegistry remote_executors;
+  remote_executors.set(ArtifactType::Native, options.remote->executor());
+  remote_executors.set(ArtifactType::Wasm, options.remote->executor());
+  core.remote = options.remote;
+  core.remote_only = options.remote_only;
+  core.remote_router.emplace(PlacementConstraintEvaluator{}, std::move(remote_executors),
+                             core.trace_store, core.broker);
+}
+
+// Workflow-backed capabilities run on the WorkflowEngine unless the embedder supplied another
+// runner: a runtime that loads a bundle with a composite capability should just run it. A
+// factory that throws or returns null fails the build.
+BuildResult start_workflow_runner(TraverseRuntime::Core& core, const BuilderOptions& options,
+                                  std::shared_ptr<ThreadPoolExecutor> pool) {
+  const WorkflowRunnerFactory runner_factory =
+      options.workflow_runner ? options.workflow_runner : workflow_engine_runner();
+  WorkflowRunnerDependencies dependencies;
+  dependencies.step_runner = make_runtime_step_runner(core.gate);
+  dependencies.broker = core.broker;
+  dependencies.max_parallelism = options.native_capacity;
+  dependencies.scheduler = pool;
+  core.scheduler = std::move(pool);
+  core.native_pool_capacity = options.native_capacity;
+  const auto failed = [](std::string message) {
+    return std::unexpected(
+        RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed, std::move(message)});
+  };
+  WorkflowRunnerResult runner;
+  try {
+    runner = runner_factory(dependencies);
+  } catch (const std::exception& error) {
+    return failed(std::string("workflow runner factory threw: ") + error.what());
+  } catch (...) {
+    return failed("workflow runner factory threw a non-standard exception");
+  }
+  if (!runner) {
+    return std::unexpected(std::move(runner.error()));
+  }
+  if (!*runner) {
+    return failed("workflow runner factory returned null");
+  }
+  core.workflow_runner = std::move(*runner);
+  return {};
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<TraverseRuntime>, RuntimeBuildError>
+TraverseRuntime::Builder::build() {
+  const Options& options = *options_;
+  if (options.runtime_trace_capacity == 0) {
+    return invalid_option("runtime_trace_capacity must be > 0");
+  }
+  if (options.validator_cache_capacity == 0) {
+    return invalid_option("validator_cache_capacity must be > 0");
+  }
+  auto core = std::make_shared<Core>();
+  core->gate = std::make_shared<CoreGate>(core.get());
+  if (auto wired = wire_state(*core, options); !wired) {
+    return std::unexpected(std::move(wired.error()));
+  }
+  CapabilityExecutorRegistry executors;
+  auto pool = set_native_executor(*core, options, executors);
+  if (!pool) {
+    return std::unexpected(std::move(pool.error()));
+  }
+  if (auto wasm = set_wasm_executor(options, executors); !wasm) {
+    return std::unexpected(std::move(wasm.error()));
   }
   core->router.emplace(PlacementConstraintEvaluator{}, std::move(executors), core->trace_store,
                        core->broker);
-  if (options.remote) {
-    // Remote calls take the same router path with the remote executor for every artifact type.
-    CapabilityExecutorRegistry remote_executors;
-    remote_executors.set(ArtifactType::Native, options.remote->executor());
-    remote_executors.set(ArtifactType::Wasm, options.remote->executor());
-    core->remote = options.remote;
-    core->remote_only = options.remote_only;
-    core->remote_router.emplace(PlacementConstraintEvaluator{}, std::move(remote_executors),
-                                core->trace_store, core->broker);
+  set_remote_router(*core, options);
+  if (auto runner = start_workflow_runner(*core, options, std::move(*pool)); !runner) {
+    return std::unexpected(std::move(runner.error()));
   }
-
-  // Workflow-backed capabilities run on the WorkflowEngine unless the embedder supplied another
-  // runner: a runtime that loads a bundle with a composite capability should just run it.
-  const WorkflowRunnerFactory runner_factory =
-      options.workflow_runner ? options.workflow_runner : workflow_engine_runner();
-  {
-    WorkflowRunnerDependencies dependencies;
-    dependencies.step_runner = make_runtime_step_runner(core->gate);
-    dependencies.broker = core->broker;
-    dependencies.max_parallelism = options.native_capacity;
-    dependencies.scheduler = pool;
-    core->scheduler = pool;
-    core->native_pool_capacity = options.native_capacity;
-    WorkflowRunnerResult runner;
-    try {
-      runner = runner_factory(dependencies);
-    } catch (const std::exception& error) {
-      runner = std::unexpected(
-          RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,
-                            std::string("workflow runner factory threw: ") + error.what()});
-    }
-    if (!runner) {
-      return std::unexpected(std::move(runner.error()));
-    }
-    if (!*runner) {
-      return std::unexpected(RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed,
-                                               "workflow runner factory returned null"});
-    }
-    core->workflow_runner = std::move(*runner);
-  }
-
   return std::unique_ptr<TraverseRuntime>(new TraverseRuntime(std::move(core)));
 }
 

@@ -170,8 +170,9 @@ class TraverseRuntime {
     // and may be used again.
     [[nodiscard]] std::expected<std::unique_ptr<TraverseRuntime>, RuntimeBuildError> build();
 
+    struct Options;  // what the with_ calls collected; defined (and used) in src/runtime only
+
    private:
-    struct Options;
     std::unique_ptr<Options> options_;
   };
 
