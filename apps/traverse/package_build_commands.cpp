@@ -247,49 +247,54 @@ std::string quoted(const std::vector<std::string>& argv) {
   return text;
 }
 
-void build(const BuildOptions& options, CliContext& context) {
-  auto files = read_manifest(options.manifest);
-  if (!files) {
-    context.fail(files.error(), options.json);
-    return;
+// The compiler and the guest SDK a build needs.
+struct Toolchain {
+  fs::path cc;
+  GuestSdk sdk;
+};
+
+// A C source that exists, a wasm32 clang and the guest SDK; the failure that stops the build
+// otherwise.
+std::expected<Toolchain, CommandFailure> find_toolchain(const BuildOptions& options,
+                                                        const ManifestFiles& files) {
+  if (files.language != "c") {
+    return std::unexpected(failure(ExitCode::ValidationFailed, "UnsupportedLanguage",
+                                   "package build compiles C sources only (source.language "
+                                   "\"c\"), found \"" +
+                                       files.language + "\"",
+                                   options.manifest, "$.source.language"));
   }
-  if (files->language != "c") {
-    context.fail(failure(ExitCode::ValidationFailed, "UnsupportedLanguage",
-                         "package build compiles C sources only (source.language \"c\"), found \"" +
-                             files->language + "\"",
-                         options.manifest, "$.source.language"),
-                 options.json);
-    return;
-  }
-  if (!fs::exists(files->source)) {
-    context.fail(failure(ExitCode::IoError, "IoError", "source file not found",
-                         files->source.string(), "$.source.path"),
-                 options.json);
-    return;
+  if (!fs::exists(files.source)) {
+    return std::unexpected(failure(ExitCode::IoError, "IoError", "source file not found",
+                                   files.source.string(), "$.source.path"));
   }
   const auto cc = find_compiler(options.cc);
   if (!cc) {
-    context.fail(failure(ExitCode::ExecutionFailed, "CompilerNotFound",
-                         "no clang for wasm32-wasi found (--cc, $TRAVERSE_WASM_CC, clang-14 or "
-                         "clang on PATH); install clang, lld, wasi-libc and "
-                         "libclang-rt-14-dev-wasm32"),
-                 options.json);
-    return;
+    return std::unexpected(
+        failure(ExitCode::ExecutionFailed, "CompilerNotFound",
+                "no clang for wasm32-wasi found (--cc, $TRAVERSE_WASM_CC, clang-14 or clang on "
+                "PATH); install clang, lld, wasi-libc and libclang-rt-14-dev-wasm32"));
   }
   std::string searched;
-  const auto sdk = find_sdk(options.sdk, searched);
+  auto sdk = find_sdk(options.sdk, searched);
   if (!sdk) {
-    context.fail(failure(ExitCode::ExecutionFailed, "GuestSdkNotFound",
-                         "the Traverse guest SDK (include/traverse/guest.h and lib/wasm32-wasi/"
-                         "libtraverse_guest.a) is not under " +
-                             (searched.empty() ? std::string("any known prefix") : searched) +
-                             "; pass --sdk <prefix> or set TRAVERSE_GUEST_SDK"),
-                 options.json);
-    return;
+    return std::unexpected(
+        failure(ExitCode::ExecutionFailed, "GuestSdkNotFound",
+                "the Traverse guest SDK (include/traverse/guest.h and lib/wasm32-wasi/"
+                "libtraverse_guest.a) is not under " +
+                    (searched.empty() ? std::string("any known prefix") : searched) +
+                    "; pass --sdk <prefix> or set TRAVERSE_GUEST_SDK"));
   }
-  const fs::path source_dir = fs::absolute(files->source).parent_path();
-  // The documented command (docs/wasm-capabilities-in-c.md): deterministic, no paths embedded.
-  const std::vector<std::string> argv = {cc->string(),
+  return Toolchain{*cc, std::move(*sdk)};
+}
+
+// Compiles the source to the manifest's binary path with the documented command
+// (docs/wasm-capabilities-in-c.md): deterministic, no paths embedded.
+std::expected<void, CommandFailure> compile_module(const ManifestFiles& files,
+                                                   const Toolchain& toolchain,
+                                                   CliContext& context) {
+  const fs::path source_dir = fs::absolute(files.source).parent_path();
+  const std::vector<std::string> argv = {toolchain.cc.string(),
                                          "--target=wasm32-wasi",
                                          "-std=c11",
                                          "-O2",
@@ -299,22 +304,75 @@ void build(const BuildOptions& options, CliContext& context) {
                                          "-Wconversion",
                                          "-Werror",
                                          "-ffile-prefix-map=" + source_dir.string() + "=.",
-                                         "-I" + sdk->include_dir.string(),
-                                         files->source.string(),
-                                         "-L" + sdk->lib_dir.string(),
+                                         "-I" + toolchain.sdk.include_dir.string(),
+                                         files.source.string(),
+                                         "-L" + toolchain.sdk.lib_dir.string(),
                                          "-ltraverse_guest",
                                          "-Wl,--strip-all",
                                          "-o",
-                                         files->binary.string()};
+                                         files.binary.string()};
   context.note(quoted(argv));
   const int status = run_process(argv);
   if (status != 0) {
-    context.fail(failure(ExitCode::ValidationFailed, "CompileFailed",
-                         status < 0 ? "cannot run " + cc->string()
-                                    : "clang exited with status " + std::to_string(status) +
-                                          " (its messages are above): " + quoted(argv),
-                         files->source.string(), "$.source.path"),
-                 options.json);
+    return std::unexpected(failure(ExitCode::ValidationFailed, "CompileFailed",
+                                   status < 0
+                                       ? "cannot run " + toolchain.cc.string()
+                                       : "clang exited with status " + std::to_string(status) +
+                                             " (its messages are above): " + quoted(argv),
+                                   files.source.string(), "$.source.path"));
+  }
+  return {};
+}
+
+// What a build produced, for the report.
+struct BuiltModule {
+  std::size_t bytes = 0;
+  std::string digest;
+  bool manifest_updated = false;
+};
+
+void report_build(const BuildOptions& options, const ManifestFiles& files, const BuiltModule& built,
+                  const std::expected<HostAbiReport, ExecutorError>& abi, CliContext& context) {
+  if (options.json) {
+    Value document{{"manifest", options.manifest},
+                   {"binary", files.binary.string()},
+                   {"bytes", built.bytes},
+                   {"binary_digest", built.digest},
+                   {"manifest_updated", built.manifest_updated},
+                   {"valid", abi.has_value()}};
+    if (!abi) {
+      document["errors"] = Value::array({Value{{"code", abi.error().class_name()},
+                                               {"path", "$.binary.path"},
+                                               {"message", abi.error().message()},
+                                               {"file", files.binary.string()}}});
+      document["exit_code"] = static_cast<int>(ExitCode::ValidationFailed);
+    }
+    context.json(document);
+    return;
+  }
+  context.line("built: " + files.binary.string() + " (" + std::to_string(built.bytes) + " bytes)");
+  context.line("binary_digest: " + built.digest +
+               (built.manifest_updated ? " (written to " + options.manifest + ")"
+                                       : " (manifest up to date)"));
+  if (abi) {
+    context.line("imports: " + std::to_string(abi->imports.size()) + " (ABI " + abi->abi_version +
+                 " import whitelist " + context.paint_out("passed", Style::Green) + ")");
+  }
+}
+
+void build(const BuildOptions& options, CliContext& context) {
+  auto files = read_manifest(options.manifest);
+  if (!files) {
+    context.fail(files.error(), options.json);
+    return;
+  }
+  const auto toolchain = find_toolchain(options, *files);
+  if (!toolchain) {
+    context.fail(toolchain.error(), options.json);
+    return;
+  }
+  if (auto compiled = compile_module(*files, *toolchain, context); !compiled) {
+    context.fail(compiled.error(), options.json);
     return;
   }
   const auto bytes = read_bytes(files->binary);
@@ -324,10 +382,10 @@ void build(const BuildOptions& options, CliContext& context) {
                  options.json);
     return;
   }
-  const std::string digest = fnv1a64_digest(*bytes);
-  const bool changed = digest != files->expected_digest;
-  if (changed) {
-    if (auto written = write_digest(*files, digest); !written) {
+  BuiltModule built{bytes->size(), fnv1a64_digest(*bytes), false};
+  built.manifest_updated = built.digest != files->expected_digest;
+  if (built.manifest_updated) {
+    if (auto written = write_digest(*files, built.digest); !written) {
       context.fail(written.error(), options.json);
       return;
     }
@@ -342,28 +400,7 @@ void build(const BuildOptions& options, CliContext& context) {
     return;
   }
   const auto abi = verify_wasm_host_abi_file(package->binary_path, package->abi_version);
-  if (options.json) {
-    Value document{{"manifest", options.manifest}, {"binary", files->binary.string()},
-                   {"bytes", bytes->size()},       {"binary_digest", digest},
-                   {"manifest_updated", changed},  {"valid", abi.has_value()}};
-    if (!abi) {
-      document["errors"] = Value::array({Value{{"code", abi.error().class_name()},
-                                               {"path", "$.binary.path"},
-                                               {"message", abi.error().message()},
-                                               {"file", files->binary.string()}}});
-      document["exit_code"] = static_cast<int>(ExitCode::ValidationFailed);
-    }
-    context.json(document);
-  } else {
-    context.line("built: " + files->binary.string() + " (" + std::to_string(bytes->size()) +
-                 " bytes)");
-    context.line("binary_digest: " + digest +
-                 (changed ? " (written to " + options.manifest + ")" : " (manifest up to date)"));
-    if (abi) {
-      context.line("imports: " + std::to_string(abi->imports.size()) + " (ABI " + abi->abi_version +
-                   " import whitelist " + context.paint_out("passed", Style::Green) + ")");
-    }
-  }
+  report_build(options, *files, built, abi, context);
   if (!abi) {
     context.error_line(files->binary.string() + ": " + abi.error().message());
     context.finish(ExitCode::ValidationFailed);
