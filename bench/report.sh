@@ -119,7 +119,7 @@ log "wasm_bench"
 "$bench/wasm_bench" "${wasm_reps[@]}" >"$work/wasm.txt" 2>/dev/null
 # Its summary: "  <name>   <p50> / <p90>   x<ratio>   (<n> calls)" after "per call of ...".
 awk '/^per call of/ { on = 1; next }
-     on && /\//  { line = $0; sub(/^ +/, "", line); split(line, parts, / {2,}/);
+     on && /\//  { line = $0; sub(/^ +/, "", line); split(line, parts, /  +/);
                    name = parts[1]; rest = substr(line, length(name) + 1);
                    n = split(rest, f, /[ \/]+/); p50 = ""; p90 = "";
                    for (i = 1; i <= n; ++i) if (f[i] ~ /^[0-9.]+$/) { if (p50 == "") p50 = f[i]; else if (p90 == "") p90 = f[i]; }
@@ -159,7 +159,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "plots ($plots)"
 plot() {  # plot <svg> <gnuplot commands>
   gnuplot -e "set terminal svg size 640,360 dynamic font 'sans,11' background rgb 'white';
-set output '$1'; set grid; set key top left; $2"
+set output '$1'; set termoption noenhanced; set grid; set key top left; $2"
 }
 pool_1=$(num "$pool_json" .install_1caller_ns)
 rayon_1=$(num "$rayon_json" .install_1caller_ns)
@@ -196,7 +196,8 @@ rel="$(realpath --relative-to="$(dirname "$out")" "$plots")"
   echo
   echo "| | pool | rayon |"
   echo "|---|---|---|"
-  echo "| one caller's round trip | ${pool_1:-?} ns | ${rayon_1:-not run} ns |"
+  ns() { [[ -n "$1" ]] && printf '%.0f ns' "$1" || echo "not run"; }
+  echo "| one caller's round trip | $(ns "$pool_1") | $(ns "$rayon_1") |"
   while read -r n p r; do
     [[ "$n" == callers ]] && continue
     echo "| $n caller(s), calls/s | ${p%.*} | $([[ $r == NaN ]] && echo '' || echo "${r%.*}") |"
