@@ -353,11 +353,22 @@ int rayon_compare(bool quick) {
   std::fprintf(stderr, "execute(), 8 callers, capacity 8: %10.0f calls/s\n", tp8);
   const double tp8c2 = throughput(o, 2, 8);
   std::fprintf(stderr, "execute(), 8 callers, capacity 2: %10.0f calls/s\n", tp8c2);
+  // Throughput by caller count (capacity = callers), for bench/report.sh's plot; the baseline
+  // measures 1 caller (its latency) and 8.
+  double by_callers[3] = {0, 0, 0};
+  const int caller_counts[3] = {1, 2, 4};
+  for (int i = 0; i < 3; ++i) {
+    by_callers[i] = throughput(o, static_cast<std::size_t>(caller_counts[i]), caller_counts[i]);
+    std::fprintf(stderr, "execute(), %d caller(s), capacity %d: %10.0f calls/s\n", caller_counts[i],
+                 caller_counts[i], by_callers[i]);
+  }
   std::printf(
       "{\"direct_ns\":%.3f,\"install_1caller_ns\":%.3f,\"install_8callers_ops_per_s\":%.1f,"
-      "\"install_8callers_cap2_ops_per_s\":%.1f,\"cpus\":%u,\"quick\":%s}\n",
-      direct_ns, one_caller_ns, tp8, tp8c2, std::thread::hardware_concurrency(),
-      quick ? "true" : "false");
+      "\"install_8callers_cap2_ops_per_s\":%.1f,\"install_1callers_ops_per_s\":%.1f,"
+      "\"install_2callers_ops_per_s\":%.1f,\"install_4callers_ops_per_s\":%.1f,\"cpus\":%u,"
+      "\"quick\":%s}\n",
+      direct_ns, one_caller_ns, tp8, tp8c2, by_callers[0], by_callers[1], by_callers[2],
+      std::thread::hardware_concurrency(), quick ? "true" : "false");
   return 0;
 }
 

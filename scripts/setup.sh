@@ -17,6 +17,7 @@ packages=(
   nats-server             # the cluster tests (label `cluster`) start a real server on 127.0.0.1
   curl wrk python3-websockets  # `traverse serve` integration tests (HTTP, WebSocket) and bench
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  gnuplot-nox jq          # bench/report.sh: the plots of docs/performance.md, benchmark JSON
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
   llvm-14                 # llvm-ar: archives the wasm32 guest SDK library (libtraverse_guest.a)
   clang-format clang-tidy # formatting and lint checks

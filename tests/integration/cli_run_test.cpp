@@ -68,7 +68,9 @@ TEST(CliWorkflowRun, ExpeditionPrintsPlanFiveStepRowsEventsAndTraceLocation) {
   for (const auto& row : rows) {
     EXPECT_NE(row.find("@1.0.0"), std::string::npos) << row;
     EXPECT_NE(row.find("  completed  "), std::string::npos) << row;
-    EXPECT_NE(row.find(" ms"), std::string::npos) << row;
+    // A duration in ms, or in s when a step took a second or more (a loaded machine; the AOT
+    // tier's first call of a module waits for its compile).
+    EXPECT_TRUE(row.find(" ms") != std::string::npos || row.ends_with(" s")) << row;
   }
   EXPECT_NE(run.out.find("events published: 5\n"), std::string::npos) << run.out;
   const auto lines = lines_of(run.out);
