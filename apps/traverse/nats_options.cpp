@@ -1,5 +1,6 @@
 #include "nats_options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace traverse::cli {
@@ -34,6 +35,23 @@ void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
                      "How long a remote call waits for its node's reply (default 30000)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
         ->type_name("MS");
+    command
+        ->add_option("--remote-retry", options.retry_capabilities,
+                     "Capability id that is safe to run twice: its remote calls are resent "
+                     "after no responders, a timeout or a full node (repeatable; default: "
+                     "nothing is resent, at most once)")
+        ->type_name("CAPABILITY_ID");
+    command
+        ->add_option("--remote-max-attempts", options.max_attempts,
+                     "Tries in all for a --remote-retry capability (default 3)")
+        ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{100}))
+        ->type_name("N");
+    command
+        ->add_option("--remote-backoff-ms", options.backoff_ms,
+                     "Wait before the first resend, doubling before each next one up to 2000 "
+                     "(default 50)")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{60'000}))
+        ->type_name("MS");
   }
 }
 
@@ -66,6 +84,12 @@ std::expected<std::shared_ptr<ClusterClient>, CommandFailure> connect_cluster(
   }
   ClusterClientConfig config;
   config.executor.timeout = std::chrono::milliseconds(options.timeout_ms);
+  config.executor.retry.max_attempts = options.max_attempts;
+  config.executor.retry.backoff = std::chrono::milliseconds(options.backoff_ms);
+  config.executor.retry.max_backoff =
+      std::max(config.executor.retry.backoff, std::chrono::milliseconds(2'000));
+  config.executor.retry.capability_ids.insert(options.retry_capabilities.begin(),
+                                              options.retry_capabilities.end());
   auto client = ClusterClient::connect(to_nats_options(options, "traverse"), config);
   if (!client) {
     return std::unexpected(

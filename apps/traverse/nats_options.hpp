@@ -12,6 +12,7 @@
 #include <expected>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli_support.hpp"
 #include "traverse/cluster/cluster_client.hpp"
@@ -28,10 +29,14 @@ struct NatsCliOptions {
   std::string tls_key_file;
   bool remote_only = false;
   std::uint64_t timeout_ms = 30'000;
+  std::vector<std::string> retry_capabilities;  // --remote-retry: safe to run twice
+  std::uint32_t max_attempts = 3;
+  std::uint64_t backoff_ms = 50;
 };
 
-// Adds --nats and its credential/TLS options to `command`. `caller`: also --remote-only and
-// --remote-timeout-ms (commands that send executions to nodes).
+// Adds --nats and its credential/TLS options to `command`. `caller`: also --remote-only,
+// --remote-timeout-ms and the retry policy (--remote-retry, --remote-max-attempts,
+// --remote-backoff-ms) (commands that send executions to nodes).
 void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller);
 
 // The client options (environment variables read here), `name` = the connection name.

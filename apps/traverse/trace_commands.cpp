@@ -249,6 +249,16 @@ void show(const ShowOptions& options, CliContext& context) {
   if (entry.step_index) {
     context.line("step_index: " + std::to_string(*entry.step_index));
   }
+  if (!entry.attempts.empty()) {  // tries on cluster nodes (docs/cluster.md)
+    context.line("attempts: " + std::to_string(entry.attempts.size()));
+    for (const TraceAttempt& attempt : entry.attempts) {
+      context.line("  #" + std::to_string(attempt.attempt) + " " +
+                   escape_terminal_text(attempt.node.empty() ? "-" : attempt.node) + " " +
+                   escape_terminal_text(attempt.outcome) + " remote " +
+                   std::to_string(attempt.remote_duration_us) + " us, round trip " +
+                   std::to_string(attempt.round_trip_us) + " us");
+    }
+  }
   context.line("published_events: " + std::to_string(entry.published_events.size()));
   print_published_events(context, entry, record->private_entry ? &*record->private_entry : nullptr,
                          "  ");

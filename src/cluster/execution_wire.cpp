@@ -108,7 +108,8 @@ std::expected<std::string, ClusterError> encode(const RemoteExecutionRequest& re
                  {"input", request.input},
                  {"timeout_ms", request.timeout_ms},
                  {"execution_id", request.execution_id},
-                 {"trace_id", request.trace_id}};
+                 {"trace_id", request.trace_id},
+                 {"attempt", request.attempt}};
   if (request.workflow_run_id) {
     document["workflow_run_id"] = *request.workflow_run_id;
   }
@@ -161,6 +162,14 @@ std::expected<RemoteExecutionRequest, ClusterError> decode_execution_request(
   request.trace_id = std::move(*trace_id);
   request.timeout_ms = *timeout;
   request.input = std::move(*input);
+  auto attempt = count_field(*document, "attempt", what);
+  if (!attempt) {
+    return std::unexpected(attempt.error());
+  }
+  if (*attempt > 100) {
+    return std::unexpected(malformed(std::string(what) + ": $.attempt: expected 1..100"));
+  }
+  request.attempt = *attempt == 0 ? 1 : static_cast<std::uint32_t>(*attempt);
   if (document->contains("workflow_run_id")) {
     auto run = string_field(*document, "workflow_run_id", what);
     if (!run) {

@@ -110,16 +110,17 @@ namespace {
 
 // The executor's result as dispatch returns it.
 RouterDispatchResult to_dispatch(ExecutorResult result, const PlacementDecision& decision,
-                                 std::uint64_t duration_ms) {
+                                 std::uint64_t duration_ms, const ExecutionContext& context) {
   if (!result) {
     RouterError error;
     error.kind = RouterErrorKind::ExecutionFailed;
     error.executor_error = std::move(result.error());
     error.placement_decision = decision;
     error.duration_ms = duration_ms;
+    error.attempts = context.attempts();
     return std::unexpected(std::move(error));
   }
-  return RouterDispatch{decision, std::move(*result), duration_ms};
+  return RouterDispatch{decision, std::move(*result), duration_ms, context.attempts()};
 }
 
 // One asynchronous run: what the executor reads until it completes.
@@ -151,7 +152,7 @@ std::expected<RouterDispatch, RouterError> PlacementRouter::dispatch(RouterReque
                            std::move(request.runtime_config));
   const auto started = std::chrono::steady_clock::now();
   auto result = run_contained(*placed->executor, request.capability, request.input, context);
-  return to_dispatch(std::move(result), placed->decision, elapsed_ms(started));
+  return to_dispatch(std::move(result), placed->decision, elapsed_ms(started), context);
 }
 
 Completion<RouterDispatchResult> PlacementRouter::submit(RouterRequest request,
@@ -169,7 +170,7 @@ Completion<RouterDispatchResult> PlacementRouter::submit(RouterRequest request,
   std::move(started).then(
       [run = std::move(run), promise = std::move(promise)](ExecutorResult result) mutable {
         RouterDispatchResult dispatched =
-            to_dispatch(std::move(result), run->decision, elapsed_ms(run->started));
+            to_dispatch(std::move(result), run->decision, elapsed_ms(run->started), run->context);
         run.reset();  // the executor is done with the call's input and context
         promise.fulfil(std::move(dispatched));
       });
@@ -201,6 +202,10 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
     entry.error_class = error.error_class();
     entry.error_message = error.message();
     entry.duration_ms = duration_ms;
+    for (const ExecutionAttempt& attempt : error.attempts) {
+      entry.attempts.push_back({attempt.number, attempt.node, attempt.outcome,
+                                attempt.remote_duration_us, attempt.round_trip_us});
+    }
     auto written = trace_store_->insert(
         entry,
         make_private_trace_entry(trace_id, request.input, nullptr, duration_ms, keep_payloads));
@@ -223,6 +228,10 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   }
   entry.placement_target = std::string(debug_name(dispatched->placement_decision.target));
   const std::uint64_t duration_ms = dispatched->duration_ms;
+  for (const ExecutionAttempt& attempt : dispatched->attempts) {
+    entry.attempts.push_back({attempt.number, attempt.node, attempt.outcome,
+                              attempt.remote_duration_us, attempt.round_trip_us});
+  }
 
   // 4. Output contract.
   if (output_validator != nullptr) {

@@ -577,6 +577,17 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
   return routed;
 }
 
+// The executor's remote tries as the trace records them.
+std::vector<TraceAttempt> trace_attempts(const std::vector<ExecutionAttempt>& attempts) {
+  std::vector<TraceAttempt> traced;
+  traced.reserve(attempts.size());
+  for (const ExecutionAttempt& attempt : attempts) {
+    traced.push_back({attempt.number, attempt.node, attempt.outcome, attempt.remote_duration_us,
+                      attempt.round_trip_us});
+  }
+  return traced;
+}
+
 // Notes what the router's dispatch gave in the RuntimeTrace (started_at was set before it).
 std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
                                                           RouterDispatchResult dispatched) {
@@ -584,6 +595,7 @@ std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
   trace.completed_at = rfc3339_now();
   if (!dispatched) {
     const RouterError& error = dispatched.error();
+    trace.attempts = trace_attempts(error.attempts);
     const bool started = error.kind == RouterErrorKind::ExecutionFailed;
     trace.execution_status =
         started ? RuntimeExecutionStatus::Failed : RuntimeExecutionStatus::NotStarted;
@@ -599,6 +611,7 @@ std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
   trace.placement = dispatched->placement_decision;
   trace.execution_duration_ms = dispatched->duration_ms;
   trace.execution_status = RuntimeExecutionStatus::Succeeded;
+  trace.attempts = trace_attempts(dispatched->attempts);
   return std::move(*dispatched);
 }
 
@@ -725,6 +738,7 @@ PublicTraceEntry entry_for(const Attempt& attempt) {
   if (trace.placement) {
     entry.placement_target = std::string(debug_name(trace.placement->target));
   }
+  entry.attempts = trace.attempts;
   if (attempt.step != nullptr) {
     entry.workflow_run_id = attempt.step->workflow_run_id;
     entry.step_index = attempt.step->step_index;

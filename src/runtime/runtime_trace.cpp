@@ -96,6 +96,9 @@ Value to_json(const RuntimeTrace& trace) {
     execution["error_class"] = *trace.error_class;
   }
   execution["trace_store_entry"] = trace.trace_store_entry;
+  if (!trace.attempts.empty()) {
+    execution["attempts"] = to_json(trace.attempts);
+  }
   json["execution"] = std::move(execution);
 
   Value events = Value::array();

@@ -73,6 +73,21 @@ PrivateTraceEntry make_private_trace_entry(std::string trace_id, const Value& in
   return entry;
 }
 
+Value to_json(const std::vector<TraceAttempt>& attempts) {
+  Value json = Value::array();
+  for (const TraceAttempt& attempt : attempts) {
+    Value item{{"attempt", attempt.attempt},
+               {"outcome", attempt.outcome},
+               {"remote_duration_us", attempt.remote_duration_us},
+               {"round_trip_us", attempt.round_trip_us}};
+    if (!attempt.node.empty()) {
+      item["node"] = attempt.node;
+    }
+    json.push_back(std::move(item));
+  }
+  return json;
+}
+
 Value to_json(const PublicTraceEntry& entry) {
   Value json = Value::object();
   json["id"] = entry.id;
@@ -103,6 +118,9 @@ Value to_json(const PublicTraceEntry& entry) {
           Value{{"event_id", e.event_id}, {"event_type", e.event_type}, {"error", e.error}});
     }
     json["publish_errors"] = std::move(errors);
+  }
+  if (!entry.attempts.empty()) {
+    json["attempts"] = to_json(entry.attempts);
   }
   return json;
 }
@@ -257,6 +275,41 @@ std::expected<PublicTraceEntry, TraceError> public_trace_entry_from_json(const V
       if (!err)
         return std::unexpected(err.error());
       e.publish_errors.push_back({std::move(*id), std::move(*type), std::move(*err)});
+    }
+  }
+  if (auto it = json.find("attempts"); it != json.end() && !it->is_null()) {
+    if (!it->is_array())
+      return std::unexpected(corrupt("$.attempts", "an array"));
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const std::string base = "$.attempts[" + std::to_string(i) + "]";
+      const auto& item = (*it)[i];
+      if (!item.is_object())
+        return std::unexpected(corrupt(base, "an object"));
+      Reader ir(item, base);
+      TraceAttempt attempt;
+      auto number = ir.optional_u64("attempt");
+      if (!number)
+        return std::unexpected(number.error());
+      if (!*number || **number < 1 || **number > 0xFFFFFFFFu)
+        return std::unexpected(corrupt(base + ".attempt", "a positive 32-bit integer"));
+      attempt.attempt = static_cast<std::uint32_t>(**number);
+      auto node = ir.optional_string("node");
+      if (!node)
+        return std::unexpected(node.error());
+      attempt.node = node->value_or("");
+      auto attempt_outcome = ir.required_string("outcome");
+      if (!attempt_outcome)
+        return std::unexpected(attempt_outcome.error());
+      attempt.outcome = std::move(*attempt_outcome);
+      auto remote = ir.optional_u64("remote_duration_us");
+      if (!remote)
+        return std::unexpected(remote.error());
+      attempt.remote_duration_us = remote->value_or(0);
+      auto round_trip = ir.optional_u64("round_trip_us");
+      if (!round_trip)
+        return std::unexpected(round_trip.error());
+      attempt.round_trip_us = round_trip->value_or(0);
+      e.attempts.push_back(std::move(attempt));
     }
   }
   return e;

@@ -76,7 +76,9 @@ TEST(ClusterCliHelp, NodeClusterStatusAndNatsOptionsAreDocumented) {
             {"--nats", "--bundle", "--package", "--packages", "--capacity", "--name",
              "--nats-creds", "--nats-tls-ca", "SIGTERM"}},
            {{"cluster", "status"}, {"--nats", "--wait-ms", "--json"}},
-           {{"run"}, {"--nats", "--remote-only", "--remote-timeout-ms", "--nats-user"}},
+           {{"run"},
+            {"--nats", "--remote-only", "--remote-timeout-ms", "--nats-user", "--remote-retry",
+             "--remote-max-attempts", "--remote-backoff-ms"}},
            {{"workflow", "run"}, {"--nats", "--remote-only"}}}) {
     std::vector<std::string> args = command;
     args.emplace_back("--help");

@@ -125,6 +125,50 @@ TEST_F(RemoteExecutionTest, CapabilityWithoutLocalHandlerRunsOnTheNodeWithTheLoc
   EXPECT_EQ(node_->executions_of(remote.trace->trace_id), 1u);
 }
 
+TEST_F(RemoteExecutionTest, TraceOfARemoteCallNamesTheNodeAndItsRemoteTiming) {
+  auto caller = caller_runtime(client_, true);
+  const RuntimeExecution remote =
+      caller->execute(request_for("traced-1", "demo.runtime.add-numbers", {{"a", 1}, {"b", 2}}));
+  ASSERT_TRUE(remote.result.completed());
+  ASSERT_EQ(remote.trace->attempts.size(), 1u);
+  const TraceAttempt& attempt = remote.trace->attempts[0];
+  EXPECT_EQ(attempt.attempt, 1u);
+  EXPECT_EQ(attempt.node, "node-a");
+  EXPECT_EQ(attempt.outcome, "ok");
+  EXPECT_GT(attempt.round_trip_us, 0u);
+  EXPECT_LE(attempt.remote_duration_us, attempt.round_trip_us)
+      << "the node's own time is part of the round trip";
+  const Value json = to_json(*remote.trace);
+  EXPECT_EQ(json["execution"]["attempts"][0]["node"], "node-a");
+
+  auto record = caller->trace_store()->get(remote.trace->trace_id);
+  ASSERT_TRUE(record.has_value()) << record.error().to_string();
+  EXPECT_EQ(record->public_entry.attempts, remote.trace->attempts)
+      << "the durable entry keeps every attempt";
+}
+
+TEST_F(RemoteExecutionTest, TraceOfAFailedRemoteCallStillNamesTheNode) {
+  auto caller = caller_runtime(client_, true);
+  const RuntimeExecution failed =
+      caller->execute(request_for("traced-2", "demo.runtime.greet-person", {{"name", "fail"}}));
+  ASSERT_FALSE(failed.result.completed());
+  ASSERT_EQ(failed.trace->attempts.size(), 1u);
+  EXPECT_EQ(failed.trace->attempts[0].node, "node-a");
+  EXPECT_EQ(failed.trace->attempts[0].outcome, "ExecutionFailed");
+  auto record = caller->trace_store()->get(failed.trace->trace_id);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->public_entry.attempts, failed.trace->attempts);
+}
+
+TEST_F(RemoteExecutionTest, LocalExecutionRecordsNoAttempts) {
+  auto local = local_runtime();
+  const RuntimeExecution here =
+      local->execute(request_for("traced-3", "demo.runtime.add-numbers", {{"a", 1}, {"b", 2}}));
+  ASSERT_TRUE(here.result.completed());
+  EXPECT_TRUE(here.trace->attempts.empty());
+  EXPECT_FALSE(to_json(*here.trace)["execution"].contains("attempts"));
+}
+
 TEST_F(RemoteExecutionTest, WorkflowBackedCapabilityRunsHereWithEveryStepOnTheNode) {
   auto local = local_runtime();
   auto caller = caller_runtime(client_, true);

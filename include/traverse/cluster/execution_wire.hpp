@@ -3,7 +3,7 @@
 // with (docs/cluster.md, "Wire format").
 //
 // Request:  {"v":1, "capability_id", "capability_version", "input", "timeout_ms",
-//            "execution_id", "trace_id", "workflow_run_id"?}
+//            "execution_id", "trace_id", "attempt", "workflow_run_id"?}
 // Response: {"v":1, "node", "status":"ok", "output", "duration_us"}
 //        or {"v":1, "node", "status":"error", "error":{"class", "code", "message"},
 //            "duration_us"}
@@ -42,7 +42,8 @@ struct RemoteExecutionRequest {
   Value input;
   std::uint64_t timeout_ms = 0;  // how long the caller waits, from sending
   std::string execution_id;
-  std::string trace_id;  // the caller's trace entry (also the node-side call id)
+  std::string trace_id;       // the caller's trace entry (also the node-side call id)
+  std::uint32_t attempt = 1;  // which try this is (retries resend with the same trace_id)
   std::optional<std::string> workflow_run_id;
 };
 

@@ -9,16 +9,22 @@
 // (event_id, version) must be in its `emits` (else UndeclaredEvent). Accepted events are kept here,
 // in order, and travel back in ExecutorOutput; they are published only if the execution succeeds.
 //
+// An executor that runs the call elsewhere records each try with record_attempt (attempts());
+// the router hands them to the trace.
+//
 // Thread safety: confine to the thread running the capability (the ThreadPoolExecutor hands it
-// to one worker while the caller blocks, so there is never concurrent access).
+// to one worker while the caller blocks, so there is never concurrent access); an asynchronous
+// executor touches it only until it fulfils the call's completion, one thread at a time.
 #pragma once
 
 #include <expected>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/events/traverse_event.hpp"
+#include "traverse/executor/execution_attempt.hpp"
 #include "traverse/executor/executor_capability.hpp"
 #include "traverse/json/value.hpp"
 
@@ -60,6 +66,10 @@ class ExecutionContext {
   // The events accepted so far, in emit order.
   [[nodiscard]] const std::vector<TraverseEvent>& emitted_events() const { return emitted_; }
 
+  // Records one try of a remote call (remote_executor.hpp), in order.
+  void record_attempt(ExecutionAttempt attempt) { attempts_.push_back(std::move(attempt)); }
+  [[nodiscard]] const std::vector<ExecutionAttempt>& attempts() const { return attempts_; }
+
  private:
   [[nodiscard]] std::expected<void, EmitError> check(std::string_view event_id,
                                                      std::string_view version) const;
@@ -69,6 +79,7 @@ class ExecutionContext {
   std::string trace_id_;
   Value runtime_config_;
   std::vector<TraverseEvent> emitted_;
+  std::vector<ExecutionAttempt> attempts_;
 };
 
 }  // namespace traverse

@@ -20,9 +20,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "traverse/contracts/validation_error.hpp"
 #include "traverse/executor/artifact_type.hpp"
+#include "traverse/executor/execution_attempt.hpp"
 #include "traverse/executor/executor_error.hpp"
 #include "traverse/placement/placement_decision.hpp"
 #include "traverse/placement/placement_error.hpp"
@@ -53,6 +55,7 @@ struct RouterError {
   std::optional<PlacementDecision> placement_decision;  // when placement succeeded
   std::string trace_id;           // the Failure trace entry written for this attempt; empty if none
   std::uint64_t duration_ms = 0;  // ExecutionFailed: executor wall time, milliseconds
+  std::vector<ExecutionAttempt> attempts;  // ExecutionFailed: the executor's remote tries, if any
 
   // Display text (reference wording, docs/architecture.md):
   //   "placement failed: NoEligibleTarget (...)",

@@ -12,7 +12,8 @@
 // capability_id?, capability_version?, scope?, artifact_ref?}, execution{placement{
 // requested_target, selected_target?, status, reason?, confidence?}, placement_target?, status
 // not_started|succeeded|failed, artifact_ref?, started_at?, completed_at?, duration_ms,
-// output_digest?, failure_reason?, error_class?, trace_store_entry?}, emitted_events[{id,
+// output_digest?, failure_reason?, error_class?, trace_store_entry?, attempts?[{attempt, node?,
+// outcome, remote_duration_us, round_trip_us}]}, emitted_events[{id,
 // event_id, version}], publish_errors[{event_id, event_type, error}], result{status,
 // error_code?, error_message?}, terminal_outcome, received_at, completed_at, total_duration_ms,
 // workflow_run_id?, step_index?, workflow_evidence?, warnings[]}.
@@ -73,6 +74,8 @@ struct RuntimeTrace {
   bool trace_store_entry = false;          // a TraceStore entry with id trace_id was written
   std::vector<TraverseEvent> emitted_events;
   std::vector<TracePublishError> publish_errors;
+  // One per try when the capability ran on cluster nodes (node, remote timing); else empty.
+  std::vector<TraceAttempt> attempts;
 
   // Result and timings.
   RuntimeStatus status = RuntimeStatus::Error;

@@ -40,6 +40,17 @@ struct TracePublishError {
   friend bool operator==(const TracePublishError&, const TracePublishError&) = default;
 };
 
+// One try of a remote execution (docs/cluster.md). JSON: {attempt, node?, outcome,
+// remote_duration_us, round_trip_us}; node is omitted when no node answered.
+struct TraceAttempt {
+  std::uint32_t attempt = 1;
+  std::string node;
+  std::string outcome;  // "ok" or the executor error class of this try
+  std::uint64_t remote_duration_us = 0;
+  std::uint64_t round_trip_us = 0;
+  friend bool operator==(const TraceAttempt&, const TraceAttempt&) = default;
+};
+
 inline constexpr std::string_view kTraceEventType = "dev.traverse.execution.completed";
 
 struct PublicTraceEntry {
@@ -62,6 +73,8 @@ struct PublicTraceEntry {
   std::optional<std::uint64_t> step_index;        // the step's index in that run
   std::vector<std::string> published_events;      // ids of events published after success
   std::vector<TracePublishError> publish_errors;  // events that could not be published (D2)
+  // The tries of an execution placed on cluster nodes, in order (JSON key omitted when empty).
+  std::vector<TraceAttempt> attempts;
 
   friend bool operator==(const PublicTraceEntry&, const PublicTraceEntry&) = default;
 };
@@ -88,6 +101,8 @@ struct PrivateTraceEntry {
                                                          bool keep_payloads);
 
 [[nodiscard]] Value to_json(const PublicTraceEntry& entry);
+// The `attempts` array of a trace entry (also written by RuntimeTrace's to_json).
+[[nodiscard]] Value to_json(const std::vector<TraceAttempt>& attempts);
 [[nodiscard]] Value to_json(const PrivateTraceEntry& entry);
 
 // Parse the JSON written by to_json. Failure: TraceErrorKind::Corrupt naming the JSON path and

@@ -15,6 +15,7 @@ TEST(ExecutionWire, RequestRoundTripsEveryField) {
   request.execution_id = "exec_r1";
   request.trace_id = "t-1";
   request.workflow_run_id = "run-9";
+  request.attempt = 2;
   auto text = encode(request);
   ASSERT_TRUE(text.has_value());
   auto decoded = decode_execution_request(*text);
@@ -26,6 +27,19 @@ TEST(ExecutionWire, RequestRoundTripsEveryField) {
   EXPECT_EQ(decoded->execution_id, "exec_r1");
   EXPECT_EQ(decoded->trace_id, "t-1");
   EXPECT_EQ(decoded->workflow_run_id, "run-9");
+  EXPECT_EQ(decoded->attempt, 2u);
+}
+
+TEST(ExecutionWire, RequestWithoutAnAttemptIsTheFirstTry) {
+  auto decoded = decode_execution_request(
+      R"({"v":1,"capability_id":"a","capability_version":"1","input":{},"trace_id":"t"})");
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
+  EXPECT_EQ(decoded->attempt, 1u);
+  auto bad = decode_execution_request(
+      R"({"v":1,"capability_id":"a","capability_version":"1","input":{},"trace_id":"t",)"
+      R"("attempt":1000})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("$.attempt"), std::string::npos);
 }
 
 TEST(ExecutionWire, ResponsesRoundTripOutputAndTypedError) {

@@ -71,6 +71,37 @@ TEST(PublicTraceEntry, FailureWithRunAndPublishErrorsRoundTrips) {
   EXPECT_EQ(*back, e);
 }
 
+TEST(PublicTraceEntry, RemoteAttemptsRoundTripWithTheNodeOmittedWhenNoneAnswered) {
+  PublicTraceEntry e = entry("t-remote");
+  e.placement_target = "Worker";
+  e.attempts = {{1, "", "Timeout", 0, 2'000'123}, {2, "node-b", "ok", 85, 240}};
+  const Value json = to_json(e);
+  ASSERT_EQ(json["attempts"].size(), 2u);
+  EXPECT_FALSE(json["attempts"][0].contains("node"));
+  EXPECT_EQ(json["attempts"][0]["outcome"], "Timeout");
+  EXPECT_EQ(json["attempts"][1]["node"], "node-b");
+  EXPECT_EQ(json["attempts"][1]["remote_duration_us"], 85);
+  EXPECT_EQ(json["attempts"][1]["round_trip_us"], 240);
+  auto back = public_trace_entry_from_json(json);
+  ASSERT_TRUE(back.has_value()) << back.error().to_string();
+  EXPECT_EQ(*back, e);
+  EXPECT_FALSE(to_json(entry("t-local")).contains("attempts"));
+}
+
+TEST(PublicTraceEntry, MalformedAttemptIsCorruptNamingItsPath) {
+  Value json = to_json(entry("t4"));
+  json["attempts"] = Value::array(
+      {Value{{"attempt", 1}, {"outcome", "ok"}}, Value{{"attempt", 0}, {"outcome", "ok"}}});
+  auto bad = public_trace_entry_from_json(json);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("$.attempts[1].attempt"), std::string::npos)
+      << bad.error().message;
+  json["attempts"] = Value::array({Value{{"attempt", 1}}});
+  bad = public_trace_entry_from_json(json);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("$.attempts[0].outcome"), std::string::npos);
+}
+
 TEST(PublicTraceEntry, FromJsonNamesThePathOfABadField) {
   Value json = to_json(entry("t3"));
   json["outcome"] = "Maybe";
