@@ -425,14 +425,11 @@ void read_placement(DocumentReader& reader, const Value& document, CapabilityCon
 
 std::expected<CapabilityContract, ValidationErrors> parse_capability_contract(
     const Value& document) {
+  if (!document.is_object()) {
+    return std::unexpected(contracts_detail::not_an_object(document, "a capability contract"));
+  }
   DocumentReader reader;
   CapabilityContract contract;
-  if (!document.is_object()) {
-    reader.add(
-        "InvalidType", "$",
-        "a capability contract must be a JSON object, found " + std::string(type_name(document)));
-    return std::unexpected(reader.take());
-  }
   contract.document = document;
 
   reader.expect_literal(document, "kind", "$", "capability_contract");

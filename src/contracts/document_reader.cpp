@@ -375,12 +375,18 @@ std::expected<Value, ValidationErrors> read_json_object(const std::filesystem::p
                                                         std::string_view what) {
   auto document = read_json_document(path);
   if (document && !document->is_object()) {
-    return std::unexpected(ValidationErrors{
-        {"InvalidType", "$",
-         std::string(what) + " must be a JSON object, found " + std::string(type_name(*document)),
-         path.string()}});
+    ValidationErrors errors = not_an_object(*document, what);
+    attach_file(errors, path.string());
+    return std::unexpected(std::move(errors));
   }
   return document;
+}
+
+ValidationErrors not_an_object(const Value& document, std::string_view what) {
+  return {{"InvalidType",
+           "$",
+           std::string(what) + " must be a JSON object, found " + std::string(type_name(document)),
+           {}}};
 }
 
 std::expected<Value, ValidationErrors> read_json_document(const std::filesystem::path& path) {

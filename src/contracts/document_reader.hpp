@@ -112,6 +112,10 @@ void read_io_schemas(DocumentReader& reader, const Value& document, Value& input
 [[nodiscard]] std::expected<Value, ValidationErrors> read_json_document(
     const std::filesystem::path& path);
 
+// The one violation of a document that must be an object and is not: InvalidType at "$"
+// ("<what> must be a JSON object, found <type>"), no file.
+[[nodiscard]] ValidationErrors not_an_object(const Value& document, std::string_view what);
+
 // As read_json_document, for documents that must be objects: anything else is InvalidType at
 // "$" ("<what> must be a JSON object, found <type>"), with `file` set.
 [[nodiscard]] std::expected<Value, ValidationErrors> read_json_object(

@@ -164,14 +164,11 @@ void read_provenance(DocumentReader& reader, const Value& document) {
 }  // namespace
 
 std::expected<EventContract, ValidationErrors> parse_event_contract(const Value& document) {
+  if (!document.is_object()) {
+    return std::unexpected(contracts_detail::not_an_object(document, "an event contract"));
+  }
   DocumentReader reader;
   EventContract contract;
-  if (!document.is_object()) {
-    reader.add(
-        "InvalidType", "$",
-        "an event contract must be a JSON object, found " + std::string(type_name(document)));
-    return std::unexpected(reader.take());
-  }
   contract.document = document;
 
   reader.expect_literal(document, "kind", "$", "event_contract");

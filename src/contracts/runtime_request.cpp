@@ -29,14 +29,11 @@ std::optional<std::string> intent_field(DocumentReader& reader, const Value& int
 }  // namespace
 
 std::expected<RuntimeRequest, ValidationErrors> parse_runtime_request(const Value& document) {
+  if (!document.is_object()) {
+    return std::unexpected(contracts_detail::not_an_object(document, "a runtime request"));
+  }
   DocumentReader reader;
   RuntimeRequest request;
-  if (!document.is_object()) {
-    reader.add(
-        "InvalidType", "$",
-        "a runtime request must be a JSON object, found " + std::string(type_name(document)));
-    return std::unexpected(reader.take());
-  }
   reader.expect_literal(document, "kind", "$", "runtime_request");
   reader.expect_literal(document, "schema_version", "$", "1.0.0");
   reader.expect_literal(document, "governing_spec", "$", kGoverningSpec);

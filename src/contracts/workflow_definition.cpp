@@ -527,14 +527,11 @@ const WorkflowNode* WorkflowDefinition::find_node(std::string_view node_id) cons
 
 std::expected<WorkflowDefinition, ValidationErrors> parse_workflow_definition(
     const Value& document) {
+  if (!document.is_object()) {
+    return std::unexpected(contracts_detail::not_an_object(document, "a workflow definition"));
+  }
   DocumentReader reader;
   WorkflowDefinition workflow;
-  if (!document.is_object()) {
-    reader.add(
-        "InvalidType", "$",
-        "a workflow definition must be a JSON object, found " + std::string(type_name(document)));
-    return std::unexpected(reader.take());
-  }
   workflow.document = document;
   GraphSources sources;
   read_header(reader, document, workflow);
