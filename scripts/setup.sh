@@ -21,9 +21,9 @@ packages=(
   clang lld wasi-libc libclang-rt-14-dev-wasm32  # building the example .wasm modules from C
   llvm-14                 # llvm-ar: archives the wasm32 guest SDK library (libtraverse_guest.a)
   clang-format clang-tidy # formatting and lint checks
+  clang-16 libclang-rt-16-dev  # the fuzz preset: libFuzzer with ASan + UBSan (scripts/fuzz.sh)
   nodejs                  # runs the web console's browser test (tests/browser, puppeteer-core)
   chromium                # the browser the console test drives headless (never downloaded by npm)
-  chromium-driver         # chromedriver matching chromium, for WebDriver clients of the console
 )
 
 missing=()

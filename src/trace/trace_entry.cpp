@@ -178,6 +178,9 @@ class Reader {
       return std::optional<std::uint64_t>{};
     if (it->is_number_unsigned())
       return std::optional<std::uint64_t>{it->get<std::uint64_t>()};
+    // A document built in C++ (not parsed from text) holds small integers as signed.
+    if (it->is_number_integer() && it->get<std::int64_t>() >= 0)
+      return std::optional<std::uint64_t>{static_cast<std::uint64_t>(it->get<std::int64_t>())};
     return std::unexpected(corrupt(path(key), "a non-negative integer"));
   }
   [[nodiscard]] std::string path(const char* key) const { return base_ + "." + key; }
