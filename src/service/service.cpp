@@ -402,8 +402,10 @@ template <class Stream>
 net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::read_request(
     Stream& stream, beast::flat_buffer& buffer, Clock::time_point& started) {
   auto& lowest = beast::get_lowest_layer(stream);
-  const std::string body_limit =
-      "the body exceeds the limit of " + std::to_string(config.max_body_bytes) + " bytes";
+  // Built only when a request is refused (not on every request).
+  const auto body_limit = [this] {
+    return "the body exceeds the limit of " + std::to_string(config.max_body_bytes) + " bytes";
+  };
   error_code ec;
   // Idle wait for the first byte, then the whole header (and body) within header_timeout: a
   // slow sender cannot hold the connection longer than that.
@@ -430,7 +432,7 @@ net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::r
           "the request header exceeds " + std::to_string(config.max_header_bytes) + " bytes");
     } else if (ec == http::error::body_limit) {
       // Content-Length beyond the cap: refused before a byte of the body is read.
-      co_await refuse(stream, "body_too_large", body_limit);
+      co_await refuse(stream, "body_too_large", body_limit());
     } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
                ec != net::error::eof && ec != net::error::operation_aborted) {
       co_await refuse(stream, "invalid_request", "malformed HTTP request: " + ec.message());
@@ -454,7 +456,7 @@ net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::r
     co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (ec == http::error::body_limit) {
-        co_await refuse(stream, "body_too_large", body_limit);
+        co_await refuse(stream, "body_too_large", body_limit());
       } else if (ec != beast::error::timeout && ec != net::error::eof &&
                  ec != net::error::operation_aborted) {
         co_await refuse(stream, "invalid_request", "malformed HTTP request body: " + ec.message());
