@@ -215,23 +215,8 @@ void add_cluster_commands(CLI::App& app, CliContext& context) {
                    "Interval between announcements (default 2000)")
       ->check(CLI::Range(std::uint64_t{50}, std::uint64_t{600'000}))
       ->type_name("MS");
-  {
-    // Credentials and TLS as for callers (the URL is the required --nats above).
-    NatsCliOptions& nats = node_options->nats;
-    node_cmd->add_option("--nats-creds", nats.credentials_file, "NATS credentials file (.creds)")
-        ->type_name("FILE");
-    node_cmd
-        ->add_option("--nats-user", nats.user,
-                     "NATS user; the password is read from TRAVERSE_NATS_PASSWORD (a token from "
-                     "TRAVERSE_NATS_TOKEN)")
-        ->type_name("USER");
-    node_cmd->add_option("--nats-tls-ca", nats.tls_ca_file, "CA certificates to trust (PEM)")
-        ->type_name("FILE");
-    node_cmd->add_option("--nats-tls-cert", nats.tls_cert_file, "TLS client certificate (PEM)")
-        ->type_name("FILE");
-    node_cmd->add_option("--nats-tls-key", nats.tls_key_file, "TLS client key (PEM)")
-        ->type_name("FILE");
-  }
+  // Credentials and TLS as for callers (the URL is the required --nats above).
+  add_nats_connection_options(node_cmd, node_options->nats);
   node_cmd->callback([node_options, &context] { node(*node_options, context); });
 
   CLI::App* cluster = app.add_subcommand("cluster", "Inspect the cluster of nodes on NATS");

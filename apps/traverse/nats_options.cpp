@@ -5,12 +5,7 @@
 
 namespace traverse::cli {
 
-void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
-  command
-      ->add_option("--nats", options.url,
-                   "NATS server URL (nats://host:port or tls://...); with it, capabilities run on "
-                   "cluster nodes when they should or must (docs/cluster.md)")
-      ->type_name("URL");
+void add_nats_connection_options(CLI::App* command, NatsCliOptions& options) {
   command
       ->add_option("--nats-creds", options.credentials_file,
                    "NATS credentials file (.creds: JWT and NKey seed)")
@@ -26,6 +21,15 @@ void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
       ->type_name("FILE");
   command->add_option("--nats-tls-key", options.tls_key_file, "TLS client key (PEM)")
       ->type_name("FILE");
+}
+
+void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
+  command
+      ->add_option("--nats", options.url,
+                   "NATS server URL (nats://host:port or tls://...); with it, capabilities run on "
+                   "cluster nodes when they should or must (docs/cluster.md)")
+      ->type_name("URL");
+  add_nats_connection_options(command, options);
   if (caller) {
     command->add_flag("--remote-only", options.remote_only,
                       "Run every capability on a node (workflows still run here, their steps "

@@ -38,6 +38,9 @@ struct NatsCliOptions {
 // --remote-timeout-ms and the retry policy (--remote-retry, --remote-max-attempts,
 // --remote-backoff-ms) (commands that send executions to nodes).
 void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller);
+// Only the credentials and TLS options (--nats-creds, --nats-user, --nats-tls-*): for a command
+// that declares its own --nats.
+void add_nats_connection_options(CLI::App* command, NatsCliOptions& options);
 
 // The client options (environment variables read here), `name` = the connection name.
 [[nodiscard]] NatsOptions to_nats_options(const NatsCliOptions& options, std::string name);
