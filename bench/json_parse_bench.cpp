@@ -106,7 +106,7 @@ void BM_ParseJson(benchmark::State& state, const std::string& text) {
   for (auto _ : state) {
     auto value = parse(text);
     if (!value) {
-      state.SkipWithError(value.error().message.c_str());
+      state.SkipWithError(value.error().message().c_str());
       return;
     }
     benchmark::DoNotOptimize(value);

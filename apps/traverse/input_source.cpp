@@ -53,9 +53,9 @@ std::optional<std::expected<DirectText, CommandFailure>> direct_text(const std::
 // The failure for text that parse_json refused: DocumentTooLarge when its parsed form would
 // outgrow the parse memory budget, InvalidJson otherwise.
 CommandFailure parse_failure(const JsonParseError& error, const std::string& name) {
-  const bool budget = error.kind == JsonParseError::Kind::OverBudget;
+  const bool budget = error.kind() == JsonParseError::Kind::OverBudget;
   return failure(ExitCode::ValidationFailed, budget ? "DocumentTooLarge" : "InvalidJson",
-                 error.message, name);
+                 error.message(), name);
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ std::expected<ManifestFiles, CommandFailure> read_manifest(const std::string& ma
   auto document = parse_json(files.text);
   if (!document) {
     return std::unexpected(
-        failure(ExitCode::ValidationFailed, "InvalidJson", document.error().message, manifest));
+        failure(ExitCode::ValidationFailed, "InvalidJson", document.error().message(), manifest));
   }
   const fs::path dir = fs::path(manifest).parent_path();
   const auto text_at = [&](const char* section, const char* key) -> std::optional<std::string> {

@@ -19,8 +19,8 @@ constexpr const char* kWhatCounts =
 bool is_package_manifest(CliContext& context, const fs::path& file) {
   auto document = parse_json_file(file, kMaxPackageManifestBytes);
   if (!document) {
-    if (document.error().kind != JsonParseError::Kind::TooLarge) {
-      context.warning("skipped " + file.string() + ": " + document.error().message);
+    if (document.error().kind() != JsonParseError::Kind::TooLarge) {
+      context.warning("skipped " + file.string() + ": " + document.error().message());
     }
     return false;
   }

@@ -137,7 +137,7 @@ void serve(const ServeOptions& options, CliContext& context) {
   if (!options.token_file.empty()) {
     auto loaded = TokenStore::load(options.token_file);
     if (!loaded) {
-      context.fail(failure(ExitCode::ValidationFailed, "TokenFile", loaded.error().message,
+      context.fail(failure(ExitCode::ValidationFailed, "TokenFile", loaded.error().message(),
                            options.token_file),
                    false);
       return;
@@ -185,12 +185,12 @@ void serve(const ServeOptions& options, CliContext& context) {
 
   auto service = Service::start(std::move(dependencies), std::move(config));
   if (!service) {
-    const ServiceErrorKind kind = service.error().kind;
+    const ServiceErrorKind kind = service.error().kind();
     const ExitCode code = kind == ServiceErrorKind::Bind  ? ExitCode::IoError
                           : kind == ServiceErrorKind::Tls ? ExitCode::ValidationFailed
                                                           : ExitCode::Usage;
-    context.fail(failure(code, "Service" + std::string(to_string(service.error().kind)),
-                         service.error().message),
+    context.fail(failure(code, "Service" + std::string(to_string(service.error().kind())),
+                         service.error().message()),
                  false);
     return;
   }

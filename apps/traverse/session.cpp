@@ -26,8 +26,8 @@ ExitCode registration_failure_code(const ValidationErrors& errors, const std::st
 // file is a usage error.
 CommandFailure trace_failure(const TraceError& error, const std::filesystem::path& path) {
   const ExitCode code =
-      error.kind == TraceErrorKind::InvalidArgument ? ExitCode::Usage : ExitCode::IoError;
-  return failure(code, "TraceDatabase" + std::string(to_string(error.kind)), error.message,
+      error.kind() == TraceErrorKind::InvalidArgument ? ExitCode::Usage : ExitCode::IoError;
+  return failure(code, "TraceDatabase" + std::string(to_string(error.kind())), error.message(),
                  path.string());
 }
 
@@ -270,14 +270,14 @@ std::expected<RuntimeRequest, CommandFailure> read_runtime_request(const std::st
 std::expected<Value, CommandFailure> read_json_input(const std::string& file) {
   auto value = parse_json_file(file);
   if (!value) {
-    const JsonParseError::Kind kind = value.error().kind;
+    const JsonParseError::Kind kind = value.error().kind();
     const bool io = kind == JsonParseError::Kind::Io;
     const bool too_large =
         kind == JsonParseError::Kind::TooLarge || kind == JsonParseError::Kind::OverBudget;
     return std::unexpected(
         failure(io ? ExitCode::IoError : ExitCode::ValidationFailed,
                 io ? "IoError" : (too_large ? "DocumentTooLarge" : "InvalidJson"),
-                value.error().message, file));
+                value.error().message(), file));
   }
   return std::move(*value);
 }

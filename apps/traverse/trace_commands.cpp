@@ -34,8 +34,8 @@ struct ShowOptions {
 
 CommandFailure trace_read_failure(const TraceError& error, const std::filesystem::path& path) {
   return failure(
-      error.kind == TraceErrorKind::NotFound ? ExitCode::ValidationFailed : ExitCode::IoError,
-      "Trace" + std::string(to_string(error.kind)), error.message, path.string());
+      error.kind() == TraceErrorKind::NotFound ? ExitCode::ValidationFailed : ExitCode::IoError,
+      "Trace" + std::string(to_string(error.kind())), error.message(), path.string());
 }
 
 std::string capability_key(const PublicTraceEntry& entry) {
@@ -170,7 +170,7 @@ void show(const ShowOptions& options, CliContext& context) {
   // The id is a trace id, the id of a recorded workflow run (as GET /v1/traces/{id}), or a
   // unique prefix of a trace id.
   auto detail = show_trace(*database->traces, database->runs.get(), options.id);
-  if (!detail && detail.error().kind == TraceErrorKind::NotFound && options.id.size() >= 4) {
+  if (!detail && detail.error().kind() == TraceErrorKind::NotFound && options.id.size() >= 4) {
     std::vector<std::string> matches;
     TraceQuery all;
     constexpr std::size_t kPage = 4096;
@@ -202,7 +202,7 @@ void show(const ShowOptions& options, CliContext& context) {
     }
   }
   if (!detail) {
-    if (detail.error().kind == TraceErrorKind::NotFound) {
+    if (detail.error().kind() == TraceErrorKind::NotFound) {
       context.fail(failure(ExitCode::ValidationFailed, "TraceNotFound",
                            "no trace entry or workflow run with id '" + options.id + "' in " +
                                database->path.string() + " (list them with `traverse trace list`)",

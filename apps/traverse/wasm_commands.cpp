@@ -43,7 +43,7 @@ void verify(const VerifyOptions& options, CliContext& context) {
       }
     } else {
       const ExecutorError& error = report.error();
-      if (error.error_class() == ExecutorErrorClass::BinaryLoadFailed) {
+      if (error.kind() == ExecutorErrorClass::BinaryLoadFailed) {
         any_unreadable = true;
       } else {
         any_invalid = true;

@@ -33,7 +33,7 @@ std::expected<Value, ClusterError> parse_document(std::string_view text, const c
   }
   auto parsed = parse_json(text);
   if (!parsed) {
-    return std::unexpected(malformed(std::string(what) + ": " + parsed.error().message));
+    return std::unexpected(malformed(std::string(what) + ": " + parsed.error().message()));
   }
   if (!parsed->is_object()) {
     return std::unexpected(malformed(std::string(what) + ": $: expected an object"));

@@ -47,7 +47,7 @@ std::expected<NodeAnnouncement, ClusterError> decode_node_announcement(std::stri
   auto parsed = parse_json(text);
   if (!parsed) {
     return std::unexpected(ClusterError(ClusterErrorKind::MalformedMessage,
-                                        "node announcement: " + parsed.error().message));
+                                        "node announcement: " + parsed.error().message()));
   }
   const Value& document = *parsed;
   if (!document.is_object()) {

@@ -213,8 +213,8 @@ struct RemoteExecutor::Impl {
       ExecutorError error = to_executor_error(*response->error, response->node);
       attempt.outcome = std::string(error.class_name());
       // Nothing ran on a node that was full or stopping: the next try may find room.
-      const bool retryable = error.error_class() == ExecutorErrorClass::Overloaded ||
-                             error.error_class() == ExecutorErrorClass::RemoteUnavailable;
+      const bool retryable = error.kind() == ExecutorErrorClass::Overloaded ||
+                             error.kind() == ExecutorErrorClass::RemoteUnavailable;
       conclude_try(std::move(*call), std::move(attempt), std::unexpected(std::move(error)),
                    retryable);
       return;

@@ -235,7 +235,7 @@ void load_binary(const ManifestRefs& refs, const std::filesystem::path& folder,
   auto bytes = read_file(package.binary_path);
   if (!bytes) {
     problems.report("IoError", "$.binary.path",
-                    "cannot read " + package.binary_path.string() + ": " + bytes.error(),
+                    "cannot read " + package.binary_path.string() + ": " + bytes.error().message(),
                     manifest_file);
     return;
   }

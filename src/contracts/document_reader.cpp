@@ -398,34 +398,34 @@ std::expected<Value, ValidationErrors> read_json_document(const std::filesystem:
   ValidationError out;
   out.path = "$";
   out.file = path.string();
-  switch (error.kind) {
+  switch (error.kind()) {
     case JsonParseError::Kind::Io:
       out.code = "IoError";
-      out.message = "cannot read file: " + error.message;
+      out.message = "cannot read file: " + error.message();
       break;
     case JsonParseError::Kind::TooLarge:
       out.code = "DocumentTooLarge";
-      out.message = error.message + " (TRAVERSE_MAX_DOCUMENT_BYTES sets the limit)";
+      out.message = error.message() + " (TRAVERSE_MAX_DOCUMENT_BYTES sets the limit)";
       break;
     case JsonParseError::Kind::OverBudget:
       out.code = "DocumentTooLarge";
-      out.path = error.path;
-      out.message = error.message;
+      out.path = error.path();
+      out.message = error.message();
       break;
     case JsonParseError::Kind::DuplicateKey:
       out.code = "DuplicateKey";
-      out.path = error.path;
-      out.message = error.message;
+      out.path = error.path();
+      out.message = error.message();
       break;
     case JsonParseError::Kind::Syntax:
     case JsonParseError::Kind::TooDeep:
       out.code = "InvalidJson";
       out.message = "malformed JSON";
-      if (error.line > 0 && error.message.find("line") == std::string::npos) {
-        out.message +=
-            " at line " + std::to_string(error.line) + ", column " + std::to_string(error.column);
+      if (error.line() > 0 && error.message().find("line") == std::string::npos) {
+        out.message += " at line " + std::to_string(error.line()) + ", column " +
+                       std::to_string(error.column());
       }
-      out.message += ": " + error.message;
+      out.message += ": " + error.message();
       break;
   }
   return std::unexpected(ValidationErrors{std::move(out)});

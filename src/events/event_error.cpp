@@ -54,28 +54,32 @@ EventError EventError::capacity_exceeded(std::string reason) {
 }
 
 std::string EventError::message() const {
-  switch (kind) {
+  switch (kind_) {
     case EventErrorKind::ValidationRejected:
-      return "event validation rejected: " + detail;
+      return "event validation rejected: " + detail_;
     case EventErrorKind::LifecycleViolation:
-      return "lifecycle violation: " + detail;
+      return "lifecycle violation: " + detail_;
     case EventErrorKind::UnregisteredEventType:
-      return "unregistered event type: " + detail;
+      return "unregistered event type: " + detail_;
     case EventErrorKind::InvalidCursor:
-      return "invalid cursor: \"" + detail + "\"" +
-             (event_type.empty() ? std::string() : " for event type " + event_type) +
+      return "invalid cursor: \"" + detail_ + "\"" +
+             (event_type_.empty() ? std::string() : " for event type " + event_type_) +
              "; expected a base-10 unsigned integer";
     case EventErrorKind::CursorExpired:
-      return "cursor expired for event type " + event_type + "; oldest available cursor is " +
-             oldest_available_cursor;
+      return "cursor expired for event type " + event_type_ + "; oldest available cursor is " +
+             oldest_available_cursor_;
     case EventErrorKind::SubscriptionNotFound:
-      return "subscription not found: " + detail;
+      return "subscription not found: " + detail_;
     case EventErrorKind::InvalidRetentionWindow:
-      return "invalid retention window: " + detail;
+      return "invalid retention window: " + detail_;
     case EventErrorKind::CapacityExceeded:
-      return "capacity exceeded: " + detail;
+      return "capacity exceeded: " + detail_;
   }
-  return detail;
+  return detail_;
+}
+
+std::string EventError::to_string() const {
+  return std::string(traverse::to_string(kind_)) + ": " + message();
 }
 
 }  // namespace traverse

@@ -45,4 +45,8 @@ std::string ConfigError::message() const {
   return detail_;
 }
 
+std::string ConfigError::to_string() const {
+  return std::string(traverse::to_string(class_)) + ": " + message();
+}
+
 }  // namespace traverse

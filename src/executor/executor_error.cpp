@@ -150,4 +150,8 @@ std::string ExecutorError::message() const {
   return text;
 }
 
+std::string ExecutorError::to_string() const {
+  return std::string(traverse::to_string(class_)) + ": " + message();
+}
+
 }  // namespace traverse

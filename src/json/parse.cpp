@@ -369,10 +369,13 @@ class StrictDomBuilder {
 
 std::expected<Value, JsonParseError> parse_json(std::string_view text) {
   auto parsed = parse_json(text, parse_memory_budget(text.size()));
-  if (!parsed && parsed.error().kind == JsonParseError::Kind::OverBudget) {
-    parsed.error().message += " (" + std::to_string(kParseMemoryFactor) + " x the text's " +
-                              std::to_string(text.size()) + " bytes + " +
-                              std::to_string(kParseMemoryFloor) + ")";
+  if (!parsed && parsed.error().kind() == JsonParseError::Kind::OverBudget) {
+    const JsonParseError& error = parsed.error();
+    parsed = std::unexpected(JsonParseError(
+        error.kind(),
+        error.message() + " (" + std::to_string(kParseMemoryFactor) + " x the text's " +
+            std::to_string(text.size()) + " bytes + " + std::to_string(kParseMemoryFloor) + ")",
+        error.line(), error.column(), error.path()));
   }
   return parsed;
 }
@@ -387,41 +390,39 @@ std::expected<Value, JsonParseError> parse_json(std::string_view text,
     return result;
   }
 
-  JsonParseError error;
   if (builder.over_budget()) {
-    error.kind = JsonParseError::Kind::OverBudget;
-    error.path = builder.over_budget_path();
-    error.message = "document too large to parse: at " + error.path +
-                    " its parsed form would take more than the parse memory budget of " +
-                    std::to_string(max_heap_bytes) + " bytes";
-    return std::unexpected(std::move(error));
+    const std::string& path = builder.over_budget_path();
+    return std::unexpected(
+        JsonParseError(JsonParseError::Kind::OverBudget,
+                       "document too large to parse: at " + path +
+                           " its parsed form would take more than the parse memory budget of " +
+                           std::to_string(max_heap_bytes) + " bytes",
+                       0, 0, path));
   }
   if (builder.too_deep()) {
     const Position pos = position_of(text, offset_of_level(text, kMaxJsonDepth + 1));
-    error.kind = JsonParseError::Kind::TooDeep;
-    error.line = pos.line;
-    error.column = pos.column;
-    error.message = "nesting too deep at line " + std::to_string(pos.line) + ", column " +
-                    std::to_string(pos.column) + ": more than " + std::to_string(kMaxJsonDepth) +
-                    " nested arrays/objects";
-    return std::unexpected(std::move(error));
+    return std::unexpected(JsonParseError(JsonParseError::Kind::TooDeep,
+                                          "nesting too deep at line " + std::to_string(pos.line) +
+                                              ", column " + std::to_string(pos.column) +
+                                              ": more than " + std::to_string(kMaxJsonDepth) +
+                                              " nested arrays/objects",
+                                          pos.line, pos.column));
   }
   if (!builder.duplicate_path().empty()) {
-    error.kind = JsonParseError::Kind::DuplicateKey;
-    error.path = builder.duplicate_path();
-    error.message = "duplicate key \"" + builder.duplicate_key() + "\" at " + error.path +
-                    " (an object may not repeat a key)";
-    return std::unexpected(std::move(error));
+    const std::string& path = builder.duplicate_path();
+    return std::unexpected(JsonParseError(JsonParseError::Kind::DuplicateKey,
+                                          "duplicate key \"" + builder.duplicate_key() + "\" at " +
+                                              path + " (an object may not repeat a key)",
+                                          0, 0, path));
   }
   // nlohmann's position counts the bytes read, including the offending one.
   const std::size_t offset = builder.error_position() == 0 ? 0 : builder.error_position() - 1;
   const Position pos = position_of(text, offset);
-  error.kind = JsonParseError::Kind::Syntax;
-  error.line = pos.line;
-  error.column = pos.column;
-  error.message = "syntax error at line " + std::to_string(pos.line) + ", column " +
-                  std::to_string(pos.column) + ": " + builder.error_detail();
-  return std::unexpected(std::move(error));
+  return std::unexpected(JsonParseError(JsonParseError::Kind::Syntax,
+                                        "syntax error at line " + std::to_string(pos.line) +
+                                            ", column " + std::to_string(pos.column) + ": " +
+                                            builder.error_detail(),
+                                        pos.line, pos.column));
 }
 
 std::uint64_t max_document_bytes() {
@@ -464,11 +465,10 @@ std::expected<Value, JsonParseError> parse_json_file(const std::filesystem::path
                                                      std::uint64_t max_bytes) {
   auto text = read_regular_file(path, max_bytes);
   if (!text) {
-    JsonParseError error;
-    error.kind = text.error().kind == FileReadError::Kind::TooLarge ? JsonParseError::Kind::TooLarge
-                                                                    : JsonParseError::Kind::Io;
-    error.message = std::move(text.error().message);
-    return std::unexpected(std::move(error));
+    return std::unexpected(JsonParseError(text.error().kind() == FileReadError::Kind::TooLarge
+                                              ? JsonParseError::Kind::TooLarge
+                                              : JsonParseError::Kind::Io,
+                                          text.error().message()));
   }
   return parse_json(*text);
 }
@@ -566,13 +566,47 @@ std::expected<std::string, FileReadError> read_regular_file(const std::filesyste
   return contents;
 }
 
-std::expected<std::string, std::string> read_file(const std::filesystem::path& path,
-                                                  std::uint64_t max_bytes) {
-  auto contents = read_regular_file(path, max_bytes);
-  if (!contents) {
-    return std::unexpected(std::move(contents.error().message));
+std::expected<std::string, FileReadError> read_file(const std::filesystem::path& path,
+                                                    std::uint64_t max_bytes) {
+  return read_regular_file(path, max_bytes);
+}
+
+std::string_view to_string(JsonParseError::Kind kind) {
+  switch (kind) {
+    case JsonParseError::Kind::Syntax:
+      return "Syntax";
+    case JsonParseError::Kind::TooDeep:
+      return "TooDeep";
+    case JsonParseError::Kind::Io:
+      return "Io";
+    case JsonParseError::Kind::TooLarge:
+      return "TooLarge";
+    case JsonParseError::Kind::DuplicateKey:
+      return "DuplicateKey";
+    case JsonParseError::Kind::OverBudget:
+      return "OverBudget";
   }
-  return std::move(*contents);
+  return "Unknown";
+}
+
+std::string JsonParseError::to_string() const {
+  return std::string(traverse::to_string(kind_)) + ": " + message_;
+}
+
+std::string_view to_string(FileReadError::Kind kind) {
+  switch (kind) {
+    case FileReadError::Kind::Io:
+      return "Io";
+    case FileReadError::Kind::NotRegularFile:
+      return "NotRegularFile";
+    case FileReadError::Kind::TooLarge:
+      return "TooLarge";
+  }
+  return "Unknown";
+}
+
+std::string FileReadError::to_string() const {
+  return std::string(traverse::to_string(kind_)) + ": " + message_;
 }
 
 }  // namespace traverse

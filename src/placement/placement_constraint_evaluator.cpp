@@ -43,9 +43,17 @@ std::string_view to_string(PlacementErrorKind kind) {
 }
 
 std::string PlacementError::message() const {
-  std::string text(to_string(kind));
-  if (!detail.empty()) {
-    text += " (" + detail + ")";
+  std::string text(traverse::to_string(kind_));
+  if (!detail_.empty()) {
+    text += " (" + detail_ + ")";
+  }
+  return text;
+}
+
+std::string PlacementError::to_string() const {
+  std::string text(traverse::to_string(kind_));
+  if (!detail_.empty()) {
+    text += ": " + detail_;
   }
   return text;
 }

@@ -126,7 +126,7 @@ void RegistryCommit::stage_capability(CapabilityRegistration registration,
   auto record = CapabilityRegistry::make_record(std::move(registration));
   if (!record) {
     errors_.push_back(
-        {std::string(to_string(record.error().code)), "$", record.error().message, file});
+        {std::string(to_string(record.error().kind())), "$", record.error().message(), file});
     return;
   }
   auto [it, inserted] = capability_index_.emplace(key, staged_capabilities_.size());
@@ -206,13 +206,13 @@ void RegistryCommit::check_capabilities_locked() {
     }
     auto status = capabilities_.check_locked(*staged.record);
     if (!status) {
-      if (status.error().code == RegistryErrorCode::CapacityExceeded) {
+      if (status.error().kind() == RegistryErrorCode::CapacityExceeded) {
         // New, but no room: counted here, reported once by the aggregate check below.
         capability_status_[i] = RegistrationStatus::Registered;
         ++new_capabilities;
       } else {
-        errors_.push_back({std::string(to_string(status.error().code)), "$", status.error().message,
-                           staged.file});
+        errors_.push_back({std::string(to_string(status.error().kind())), "$",
+                           status.error().message(), staged.file});
       }
       continue;
     }

@@ -22,11 +22,15 @@ std::string_view to_string(RegistryErrorCode code) {
   return "Unknown";
 }
 
-std::string to_string(const RegistryError& error) {
-  std::string text(to_string(error.code));
+std::string RegistryError::to_string() const {
+  std::string text(traverse::to_string(kind_));
   text += ": ";
-  text += error.message;
+  text += message_;
   return text;
+}
+
+std::string to_string(const RegistryError& error) {
+  return error.to_string();
 }
 
 }  // namespace traverse

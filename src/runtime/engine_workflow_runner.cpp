@@ -21,7 +21,7 @@ EngineWorkflowRunner::create(const WorkflowRunnerDependencies& dependencies,
   auto engine = WorkflowEngine::create(dependencies.step_runner, engine_options);
   if (!engine) {
     return std::unexpected(
-        RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed, engine.error().message});
+        RuntimeBuildError{RuntimeBuildErrorKind::WorkflowRunnerFailed, engine.error().message()});
   }
   return std::shared_ptr<const EngineWorkflowRunner>(
       new EngineWorkflowRunner(std::move(*engine), options.prepared_cache_capacity));

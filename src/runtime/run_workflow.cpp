@@ -17,7 +17,7 @@ WorkflowRun run_workflow(const TraverseRuntime& runtime, const WorkflowRunReques
                          "WorkflowNotFound",
                          "workflow " + request.workflow_id +
                              (request.workflow_version ? "@" + version : std::string()) +
-                             " cannot be run: " + found.error().message,
+                             " cannot be run: " + found.error().message(),
                          std::nullopt, std::nullopt, Value::object()});
   }
 
@@ -35,7 +35,7 @@ WorkflowRun run_workflow(const TraverseRuntime& runtime, const WorkflowRunReques
         request.request_id, (*found)->definition.id, (*found)->definition.version,
         WorkflowRunError{WorkflowFailureReason::WorkflowInvalid, "request_invalid",
                          "WorkflowInvalid",
-                         "workflow run options rejected: " + runner.error().message, std::nullopt,
+                         "workflow run options rejected: " + runner.error().message(), std::nullopt,
                          std::nullopt, Value::object()});
   }
   return (*runner)->run(

@@ -75,17 +75,17 @@ ValidationErrors check_request(const RuntimeRequest& request) {
 }
 
 RuntimeError from_registry_error(const RegistryError& error) {
-  switch (error.code) {
+  switch (error.kind()) {
     case RegistryErrorCode::NotFound:
-      return make_error(code::kCapabilityNotFound, error.message);
+      return make_error(code::kCapabilityNotFound, error.message());
     case RegistryErrorCode::Ambiguous:
-      return make_error(code::kCapabilityAmbiguous, error.message);
+      return make_error(code::kCapabilityAmbiguous, error.message());
     case RegistryErrorCode::NotRunnable:
-      return make_error(code::kCapabilityNotRunnable, error.message,
+      return make_error(code::kCapabilityNotRunnable, error.message(),
                         Value{{"reason", "lifecycle_not_runnable"}});
     case RegistryErrorCode::InvalidRange:
     case RegistryErrorCode::InvalidArgument:
-      return make_error(code::kRequestInvalid, error.message);
+      return make_error(code::kRequestInvalid, error.message());
     case RegistryErrorCode::ImmutableVersionConflict:
     case RegistryErrorCode::CapacityExceeded:
       break;
@@ -422,7 +422,7 @@ Phase check_workflow_eligibility(const Core& core, Attempt& attempt) {
     return std::unexpected(make_error(code::kArtifactMissing,
                                       contract.key() + " runs workflow " + ref.workflow_id + "@" +
                                           ref.workflow_version +
-                                          ", which is not registered: " + found.error().message));
+                                          ", which is not registered: " + found.error().message()));
   }
   attempt.workflow = std::move(*found);
   return {};
@@ -477,7 +477,7 @@ Phase check_remote_eligibility(const Core& core, Attempt& attempt) {
     if (local || local.error().kind() != RuntimeErrorKind::ArtifactMissing) {
       return local;
     }
-    why = "it has no local implementation (" + local.error().message + ")";
+    why = "it has no local implementation (" + local.error().message() + ")";
   }
   if (!core.remote->serves(contract.id, contract.version)) {
     return std::unexpected(make_error(
@@ -1100,7 +1100,7 @@ CoreExecution TraverseRuntime::Core::run_registered_workflow(const std::string& 
     return conclude_failure(
         *this, attempt,
         make_error(code::kCapabilityNotFound,
-                   "workflow " + workflow + " cannot be run: " + found.error().message,
+                   "workflow " + workflow + " cannot be run: " + found.error().message(),
                    Value{{"error_class", "WorkflowNotFound"}}));
   }
   if (!workflow_runner) {

@@ -212,7 +212,7 @@ std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> start_pool
   auto created = ThreadPoolExecutor::create(std::move(config),
                                             std::make_unique<NativeExecutor>(std::move(table)));
   if (!created) {
-    const auto kind = created.error().error_class() == ConfigErrorClass::PoolBuildFailed
+    const auto kind = created.error().kind() == ConfigErrorClass::PoolBuildFailed
                           ? RuntimeBuildErrorKind::ExecutorSetupFailed
                           : RuntimeBuildErrorKind::InvalidOption;
     return std::unexpected(RuntimeBuildError{kind, created.error().message()});
@@ -370,7 +370,7 @@ TraverseRuntime::~TraverseRuntime() {
 namespace {
 
 ValidationError registry_error_as_validation(const RegistryError& error, const std::string& file) {
-  return ValidationError{std::string(to_string(error.code)), "$", error.message, file};
+  return ValidationError{std::string(to_string(error.kind())), "$", error.message(), file};
 }
 
 }  // namespace
@@ -496,7 +496,7 @@ std::expected<BundleRegistration, ValidationErrors> TraverseRuntime::load_bundle
       for (const EventError& error : added.error()) {
         std::string file = manifest_path.string();
         for (std::size_t i = 0; i < events_of.events.size(); ++i) {
-          if (events_of.events[i].id == error.event_type && i < events_of.event_entries.size()) {
+          if (events_of.events[i].id == error.event_type() && i < events_of.event_entries.size()) {
             file = events_of.event_entries[i].path.string();
           }
         }

@@ -454,7 +454,7 @@ void ServiceApi::submit_execution(const ApiRequest& request,
                                   std::function<void(ApiResponse)> done) {
   auto document = parse_json(request.body);
   if (!document) {
-    done(error_response("invalid_json", "the body is not JSON: " + document.error().message +
+    done(error_response("invalid_json", "the body is not JSON: " + document.error().message() +
                                             "; expected a runtime_request document"));
     return;
   }
@@ -562,7 +562,7 @@ ApiResponse ServiceApi::capability(const std::string& id) const {
 ApiResponse ServiceApi::register_capability(const ApiRequest& request) {
   auto document = parse_json(request.body);
   if (!document) {
-    return error_response("invalid_json", "the body is not JSON: " + document.error().message +
+    return error_response("invalid_json", "the body is not JSON: " + document.error().message() +
                                               "; expected a capability contract document");
   }
   auto contract = parse_capability_contract(*document);
@@ -575,7 +575,7 @@ ApiResponse ServiceApi::register_capability(const ApiRequest& request) {
   auto registered =
       deps_.runtime->register_capability(Scope::Public, std::move(*contract), std::move(artifact));
   if (!registered) {
-    const bool conflict = registered.error().code == RegistryErrorCode::ImmutableVersionConflict;
+    const bool conflict = registered.error().kind() == RegistryErrorCode::ImmutableVersionConflict;
     return error_response(conflict ? "registration_conflict" : "contract_invalid",
                           to_string(registered.error()));
   }
@@ -617,7 +617,7 @@ ApiResponse ServiceApi::workflow(const std::string& id) const {
 ApiResponse ServiceApi::register_workflow(const ApiRequest& request) {
   auto document = parse_json(request.body);
   if (!document) {
-    return error_response("invalid_json", "the body is not JSON: " + document.error().message +
+    return error_response("invalid_json", "the body is not JSON: " + document.error().message() +
                                               "; expected a workflow definition document");
   }
   auto definition = parse_workflow_definition(*document);
@@ -694,8 +694,8 @@ ApiResponse ServiceApi::traces(const ApiRequest& request) const {
 ApiResponse ServiceApi::trace(const std::string& id) const {
   auto detail = show_trace(*deps_.traces, deps_.runs.get(), id);
   if (!detail) {
-    if (detail.error().kind == TraceErrorKind::NotFound) {
-      return error_response("trace_not_found", detail.error().message);
+    if (detail.error().kind() == TraceErrorKind::NotFound) {
+      return error_response("trace_not_found", detail.error().message());
     }
     return error_response("trace_store_unavailable", detail.error().to_string());
   }

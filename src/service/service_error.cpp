@@ -19,7 +19,7 @@ std::string_view to_string(ServiceErrorKind kind) {
 }
 
 std::string ServiceError::to_string() const {
-  return std::string(traverse::to_string(kind)) + ": " + message;
+  return std::string(traverse::to_string(kind_)) + ": " + message_;
 }
 
 }  // namespace traverse

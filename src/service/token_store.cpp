@@ -96,7 +96,8 @@ std::expected<TokenStore, ServiceError> TokenStore::load(const std::filesystem::
   text << in.rdbuf();
   auto store = parse(text.str());
   if (!store) {
-    store.error().message = path.string() + ": " + store.error().message;
+    store.error() =
+        ServiceError(store.error().kind(), path.string() + ": " + store.error().message());
   }
   return store;
 }

@@ -40,14 +40,14 @@ std::expected<TraceDetail, TraceError> show_trace(const TraceStore& traces,
   // The id is a trace id, or the id of a recorded workflow run.
   TraceDetail detail;
   auto record = traces.get(id);
-  if (!record && record.error().kind == TraceErrorKind::NotFound && runs != nullptr) {
+  if (!record && record.error().kind() == TraceErrorKind::NotFound && runs != nullptr) {
     if (auto found = runs->get(id)) {
       detail.run = std::move(*found);
       record = traces.get(detail.run->trace_id);
     }
   }
   if (!record) {
-    if (record.error().kind == TraceErrorKind::NotFound) {
+    if (record.error().kind() == TraceErrorKind::NotFound) {
       return std::unexpected(
           TraceError{TraceErrorKind::NotFound,
                      "no trace entry or workflow run with id '" + std::string(id) + "'"});

@@ -39,9 +39,9 @@ std::expected<Connection, TraceError> raw_open(const std::filesystem::path& path
   const int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Connection connection(db);
   if (rc != SQLITE_OK) {
-    TraceError e = sqlite_error(path, db, "open", rc);
-    e.kind = (rc & 0xFF) == SQLITE_NOTADB ? TraceErrorKind::Corrupt : TraceErrorKind::Io;
-    return std::unexpected(std::move(e));
+    const TraceError e = sqlite_error(path, db, "open", rc);
+    return std::unexpected(TraceError(
+        (rc & 0xFF) == SQLITE_NOTADB ? TraceErrorKind::Corrupt : TraceErrorKind::Io, e.message()));
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_ms(busy_timeout));

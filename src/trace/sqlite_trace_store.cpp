@@ -120,10 +120,10 @@ std::expected<PublicTraceEntry, TraceError> decode_public(const std::filesystem:
   auto json = parse_json(text);
   if (!json)
     return std::unexpected(
-        corrupt_row(path, seq, "public_json", "is not JSON: " + json.error().message));
+        corrupt_row(path, seq, "public_json", "is not JSON: " + json.error().message()));
   auto entry = public_trace_entry_from_json(*json);
   if (!entry)
-    return std::unexpected(corrupt_row(path, seq, "public_json", entry.error().message));
+    return std::unexpected(corrupt_row(path, seq, "public_json", entry.error().message()));
   return entry;
 }
 
@@ -134,10 +134,10 @@ std::expected<PrivateTraceEntry, TraceError> decode_private(const std::filesyste
   auto json = parse_json(text);
   if (!json)
     return std::unexpected(
-        corrupt_row(path, seq, "private_json", "is not JSON: " + json.error().message));
+        corrupt_row(path, seq, "private_json", "is not JSON: " + json.error().message()));
   auto entry = private_trace_entry_from_json(*json);
   if (!entry)
-    return std::unexpected(corrupt_row(path, seq, "private_json", entry.error().message));
+    return std::unexpected(corrupt_row(path, seq, "private_json", entry.error().message()));
   return entry;
 }
 
@@ -428,7 +428,8 @@ struct SqliteTraceStore::Impl {
   void fail_batch(std::size_t n, const TraceError& e) {
     for (std::size_t i = 0; i < n; ++i) {
       PendingInsert& p = *batch[i];
-      if (p.written || p.result.has_value() || p.result.error().kind != TraceErrorKind::Conflict) {
+      if (p.written || p.result.has_value() ||
+          p.result.error().kind() != TraceErrorKind::Conflict) {
         p.written = false;
         p.result = std::unexpected(e);
       }

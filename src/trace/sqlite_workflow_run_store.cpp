@@ -251,12 +251,12 @@ std::expected<WorkflowRunRecord, TraceError> SqliteWorkflowRunStore::get(
   if (!json) {
     return std::unexpected(corrupt("trace database " + impl_->path.string() +
                                    ": workflow run row " + seq +
-                                   " is not JSON: " + json.error().message));
+                                   " is not JSON: " + json.error().message()));
   }
   auto record = workflow_run_record_from_json(*json);
   if (!record) {
     return std::unexpected(corrupt("trace database " + impl_->path.string() +
-                                   ": workflow run row " + seq + " " + record.error().message));
+                                   ": workflow run row " + seq + " " + record.error().message()));
   }
   return record;
 }

@@ -31,7 +31,7 @@ std::string_view to_string(TraceErrorKind kind) {
 }
 
 std::string TraceError::to_string() const {
-  return std::string(traverse::to_string(kind)) + ": " + message;
+  return std::string(traverse::to_string(kind_)) + ": " + message_;
 }
 
 std::string_view to_string(TraceOutcome outcome) {

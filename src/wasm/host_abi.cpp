@@ -67,8 +67,8 @@ std::expected<HostAbiReport, ExecutorError> verify_wasm_host_abi_file(
   const std::uint64_t max_bytes = WasmExecutorConfig{}.max_module_bytes;
   auto bytes = read_regular_file(path, max_bytes);
   if (!bytes) {
-    std::string why = std::move(bytes.error().message);
-    if (bytes.error().kind == FileReadError::Kind::TooLarge) {
+    std::string why = std::move(bytes.error().message());
+    if (bytes.error().kind() == FileReadError::Kind::TooLarge) {
       why += " (the largest module WasmExecutorConfig::max_module_bytes accepts by default)";
     }
     return std::unexpected(

@@ -1093,7 +1093,8 @@ struct WasmExecutor::Impl {
               ? std::string("stdout is empty")
               : "stdout: \"" + lossy(report.stdout_data, kMaxStdoutInError) + "\"";
       return std::unexpected(ExecutorError::output_deserialization_failed(
-          "guest stdout is not exactly one JSON value (" + value.error().message + "); " + shown));
+          "guest stdout is not exactly one JSON value (" + value.error().message() + "); " +
+          shown));
     }
     ExecutorOutput output;
     output.value = std::move(*value);

@@ -308,7 +308,7 @@ class BrokerScan {
 
   [[nodiscard]] WorkflowRunError broker_error(const EventError& error,
                                               const std::string& type) const {
-    const bool unregistered = error.kind == EventErrorKind::UnregisteredEventType;
+    const bool unregistered = error.kind() == EventErrorKind::UnregisteredEventType;
     const auto reason = unregistered ? WorkflowFailureReason::EventSubscriptionFailed
                                      : WorkflowFailureReason::EventBrokerUnavailable;
     auto run_error =
@@ -316,7 +316,7 @@ class BrokerScan {
                         "node \"" + node_.node_id + "\": cannot read events of type \"" + type +
                             "\" from the broker: " + error.message(),
                         node_.node_id, evidence_.step.step_index);
-    run_error.details = Value{{"event_type", type}, {"broker_error", to_string(error.kind)}};
+    run_error.details = Value{{"event_type", type}, {"broker_error", to_string(error.kind())}};
     return run_error;
   }
 

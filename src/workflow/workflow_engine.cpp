@@ -196,6 +196,12 @@ WorkflowEngine::WorkflowEngine(std::shared_ptr<const StepRunner> runner,
                                WorkflowEngineOptions options)
     : runner_(std::move(runner)), options_(std::move(options)) {}
 
+std::string WorkflowConfigError::to_string() const {
+  return std::string(kind_ == Kind::MissingStepRunner ? "MissingStepRunner"
+                                                      : "InvalidParallelism") +
+         ": " + message_;
+}
+
 std::expected<WorkflowEngine, WorkflowConfigError> WorkflowEngine::create(
     std::shared_ptr<const StepRunner> runner, WorkflowEngineOptions options) {
   if (!runner) {

@@ -247,7 +247,7 @@ TEST_F(RemoteExecutionTest, NoRespondersIsRemoteUnavailable) {
   ExecutionContext context(capability, "exec-1", "trace-1");
   const ExecutorResult result = (*executor)->execute(capability, Value::object(), context);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::RemoteUnavailable);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::RemoteUnavailable);
 }
 
 TEST_F(RemoteExecutionTest, NodeThatNeverRepliesGivesTimeoutAtTheDeadline) {
@@ -267,7 +267,7 @@ TEST_F(RemoteExecutionTest, NodeThatNeverRepliesGivesTimeoutAtTheDeadline) {
   const ExecutorResult result = (*executor)->execute(capability, Value::object(), context);
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_GE(took, std::chrono::milliseconds(200));
   EXPECT_LT(took, std::chrono::seconds(5));
   EXPECT_EQ((*executor)->stats().timed_out, 1u);
@@ -289,7 +289,7 @@ TEST_F(RemoteExecutionTest, DestroyingTheExecutorFailsPendingCallsAsRemoteUnavai
   ASSERT_TRUE(pending.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
   const ExecutorResult result = pending.wait();
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::RemoteUnavailable);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::RemoteUnavailable);
 }
 
 TEST_F(RemoteExecutionTest, StoppedNodeAnnouncesItAndIsForgotten) {

@@ -131,7 +131,7 @@ TEST_F(RemoteRetryTest, UnlistedCapabilityIsSentOnceByDefault) {
   ExecutionContext context(capability_, "exec-2", "trace-2");
   const ExecutorResult result = run(*remote, context);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::Overloaded);
   ASSERT_EQ(context.attempts().size(), 1u);
   EXPECT_EQ(context.attempts()[0].node, "n1");
   ASSERT_TRUE(connection_->flush(std::chrono::seconds(2)).has_value());
@@ -158,7 +158,7 @@ TEST_F(RemoteRetryTest, RetriesStopAtMaxAttemptsWithTheLastTrysError) {
   ExecutionContext context(capability_, "exec-4", "trace-4");
   const ExecutorResult result = run(*remote, context);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::Overloaded);
   ASSERT_EQ(context.attempts().size(), 3u);
   EXPECT_EQ(context.attempts()[2].number, 3u);
   EXPECT_EQ(context.attempts()[2].node, "n3");

@@ -239,7 +239,7 @@ TEST(CliTraceShowEvents, PayloadsAreEscapedForTheTerminalAndExactInJson) {
   const std::string hostile = "red \x1b[31m text \xe2\x80\xae reversed";
   {
     auto store = SqliteTraceStore::open(db);
-    ASSERT_TRUE(store.has_value()) << store.error().message;
+    ASSERT_TRUE(store.has_value()) << store.error().message();
     PublicTraceEntry entry;
     entry.id = "trace-hostile-0001";
     entry.execution_id = "exec-hostile";

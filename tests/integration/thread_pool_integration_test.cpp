@@ -1029,7 +1029,7 @@ TEST(ThreadPoolIntegration, thread_pool_executor_satisfies_capability_executor_t
   ExecutionContext wasm_context(wasm, "exec_trait-2", "trace-trait-2");
   const auto refused = executor->execute(wasm, Value{{"text", "wasm"}}, wasm_context);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().error_class(), ExecutorErrorClass::UnsupportedArtifactType);
+  EXPECT_EQ(refused.error().kind(), ExecutorErrorClass::UnsupportedArtifactType);
   EXPECT_EQ(log->size(), 1U);
 
   // The same object, now shared, is the runtime's Native executor.

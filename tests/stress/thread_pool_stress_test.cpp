@@ -166,7 +166,7 @@ TEST(ThreadPoolStress, stress_interleaved_panic_and_success) {
     auto output = call(*pool, Value{{"panic", i % 5 == 4}, {"i", i}});
     if (output) {
       ++ok;
-    } else if (output.error().error_class() == ExecutorErrorClass::ExecutionFailed &&
+    } else if (output.error().kind() == ExecutorErrorClass::ExecutionFailed &&
                output.error().detail() == "capability panicked: stress panic") {
       ++panicked;
     }
@@ -317,7 +317,7 @@ TEST(ThreadPoolStress, stress_mixed_features_soak_keeps_exact_accounting) {
         if (input.value("nested", false)) {
           auto inner = self.load()->execute(context.capability(), Value{{"leaf", true}}, context);
           if (!inner) {
-            return std::unexpected(inner.error().error_class() == ExecutorErrorClass::Overloaded
+            return std::unexpected(inner.error().kind() == ExecutorErrorClass::Overloaded
                                        ? std::string(kNestedRefused)
                                        : inner.error().message());
           }
@@ -350,7 +350,7 @@ TEST(ThreadPoolStress, stress_mixed_features_soak_keeps_exact_accounting) {
         wrong += output->value != input ? 1 : 0;
         continue;
       }
-      switch (output.error().error_class()) {
+      switch (output.error().kind()) {
         case ExecutorErrorClass::ExecutionFailed:
           if (output.error().detail() == kNestedRefused) {
             ++failed;  // the outer call failed because its nested call was refused

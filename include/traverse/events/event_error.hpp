@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -35,14 +36,14 @@ enum class EventErrorKind {
 // "ValidationRejected", "LifecycleViolation", ... (stable names).
 [[nodiscard]] std::string_view to_string(EventErrorKind kind);
 
-struct EventError {
-  EventErrorKind kind = EventErrorKind::LifecycleViolation;
-  // ValidationRejected: the first EVP code; LifecycleViolation / InvalidRetentionWindow /
-  // CapacityExceeded: the reason; UnregisteredEventType: the type; InvalidCursor: the cursor
-  // text; SubscriptionNotFound: the subscription id; CursorExpired: empty.
-  std::string detail;
-  std::string event_type;               // the event type concerned, when known
-  std::string oldest_available_cursor;  // CursorExpired only (decimal)
+class EventError {
+ public:
+  EventError(EventErrorKind kind, std::string detail, std::string event_type = {},
+             std::string oldest_available_cursor = {})
+      : kind_(kind),
+        detail_(std::move(detail)),
+        event_type_(std::move(event_type)),
+        oldest_available_cursor_(std::move(oldest_available_cursor)) {}
 
   [[nodiscard]] static EventError validation_rejected(std::string code, std::string event_type);
   [[nodiscard]] static EventError lifecycle_violation(std::string reason,
@@ -55,12 +56,32 @@ struct EventError {
   [[nodiscard]] static EventError invalid_retention_window(std::string reason);
   [[nodiscard]] static EventError capacity_exceeded(std::string reason);
 
+  [[nodiscard]] EventErrorKind kind() const { return kind_; }
+  // ValidationRejected: the first EVP code; LifecycleViolation / InvalidRetentionWindow /
+  // CapacityExceeded: the reason; UnregisteredEventType: the type; InvalidCursor: the cursor
+  // text; SubscriptionNotFound: the subscription id; CursorExpired: empty.
+  [[nodiscard]] const std::string& detail() const { return detail_; }
+  // The event type concerned, when known.
+  [[nodiscard]] const std::string& event_type() const { return event_type_; }
+  // CursorExpired only (decimal).
+  [[nodiscard]] const std::string& oldest_available_cursor() const {
+    return oldest_available_cursor_;
+  }
+
   // Display text, e.g. "event validation rejected: EVP-010",
   // "unregistered event type: core.x.happened",
   // "cursor expired for event type core.x.happened; oldest available cursor is 4".
   [[nodiscard]] std::string message() const;
+  // "<Kind>: <message>".
+  [[nodiscard]] std::string to_string() const;
 
   friend bool operator==(const EventError&, const EventError&) = default;
+
+ private:
+  EventErrorKind kind_;
+  std::string detail_;
+  std::string event_type_;
+  std::string oldest_available_cursor_;
 };
 
 }  // namespace traverse

@@ -31,9 +31,9 @@ class ConfigError {
   [[nodiscard]] static ConfigError invalid_option(std::string detail);
   [[nodiscard]] static ConfigError pool_build_failed(std::string detail);
 
-  [[nodiscard]] ConfigErrorClass error_class() const { return class_; }
+  [[nodiscard]] ConfigErrorClass kind() const { return class_; }
   // Stable class name, e.g. "InvalidCapacity".
-  [[nodiscard]] std::string_view class_name() const { return to_string(class_); }
+  [[nodiscard]] std::string_view class_name() const { return traverse::to_string(class_); }
   // InvalidCapacity only (0 otherwise): the capacity given and the accepted range.
   [[nodiscard]] std::size_t given() const { return given_; }
   [[nodiscard]] std::size_t min() const { return min_; }
@@ -42,6 +42,8 @@ class ConfigError {
   [[nodiscard]] const std::string& detail() const { return detail_; }
   // Display text, e.g. "invalid thread pool capacity 0; expected 1..=256".
   [[nodiscard]] std::string message() const;
+  // "<Class>: <message>", e.g. "InvalidCapacity: invalid thread pool capacity 0; expected 1..=256".
+  [[nodiscard]] std::string to_string() const;
 
   friend bool operator==(const ConfigError&, const ConfigError&) = default;
 

@@ -64,14 +64,16 @@ class ExecutorError {
   [[nodiscard]] static ExecutorError overloaded(std::string detail);
   [[nodiscard]] static ExecutorError remote_unavailable(std::string detail);
 
-  [[nodiscard]] ExecutorErrorClass error_class() const { return class_; }
+  [[nodiscard]] ExecutorErrorClass kind() const { return class_; }
   // Stable class name, e.g. "ExecutionFailed".
-  [[nodiscard]] std::string_view class_name() const { return to_string(class_); }
+  [[nodiscard]] std::string_view class_name() const { return traverse::to_string(class_); }
   // The variant payload without the class prefix, e.g. "inner failed".
   [[nodiscard]] const std::string& detail() const { return detail_; }
   // Display text, e.g. "execution failed: inner failed",
   // "unauthorized_host_import: ABI 1.0.0 does not allow import env::f".
   [[nodiscard]] std::string message() const;
+  // "<Class>: <message>", e.g. "ExecutionFailed: execution failed: inner failed".
+  [[nodiscard]] std::string to_string() const;
 
   // For UnauthorizedHostImport: the offending import (`first` = module, `second` = name). For
   // ChecksumMismatch: `first` = expected, `second` = actual. For UnsupportedAbiVersion: `first` =

@@ -9,25 +9,53 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "traverse/json/value.hpp"
 
 namespace traverse {
 
-// Why text could not become a Value. `line`/`column` are 1-based; 0 when unknown (e.g. I/O).
-struct JsonParseError {
+// Why text could not become a Value. Value type; thread-compatible.
+class JsonParseError {
+ public:
   // Io: the file could not be read, or is not a regular file (a directory, a device, a FIFO).
   // TooLarge: the file is larger than the document size limit (see max_document_bytes()).
   // DuplicateKey: an object has the same key twice; `path` is the JSON path of the second one.
   // OverBudget: the parsed Value would take more memory than the parse memory budget; `path` is
   // the JSON path of the value the parser had reached when it stopped.
   enum class Kind { Syntax, TooDeep, Io, TooLarge, DuplicateKey, OverBudget };
-  Kind kind = Kind::Syntax;
-  std::string message;  // human text, e.g. "syntax error at line 3, column 7: unexpected '}'"
-  std::size_t line = 0;
-  std::size_t column = 0;
-  std::string path;  // DuplicateKey, OverBudget: e.g. "$.steps[2].kind"; empty otherwise
+
+  JsonParseError(Kind kind, std::string message, std::size_t line = 0, std::size_t column = 0,
+                 std::string path = {})
+      : kind_(kind),
+        message_(std::move(message)),
+        line_(line),
+        column_(column),
+        path_(std::move(path)) {}
+
+  [[nodiscard]] Kind kind() const { return kind_; }
+  // Human text, e.g. "syntax error at line 3, column 7: unexpected '}'".
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // 1-based position of the offending byte; 0 when unknown (e.g. I/O).
+  [[nodiscard]] std::size_t line() const { return line_; }
+  [[nodiscard]] std::size_t column() const { return column_; }
+  // DuplicateKey, OverBudget: e.g. "$.steps[2].kind"; empty otherwise.
+  [[nodiscard]] const std::string& path() const { return path_; }
+  // "<Kind>: <message>", e.g. "Syntax: syntax error at line 3, column 7: unexpected '}'".
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const JsonParseError&, const JsonParseError&) = default;
+
+ private:
+  Kind kind_;
+  std::string message_;
+  std::size_t line_;
+  std::size_t column_;
+  std::string path_;
 };
+
+// "Syntax", "TooDeep", "Io", "TooLarge", "DuplicateKey", "OverBudget".
+[[nodiscard]] std::string_view to_string(JsonParseError::Kind kind);
 
 // Nesting deeper than this is rejected (TooDeep) before it can exhaust the stack.
 inline constexpr std::size_t kMaxJsonDepth = 256;
@@ -92,13 +120,30 @@ inline constexpr std::uint64_t kParseMemoryFloor = std::uint64_t{16} << 20;
 [[nodiscard]] std::expected<Value, JsonParseError> parse_json_file(
     const std::filesystem::path& path, std::uint64_t max_bytes = max_document_bytes());
 
-// Why read_regular_file failed; `message` never names the path (callers add it).
-struct FileReadError {
+// Why read_regular_file failed; `message()` never names the path (callers add it). Value type;
+// thread-compatible.
+class FileReadError {
+ public:
   enum class Kind { Io, NotRegularFile, TooLarge };
-  Kind kind = Kind::Io;
-  std::string message;  // the OS reason, "not a regular file (character device)", or
-                        // "file is N bytes, larger than the limit of M bytes"
+
+  FileReadError(Kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
+
+  [[nodiscard]] Kind kind() const { return kind_; }
+  // The OS reason, "not a regular file (character device)", or "file is N bytes, larger than the
+  // limit of M bytes".
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // "<Kind>: <message>".
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const FileReadError&, const FileReadError&) = default;
+
+ private:
+  Kind kind_;
+  std::string message_;
 };
+
+// "Io", "NotRegularFile", "TooLarge".
+[[nodiscard]] std::string_view to_string(FileReadError::Kind kind);
 
 // Reads a whole regular file of at most `max_bytes` bytes into memory. The file's type and size
 // are checked (stat) before it is opened, so a device, FIFO or socket is never read and never
@@ -107,9 +152,8 @@ struct FileReadError {
 [[nodiscard]] std::expected<std::string, FileReadError> read_regular_file(
     const std::filesystem::path& path, std::uint64_t max_bytes);
 
-// read_regular_file with the error as text; std::unexpected carries the reason (OS reason, "not a
-// regular file (...)" or the size limit).
-[[nodiscard]] std::expected<std::string, std::string> read_file(
+// read_regular_file with the document size limit as the default bound.
+[[nodiscard]] std::expected<std::string, FileReadError> read_file(
     const std::filesystem::path& path, std::uint64_t max_bytes = max_document_bytes());
 
 }  // namespace traverse

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -16,16 +17,27 @@ enum class PlacementErrorKind { NoEligibleTarget };
 // "NoEligibleTarget".
 [[nodiscard]] std::string_view to_string(PlacementErrorKind kind);
 
-struct PlacementError {
-  PlacementErrorKind kind = PlacementErrorKind::NoEligibleTarget;
+class PlacementError {
+ public:
+  PlacementError() = default;
+  PlacementError(PlacementErrorKind kind, std::string detail)
+      : kind_(kind), detail_(std::move(detail)) {}
+
+  [[nodiscard]] PlacementErrorKind kind() const { return kind_; }
   // What was considered and why each target was rejected, e.g.
   // "capability demo.echo: permitted [local, cloud]; local: load 0.95 > 0.9; cloud: load NaN".
-  std::string detail;
-
-  // "NoEligibleTarget" followed by " (<detail>)" when a detail is present.
+  [[nodiscard]] const std::string& detail() const { return detail_; }
+  // "NoEligibleTarget" followed by " (<detail>)" when a detail is present (the reference's text,
+  // quoted by router and runtime errors).
   [[nodiscard]] std::string message() const;
+  // "<Kind>: <detail>", or "<Kind>" when there is no detail.
+  [[nodiscard]] std::string to_string() const;
 
   friend bool operator==(const PlacementError&, const PlacementError&) = default;
+
+ private:
+  PlacementErrorKind kind_ = PlacementErrorKind::NoEligibleTarget;
+  std::string detail_;
 };
 
 }  // namespace traverse

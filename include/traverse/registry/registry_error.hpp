@@ -17,6 +17,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -33,14 +34,24 @@ enum class RegistryErrorCode {
 // "NotFound", "Ambiguous", ...: the stable spelling used in messages and validation reports.
 [[nodiscard]] std::string_view to_string(RegistryErrorCode code);
 
-struct RegistryError {
-  RegistryErrorCode code = RegistryErrorCode::NotFound;
-  std::string message;
+class RegistryError {
+ public:
+  RegistryError(RegistryErrorCode kind, std::string message)
+      : kind_(kind), message_(std::move(message)) {}
+
+  [[nodiscard]] RegistryErrorCode kind() const { return kind_; }
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // "<Code>: <message>".
+  [[nodiscard]] std::string to_string() const;
 
   friend bool operator==(const RegistryError&, const RegistryError&) = default;
+
+ private:
+  RegistryErrorCode kind_;
+  std::string message_;
 };
 
-// "<Code>: <message>".
+// error.to_string().
 [[nodiscard]] std::string to_string(const RegistryError& error);
 
 }  // namespace traverse

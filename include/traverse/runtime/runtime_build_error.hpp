@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -25,13 +26,23 @@ enum class RuntimeBuildErrorKind {
 // "InvalidOption", "ExecutorSetupFailed", ...
 [[nodiscard]] std::string_view to_string(RuntimeBuildErrorKind kind);
 
-struct RuntimeBuildError {
-  RuntimeBuildErrorKind kind = RuntimeBuildErrorKind::InvalidOption;
-  std::string message;
+class RuntimeBuildError {
+ public:
+  RuntimeBuildError() = default;
+  RuntimeBuildError(RuntimeBuildErrorKind kind, std::string message)
+      : kind_(kind), message_(std::move(message)) {}
 
+  [[nodiscard]] RuntimeBuildErrorKind kind() const { return kind_; }
+  // What failed and what was expected.
+  [[nodiscard]] const std::string& message() const { return message_; }
   // "<Kind>: <message>".
   [[nodiscard]] std::string to_string() const;
+
   friend bool operator==(const RuntimeBuildError&, const RuntimeBuildError&) = default;
+
+ private:
+  RuntimeBuildErrorKind kind_ = RuntimeBuildErrorKind::InvalidOption;
+  std::string message_;
 };
 
 }  // namespace traverse

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -20,12 +21,23 @@ enum class ServiceErrorKind { InvalidConfig, TokenFile, Insecure, Bind, Tls };
 // "InvalidConfig", "TokenFile", "Insecure", "Bind", "Tls".
 [[nodiscard]] std::string_view to_string(ServiceErrorKind kind);
 
-struct ServiceError {
-  ServiceErrorKind kind = ServiceErrorKind::InvalidConfig;
-  std::string message;  // what failed and what was expected
+class ServiceError {
+ public:
+  ServiceError() = default;
+  ServiceError(ServiceErrorKind kind, std::string message)
+      : kind_(kind), message_(std::move(message)) {}
 
+  [[nodiscard]] ServiceErrorKind kind() const { return kind_; }
+  // What failed and what was expected.
+  [[nodiscard]] const std::string& message() const { return message_; }
   // "<Kind>: <message>".
   [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const ServiceError&, const ServiceError&) = default;
+
+ private:
+  ServiceErrorKind kind_ = ServiceErrorKind::InvalidConfig;
+  std::string message_;
 };
 
 }  // namespace traverse

@@ -16,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace traverse {
 
@@ -32,14 +33,23 @@ enum class TraceErrorKind {
 // "NotFound", "Conflict", ... (stable names).
 [[nodiscard]] std::string_view to_string(TraceErrorKind kind);
 
-struct TraceError {
-  TraceErrorKind kind = TraceErrorKind::Io;
-  std::string message;  // what failed, where (file path / trace id / JSON path), what was expected
+class TraceError {
+ public:
+  TraceError() = default;
+  TraceError(TraceErrorKind kind, std::string message)
+      : kind_(kind), message_(std::move(message)) {}
 
+  [[nodiscard]] TraceErrorKind kind() const { return kind_; }
+  // What failed, where (file path / trace id / JSON path), what was expected.
+  [[nodiscard]] const std::string& message() const { return message_; }
   // "<Kind>: <message>", e.g. "Conflict: trace entry 'abc' already exists".
   [[nodiscard]] std::string to_string() const;
 
   friend bool operator==(const TraceError&, const TraceError&) = default;
+
+ private:
+  TraceErrorKind kind_ = TraceErrorKind::Io;
+  std::string message_;
 };
 
 }  // namespace traverse

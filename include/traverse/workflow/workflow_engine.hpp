@@ -40,6 +40,7 @@
 #include <expected>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "traverse/contracts/runtime_request.hpp"
@@ -76,11 +77,27 @@ struct WorkflowEngineOptions {
 };
 
 // Why an engine could not be created. Fix the configuration; do not retry.
-struct WorkflowConfigError {
+class WorkflowConfigError {
+ public:
   enum class Kind { MissingStepRunner, InvalidParallelism };
-  Kind kind = Kind::InvalidParallelism;
-  std::size_t given = 0;  // InvalidParallelism: the rejected value
-  std::string message;    // e.g. "max_parallelism must be in 1..=256, got 0"
+
+  WorkflowConfigError(Kind kind, std::size_t given, std::string message)
+      : kind_(kind), given_(given), message_(std::move(message)) {}
+
+  [[nodiscard]] Kind kind() const { return kind_; }
+  // InvalidParallelism: the rejected value; 0 otherwise.
+  [[nodiscard]] std::size_t given() const { return given_; }
+  // E.g. "max_parallelism must be in 1..=256, got 0".
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // "<Kind>: <message>", e.g. "InvalidParallelism: max_parallelism must be in 1..=256, got 0".
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const WorkflowConfigError&, const WorkflowConfigError&) = default;
+
+ private:
+  Kind kind_;
+  std::size_t given_;
+  std::string message_;
 };
 
 // Per-run options.

@@ -110,11 +110,11 @@ TEST(ExecutionWire, SubjectRefusesWildcardsAndWhitespace) {
 
 TEST(ExecutionWire, NodeErrorKeepsItsClassAndNamesTheNode) {
   const ExecutorError timeout = to_executor_error({"Timeout", "", "slow"}, "n1");
-  EXPECT_EQ(timeout.error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(timeout.kind(), ExecutorErrorClass::Timeout);
   EXPECT_EQ(timeout.detail(), "node n1: slow");
   const ExecutorError other =
       to_executor_error({"SomethingNew", "request_invalid", "bad input"}, "n2");
-  EXPECT_EQ(other.error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(other.kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_EQ(other.detail(), "node n2: request_invalid: bad input");
 }
 

@@ -30,7 +30,7 @@ inline std::filesystem::path expedition_dir() {
 inline Value read_json(const std::filesystem::path& path) {
   auto parsed = parse_json_file(path);
   if (!parsed) {
-    ADD_FAILURE() << "cannot parse " << path << ": " << parsed.error().message;
+    ADD_FAILURE() << "cannot parse " << path << ": " << parsed.error().message();
     return Value();
   }
   return *parsed;

@@ -21,7 +21,7 @@ namespace {
 
 Value json(std::string_view text) {
   auto parsed = parse_json(text);
-  EXPECT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+  EXPECT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message();
   return parsed ? std::move(*parsed) : Value();
 }
 

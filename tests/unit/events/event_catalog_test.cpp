@@ -37,7 +37,7 @@ TEST(EventCatalog, IdenticalReRegistrationIsANoOpConflictingOneIsRejected) {
 
   auto other_version = catalog.register_entry(entry("a.b.happened", "2.0.0"));
   ASSERT_FALSE(other_version.has_value());
-  EXPECT_EQ(other_version.error().kind, EventErrorKind::LifecycleViolation);
+  EXPECT_EQ(other_version.error().kind(), EventErrorKind::LifecycleViolation);
   EXPECT_NE(other_version.error().message().find("event type 'a.b.happened' is already registered"),
             std::string::npos);
   auto other_lifecycle =
@@ -51,7 +51,7 @@ TEST(EventCatalog, EmptyTypeIsRejected) {
   EventCatalog catalog;
   auto r = catalog.register_entry(entry(""));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().kind, EventErrorKind::LifecycleViolation);
+  EXPECT_EQ(r.error().kind(), EventErrorKind::LifecycleViolation);
   EXPECT_EQ(catalog.size(), 0U);
 }
 
@@ -72,7 +72,7 @@ TEST(EventCatalog, ConsumerCountOfUnknownTypeIsUnregistered) {
   EventCatalog catalog;
   auto r = catalog.increment_consumer_count("nope");
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().kind, EventErrorKind::UnregisteredEventType);
+  EXPECT_EQ(r.error().kind(), EventErrorKind::UnregisteredEventType);
 }
 
 TEST(EventCatalog, ConcurrentRegistrationsAndIncrementsAreAllCounted) {

@@ -55,11 +55,11 @@ class InProcessBrokerTest : public ::testing::Test {
 TEST_F(InProcessBrokerTest, CreateRejectsZeroRetentionOrQueueLength) {
   auto zero_window = InProcessBroker::create({.retention_window = 0ms}, catalog_);
   ASSERT_FALSE(zero_window.has_value());
-  EXPECT_EQ(zero_window.error().kind, EventErrorKind::InvalidRetentionWindow);
-  EXPECT_EQ(zero_window.error().detail, "retention_window must be > 0");
+  EXPECT_EQ(zero_window.error().kind(), EventErrorKind::InvalidRetentionWindow);
+  EXPECT_EQ(zero_window.error().detail(), "retention_window must be > 0");
   auto zero_queue = InProcessBroker::create({.max_queue_len = 0}, catalog_);
   ASSERT_FALSE(zero_queue.has_value());
-  EXPECT_EQ(zero_queue.error().detail, "max_queue_len must be > 0");
+  EXPECT_EQ(zero_queue.error().detail(), "max_queue_len must be > 0");
   auto defaults = InProcessBroker::create();
   ASSERT_TRUE(defaults.has_value());
   EXPECT_EQ((*defaults)->config().retention_window, 5min);
@@ -128,7 +128,7 @@ TEST_F(InProcessBrokerTest, MalformedCursorIsInvalidCursor) {
   for (const char* bad : {"", "abc", "-1", "1.5", "2x", "99999999999999999999999"}) {
     auto sub = broker->subscribe(kType, bad);
     ASSERT_FALSE(sub.has_value()) << bad;
-    EXPECT_EQ(sub.error().kind, EventErrorKind::InvalidCursor) << bad;
+    EXPECT_EQ(sub.error().kind(), EventErrorKind::InvalidCursor) << bad;
   }
 }
 
@@ -136,11 +136,11 @@ TEST_F(InProcessBrokerTest, UnregisteredTypeIsRejectedOnPublishAndSubscribe) {
   auto broker = make();
   auto pub = broker->publish(valid_event("a", "demo.unknown.happened"));
   ASSERT_FALSE(pub.has_value());
-  EXPECT_EQ(pub.error().kind, EventErrorKind::UnregisteredEventType);
+  EXPECT_EQ(pub.error().kind(), EventErrorKind::UnregisteredEventType);
   EXPECT_EQ(pub.error().message(), "unregistered event type: demo.unknown.happened");
   auto sub = broker->subscribe("demo.unknown.happened", "0");
   ASSERT_FALSE(sub.has_value());
-  EXPECT_EQ(sub.error().kind, EventErrorKind::UnregisteredEventType);
+  EXPECT_EQ(sub.error().kind(), EventErrorKind::UnregisteredEventType);
 }
 
 TEST_F(InProcessBrokerTest, DraftAndDeprecatedTypesCannotBePublished) {
@@ -151,12 +151,12 @@ TEST_F(InProcessBrokerTest, DraftAndDeprecatedTypesCannotBePublished) {
   auto broker = make();
   auto draft = broker->publish(valid_event("a", "demo.draft.happened"));
   ASSERT_FALSE(draft.has_value());
-  EXPECT_EQ(draft.error().kind, EventErrorKind::LifecycleViolation);
-  EXPECT_EQ(draft.error().detail,
+  EXPECT_EQ(draft.error().kind(), EventErrorKind::LifecycleViolation);
+  EXPECT_EQ(draft.error().detail(),
             "event type 'demo.draft.happened' is Draft and cannot be published");
   auto deprecated = broker->publish(valid_event("b", "demo.old.happened"));
   ASSERT_FALSE(deprecated.has_value());
-  EXPECT_EQ(deprecated.error().detail,
+  EXPECT_EQ(deprecated.error().detail(),
             "event type 'demo.old.happened' is Deprecated and cannot be published");
   EXPECT_EQ(broker->metrics().publications, 0U);
 }
@@ -206,8 +206,8 @@ TEST_F(InProcessBrokerTest, SubscribingFromAPrunedCursorIsCursorExpired) {
   ASSERT_TRUE(broker->publish(valid_event("d")));  // cursor 4; 1..3 pruned
   auto expired = broker->subscribe(kType, "1");
   ASSERT_FALSE(expired.has_value());
-  EXPECT_EQ(expired.error().kind, EventErrorKind::CursorExpired);
-  EXPECT_EQ(expired.error().oldest_available_cursor, "3");
+  EXPECT_EQ(expired.error().kind(), EventErrorKind::CursorExpired);
+  EXPECT_EQ(expired.error().oldest_available_cursor(), "3");
   EXPECT_EQ(expired.error().message(),
             "cursor expired for event type demo.order.placed; oldest available cursor is 3");
   auto at_edge = broker->subscribe(kType, "3");
@@ -219,7 +219,7 @@ TEST_F(InProcessBrokerTest, SubscribingFromAPrunedCursorIsCursorExpired) {
   clock_.advance(1500ms);
   auto all_gone = broker->subscribe(kType, "2");
   ASSERT_FALSE(all_gone.has_value());
-  EXPECT_EQ(all_gone.error().oldest_available_cursor, "4");
+  EXPECT_EQ(all_gone.error().oldest_available_cursor(), "4");
   EXPECT_TRUE(broker->subscribe(kType, "4").has_value());
 }
 
@@ -242,8 +242,8 @@ TEST_F(InProcessBrokerTest, PollCursorExpiredKeepsTheSubscriptionFastForwarded) 
 
   auto expired = broker->poll(sub->subscription_id, 10);
   ASSERT_FALSE(expired.has_value());
-  EXPECT_EQ(expired.error().kind, EventErrorKind::CursorExpired);
-  EXPECT_EQ(expired.error().oldest_available_cursor, "3");
+  EXPECT_EQ(expired.error().kind(), EventErrorKind::CursorExpired);
+  EXPECT_EQ(expired.error().oldest_available_cursor(), "3");
   // Unlike the reference, the subscription survives and continues from the oldest event.
   auto next = broker->poll(sub->subscription_id, 10);
   ASSERT_TRUE(next.has_value());
@@ -304,19 +304,19 @@ TEST_F(InProcessBrokerTest, RetainedBufferIsBoundedPerType) {
   EXPECT_FALSE(broker->publish(valid_event("a"))->duplicate);  // "a" no longer retained
   auto expired = broker->subscribe(kType, "1");
   ASSERT_FALSE(expired.has_value());
-  EXPECT_EQ(expired.error().kind, EventErrorKind::CursorExpired);
+  EXPECT_EQ(expired.error().kind(), EventErrorKind::CursorExpired);
 }
 
 TEST_F(InProcessBrokerTest, PollAndCancelOfUnknownSubscriptionAreNotFound) {
   auto broker = make();
-  EXPECT_EQ(broker->poll("sub-404", 1).error().kind, EventErrorKind::SubscriptionNotFound);
-  EXPECT_EQ(broker->cancel("sub-404").error().kind, EventErrorKind::SubscriptionNotFound);
+  EXPECT_EQ(broker->poll("sub-404", 1).error().kind(), EventErrorKind::SubscriptionNotFound);
+  EXPECT_EQ(broker->cancel("sub-404").error().kind(), EventErrorKind::SubscriptionNotFound);
   auto sub = broker->subscribe(kType, "0");
   ASSERT_TRUE(broker->cancel(sub->subscription_id).has_value());
   ASSERT_TRUE(broker->publish(valid_event("after-cancel")));
-  EXPECT_EQ(broker->poll(sub->subscription_id, 1).error().kind,
+  EXPECT_EQ(broker->poll(sub->subscription_id, 1).error().kind(),
             EventErrorKind::SubscriptionNotFound);
-  EXPECT_EQ(broker->cancel(sub->subscription_id).error().kind,
+  EXPECT_EQ(broker->cancel(sub->subscription_id).error().kind(),
             EventErrorKind::SubscriptionNotFound);
 }
 
@@ -335,7 +335,7 @@ TEST_F(InProcessBrokerTest, SubscriptionLimitIsATypedError) {
   ASSERT_TRUE(broker->subscribe(kType, "0").has_value());
   auto full = broker->subscribe(kType, "0");
   ASSERT_FALSE(full.has_value());
-  EXPECT_EQ(full.error().kind, EventErrorKind::CapacityExceeded);
+  EXPECT_EQ(full.error().kind(), EventErrorKind::CapacityExceeded);
   ASSERT_TRUE(broker->cancel(a->subscription_id).has_value());
   EXPECT_TRUE(broker->subscribe(kType, "0").has_value());
 }
@@ -348,13 +348,13 @@ TEST_F(InProcessBrokerTest, EnforcementRejectsEnvelopeDiagnosticsWithTheFirstCod
   e.causation_id.reset();
   auto rejected = broker->publish(e);
   ASSERT_FALSE(rejected.has_value());
-  EXPECT_EQ(rejected.error().kind, EventErrorKind::ValidationRejected);
-  EXPECT_EQ(rejected.error().detail, "EVP-010");
+  EXPECT_EQ(rejected.error().kind(), EventErrorKind::ValidationRejected);
+  EXPECT_EQ(rejected.error().detail(), "EVP-010");
   EXPECT_EQ(rejected.error().message(), "event validation rejected: EVP-010");
   // Validation runs before the catalog check: an unregistered type is rejected for its envelope.
   TraverseEvent unregistered = valid_event("b", "demo.unknown.happened");
   unregistered.owner = "";
-  EXPECT_EQ(broker->publish(unregistered).error().detail, "EVP-005");
+  EXPECT_EQ(broker->publish(unregistered).error().detail(), "EVP-005");
   EXPECT_TRUE(broker->poll(sub->subscription_id, 10)->events.empty());
   EXPECT_EQ(broker->metrics().quarantines, 2U);
   EXPECT_EQ(broker->metrics().validation_failures, 2U);
@@ -379,7 +379,7 @@ TEST_F(InProcessBrokerTest, PublishWithCursorAdoptsItAndRejectsGoingBackwards) {
   EXPECT_EQ(broker->publish(valid_event("b"))->cursor, "11");
   auto backwards = broker->publish_with_cursor(valid_event("c"), 11);
   ASSERT_FALSE(backwards.has_value());
-  EXPECT_EQ(backwards.error().kind, EventErrorKind::InvalidCursor);
+  EXPECT_EQ(backwards.error().kind(), EventErrorKind::InvalidCursor);
   auto sub = broker->subscribe(kType, "0");
   EXPECT_EQ(cursors(*broker->poll(sub->subscription_id, 10)),
             (std::vector<std::string>{"10", "11"}));
@@ -391,7 +391,7 @@ TEST_F(InProcessBrokerTest, RestartFloorExpiresOlderCursorsAndNumbersAfterIt) {
   broker->seed_restart_floor(20);  // never lowers
   auto old = broker->subscribe(kType, "10");
   ASSERT_FALSE(old.has_value());
-  EXPECT_EQ(old.error().oldest_available_cursor, "50");
+  EXPECT_EQ(old.error().oldest_available_cursor(), "50");
   EXPECT_TRUE(broker->subscribe(kType, "50").has_value());
   EXPECT_EQ(broker->publish(valid_event("a"))->cursor, "51");
 }

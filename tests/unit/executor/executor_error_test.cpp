@@ -56,7 +56,7 @@ TEST(ExecutorError, ClassNamesAreStable) {
 
 TEST(ExecutorError, StructuredFieldsKeepTheVariantPayload) {
   const auto mismatch = ExecutorError::checksum_mismatch("expected-hex", "actual-hex");
-  EXPECT_EQ(mismatch.error_class(), ExecutorErrorClass::ChecksumMismatch);
+  EXPECT_EQ(mismatch.kind(), ExecutorErrorClass::ChecksumMismatch);
   EXPECT_EQ(mismatch.first(), "expected-hex");
   EXPECT_EQ(mismatch.second(), "actual-hex");
   EXPECT_EQ(mismatch.detail(), "expected expected-hex, got actual-hex");

@@ -61,7 +61,7 @@ TEST(NativeExecutor, WasmCapabilityIsRejectedWithoutRunningTheHandler) {
   ExecutionContext context(capability, "e", "t");
   auto output = executor.execute(capability, Value::object(), context);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::UnsupportedArtifactType);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::UnsupportedArtifactType);
   EXPECT_EQ(calls.load(), 0);
 }
 
@@ -107,7 +107,7 @@ TEST(NativeExecutor, HandlerTableUnknownIdIsBinaryLoadFailedNamingTheId) {
   ExecutionContext context(capability, "e", "t");
   auto output = executor.execute(capability, Value::object(), context);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_EQ(output.error().message(),
             "binary load failed: no native handler registered for capability "
             "'unknown.capability'");

@@ -153,7 +153,7 @@ TEST(ThreadPoolExecutor, config_capacity_zero_returns_error) {
   auto pool = ThreadPoolExecutor::create(config, std::make_unique<NativeExecutor>(&clone_input));
   ASSERT_FALSE(pool.has_value());
   EXPECT_EQ(pool.error(), ConfigError::invalid_capacity(0));
-  EXPECT_EQ(pool.error().error_class(), ConfigErrorClass::InvalidCapacity);
+  EXPECT_EQ(pool.error().kind(), ConfigErrorClass::InvalidCapacity);
   EXPECT_EQ(pool.error().given(), 0U);
   EXPECT_EQ(pool.error().min(), 1U);
   EXPECT_EQ(pool.error().max(), 256U);
@@ -172,7 +172,7 @@ TEST(ThreadPoolExecutor, config_capacity_over_max_returns_error) {
   config.capacity = 257;
   auto pool = ThreadPoolExecutor::create(config, std::make_unique<NativeExecutor>(&clone_input));
   ASSERT_FALSE(pool.has_value());
-  EXPECT_EQ(pool.error().error_class(), ConfigErrorClass::InvalidCapacity);
+  EXPECT_EQ(pool.error().kind(), ConfigErrorClass::InvalidCapacity);
   EXPECT_EQ(pool.error().given(), 257U);
   EXPECT_EQ(pool.error().min(), 1U);
   EXPECT_EQ(pool.error().max(), 256U);
@@ -338,7 +338,7 @@ TEST(ThreadPoolExecutor, panicking_handler_returns_execution_failed) {
   ASSERT_NE(pool, nullptr);
   auto output = call(*pool, Value::object());
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_EQ(output.error().detail(), "capability panicked: boom");
   EXPECT_EQ(output.error().message(), "execution failed: capability panicked: boom");
   EXPECT_EQ(pool->stats().panicked, 1U);
@@ -651,7 +651,7 @@ TEST(ThreadPoolExecutor, MaxQueuedRejectsWithOverloadedAndNothingRuns) {
 
   auto refused = call(*pool, Value{{"third", true}});
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(refused.error().kind(), ExecutorErrorClass::Overloaded);
   EXPECT_EQ(refused.error().message(),
             "executor overloaded: thread pool queue is full: 2 calls in flight (capacity 1 + "
             "max_queued 1)");
@@ -680,7 +680,7 @@ TEST(ThreadPoolExecutor, MaxQueuedZeroRejectsWhileEveryWorkerIsBusy) {
   ASSERT_TRUE(eventually([&] { return gate.held.load() == 1; }));
   auto refused = call(*pool, Value{{"busy", true}});
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(refused.error().kind(), ExecutorErrorClass::Overloaded);
   gate.release.count_down();
   a.join();
   EXPECT_TRUE(running.has_value());
@@ -707,7 +707,7 @@ TEST(ThreadPoolExecutor, ExpiredQueueDeadlineTimesOutAndTheCallNeverRuns) {
   auto late = call(*pool, Value{{"late", true}});
   const auto waited = Clock::now() - start;
   ASSERT_FALSE(late.has_value());
-  EXPECT_EQ(late.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(late.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_NE(late.error().message().find("execution timed out: capability 'test.echo' waited"),
             std::string::npos)
       << late.error().message();
@@ -758,7 +758,7 @@ TEST(ThreadPoolExecutor, ExecuteUntilAppliesAPerCallDeadline) {
   // Already expired: whichever side notices first, the call never runs.
   auto expired = pool->execute_until(capability, Value(1), context, Clock::now() - 1ms);
   ASSERT_FALSE(expired.has_value());
-  EXPECT_EQ(expired.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(expired.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_EQ(runs.load(), 0);
   EXPECT_EQ(pool->stats().timed_out, 1U);
   // Far away: runs normally.
@@ -779,7 +779,7 @@ TEST(ThreadPoolExecutor, ExecuteUntilDeadlineOnABusyPoolTimesOut) {
   ExecutionContext context(capability, "e", "t");
   auto late = pool->execute_until(capability, Value{{"late", true}}, context, Clock::now() + 20ms);
   ASSERT_FALSE(late.has_value());
-  EXPECT_EQ(late.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(late.error().kind(), ExecutorErrorClass::Timeout);
   gate.release.count_down();
   a.join();
   EXPECT_TRUE(running.has_value());
@@ -958,7 +958,7 @@ TEST(ThreadPoolExecutor, ThreadTheOsRefusesIsPoolBuildFailed) {
   config.worker_stack_size = std::size_t{1} << 50;  // 1 PiB: no address space can hold it
   auto pool = ThreadPoolExecutor::create(config, std::make_unique<NativeExecutor>(&clone_input));
   ASSERT_FALSE(pool.has_value());
-  EXPECT_EQ(pool.error().error_class(), ConfigErrorClass::PoolBuildFailed);
+  EXPECT_EQ(pool.error().kind(), ConfigErrorClass::PoolBuildFailed);
   EXPECT_EQ(pool.error().detail().rfind("cannot start worker thread 0 of 2: ", 0), 0U)
       << pool.error().detail();
   EXPECT_EQ(thread_count(), threads_before);
@@ -991,7 +991,7 @@ TEST(ThreadPoolExecutor, InvalidOptionsAreRejectedBeforeAnyThreadStarts) {
                            std::unique_ptr<CapabilityExecutor> inner, const std::string& fragment) {
     auto pool = ThreadPoolExecutor::create(std::move(config), std::move(inner));
     ASSERT_FALSE(pool.has_value());
-    EXPECT_EQ(pool.error().error_class(), ConfigErrorClass::InvalidOption);
+    EXPECT_EQ(pool.error().kind(), ConfigErrorClass::InvalidOption);
     EXPECT_NE(pool.error().message().find(fragment), std::string::npos) << pool.error().message();
     EXPECT_EQ(pool.error().message().rfind("invalid thread pool option: ", 0), 0U);
   };
@@ -1222,7 +1222,7 @@ TEST(ThreadPoolExecutor, ExecuteUntilTheEarliestTimePointTimesOutWithoutOverflow
   ExecutionContext context(capability, "exec", "trace");
   auto result = pool->execute_until(capability, Value(1), context, Clock::time_point::min());
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_EQ(pool->stats().completed, 0U);
 }
 

@@ -31,18 +31,18 @@ std::filesystem::path scratch_dir() {
 void expect_syntax_error(std::string_view text, std::size_t line, std::size_t column) {
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value()) << text;
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Syntax) << text;
-  EXPECT_EQ(parsed.error().line, line) << text << " -> " << parsed.error().message;
-  EXPECT_EQ(parsed.error().column, column) << text << " -> " << parsed.error().message;
-  EXPECT_NE(parsed.error().message.find("line " + std::to_string(line) + ", column " +
-                                        std::to_string(column)),
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Syntax) << text;
+  EXPECT_EQ(parsed.error().line(), line) << text << " -> " << parsed.error().message();
+  EXPECT_EQ(parsed.error().column(), column) << text << " -> " << parsed.error().message();
+  EXPECT_NE(parsed.error().message().find("line " + std::to_string(line) + ", column " +
+                                          std::to_string(column)),
             std::string::npos)
-      << parsed.error().message;
+      << parsed.error().message();
 }
 
 TEST(ParseJson, ParsesADocumentWithSurroundingWhitespace) {
   const auto parsed = parse_json(" \n\t{\"a\": [1, 2.5, \"x\", true, null]}\r\n ");
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ(canonical_dump(*parsed), R"({"a":[1,2.5,"x",true,null]})");
 }
 
@@ -84,20 +84,20 @@ TEST(ParseJson, NegativeZeroLiteralIsTheFloatNegativeZero) {
 TEST(ParseJson, DuplicateKeyDefectRejectsTheSecondOccurrenceWithItsPath) {
   const auto top = parse_json(R"({"kind": "workflow_definition", "kind": "runtime_request"})");
   ASSERT_FALSE(top.has_value());
-  EXPECT_EQ(top.error().kind, JsonParseError::Kind::DuplicateKey);
-  EXPECT_EQ(top.error().path, "$.kind");
-  EXPECT_NE(top.error().message.find("duplicate key \"kind\" at $.kind"), std::string::npos)
-      << top.error().message;
+  EXPECT_EQ(top.error().kind(), JsonParseError::Kind::DuplicateKey);
+  EXPECT_EQ(top.error().path(), "$.kind");
+  EXPECT_NE(top.error().message().find("duplicate key \"kind\" at $.kind"), std::string::npos)
+      << top.error().message();
 
   const auto nested = parse_json(R"({"a": {"steps": [{}, {"id": 1, "x": 2, "id": 3}]}})");
   ASSERT_FALSE(nested.has_value());
-  EXPECT_EQ(nested.error().kind, JsonParseError::Kind::DuplicateKey);
-  EXPECT_EQ(nested.error().path, "$.a.steps[1].id");
+  EXPECT_EQ(nested.error().kind(), JsonParseError::Kind::DuplicateKey);
+  EXPECT_EQ(nested.error().path(), "$.a.steps[1].id");
 }
 
 TEST(ParseJson, SameKeyInDifferentObjectsIsNotADuplicate) {
   const auto parsed = parse_json(R"({"a": {"k": 1}, "b": {"k": 2}, "list": [{"k": 3}, {"k": 4}]})");
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ((*parsed)["list"][1]["k"], 4);
 }
 
@@ -111,7 +111,7 @@ TEST(ParseJson, LeadingByteOrderMarkIsSkippedButNotElsewhere) {
 TEST(ParseJson, LoneSurrogateEscapeIsASyntaxError) {
   const auto parsed = parse_json(R"("\ud800")");
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Syntax);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Syntax);
 }
 
 TEST(ParseJson, SyntaxErrorsReportLineAndColumn) {
@@ -130,15 +130,15 @@ TEST(ParseJson, SyntaxErrorsReportLineAndColumn) {
 TEST(ParseJson, SyntaxMessageNamesPositionAndProblem) {
   const auto parsed = parse_json("[tru]");
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_TRUE(parsed.error().message.starts_with(
+  EXPECT_TRUE(parsed.error().message().starts_with(
       "syntax error at line 1, column 5: invalid literal; last read: "))
-      << parsed.error().message;
+      << parsed.error().message();
 }
 
 TEST(ParseJson, MessageQuotingInvalidUtf8StaysValidUtf8) {
   const auto parsed = parse_json("\"caf\xC3\xA9 \xFF\"");
   ASSERT_FALSE(parsed.has_value());
-  const std::string& message = parsed.error().message;
+  const std::string& message = parsed.error().message();
   EXPECT_EQ(message.find('\xFF'), std::string::npos) << message;
   EXPECT_NE(message.find("caf\xC3\xA9 ?"), std::string::npos) << message;
 }
@@ -160,28 +160,28 @@ TEST(ParseJson, RejectsTrailingGarbage) {
 TEST(ParseJson, RejectsInvalidUtf8AndOverflowingNumbers) {
   const auto bad_utf8 = parse_json("\"a\xFF\"");
   ASSERT_FALSE(bad_utf8.has_value());
-  EXPECT_EQ(bad_utf8.error().kind, JsonParseError::Kind::Syntax);
-  EXPECT_EQ(bad_utf8.error().column, 3U);
+  EXPECT_EQ(bad_utf8.error().kind(), JsonParseError::Kind::Syntax);
+  EXPECT_EQ(bad_utf8.error().column(), 3U);
 
   const auto overflow = parse_json("[1e400]");
   ASSERT_FALSE(overflow.has_value());
-  EXPECT_EQ(overflow.error().kind, JsonParseError::Kind::Syntax);
-  EXPECT_NE(overflow.error().message.find("number overflow"), std::string::npos)
-      << overflow.error().message;
+  EXPECT_EQ(overflow.error().kind(), JsonParseError::Kind::Syntax);
+  EXPECT_NE(overflow.error().message().find("number overflow"), std::string::npos)
+      << overflow.error().message();
 }
 
 TEST(ParseJson, MessagesStayShortForHugeTokens) {
   const std::string text = "\"" + std::string(1'000'000, 'x');  // unterminated 1 MB string
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_LT(parsed.error().message.size(), 400U);
-  EXPECT_EQ(parsed.error().column, text.size() + 1);
+  EXPECT_LT(parsed.error().message().size(), 400U);
+  EXPECT_EQ(parsed.error().column(), text.size() + 1);
 }
 
 TEST(ParseJson, AcceptsNestingUpToTheLimit) {
   const std::string text = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
   const auto parsed = parse_json(text);
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ(canonical_dump(*parsed), text);
 }
 
@@ -190,23 +190,23 @@ TEST(ParseJson, RejectsNestingOneBeyondTheLimitAtTheOffendingBracket) {
       std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooDeep);
-  EXPECT_EQ(parsed.error().line, 1U);
-  EXPECT_EQ(parsed.error().column, kMaxJsonDepth + 1);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooDeep);
+  EXPECT_EQ(parsed.error().line(), 1U);
+  EXPECT_EQ(parsed.error().column(), kMaxJsonDepth + 1);
 }
 
 TEST(ParseJson, ThreeHundredNestedArraysAreTooDeep) {
   const std::string text = std::string(300, '[') + std::string(300, ']');
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooDeep);
-  EXPECT_NE(parsed.error().message.find("256"), std::string::npos) << parsed.error().message;
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooDeep);
+  EXPECT_NE(parsed.error().message().find("256"), std::string::npos) << parsed.error().message();
 }
 
 TEST(ParseJson, MillionOpenBracketsFailWithoutCrashing) {
   const auto parsed = parse_json(std::string(1'000'000, '['));
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooDeep);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooDeep);
 }
 
 TEST(ParseJson, DepthCountsObjectsAndSkipsBracketsInsideStrings) {
@@ -217,9 +217,9 @@ TEST(ParseJson, DepthCountsObjectsAndSkipsBracketsInsideStrings) {
   text += std::string(kMaxJsonDepth, '}');
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooDeep);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooDeep);
   // The offending '[' sits right after the last "{\"[{\":" group.
-  EXPECT_EQ(parsed.error().column, kMaxJsonDepth * 6 + 1);
+  EXPECT_EQ(parsed.error().column(), kMaxJsonDepth * 6 + 1);
 }
 
 TEST(ParseJson, HandlesATenMegabyteString) {
@@ -233,23 +233,23 @@ TEST(ParseJsonFile, ParsesAFileFromDisk) {
   const auto path = scratch_dir() / "doc.json";
   std::ofstream(path) << "{\"k\": [1.0]}\n";
   const auto parsed = parse_json_file(path);
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ(canonical_dump(*parsed), R"({"k":[1.0]})");
 }
 
 TEST(ParseJsonFile, MissingFileIsAnIoError) {
   const auto parsed = parse_json_file(scratch_dir() / "absent.json");
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Io);
-  EXPECT_EQ(parsed.error().message, "No such file or directory");
-  EXPECT_EQ(parsed.error().line, 0U);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Io);
+  EXPECT_EQ(parsed.error().message(), "No such file or directory");
+  EXPECT_EQ(parsed.error().line(), 0U);
 }
 
 TEST(ParseJsonFile, DirectoryIsAnIoError) {
   const auto parsed = parse_json_file(scratch_dir());
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Io);
-  EXPECT_EQ(parsed.error().message, "Is a directory");
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Io);
+  EXPECT_EQ(parsed.error().message(), "Is a directory");
 }
 
 TEST(ParseJsonFile, MalformedFileReportsPosition) {
@@ -257,8 +257,8 @@ TEST(ParseJsonFile, MalformedFileReportsPosition) {
   std::ofstream(path) << "{\n  \"a\": tru\n}\n";
   const auto parsed = parse_json_file(path);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Syntax);
-  EXPECT_EQ(parsed.error().line, 2U);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Syntax);
+  EXPECT_EQ(parsed.error().line(), 2U);
 }
 
 // Defect 6 (issue 15): `contract validate /dev/zero` grew ~1 GB/s. A device is refused from its
@@ -266,8 +266,8 @@ TEST(ParseJsonFile, MalformedFileReportsPosition) {
 TEST(ParseJsonFile, InputSizeDefectRefusesADeviceWithoutReadingIt) {
   const auto parsed = parse_json_file("/dev/zero");
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::Io);
-  EXPECT_EQ(parsed.error().message, "not a regular file (character device)");
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::Io);
+  EXPECT_EQ(parsed.error().message(), "not a regular file (character device)");
 }
 
 TEST(ParseJsonFile, InputSizeDefectRefusesAFifoWithoutBlocking) {
@@ -275,7 +275,7 @@ TEST(ParseJsonFile, InputSizeDefectRefusesAFifoWithoutBlocking) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const auto parsed = parse_json_file(fifo);  // would block in open() if it were opened
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().message, "not a regular file (FIFO)");
+  EXPECT_EQ(parsed.error().message(), "not a regular file (FIFO)");
 }
 
 TEST(ParseJsonFile, InputSizeDefectRefusesAFileLargerThanTheLimitNamingIt) {
@@ -283,8 +283,8 @@ TEST(ParseJsonFile, InputSizeDefectRefusesAFileLargerThanTheLimitNamingIt) {
   std::ofstream(path) << "[" << std::string(100, ' ') << "]";
   const auto parsed = parse_json_file(path, 64);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooLarge);
-  EXPECT_EQ(parsed.error().message, "file is 102 bytes, larger than the limit of 64 bytes");
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooLarge);
+  EXPECT_EQ(parsed.error().message(), "file is 102 bytes, larger than the limit of 64 bytes");
   EXPECT_TRUE(parse_json_file(path, 102).has_value());
 }
 
@@ -295,10 +295,10 @@ TEST(ParseJsonFile, InputSizeDefectLimitIsCheckedBeforeReadingASparseFile) {
   std::filesystem::resize_file(path, std::uintmax_t{1} << 40);
   const auto parsed = parse_json_file(path);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::TooLarge);
-  EXPECT_NE(parsed.error().message.find(std::to_string(kDefaultMaxDocumentBytes)),
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::TooLarge);
+  EXPECT_NE(parsed.error().message().find(std::to_string(kDefaultMaxDocumentBytes)),
             std::string::npos)
-      << parsed.error().message;
+      << parsed.error().message();
 }
 
 TEST(MaxDocumentBytes, DefaultsTo64MiBAndReadsTheEnvironment) {
@@ -322,7 +322,7 @@ TEST(ReadFile, ReturnsTheExactBytes) {
   const std::string bytes("a\0b\xFF\n", 5);
   std::ofstream(path, std::ios::binary) << bytes;
   const auto read = read_file(path);
-  ASSERT_TRUE(read.has_value()) << read.error();
+  ASSERT_TRUE(read.has_value()) << read.error().message();
   EXPECT_EQ(*read, bytes);
 }
 
@@ -363,16 +363,16 @@ TEST(ParseDocument, PathologicalDocumentIsRefusedBeforeItsDomOutgrowsTheBudget) 
   const std::uint64_t budget = parse_memory_budget(text.size());
   const auto parsed = parse_json(text);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget);
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::OverBudget);
   // It stopped at an element whose Value would have crossed the budget: every element before
   // it (64 bytes of map each, plus its slot, up to 3 slots at a buffer's growth peak) fitted, so
   // it stopped no earlier than budget / (64 + 3 * 16) and no later than budget / 64.
-  const std::size_t reached = top_level_index(parsed.error().path);
-  ASSERT_NE(reached, std::string::npos) << parsed.error().path;
+  const std::size_t reached = top_level_index(parsed.error().path());
+  ASSERT_NE(reached, std::string::npos) << parsed.error().path();
   EXPECT_LE(reached * object_container_heap_bytes(), budget);
   EXPECT_GE(reached, budget / (object_container_heap_bytes() + 3 * sizeof(Value)));
-  EXPECT_EQ(parsed.error().message,
-            "document too large to parse: at " + parsed.error().path +
+  EXPECT_EQ(parsed.error().message(),
+            "document too large to parse: at " + parsed.error().path() +
                 " its parsed form would take more than the parse memory budget of " +
                 std::to_string(budget) + " bytes (16 x the text's " + std::to_string(text.size()) +
                 " bytes + 16777216)");
@@ -385,9 +385,9 @@ TEST(ParseDocument, EveryPathologicalShapeIsRefusedAndNoneHoldsMoreThanTheBudget
     const std::uint64_t budget = 8 * text.size();
     const auto parsed = parse_json(text, budget);
     ASSERT_FALSE(parsed.has_value()) << item;
-    EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget) << item;
-    const std::size_t reached = top_level_index(parsed.error().path);
-    ASSERT_NE(reached, std::string::npos) << parsed.error().path;
+    EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::OverBudget) << item;
+    const std::size_t reached = top_level_index(parsed.error().path());
+    ASSERT_NE(reached, std::string::npos) << parsed.error().path();
     // The prefix that was accepted, parsed on its own, fits the budget.
     const std::string prefix = array_of(item, reached);
     const auto built = parse_json(prefix, ~std::uint64_t{0});
@@ -414,14 +414,14 @@ TEST(ParseDocument, RealisticLargeDocumentPassesWellWithinTheBudget) {
   text += "]}}";
   ASSERT_GT(text.size(), 4'000'000U);
   const auto parsed = parse_json(text);
-  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
   EXPECT_EQ((*parsed)["input"]["team"].size(), 20'000U);
   EXPECT_LT(dom_heap_bytes(*parsed), 8 * text.size());
 
   // The same document without whitespace (canonical form) passes too.
   const std::string compact = canonical_dump(*parsed);
   const auto again = parse_json(compact);
-  ASSERT_TRUE(again.has_value()) << again.error().message;
+  ASSERT_TRUE(again.has_value()) << again.error().message();
   EXPECT_LT(dom_heap_bytes(*again), 8 * compact.size());
 }
 
@@ -436,7 +436,7 @@ TEST(ParseDocument, BudgetIsCheckedAgainstTheExactHeapOfTheValue) {
   EXPECT_TRUE(parse_json(text, heap).has_value());
   const auto refused = parse_json(text, heap - 1);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().kind, JsonParseError::Kind::OverBudget);
+  EXPECT_EQ(refused.error().kind(), JsonParseError::Kind::OverBudget);
 }
 
 TEST(ParseDocument, ArrayGrowthCountsTheOldAndTheNewBufferAtThePeak) {
@@ -448,7 +448,7 @@ TEST(ParseDocument, ArrayGrowthCountsTheOldAndTheNewBufferAtThePeak) {
   EXPECT_TRUE(parse_json("[1,2,3]", 160).has_value());
   const auto refused = parse_json("[1,2,3]", 159);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().path, "$[2]");
+  EXPECT_EQ(refused.error().path(), "$[2]");
   // What it holds at the end is less than the peak.
   EXPECT_EQ(dom_heap_bytes(*parse_json("[1,2,3]", 160)), 32U + 80U);
 }
@@ -461,13 +461,13 @@ TEST(ParseDocument, OverBudgetErrorNamesTheJsonPathReachedAndTheBudget) {
   // Just short of what the last name's buffer needs.
   const auto refused = parse_json(text, dom_heap_bytes(*unlimited) - 1);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().kind, JsonParseError::Kind::OverBudget);
-  EXPECT_EQ(refused.error().path, "$.items[2].name");
-  EXPECT_NE(refused.error().message.find("at $.items[2].name"), std::string::npos);
-  EXPECT_NE(refused.error().message.find("budget of " +
-                                         std::to_string(dom_heap_bytes(*unlimited) - 1) + " bytes"),
+  EXPECT_EQ(refused.error().kind(), JsonParseError::Kind::OverBudget);
+  EXPECT_EQ(refused.error().path(), "$.items[2].name");
+  EXPECT_NE(refused.error().message().find("at $.items[2].name"), std::string::npos);
+  EXPECT_NE(refused.error().message().find(
+                "budget of " + std::to_string(dom_heap_bytes(*unlimited) - 1) + " bytes"),
             std::string::npos)
-      << refused.error().message;
+      << refused.error().message();
 }
 
 TEST(ParseJsonFile, InputSizeDefectAFileWhoseValueOutgrowsTheBudgetIsRefusedAtItsPath) {
@@ -476,8 +476,22 @@ TEST(ParseJsonFile, InputSizeDefectAFileWhoseValueOutgrowsTheBudgetIsRefusedAtIt
   std::ofstream(path) << array_of("{}", 1'000'000);
   const auto parsed = parse_json_file(path);
   ASSERT_FALSE(parsed.has_value());
-  EXPECT_EQ(parsed.error().kind, JsonParseError::Kind::OverBudget);
-  EXPECT_TRUE(parsed.error().path.starts_with("$[")) << parsed.error().path;
+  EXPECT_EQ(parsed.error().kind(), JsonParseError::Kind::OverBudget);
+  EXPECT_TRUE(parsed.error().path().starts_with("$[")) << parsed.error().path();
+}
+
+TEST(JsonParseError, ToStringNamesTheKindThenTheMessage) {
+  const auto parsed = parse_json("{\"a\": 1, \"a\": 2}");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().to_string(), "DuplicateKey: " + parsed.error().message());
+  EXPECT_EQ(parsed.error().path(), "$.a");
+}
+
+TEST(FileReadError, ToStringNamesTheKindThenTheMessage) {
+  const auto read = read_file(scratch_dir() / "missing.json");
+  ASSERT_FALSE(read.has_value());
+  EXPECT_EQ(read.error().kind(), FileReadError::Kind::Io);
+  EXPECT_EQ(read.error().to_string(), "Io: " + read.error().message());
 }
 
 }  // namespace

@@ -86,9 +86,9 @@ TEST(PlacementConstraintEvaluator, StatefulBrowserOnlyHasNoEligibleTarget) {
   const auto decision =
       evaluator.evaluate(request(), constraints({T::Browser}, {}, ServiceType::Stateful));
   ASSERT_FALSE(decision.has_value());
-  EXPECT_EQ(decision.error().kind, PlacementErrorKind::NoEligibleTarget);
-  EXPECT_NE(decision.error().detail.find("browser: stateful"), std::string::npos)
-      << decision.error().detail;
+  EXPECT_EQ(decision.error().kind(), PlacementErrorKind::NoEligibleTarget);
+  EXPECT_NE(decision.error().detail().find("browser: stateful"), std::string::npos)
+      << decision.error().detail();
 }
 
 TEST(PlacementConstraintEvaluator, LoadOfExactlyPointNineIsStillEligible) {
@@ -105,10 +105,10 @@ TEST(PlacementConstraintEvaluator, LoadJustAbovePointNineIsIneligible) {
   const auto decision = evaluator.evaluate(request(RuntimeSnapshot{}.with_load(T::Local, above)),
                                            constraints({T::Local}));
   ASSERT_FALSE(decision.has_value());
-  EXPECT_EQ(decision.error().kind, PlacementErrorKind::NoEligibleTarget);
-  EXPECT_NE(decision.error().detail.find("capability demo.cap"), std::string::npos);
-  EXPECT_NE(decision.error().detail.find("local: load 0.9"), std::string::npos)
-      << decision.error().detail;
+  EXPECT_EQ(decision.error().kind(), PlacementErrorKind::NoEligibleTarget);
+  EXPECT_NE(decision.error().detail().find("capability demo.cap"), std::string::npos);
+  EXPECT_NE(decision.error().detail().find("local: load 0.9"), std::string::npos)
+      << decision.error().detail();
 }
 
 TEST(PlacementConstraintEvaluator, OverloadedTargetIsSkippedForTheNextLeastLoaded) {
@@ -184,8 +184,8 @@ TEST(PlacementConstraintEvaluator, NanLoadIsIneligible) {
 
   const auto only_nan = evaluator.evaluate(request(snapshot), constraints({T::Browser}));
   ASSERT_FALSE(only_nan.has_value());
-  EXPECT_NE(only_nan.error().detail.find("browser: load unknown (NaN)"), std::string::npos)
-      << only_nan.error().detail;
+  EXPECT_NE(only_nan.error().detail().find("browser: load unknown (NaN)"), std::string::npos)
+      << only_nan.error().detail();
 }
 
 TEST(PlacementConstraintEvaluator, InfiniteLoadIsIneligible) {

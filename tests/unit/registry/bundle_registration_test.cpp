@@ -350,7 +350,7 @@ TEST(PackageRegistration, RegistersPublicWasmArtifactWithFnvDigest) {
   // Same package twice: no-op; a rebuilt binary under the same version: conflict.
   EXPECT_EQ(register_package(package, capabilities)->status, RegistrationStatus::AlreadyRegistered);
   package.binary_digest = "fnv1a64:fedcba9876543210";
-  EXPECT_EQ(register_package(package, capabilities).error().code,
+  EXPECT_EQ(register_package(package, capabilities).error().kind(),
             RegistryErrorCode::ImmutableVersionConflict);
 }
 

@@ -70,8 +70,8 @@ TEST(CapabilityRegistry, DifferentContractUnderSameVersionIsImmutableVersionConf
 
   auto result = registry.register_capability(Scope::Public, changed, native_of(changed));
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, RegistryErrorCode::ImmutableVersionConflict);
-  EXPECT_NE(result.error().message.find("demo.greet@1.0.0"), std::string::npos);
+  EXPECT_EQ(result.error().kind(), RegistryErrorCode::ImmutableVersionConflict);
+  EXPECT_NE(result.error().message().find("demo.greet@1.0.0"), std::string::npos);
   // The registered version is untouched.
   EXPECT_EQ((*registry.find_exact("demo.greet", "1.0.0"))->contract.summary, original.summary);
   EXPECT_EQ(registry.size(), 1U);
@@ -93,7 +93,7 @@ TEST(CapabilityRegistry, DocumentDifferenceIsAConflictButEvidenceAloneIsNot) {
   extra_field.document["tags"] = Value::array({"new"});
   auto conflict = registry.register_capability(Scope::Public, extra_field, native_of(extra_field));
   ASSERT_FALSE(conflict.has_value());
-  EXPECT_EQ(conflict.error().code, RegistryErrorCode::ImmutableVersionConflict);
+  EXPECT_EQ(conflict.error().kind(), RegistryErrorCode::ImmutableVersionConflict);
 }
 
 TEST(CapabilityRegistry, SameContractWithDifferentArtifactIsImmutableVersionConflict) {
@@ -106,8 +106,8 @@ TEST(CapabilityRegistry, SameContractWithDifferentArtifactIsImmutableVersionConf
   auto result = registry.register_capability(Scope::Public, contract,
                                              ArtifactReference::wasm("/a.wasm", "fnv1a64:02"));
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, RegistryErrorCode::ImmutableVersionConflict);
-  EXPECT_NE(result.error().message.find("fnv1a64:01"), std::string::npos);
+  EXPECT_EQ(result.error().kind(), RegistryErrorCode::ImmutableVersionConflict);
+  EXPECT_NE(result.error().message().find("fnv1a64:01"), std::string::npos);
 }
 
 TEST(CapabilityRegistry, ScopesAreIndependentRegistrations) {
@@ -127,8 +127,8 @@ TEST(CapabilityRegistry, RejectsMalformedRegistrationsWithInvalidArgument) {
   auto bad_version = make_capability("demo.greet", "1.0");
   auto r1 = registry.register_capability(Scope::Public, bad_version, native_of(bad_version));
   ASSERT_FALSE(r1.has_value());
-  EXPECT_EQ(r1.error().code, RegistryErrorCode::InvalidArgument);
-  EXPECT_NE(r1.error().message.find("'1.0'"), std::string::npos);
+  EXPECT_EQ(r1.error().kind(), RegistryErrorCode::InvalidArgument);
+  EXPECT_NE(r1.error().message().find("'1.0'"), std::string::npos);
 
   auto no_id = make_capability("", "1.0.0");
   EXPECT_EQ(registry.register_capability(Scope::Public, no_id, ArtifactReference::native("h"))
@@ -138,7 +138,7 @@ TEST(CapabilityRegistry, RejectsMalformedRegistrationsWithInvalidArgument) {
 
   const auto ok = make_capability("demo.greet", "1.0.0");
   EXPECT_EQ(
-      registry.register_capability(Scope::Public, ok, ArtifactReference::native("")).error().code,
+      registry.register_capability(Scope::Public, ok, ArtifactReference::native("")).error().kind(),
       RegistryErrorCode::InvalidArgument);
   EXPECT_EQ(registry.register_capability(Scope::Public, ok, ArtifactReference::wasm("", "d"))
                 .error()
@@ -146,7 +146,7 @@ TEST(CapabilityRegistry, RejectsMalformedRegistrationsWithInvalidArgument) {
             RegistryErrorCode::InvalidArgument);
   ArtifactReference workflow_without_ref;
   workflow_without_ref.kind = ArtifactKind::Workflow;
-  EXPECT_EQ(registry.register_capability(Scope::Public, ok, workflow_without_ref).error().code,
+  EXPECT_EQ(registry.register_capability(Scope::Public, ok, workflow_without_ref).error().kind(),
             RegistryErrorCode::InvalidArgument);
   EXPECT_EQ(registry.size(), 0U);
 }
@@ -178,19 +178,19 @@ TEST_F(CapabilityRangeTest, RangeLookupSelectsHighestMatchingVersionBySemverPrec
 TEST_F(CapabilityRangeTest, RangeMatchingNothingIsNotFoundListingRegisteredVersions) {
   auto found = registry_.find_in_range("demo.plan", "^3");
   ASSERT_FALSE(found.has_value());
-  EXPECT_EQ(found.error().code, RegistryErrorCode::NotFound);
-  EXPECT_NE(found.error().message.find("demo.plan@1.10.0"), std::string::npos);
+  EXPECT_EQ(found.error().kind(), RegistryErrorCode::NotFound);
+  EXPECT_NE(found.error().message().find("demo.plan@1.10.0"), std::string::npos);
 }
 
 TEST_F(CapabilityRangeTest, UnparsableRangeIsInvalidRange) {
   for (const char* bad : {"^x.y", "not a range", ">=1.0.0 <"}) {
     auto found = registry_.find_in_range("demo.plan", bad);
     ASSERT_FALSE(found.has_value()) << bad;
-    EXPECT_EQ(found.error().code, RegistryErrorCode::InvalidRange) << bad;
+    EXPECT_EQ(found.error().kind(), RegistryErrorCode::InvalidRange) << bad;
   }
   auto exact = registry_.find_exact("demo.plan", "one");
   ASSERT_FALSE(exact.has_value());
-  EXPECT_EQ(exact.error().code, RegistryErrorCode::InvalidRange);
+  EXPECT_EQ(exact.error().kind(), RegistryErrorCode::InvalidRange);
 }
 
 TEST_F(CapabilityRangeTest, RangeSkipsVersionsThatAreNotRunnable) {
@@ -198,16 +198,16 @@ TEST_F(CapabilityRangeTest, RangeSkipsVersionsThatAreNotRunnable) {
   EXPECT_EQ(pick("^1"), "1.10.0");
   auto only_draft = registry_.find_in_range("demo.plan", ">=1.11.0 <2.0.0");
   ASSERT_FALSE(only_draft.has_value());
-  EXPECT_EQ(only_draft.error().code, RegistryErrorCode::NotRunnable);
-  EXPECT_NE(only_draft.error().message.find("demo.plan@1.11.0 (draft)"), std::string::npos);
+  EXPECT_EQ(only_draft.error().kind(), RegistryErrorCode::NotRunnable);
+  EXPECT_NE(only_draft.error().message().find("demo.plan@1.11.0 (draft)"), std::string::npos);
 }
 
 TEST_F(CapabilityRangeTest, IdOnlyLookupWithSeveralVersionsIsAmbiguousAndListsThem) {
   auto found = registry_.find_by_id("demo.plan");
   ASSERT_FALSE(found.has_value());
-  EXPECT_EQ(found.error().code, RegistryErrorCode::Ambiguous);
+  EXPECT_EQ(found.error().kind(), RegistryErrorCode::Ambiguous);
   for (const char* key : {"demo.plan@1.0.0", "demo.plan@1.10.0", "demo.plan@2.0.0"}) {
-    EXPECT_NE(found.error().message.find(key), std::string::npos) << key;
+    EXPECT_NE(found.error().message().find(key), std::string::npos) << key;
   }
 }
 
@@ -221,8 +221,8 @@ TEST(CapabilityRegistry, IdOnlyLookupReturnsTheSingleEligibleVersion) {
 
   auto missing = registry.find_by_id("demo.none");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().code, RegistryErrorCode::NotFound);
-  EXPECT_NE(missing.error().message.find("demo.none"), std::string::npos);
+  EXPECT_EQ(missing.error().kind(), RegistryErrorCode::NotFound);
+  EXPECT_NE(missing.error().message().find("demo.none"), std::string::npos);
 }
 
 TEST(CapabilityRegistry, LifecycleGateAllowsOnlyActiveAndDeprecated) {
@@ -241,8 +241,8 @@ TEST(CapabilityRegistry, LifecycleGateAllowsOnlyActiveAndDeprecated) {
       EXPECT_TRUE(found.has_value()) << version;
     } else {
       ASSERT_FALSE(found.has_value()) << version;
-      EXPECT_EQ(found.error().code, RegistryErrorCode::NotRunnable) << version;
-      EXPECT_NE(found.error().message.find(std::string(to_string(lifecycle))), std::string::npos);
+      EXPECT_EQ(found.error().kind(), RegistryErrorCode::NotRunnable) << version;
+      EXPECT_NE(found.error().message().find(std::string(to_string(lifecycle))), std::string::npos);
     }
     // With the gate off every lifecycle resolves.
     auto ungated = registry.resolve({"demo.life", version, std::nullopt, LookupScope::PreferPrivate,
@@ -256,8 +256,8 @@ TEST(CapabilityRegistry, PublicOnlyLookupNeverSeesPrivateRegistrations) {
   must_register(registry, Scope::Private, make_capability("demo.secret", "1.0.0"));
   auto found = registry.find_exact("demo.secret", "1.0.0", LookupScope::PublicOnly);
   ASSERT_FALSE(found.has_value());
-  EXPECT_EQ(found.error().code, RegistryErrorCode::NotFound);
-  EXPECT_NE(found.error().message.find("public_only"), std::string::npos);
+  EXPECT_EQ(found.error().kind(), RegistryErrorCode::NotFound);
+  EXPECT_NE(found.error().message().find("public_only"), std::string::npos);
   EXPECT_TRUE(registry.find_exact("demo.secret", "1.0.0", LookupScope::PreferPrivate).has_value());
 }
 
@@ -287,7 +287,7 @@ TEST(CapabilityRegistry, QueryWithBothVersionAndRangeIsInvalidArgument) {
   CapabilityRegistry registry;
   auto found = registry.resolve({"demo.x", "1.0.0", "^1", LookupScope::PreferPrivate, true});
   ASSERT_FALSE(found.has_value());
-  EXPECT_EQ(found.error().code, RegistryErrorCode::InvalidArgument);
+  EXPECT_EQ(found.error().kind(), RegistryErrorCode::InvalidArgument);
 }
 
 TEST(CapabilityRegistry, ListIsSortedByIdThenSemverThenScope) {
@@ -311,7 +311,7 @@ TEST(CapabilityRegistry, RegistrationBeyondTheBoundIsCapacityExceeded) {
   const auto third = make_capability("demo.c", "1.0.0");
   auto result = registry.register_capability(Scope::Public, third, native_of(third));
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code, RegistryErrorCode::CapacityExceeded);
+  EXPECT_EQ(result.error().kind(), RegistryErrorCode::CapacityExceeded);
   EXPECT_EQ(registry.size(), 2U);
   // An identical re-registration adds nothing, so it still succeeds when full.
   const auto again = make_capability("demo.a", "1.0.0");

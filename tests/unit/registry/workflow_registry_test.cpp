@@ -283,10 +283,12 @@ TEST_F(WorkflowRegistryTest, LookupByIdIsAmbiguousWithSeveralVersions) {
   ASSERT_TRUE(workflows_.register_workflow(Scope::Public, two_step("1.2.0"), capabilities_));
   auto both = workflows_.find_by_id("demo.flow");
   ASSERT_FALSE(both.has_value());
-  EXPECT_EQ(both.error().code, RegistryErrorCode::Ambiguous);
-  EXPECT_NE(both.error().message.find("demo.flow@1.2.0"), std::string::npos);
-  EXPECT_EQ(workflows_.find_exact("demo.flow", "2.0.0").error().code, RegistryErrorCode::NotFound);
-  EXPECT_EQ(workflows_.find_exact("demo.flow", "x").error().code, RegistryErrorCode::InvalidRange);
+  EXPECT_EQ(both.error().kind(), RegistryErrorCode::Ambiguous);
+  EXPECT_NE(both.error().message().find("demo.flow@1.2.0"), std::string::npos);
+  EXPECT_EQ(workflows_.find_exact("demo.flow", "2.0.0").error().kind(),
+            RegistryErrorCode::NotFound);
+  EXPECT_EQ(workflows_.find_exact("demo.flow", "x").error().kind(),
+            RegistryErrorCode::InvalidRange);
   EXPECT_EQ(workflows_.list().size(), 2U);
   EXPECT_EQ(workflows_.list().front()->definition.version, "1.0.0");
 }
@@ -294,7 +296,7 @@ TEST_F(WorkflowRegistryTest, LookupByIdIsAmbiguousWithSeveralVersions) {
 TEST_F(WorkflowRegistryTest, PreferPrivateLookupFindsPrivateWorkflowsPublicOnlyDoesNot) {
   ASSERT_TRUE(workflows_.register_workflow(Scope::Private, two_step(), capabilities_));
   EXPECT_TRUE(workflows_.find_exact("demo.flow", "1.0.0", LookupScope::PreferPrivate).has_value());
-  EXPECT_EQ(workflows_.find_exact("demo.flow", "1.0.0", LookupScope::PublicOnly).error().code,
+  EXPECT_EQ(workflows_.find_exact("demo.flow", "1.0.0", LookupScope::PublicOnly).error().kind(),
             RegistryErrorCode::NotFound);
 }
 

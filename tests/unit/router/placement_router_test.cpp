@@ -510,7 +510,7 @@ TEST_F(PlacementRouterTest, DuplicateTraceIdIsTraceWriteFailedAndKeepsFirstEntry
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().kind, RouterErrorKind::TraceWriteFailed);
   ASSERT_TRUE(response.error().trace_error.has_value());
-  EXPECT_EQ(response.error().trace_error->kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(response.error().trace_error->kind(), TraceErrorKind::Conflict);
   EXPECT_TRUE(response.error().trace_id.empty());
   const TraceRecord record = only_record();
   EXPECT_EQ(record.private_entry->inputs_hash, sha256_hex(R"({"n":1})"));
@@ -529,7 +529,7 @@ TEST_F(PlacementRouterTest, FailureWhoseTraceWriteFailsReportsBoth) {
   EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutorNotFound);
   EXPECT_TRUE(response.error().trace_id.empty());
   ASSERT_TRUE(response.error().trace_error.has_value());
-  EXPECT_EQ(response.error().trace_error->kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(response.error().trace_error->kind(), TraceErrorKind::Conflict);
 }
 
 TEST_F(PlacementRouterTest, ConcurrentExecutionsEachGetOwnOutputAndOneTrace) {

@@ -45,7 +45,7 @@ TEST(PackageChecksum, ModuleReplacedOnDiskAfterLoadingIsRefusedWithChecksumMisma
   TraverseRuntime::Builder builder;
   builder.with_wasm_config(WasmExecutorConfig{});
   auto runtime = builder.build();
-  ASSERT_TRUE(runtime.has_value()) << runtime.error().message;
+  ASSERT_TRUE(runtime.has_value()) << runtime.error().message();
   auto registered = (*runtime)->register_package(package_dir / "package.json");
   ASSERT_TRUE(registered.has_value()) << to_string(registered.error().front());
 

@@ -161,24 +161,24 @@ TEST(TraverseRuntimeBuilder, RejectsNativeHandlerRegisteredTwice) {
   builder.with_native_handler("a.b", [](const Value& v) { return NativeHandler::Result(v); });
   auto runtime = builder.build();
   ASSERT_FALSE(runtime.has_value());
-  EXPECT_EQ(runtime.error().kind, RuntimeBuildErrorKind::InvalidOption);
-  EXPECT_NE(runtime.error().message.find("'a.b' registered twice"), std::string::npos);
+  EXPECT_EQ(runtime.error().kind(), RuntimeBuildErrorKind::InvalidOption);
+  EXPECT_NE(runtime.error().message().find("'a.b' registered twice"), std::string::npos);
 }
 
 TEST(TraverseRuntimeBuilder, RejectsPoolCapacityOutsideRange) {
   auto zero = TraverseRuntime::Builder().with_native_pool_capacity(0).build();
   ASSERT_FALSE(zero.has_value());
-  EXPECT_EQ(zero.error().kind, RuntimeBuildErrorKind::InvalidOption);
-  EXPECT_EQ(zero.error().message, "invalid thread pool capacity 0; expected 1..=256");
+  EXPECT_EQ(zero.error().kind(), RuntimeBuildErrorKind::InvalidOption);
+  EXPECT_EQ(zero.error().message(), "invalid thread pool capacity 0; expected 1..=256");
   auto big = TraverseRuntime::Builder().with_native_pool_capacity(257).build();
   ASSERT_FALSE(big.has_value());
-  EXPECT_EQ(big.error().message, "invalid thread pool capacity 257; expected 1..=256");
+  EXPECT_EQ(big.error().message(), "invalid thread pool capacity 257; expected 1..=256");
 }
 
 TEST(TraverseRuntimeBuilder, RejectsZeroBounds) {
   auto traces = TraverseRuntime::Builder().with_runtime_trace_capacity(0).build();
   ASSERT_FALSE(traces.has_value());
-  EXPECT_EQ(traces.error().kind, RuntimeBuildErrorKind::InvalidOption);
+  EXPECT_EQ(traces.error().kind(), RuntimeBuildErrorKind::InvalidOption);
   auto validators = TraverseRuntime::Builder().with_validator_cache_capacity(0).build();
   ASSERT_FALSE(validators.has_value());
 }
@@ -188,9 +188,9 @@ TEST(TraverseRuntimeBuilder, ExplicitWasmConfigWithMissingWorkerFailsBuild) {
   config.worker_path = "/nonexistent/traverse-wasm-worker";
   auto runtime = TraverseRuntime::Builder().with_wasm_config(config).build();
   ASSERT_FALSE(runtime.has_value());
-  EXPECT_EQ(runtime.error().kind, RuntimeBuildErrorKind::ExecutorSetupFailed);
-  EXPECT_NE(runtime.error().message.find("/nonexistent/traverse-wasm-worker"), std::string::npos)
-      << runtime.error().message;
+  EXPECT_EQ(runtime.error().kind(), RuntimeBuildErrorKind::ExecutorSetupFailed);
+  EXPECT_NE(runtime.error().message().find("/nonexistent/traverse-wasm-worker"), std::string::npos)
+      << runtime.error().message();
 }
 
 TEST(TraverseRuntimeBuilder, DefaultWasmExecutorAlwaysExistsAndExplainsAMissingWorker) {
@@ -212,8 +212,8 @@ TEST(TraverseRuntimeBuilder, WorkflowRunnerFactoryErrorFailsBuild) {
           })
           .build();
   ASSERT_FALSE(runtime.has_value());
-  EXPECT_EQ(runtime.error().kind, RuntimeBuildErrorKind::WorkflowRunnerFailed);
-  EXPECT_EQ(runtime.error().message, "engine unavailable");
+  EXPECT_EQ(runtime.error().kind(), RuntimeBuildErrorKind::WorkflowRunnerFailed);
+  EXPECT_EQ(runtime.error().message(), "engine unavailable");
 }
 
 // ---- Registration ----

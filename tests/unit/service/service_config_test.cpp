@@ -12,8 +12,8 @@ TEST(ServiceConfigTest, DefaultsAreValidAndBoundsAreChecked) {
   config.io_threads = 0;
   const auto invalid = validate(config);
   ASSERT_FALSE(invalid.has_value());
-  EXPECT_EQ(invalid.error().kind, ServiceErrorKind::InvalidConfig);
-  EXPECT_NE(invalid.error().message.find("io_threads"), std::string::npos);
+  EXPECT_EQ(invalid.error().kind(), ServiceErrorKind::InvalidConfig);
+  EXPECT_NE(invalid.error().message().find("io_threads"), std::string::npos);
 }
 
 TEST(ServiceConfigTest, TlsCertificateAndKeyComeAsAPair) {
@@ -21,14 +21,14 @@ TEST(ServiceConfigTest, TlsCertificateAndKeyComeAsAPair) {
   config.tls_cert_file = "server.pem";
   const auto cert_only = validate(config);
   ASSERT_FALSE(cert_only.has_value());
-  EXPECT_EQ(cert_only.error().kind, ServiceErrorKind::InvalidConfig);
-  EXPECT_NE(cert_only.error().message.find("without tls_key_file"), std::string::npos);
+  EXPECT_EQ(cert_only.error().kind(), ServiceErrorKind::InvalidConfig);
+  EXPECT_NE(cert_only.error().message().find("without tls_key_file"), std::string::npos);
 
   config.tls_cert_file.clear();
   config.tls_key_file = "server.key";
   const auto key_only = validate(config);
   ASSERT_FALSE(key_only.has_value());
-  EXPECT_NE(key_only.error().message.find("without tls_cert_file"), std::string::npos);
+  EXPECT_NE(key_only.error().message().find("without tls_cert_file"), std::string::npos);
 
   config.tls_cert_file = "server.pem";
   EXPECT_TRUE(validate(config).has_value());

@@ -30,8 +30,8 @@ TEST(TokenStoreTest, MalformedLinesAreRejectedWithTheirLineNumber) {
   const auto unknown =
       TokenStore::parse("good-token-0123456789 read\nother-token-0123456789 fly\n");
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().kind, ServiceErrorKind::TokenFile);
-  EXPECT_NE(unknown.error().message.find("line 2"), std::string::npos);
+  EXPECT_EQ(unknown.error().kind(), ServiceErrorKind::TokenFile);
+  EXPECT_NE(unknown.error().message().find("line 2"), std::string::npos);
   EXPECT_FALSE(TokenStore::parse("short read\n").has_value());
   EXPECT_FALSE(TokenStore::parse("no-scope-token-0123456789\n").has_value());
   EXPECT_FALSE(

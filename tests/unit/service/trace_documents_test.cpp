@@ -78,7 +78,7 @@ TEST_F(TraceDocumentsTest, ShowFindsAnEntryAndReportsAnUnknownIdAsNotFound) {
   EXPECT_FALSE(to_json(*detail).contains("workflow_run"));
   auto missing = show_trace(store_, nullptr, "nope");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().kind, TraceErrorKind::NotFound);
+  EXPECT_EQ(missing.error().kind(), TraceErrorKind::NotFound);
 }
 
 }  // namespace

@@ -72,7 +72,8 @@ TEST(SqliteTraceStore, ReopenedStoreListsEveryEntryInInsertionOrder) {
   ASSERT_TRUE((*reopened)->insert(entry("late"), std::nullopt).has_value());
   EXPECT_EQ((*reopened)->list_public({.offset = 25})->front().id, "late");
   // A duplicate of an entry from before the restart is still a conflict.
-  EXPECT_EQ((*reopened)->insert(entry("r0"), std::nullopt).error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ((*reopened)->insert(entry("r0"), std::nullopt).error().kind(),
+            TraceErrorKind::Conflict);
 }
 
 TEST(SqliteTraceStore, StoresRejectedOutcomeAsTextAndFiltersByIt) {
@@ -130,8 +131,8 @@ TEST(SqliteTraceStore, NonSqliteFileIsATypedCorruptError) {
   }
   auto store = SqliteTraceStore::open(path);
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().kind, TraceErrorKind::Corrupt);
-  EXPECT_NE(store.error().message.find(path.string()), std::string::npos);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::Corrupt);
+  EXPECT_NE(store.error().message().find(path.string()), std::string::npos);
 }
 
 TEST(SqliteTraceStore, ForeignSqliteDatabaseIsRefused) {
@@ -140,7 +141,7 @@ TEST(SqliteTraceStore, ForeignSqliteDatabaseIsRefused) {
   run_sql(path, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT);");
   auto store = SqliteTraceStore::open(path);
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().kind, TraceErrorKind::Corrupt);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::Corrupt);
 }
 
 TEST(SqliteTraceStore, NewerSchemaVersionIsRefusedAndLeftUntouched) {
@@ -150,8 +151,8 @@ TEST(SqliteTraceStore, NewerSchemaVersionIsRefusedAndLeftUntouched) {
   run_sql(path, "PRAGMA user_version = 2;");
   auto store = SqliteTraceStore::open(path);
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().kind, TraceErrorKind::SchemaTooNew);
-  EXPECT_NE(store.error().message.find("schema version 2"), std::string::npos);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::SchemaTooNew);
+  EXPECT_NE(store.error().message().find("schema version 2"), std::string::npos);
 }
 
 TEST(SqliteTraceStore, UndecodableRowIsReportedAsCorruptNotACrash) {
@@ -167,17 +168,17 @@ TEST(SqliteTraceStore, UndecodableRowIsReportedAsCorruptNotACrash) {
   ASSERT_TRUE(store.has_value());
   auto got = (*store)->get("good");
   ASSERT_FALSE(got.has_value());
-  EXPECT_EQ(got.error().kind, TraceErrorKind::Corrupt);
+  EXPECT_EQ(got.error().kind(), TraceErrorKind::Corrupt);
   auto listed = (*store)->list_public({});
   ASSERT_FALSE(listed.has_value());
-  EXPECT_EQ(listed.error().kind, TraceErrorKind::Corrupt);
+  EXPECT_EQ(listed.error().kind(), TraceErrorKind::Corrupt);
 }
 
 TEST(SqliteTraceStore, MissingDirectoryIsAnIoError) {
   TempDir dir;
   auto store = SqliteTraceStore::open(dir.path() / "no" / "such" / "dir" / "traces.db");
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().kind, TraceErrorKind::Io);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::Io);
 }
 
 TEST(SqliteTraceStore, TwoStoresOnOneFileSeeEachOthersWrites) {
@@ -190,7 +191,7 @@ TEST(SqliteTraceStore, TwoStoresOnOneFileSeeEachOthersWrites) {
   ASSERT_TRUE((*b)->insert(entry("from-b"), std::nullopt).has_value());
   EXPECT_EQ((*a)->count({}).value(), 2U);
   EXPECT_EQ((*b)->get("from-a")->public_entry.id, "from-a");
-  EXPECT_EQ((*a)->insert(entry("from-b"), std::nullopt).error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ((*a)->insert(entry("from-b"), std::nullopt).error().kind(), TraceErrorKind::Conflict);
 }
 
 // ---- issue 15, defect 2: a fresh database opened by many at once ----
@@ -262,13 +263,14 @@ TEST(SqliteTraceStore, CorruptedDatabaseIsRefusedForWritingWithARecoveryHint) {
   }
   auto store = SqliteTraceStore::open(path);
   ASSERT_FALSE(store.has_value()) << "a damaged database was accepted for writing";
-  EXPECT_EQ(store.error().kind, TraceErrorKind::Corrupt);
-  EXPECT_NE(store.error().message.find(path.string()), std::string::npos) << store.error().message;
-  EXPECT_NE(store.error().message.find("quick_check"), std::string::npos);
-  EXPECT_NE(store.error().message.find("Move it aside"), std::string::npos);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::Corrupt);
+  EXPECT_NE(store.error().message().find(path.string()), std::string::npos)
+      << store.error().message();
+  EXPECT_NE(store.error().message().find("quick_check"), std::string::npos);
+  EXPECT_NE(store.error().message().find("Move it aside"), std::string::npos);
   auto runs = SqliteWorkflowRunStore::open(path);
   ASSERT_FALSE(runs.has_value());
-  EXPECT_EQ(runs.error().kind, TraceErrorKind::Corrupt);
+  EXPECT_EQ(runs.error().kind(), TraceErrorKind::Corrupt);
 }
 
 TEST(SqliteTraceStore, IntegrityCheckOnOpenIsBoundedByTheFileSize) {
@@ -293,7 +295,7 @@ TEST(SqliteTraceStore, IntegrityCheckOnOpenIsBoundedByTheFileSize) {
   auto partial = SqliteTraceStore::open(path, tiny);
   EXPECT_TRUE(partial.has_value()) << partial.error().to_string();
   partial = std::unexpected(TraceError{});
-  EXPECT_EQ(SqliteTraceStore::open(path).error().kind, TraceErrorKind::Corrupt);
+  EXPECT_EQ(SqliteTraceStore::open(path).error().kind(), TraceErrorKind::Corrupt);
 }
 
 // ---- issue 15, defect 4: read-only files and folders ----
@@ -340,7 +342,7 @@ TEST(SqliteTraceStore, ReadOnlyDatabase_IsReadableAndRefusedForWritingAtOpen) {
     EXPECT_EQ(all->size(), 2U);
     EXPECT_EQ((*reader)->count({.capability_id = "cap.other"}).value(), 1U);
     EXPECT_EQ((*reader)->get("a").value().public_entry.id, "a");
-    EXPECT_EQ((*reader)->insert(entry("c"), std::nullopt).error().kind, TraceErrorKind::Io);
+    EXPECT_EQ((*reader)->insert(entry("c"), std::nullopt).error().kind(), TraceErrorKind::Io);
     auto runs = SqliteWorkflowRunStore::open(path, {.read_only = true});
     ASSERT_TRUE(runs.has_value()) << runs.error().to_string();
     EXPECT_EQ((*runs)->get("run-1").value().trace_id, "a");
@@ -348,13 +350,13 @@ TEST(SqliteTraceStore, ReadOnlyDatabase_IsReadableAndRefusedForWritingAtOpen) {
     // Writing is refused when opening, before anything could run, with one typed error.
     auto writer = SqliteTraceStore::open(path);
     ASSERT_FALSE(writer.has_value());
-    EXPECT_EQ(writer.error().kind, TraceErrorKind::Io);
-    EXPECT_NE(writer.error().message.find(path.string()), std::string::npos);
-    EXPECT_NE(writer.error().message.find("read-only"), std::string::npos)
-        << writer.error().message;
+    EXPECT_EQ(writer.error().kind(), TraceErrorKind::Io);
+    EXPECT_NE(writer.error().message().find(path.string()), std::string::npos);
+    EXPECT_NE(writer.error().message().find("read-only"), std::string::npos)
+        << writer.error().message();
     auto run_writer = SqliteWorkflowRunStore::open(path);
     ASSERT_FALSE(run_writer.has_value());
-    EXPECT_EQ(run_writer.error().kind, TraceErrorKind::Io);
+    EXPECT_EQ(run_writer.error().kind(), TraceErrorKind::Io);
   });
   std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
   std::filesystem::permissions(
@@ -385,9 +387,9 @@ TEST(SqliteTraceStore, ReadOnlyDatabase_ReadOnlyFileInAWritableFolderIsRefusedFo
     }
     auto writer = SqliteTraceStore::open(path);
     ASSERT_FALSE(writer.has_value());
-    EXPECT_EQ(writer.error().kind, TraceErrorKind::Io);
-    EXPECT_NE(writer.error().message.find("read-only"), std::string::npos)
-        << writer.error().message;
+    EXPECT_EQ(writer.error().kind(), TraceErrorKind::Io);
+    EXPECT_NE(writer.error().message().find("read-only"), std::string::npos)
+        << writer.error().message();
     auto reader = SqliteTraceStore::open(path, {.read_only = true});
     ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
     EXPECT_EQ((*reader)->count({}).value(), 1U);
@@ -403,7 +405,7 @@ TEST(SqliteTraceStore, ReadOnlyOpenOfAMissingFileIsAnIoErrorAndCreatesNothing) {
   const auto path = dir.path() / "absent.db";
   auto store = SqliteTraceStore::open(path, {.read_only = true});
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().kind, TraceErrorKind::Io);
+  EXPECT_EQ(store.error().kind(), TraceErrorKind::Io);
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
@@ -413,15 +415,16 @@ TEST(SqliteTraceStore, MemoryAndEmptyPathsAreRefused) {
   for (const char* bad : {":memory:", ""}) {
     auto store = SqliteTraceStore::open(bad);
     ASSERT_FALSE(store.has_value()) << "path \"" << bad << "\"";
-    EXPECT_EQ(store.error().kind, TraceErrorKind::InvalidArgument);
+    EXPECT_EQ(store.error().kind(), TraceErrorKind::InvalidArgument);
     auto read_only = SqliteTraceStore::open(bad, {.read_only = true});
     ASSERT_FALSE(read_only.has_value());
-    EXPECT_EQ(read_only.error().kind, TraceErrorKind::InvalidArgument);
+    EXPECT_EQ(read_only.error().kind(), TraceErrorKind::InvalidArgument);
     auto runs = SqliteWorkflowRunStore::open(bad);
     ASSERT_FALSE(runs.has_value());
-    EXPECT_EQ(runs.error().kind, TraceErrorKind::InvalidArgument);
+    EXPECT_EQ(runs.error().kind(), TraceErrorKind::InvalidArgument);
   }
-  EXPECT_NE(SqliteTraceStore::open(":memory:").error().message.find(":memory:"), std::string::npos);
+  EXPECT_NE(SqliteTraceStore::open(":memory:").error().message().find(":memory:"),
+            std::string::npos);
 }
 
 // ---- issue 11: group commit and reader connections ----
@@ -485,7 +488,7 @@ TEST(SqliteTraceStore, GroupCommit_ADuplicateFailsOnlyItsOwnEntry) {
         const std::string id =
             "round" + std::to_string(round) + "-" + std::to_string(t == 1 ? 0 : t);
         auto inserted = (*store)->insert(entry(id), std::nullopt);
-        if (!inserted && inserted.error().kind == TraceErrorKind::Conflict)
+        if (!inserted && inserted.error().kind() == TraceErrorKind::Conflict)
           ++conflicts;
         else if (!inserted)
           ++other_failures;
@@ -539,9 +542,9 @@ TEST(SqliteTraceStore, GroupCommit_AFailedCommitFailsItsBatchWithATypedErrorAndW
   for (auto& result : results) {
     auto inserted = result.get();
     ASSERT_FALSE(inserted.has_value());
-    EXPECT_EQ(inserted.error().kind, TraceErrorKind::Io);
-    EXPECT_NE(inserted.error().message.find("locked"), std::string::npos)
-        << inserted.error().message;
+    EXPECT_EQ(inserted.error().kind(), TraceErrorKind::Io);
+    EXPECT_NE(inserted.error().message().find("locked"), std::string::npos)
+        << inserted.error().message();
   }
   lock.release();
   EXPECT_EQ((*store)->count({}).value(), 0U);

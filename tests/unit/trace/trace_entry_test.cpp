@@ -94,12 +94,12 @@ TEST(PublicTraceEntry, MalformedAttemptIsCorruptNamingItsPath) {
       {Value{{"attempt", 1}, {"outcome", "ok"}}, Value{{"attempt", 0}, {"outcome", "ok"}}});
   auto bad = public_trace_entry_from_json(json);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_NE(bad.error().message.find("$.attempts[1].attempt"), std::string::npos)
-      << bad.error().message;
+  EXPECT_NE(bad.error().message().find("$.attempts[1].attempt"), std::string::npos)
+      << bad.error().message();
   json["attempts"] = Value::array({Value{{"attempt", 1}}});
   bad = public_trace_entry_from_json(json);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_NE(bad.error().message.find("$.attempts[0].outcome"), std::string::npos);
+  EXPECT_NE(bad.error().message().find("$.attempts[0].outcome"), std::string::npos);
 }
 
 TEST(PublicTraceEntry, FromJsonNamesThePathOfABadField) {
@@ -107,14 +107,14 @@ TEST(PublicTraceEntry, FromJsonNamesThePathOfABadField) {
   json["outcome"] = "Maybe";
   auto bad = public_trace_entry_from_json(json);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().kind, TraceErrorKind::Corrupt);
-  EXPECT_NE(bad.error().message.find("$.outcome"), std::string::npos);
+  EXPECT_EQ(bad.error().kind(), TraceErrorKind::Corrupt);
+  EXPECT_NE(bad.error().message().find("$.outcome"), std::string::npos);
 
   json = to_json(entry("t3"));
   json["publish_errors"] = Value::array({Value{{"event_id", "x"}}});
   bad = public_trace_entry_from_json(json);
   ASSERT_FALSE(bad.has_value());
-  EXPECT_NE(bad.error().message.find("$.publish_errors[0].event_type"), std::string::npos);
+  EXPECT_NE(bad.error().message().find("$.publish_errors[0].event_type"), std::string::npos);
 
   EXPECT_FALSE(public_trace_entry_from_json(Value::array()).has_value());
 }

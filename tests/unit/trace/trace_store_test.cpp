@@ -82,7 +82,7 @@ TYPED_TEST(TraceStoreTest, InsertThenGetReturnsPublicAndPrivateEntries) {
 
   auto missing = store->get("nope");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().kind, TraceErrorKind::NotFound);
+  EXPECT_EQ(missing.error().kind(), TraceErrorKind::NotFound);
 }
 
 TYPED_TEST(TraceStoreTest, PublicOnlyInsertHasNoPrivateEntry) {
@@ -100,7 +100,7 @@ TYPED_TEST(TraceStoreTest, DuplicateIdIsAConflictAndKeepsTheFirstEntry) {
   ASSERT_TRUE(store->insert(entry("t1", "first"), std::nullopt).has_value());
   auto second = store->insert(entry("t1", "second"), std::nullopt);
   ASSERT_FALSE(second.has_value());
-  EXPECT_EQ(second.error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(second.error().kind(), TraceErrorKind::Conflict);
   EXPECT_EQ(store->get("t1")->public_entry.capability_id, "first");
   EXPECT_EQ(*store->count({}), 1U);
 }
@@ -109,19 +109,19 @@ TYPED_TEST(TraceStoreTest, InvalidInsertsAreRejectedAndWriteNothing) {
   auto store = this->factory_.make();
   auto no_id = store->insert(entry(""), std::nullopt);
   ASSERT_FALSE(no_id.has_value());
-  EXPECT_EQ(no_id.error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(no_id.error().kind(), TraceErrorKind::InvalidArgument);
 
   PublicTraceEntry bad_time = entry("t1");
   bad_time.time = "yesterday";
   auto time_error = store->insert(bad_time, std::nullopt);
   ASSERT_FALSE(time_error.has_value());
-  EXPECT_EQ(time_error.error().kind, TraceErrorKind::InvalidArgument);
-  EXPECT_NE(time_error.error().message.find("yesterday"), std::string::npos);
+  EXPECT_EQ(time_error.error().kind(), TraceErrorKind::InvalidArgument);
+  EXPECT_NE(time_error.error().message().find("yesterday"), std::string::npos);
 
   auto mismatch =
       store->insert(entry("t2"), make_private_trace_entry("other", Value(1), nullptr, 0, false));
   ASSERT_FALSE(mismatch.has_value());
-  EXPECT_EQ(mismatch.error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(mismatch.error().kind(), TraceErrorKind::InvalidArgument);
   EXPECT_EQ(*store->count({}), 0U);
 }
 
@@ -283,7 +283,7 @@ TEST(InMemoryTraceStore, OptInCapacityRejectsInsteadOfEvicting) {
   ASSERT_TRUE(store.insert(entry("b"), {}).has_value());
   auto full = store.insert(entry("c"), {});
   ASSERT_FALSE(full.has_value());
-  EXPECT_EQ(full.error().kind, TraceErrorKind::CapacityExceeded);
+  EXPECT_EQ(full.error().kind(), TraceErrorKind::CapacityExceeded);
   EXPECT_EQ(store.size(), 2U);
   EXPECT_TRUE(store.get("a").has_value());
   EXPECT_FALSE(store.get("c").has_value());

@@ -46,7 +46,7 @@ TEST(InMemoryWorkflowRunStore, KeepsTheMostRecentRunsWithinItsCapacity) {
   EXPECT_EQ(store.size(), 2u);
   auto oldest = as_interface.get("run-1");
   ASSERT_FALSE(oldest.has_value());
-  EXPECT_EQ(oldest.error().kind, TraceErrorKind::NotFound);
+  EXPECT_EQ(oldest.error().kind(), TraceErrorKind::NotFound);
   auto by_trace = as_interface.get("trace-3");
   ASSERT_TRUE(by_trace.has_value());
   EXPECT_EQ(*by_trace, record("run-3", "trace-3"));
@@ -57,11 +57,11 @@ TEST(InMemoryWorkflowRunStore, RefusesDuplicatesAndInvalidRecords) {
   ASSERT_TRUE(store.insert(record("run-1", "trace-1")).has_value());
   auto duplicate = store.insert(record("run-1", "trace-9"));
   ASSERT_FALSE(duplicate.has_value());
-  EXPECT_EQ(duplicate.error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(duplicate.error().kind(), TraceErrorKind::Conflict);
   WorkflowRunRecord bad_time = record("run-2", "trace-2");
   bad_time.time = "yesterday";
-  EXPECT_EQ(store.insert(bad_time).error().kind, TraceErrorKind::InvalidArgument);
-  EXPECT_EQ(store.insert(record("", "trace-3")).error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(store.insert(bad_time).error().kind(), TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(store.insert(record("", "trace-3")).error().kind(), TraceErrorKind::InvalidArgument);
   EXPECT_EQ(store.size(), 1u);
 }
 
@@ -119,12 +119,12 @@ TEST(SqliteWorkflowRunStore, DuplicateIdsAreConflictsAndNothingIsOverwritten) {
   again.duration_ms = 7;
   auto same_run = (*store)->insert(again);
   ASSERT_FALSE(same_run.has_value());
-  EXPECT_EQ(same_run.error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(same_run.error().kind(), TraceErrorKind::Conflict);
   auto same_trace = (*store)->insert(record("run-2", "trace-1"));
   ASSERT_FALSE(same_trace.has_value());
-  EXPECT_EQ(same_trace.error().kind, TraceErrorKind::Conflict);
+  EXPECT_EQ(same_trace.error().kind(), TraceErrorKind::Conflict);
   EXPECT_EQ((*store)->get("run-1")->duration_ms, 42U);
-  EXPECT_EQ((*store)->get("run-2").error().kind, TraceErrorKind::NotFound);
+  EXPECT_EQ((*store)->get("run-2").error().kind(), TraceErrorKind::NotFound);
 }
 
 TEST(SqliteWorkflowRunStore, InvalidRecordsAreRejected) {
@@ -133,14 +133,14 @@ TEST(SqliteWorkflowRunStore, InvalidRecordsAreRejected) {
   ASSERT_TRUE(store.has_value());
   auto empty = (*store)->insert(record("", "t"));
   ASSERT_FALSE(empty.has_value());
-  EXPECT_EQ(empty.error().kind, TraceErrorKind::InvalidArgument);
+  EXPECT_EQ(empty.error().kind(), TraceErrorKind::InvalidArgument);
   WorkflowRunRecord bad_time = record("r", "t");
   bad_time.time = "yesterday";
   auto rejected = (*store)->insert(bad_time);
   ASSERT_FALSE(rejected.has_value());
-  EXPECT_EQ(rejected.error().kind, TraceErrorKind::InvalidArgument);
-  EXPECT_NE(rejected.error().message.find("$.time"), std::string::npos);
-  EXPECT_EQ((*store)->get("r").error().kind, TraceErrorKind::NotFound);
+  EXPECT_EQ(rejected.error().kind(), TraceErrorKind::InvalidArgument);
+  EXPECT_NE(rejected.error().message().find("$.time"), std::string::npos);
+  EXPECT_EQ((*store)->get("r").error().kind(), TraceErrorKind::NotFound);
 }
 
 TEST(SqliteWorkflowRunStore, NonDatabaseFileIsCorruptOrIo) {
@@ -149,10 +149,10 @@ TEST(SqliteWorkflowRunStore, NonDatabaseFileIsCorruptOrIo) {
   std::ofstream(path) << std::string(4096, 'x');
   auto store = SqliteWorkflowRunStore::open(path);
   ASSERT_FALSE(store.has_value());
-  EXPECT_TRUE(store.error().kind == TraceErrorKind::Corrupt ||
-              store.error().kind == TraceErrorKind::Io)
+  EXPECT_TRUE(store.error().kind() == TraceErrorKind::Corrupt ||
+              store.error().kind() == TraceErrorKind::Io)
       << store.error().to_string();
-  EXPECT_NE(store.error().message.find(path.string()), std::string::npos);
+  EXPECT_NE(store.error().message().find(path.string()), std::string::npos);
 }
 
 TEST(WorkflowRunRecord, JsonRoundTripsAndMalformedJsonIsCorruptWithPath) {
@@ -164,11 +164,12 @@ TEST(WorkflowRunRecord, JsonRoundTripsAndMalformedJsonIsCorruptWithPath) {
   bad["outcome"] = "Maybe";
   auto rejected = workflow_run_record_from_json(bad);
   ASSERT_FALSE(rejected.has_value());
-  EXPECT_EQ(rejected.error().kind, TraceErrorKind::Corrupt);
-  EXPECT_NE(rejected.error().message.find("$.outcome"), std::string::npos);
+  EXPECT_EQ(rejected.error().kind(), TraceErrorKind::Corrupt);
+  EXPECT_NE(rejected.error().message().find("$.outcome"), std::string::npos);
   bad = to_json(r);
   bad.erase("run_id");
-  EXPECT_NE(workflow_run_record_from_json(bad).error().message.find("$.run_id"), std::string::npos);
+  EXPECT_NE(workflow_run_record_from_json(bad).error().message().find("$.run_id"),
+            std::string::npos);
 }
 
 TEST(SqliteWorkflowRunStore, ConcurrentInsertsFromManyThreadsAreAllKept) {

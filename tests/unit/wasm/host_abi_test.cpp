@@ -51,7 +51,7 @@ TEST(HostAbi, VerifyReportsSortedImports) {
 TEST(HostAbi, VerifyNamesTheFirstUnauthorizedImportInSortedOrder) {
   auto report = verify_wasm_host_abi(module_bytes("unauthorized_import"));
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::UnauthorizedHostImport);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::UnauthorizedHostImport);
   EXPECT_EQ(report.error().first(), "env");
   EXPECT_EQ(report.error().second(), "getenv");
   EXPECT_EQ(report.error().message(),
@@ -61,7 +61,7 @@ TEST(HostAbi, VerifyNamesTheFirstUnauthorizedImportInSortedOrder) {
 TEST(HostAbi, VerifyRejectsAnUnsupportedAbiVersion) {
   auto report = verify_wasm_host_abi(module_bytes("echo"), "2.0.0");
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::UnsupportedAbiVersion);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::UnsupportedAbiVersion);
   EXPECT_EQ(report.error().first(), "2.0.0");
 }
 
@@ -71,7 +71,7 @@ TEST(HostAbi, VerifyRejectsBadMagicAsMalformed) {
                                        "ELF\x01\x00\x00\x00",
                                        8));
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(report.error().detail().find("module compile: bad magic number"), std::string::npos)
       << report.error().detail();
 }
@@ -79,7 +79,7 @@ TEST(HostAbi, VerifyRejectsBadMagicAsMalformed) {
 TEST(HostAbi, VerifyRejectsAnInvalidFunctionBodyAsMalformed) {
   auto report = verify_wasm_host_abi(module_bytes("invalid_body"));
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(report.error().detail().find("type mismatch"), std::string::npos)
       << report.error().detail();
 }
@@ -89,13 +89,13 @@ TEST(HostAbi, VerifyRejectsATruncatedSection) {
   bytes.resize(bytes.size() - 5);
   auto report = verify_wasm_host_abi(bytes);
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
 }
 
 TEST(HostAbi, VerifyFileReportsAnUnreadablePath) {
   auto report = verify_wasm_host_abi_file("/nonexistent/module.wasm");
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_NE(report.error().message().find("cannot read /nonexistent/module.wasm"),
             std::string::npos);
 }

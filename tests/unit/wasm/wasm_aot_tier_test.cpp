@@ -170,7 +170,7 @@ TEST_F(AotTier, NoCompilerWithTheAotTierRequestedFailsCreate) {
   cfg.c_compiler = cache_ / "no-such-cc";
   auto executor = WasmExecutor::create(cfg);
   ASSERT_FALSE(executor.has_value());
-  EXPECT_EQ(executor.error().error_class(), ExecutorErrorClass::RuntimeSetupFailed);
+  EXPECT_EQ(executor.error().kind(), ExecutorErrorClass::RuntimeSetupFailed);
   EXPECT_NE(executor.error().message().find("no C compiler"), std::string::npos)
       << executor.error().message();
 }

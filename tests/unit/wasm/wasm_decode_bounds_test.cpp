@@ -68,7 +68,7 @@ TEST(WasmDecodeDefect, ModuleDeclaringBillionsOfLocalsIsMalformedOnTheHost) {
   EXPECT_LT(bytes.size(), 64U);
   const auto report = verify_wasm_host_abi(bytes);
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(report.error().detail().find("declares more than 50000 locals"), std::string::npos)
       << report.error().detail();
 }
@@ -85,7 +85,7 @@ TEST(WasmDecodeDefect, ModuleDeclaringBillionsOfLocalsNeverReachesAWorker) {
   capability.wasm_binary_path = write_module(module_with_locals(0xFFFFFFF0U));
   const auto result = wasm_test::run(*executor, capability);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact)
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::MalformedWasmArtifact)
       << result.error().message();
   EXPECT_NE(result.error().message().find("locals"), std::string::npos) << result.error().message();
   wasm_test::expect_echo_works(*executor);
@@ -96,7 +96,7 @@ TEST(WasmDecodeDefect, HeaderPlusZerosIsMalformedNotWhitelisted) {
   const std::string bytes = kHeader + std::string(std::size_t{4} << 20, '\0');
   const auto report = verify_wasm_host_abi(bytes);
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(report.error().detail().find("custom section name extends past its section at "
                                          "offset 8"),
             std::string::npos)
@@ -108,7 +108,7 @@ TEST(WasmDecodeDefect, CountLargerThanTheRemainingBytesIsMalformed) {
   const std::string bytes = kHeader + section(3, leb(0xFFFFFFFFU) + std::string(1, '\0'));
   const auto report = verify_wasm_host_abi(bytes);
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(report.error().detail().find("section 3 declares 4294967295 entries but has only 1 "
                                          "bytes left"),
             std::string::npos)
@@ -122,7 +122,7 @@ TEST(WasmDecodeDefect, FileLargerThanTheModuleCapIsRefusedBeforeReading) {
   std::filesystem::resize_file(path, std::uintmax_t{1} << 40);
   const auto report = verify_wasm_host_abi_file(path);
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_NE(report.error().message().find("larger than the limit of 33554432 bytes"),
             std::string::npos)
       << report.error().message();
@@ -131,7 +131,7 @@ TEST(WasmDecodeDefect, FileLargerThanTheModuleCapIsRefusedBeforeReading) {
 TEST(WasmDecodeDefect, DeviceIsRefusedAsNotARegularFile) {
   const auto report = verify_wasm_host_abi_file("/dev/zero");
   ASSERT_FALSE(report.has_value());
-  EXPECT_EQ(report.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(report.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_NE(report.error().message().find("not a regular file (character device)"),
             std::string::npos)
       << report.error().message();

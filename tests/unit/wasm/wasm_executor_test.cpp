@@ -77,7 +77,7 @@ TEST(WasmExecutor, NativeCapabilityIsUnsupported) {
   capability.artifact_type = ArtifactType::Native;
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::UnsupportedArtifactType);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::UnsupportedArtifactType);
   EXPECT_EQ(executor->stats().executions, 0U);
 }
 
@@ -95,7 +95,7 @@ TEST(WasmExecutor, UnreadableFileIsBinaryLoadFailedNamingThePath) {
   ExecutorCapability capability = wasm_capability("does_not_exist");
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_NE(output.error().message().find("cannot read " + module_path("does_not_exist")),
             std::string::npos)
       << output.error().message();
@@ -107,7 +107,7 @@ TEST(WasmExecutor, ModuleLargerThanTheLimitIsRejectedBeforeReading) {
   auto executor = make_executor(config);
   auto output = run(*executor, wasm_capability("echo"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
   EXPECT_NE(output.error().message().find("the largest module accepted is 64 bytes"),
             std::string::npos);
 }
@@ -132,7 +132,7 @@ TEST(WasmExecutor, ChecksumMismatchNamesBothDigestsAndRunsNothing) {
   capability.wasm_checksum = "sha256:" + std::string(64, '0');
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ChecksumMismatch);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ChecksumMismatch);
   EXPECT_EQ(output.error().first(), std::string(64, '0'));
   EXPECT_EQ(output.error().second(), digest);
   EXPECT_EQ(executor->stats().executions, 0U);
@@ -145,7 +145,7 @@ TEST(WasmExecutor, ChecksumIsCheckedEvenWhenTheModuleIsCached) {
   capability.wasm_checksum = std::string(64, 'f');
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ChecksumMismatch);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ChecksumMismatch);
 }
 
 TEST(WasmExecutor, BadMagicIsMalformed) {
@@ -158,7 +158,7 @@ TEST(WasmExecutor, BadMagicIsMalformed) {
   capability.wasm_binary_path = module.path();
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
   EXPECT_NE(output.error().message().find("malformed_wasm_artifact: module compile: bad magic"),
             std::string::npos)
       << output.error().message();
@@ -171,7 +171,7 @@ TEST(WasmExecutor, InvalidFunctionBodyIsMalformedAndNotCached) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto output = run(*executor, wasm_capability("invalid_body"));
     ASSERT_FALSE(output.has_value());
-    EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::MalformedWasmArtifact);
+    EXPECT_EQ(output.error().kind(), ExecutorErrorClass::MalformedWasmArtifact);
     EXPECT_NE(output.error().detail().find("type mismatch"), std::string::npos)
         << output.error().detail();
   }
@@ -183,7 +183,7 @@ TEST(WasmExecutor, UnauthorizedImportIsRejectedBeforeAnyGuestCode) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("unauthorized_import"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::UnauthorizedHostImport);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::UnauthorizedHostImport);
   EXPECT_EQ(output.error().first(), "env");
   EXPECT_EQ(output.error().second(), "getenv");
   EXPECT_EQ(executor->stats().executions, 0U);
@@ -195,7 +195,7 @@ TEST(WasmExecutor, UnsupportedAbiVersionIsRejected) {
   capability.host_abi_version = "2.0.0";
   auto output = run(*executor, capability);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::UnsupportedAbiVersion);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::UnsupportedAbiVersion);
   EXPECT_EQ(output.error().message(),
             "unsupported_abi_version: requested Traverse Host ABI 2.0.0, supported 1.0.0");
 }
@@ -204,7 +204,7 @@ TEST(WasmExecutor, WhitelistedImportWithTheWrongTypeFailsAtLink) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("bad_signature"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::RuntimeSetupFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::RuntimeSetupFailed);
   EXPECT_NE(output.error().message().find(
                 "module link: import wasi_snapshot_preview1::fd_write has type (i32, i32) -> "
                 "(i32); the host provides (i32, i32, i32, i32) -> (i32)"),
@@ -217,7 +217,7 @@ TEST(WasmExecutor, ModuleWithoutStartIsRuntimeSetupFailed) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("no_start"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::RuntimeSetupFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::RuntimeSetupFailed);
   EXPECT_NE(output.error().message().find("_start"), std::string::npos);
 }
 
@@ -235,7 +235,7 @@ TEST(WasmExecutor, ProcExitThreeIsExecutionFailedWithCodeAndStderrTail) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("exit_three"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_EQ(output.error().message(),
             "execution failed: wasm guest exited with exit status 3; stderr tail: \"objective "
             "missing\n\"");
@@ -268,7 +268,7 @@ TEST(WasmExecutor, InvalidOutputIsOutputDeserializationFailedShowingStdout) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("invalid_output"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::OutputDeserializationFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::OutputDeserializationFailed);
   EXPECT_NE(output.error().message().find("stdout: \"{not json\""), std::string::npos)
       << output.error().message();
 }
@@ -277,14 +277,14 @@ TEST(WasmExecutor, TrailingGarbageAfterOneJsonValueIsRejected) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("trailing_garbage"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::OutputDeserializationFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::OutputDeserializationFailed);
 }
 
 TEST(WasmExecutor, EmptyOutputIsRejected) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("empty_output"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::OutputDeserializationFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::OutputDeserializationFailed);
   EXPECT_NE(output.error().message().find("stdout is empty"), std::string::npos);
 }
 
@@ -409,7 +409,7 @@ TEST(WasmExecutor, TooManyEventsIsResourceExhaustedAndNothingIsRecorded) {
   ExecutionContext context(capability, "exec-1", "trace-1");
   auto output = executor->execute(capability, "z-many", context);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ResourceExhausted);
   EXPECT_NE(output.error().message().find("more than 256 events"), std::string::npos);
   EXPECT_TRUE(context.emitted_events().empty());
   expect_echo_works(*executor);
@@ -427,7 +427,7 @@ TEST(WasmExecutor, EventsOfAFailedExecutionAreDiscarded) {
   ExecutionContext context(capability, "exec-1", "trace-1");
   auto output = limited->execute(capability, "accepted", context);
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ResourceExhausted);
   EXPECT_TRUE(context.emitted_events().empty());
 }
 
@@ -438,7 +438,7 @@ TEST(WasmExecutor, CreateRejectsOutOfRangeOptionsNamingThem) {
   config.worker_count = 0;
   auto executor = WasmExecutor::create(config);
   ASSERT_FALSE(executor.has_value());
-  EXPECT_EQ(executor.error().error_class(), ExecutorErrorClass::RuntimeSetupFailed);
+  EXPECT_EQ(executor.error().kind(), ExecutorErrorClass::RuntimeSetupFailed);
   EXPECT_EQ(executor.error().detail(),
             "invalid WasmExecutorConfig: worker_count is 0; expected 1 ..= 64");
 
@@ -547,7 +547,7 @@ TEST(WasmExecutor, ModuleReplacedOnDiskIsReverifiedAndAMismatchIsRefusedBeforeIt
   const std::uint64_t executions = executor->stats().executions;
   auto replaced = run(*executor, capability, input);
   ASSERT_FALSE(replaced.has_value());
-  EXPECT_EQ(replaced.error().error_class(), ExecutorErrorClass::ChecksumMismatch);
+  EXPECT_EQ(replaced.error().kind(), ExecutorErrorClass::ChecksumMismatch);
   EXPECT_EQ(replaced.error().second(), sha256_hex(file_bytes(module_path("exit_zero"))));
   EXPECT_EQ(executor->stats().executions, executions);
   EXPECT_EQ(executor->stats().module_file_reads, 2U);
@@ -568,7 +568,7 @@ TEST(WasmExecutor, ModuleDeletedAfterVerificationIsBinaryLoadFailed) {
   module.reset();
   auto gone = run(*executor, capability);
   ASSERT_FALSE(gone.has_value());
-  EXPECT_EQ(gone.error().error_class(), ExecutorErrorClass::BinaryLoadFailed);
+  EXPECT_EQ(gone.error().kind(), ExecutorErrorClass::BinaryLoadFailed);
 }
 
 // --- the on_dispatch hook -------------------------------------------------------------------
@@ -583,7 +583,7 @@ TEST(WasmExecutor, OnDispatchExceptionFailsTheCallTypedAndTheWorkerStaysUsable) 
   auto executor = make_executor(config);
   auto output = run(*executor, wasm_capability("echo"), Value{{"k", 1}});
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_NE(message_of(output).find("WasmExecutorConfig::on_dispatch threw: observer broke"),
             std::string::npos)
       << message_of(output);

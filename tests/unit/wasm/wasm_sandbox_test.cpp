@@ -33,7 +33,7 @@ TEST(WasmSandbox, TrapIsExecutionFailedNamingTheTrap) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("trap_unreachable"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_NE(output.error().message().find("wasm trap: unreachable executed"), std::string::npos)
       << output.error().message();
   EXPECT_EQ(executor->stats().workers_replaced, 1U);
@@ -51,7 +51,7 @@ TEST(WasmSandbox, InfiniteLoopTimesOutWithinTheDeadlineAndTheWorkerIsReplaced) {
   auto output = run(*executor, wasm_capability("infinite_loop"));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_NE(output.error().message().find("deadline of 300 ms"), std::string::npos)
       << output.error().message();
   EXPECT_LT(elapsed, milliseconds(300) + std::chrono::seconds(1));
@@ -67,7 +67,7 @@ TEST(WasmSandbox, MemoryGrowthPastTheLimitIsResourceExhausted) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("memory_grow"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ResourceExhausted);
   EXPECT_EQ(output.error().message(),
             "resource exhausted: memory.grow past the limit of 128 pages (8388608 bytes of "
             "linear memory)");
@@ -100,7 +100,7 @@ TEST(WasmSandbox, InitialMemoryAboveTheLimitIsRejectedBeforeRunning) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("memory_initial_too_big"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ResourceExhausted);
   EXPECT_NE(output.error().message().find("256 pages of initial linear memory"), std::string::npos)
       << output.error().message();
   expect_echo_works(*executor);
@@ -111,8 +111,7 @@ TEST(WasmSandbox, DeepDirectRecursionIsATypedError) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("recursion_direct"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
-      << output.error().message();
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed) << output.error().message();
   EXPECT_NE(output.error().message().find("call stack exhausted"), std::string::npos)
       << output.error().message();
   expect_echo_works(*executor);
@@ -123,8 +122,7 @@ TEST(WasmSandbox, DeepRecursionThroughCallIndirectIsATypedError) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("recursion_indirect"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed)
-      << output.error().message();
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed) << output.error().message();
   expect_echo_works(*executor);
   wasm_test::expect_tier_ran(*executor);
 }
@@ -169,8 +167,8 @@ TEST(WasmSandbox, DeeplyNestedBlocksCostAtMostTheWorker) {
   auto output = run(*executor, capability);
   std::filesystem::remove(path);
   ASSERT_FALSE(output.has_value());  // it prints nothing, at best
-  EXPECT_TRUE(output.error().error_class() == ExecutorErrorClass::OutputDeserializationFailed ||
-              output.error().error_class() == ExecutorErrorClass::ExecutionFailed)
+  EXPECT_TRUE(output.error().kind() == ExecutorErrorClass::OutputDeserializationFailed ||
+              output.error().kind() == ExecutorErrorClass::ExecutionFailed)
       << output.error().message();
   std::printf("deeply nested module: %s\n", output.error().message().c_str());
   expect_echo_works(*executor);
@@ -180,7 +178,7 @@ TEST(WasmSandbox, StdoutFloodIsResourceExhausted) {
   auto executor = make_executor();
   auto output = run(*executor, wasm_capability("stdout_flood"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ResourceExhausted);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ResourceExhausted);
   EXPECT_EQ(output.error().message(),
             "resource exhausted: guest wrote more than 65536 bytes to stdout");
   expect_echo_works(*executor);
@@ -206,7 +204,7 @@ TEST(WasmSandbox, WorkerKilledMidCallIsATypedErrorAndTheNextCallSucceeds) {
   ASSERT_EQ(call.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   auto output = call.get();
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_EQ(output.error().message(), "execution failed: sandbox worker died: signal 9 (SIGKILL)");
   EXPECT_EQ(executor->stats().worker_deaths, 1U);
   expect_echo_works(*executor);
@@ -245,11 +243,11 @@ TEST(WasmSandbox, FullQueueIsOverloadedAndNothingRuns) {
   ASSERT_EQ(dispatched.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
   auto output = run(*executor, wasm_capability("echo"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Overloaded);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::Overloaded);
   EXPECT_EQ(executor->stats().overloaded, 1U);
   auto busy_result = busy.get();
   ASSERT_FALSE(busy_result.has_value());
-  EXPECT_EQ(busy_result.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(busy_result.error().kind(), ExecutorErrorClass::Timeout);
   expect_echo_works(*executor);
 }
 
@@ -269,7 +267,7 @@ TEST(WasmSandbox, QueuedCallGivesUpAfterTheQueueTimeout) {
   ASSERT_EQ(dispatched.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
   auto output = run(*executor, wasm_capability("echo"));
   ASSERT_FALSE(output.has_value());
-  EXPECT_EQ(output.error().error_class(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(output.error().kind(), ExecutorErrorClass::Timeout);
   EXPECT_NE(output.error().message().find("no sandbox worker became free within 100 ms"),
             std::string::npos);
   (void)busy.get();
@@ -291,7 +289,7 @@ TEST(WasmSandbox, EightThreadsShareOneExecutor) {
           if (t % 4 == 3 && call % 3 == 0) {
             // Hostile calls mixed in: they must not disturb the others.
             auto trapped = run(*executor, wasm_capability("trap_unreachable"));
-            if (!trapped && trapped.error().error_class() == ExecutorErrorClass::ExecutionFailed)
+            if (!trapped && trapped.error().kind() == ExecutorErrorClass::ExecutionFailed)
               ++successes[static_cast<std::size_t>(t)];
             continue;
           }

@@ -162,7 +162,7 @@ TEST(WorkerSandbox, ForbiddenSyscallInTheServingWorkerFailsTheCallTypedAndTheWor
 
   auto result = run(*executor, wasm_capability("echo", "test.sandbox.forbidden-syscall"));
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().error_class(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(result.error().kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_NE(message_of(result).find("sandbox worker died: signal 31 (SIGSYS)"), std::string::npos)
       << message_of(result);
   EXPECT_NE(message_of(result).find("seccomp filter stopped a forbidden system call"),

@@ -240,7 +240,7 @@ TEST(WorkflowEventEdges, BrokerRetainedEventSatisfiesTheEdgeWhenTheNodeEmittedNo
   // The engine's subscription was cancelled after reading.
   auto poll = broker->poll(subscription, 1);
   ASSERT_FALSE(poll.has_value());
-  EXPECT_EQ(poll.error().kind, EventErrorKind::SubscriptionNotFound);
+  EXPECT_EQ(poll.error().kind(), EventErrorKind::SubscriptionNotFound);
 }
 
 TEST(WorkflowEventEdges, UnregisteredEventTypeAtTheBrokerIsEventSubscriptionFailed) {

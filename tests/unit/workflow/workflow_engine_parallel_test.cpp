@@ -265,7 +265,7 @@ TEST(WorkflowParallel, SixtyFourConcurrentRunsUseNoThreadsBeyondThePools) {
   options.max_parallelism = kCapacity;
   options.scheduler = make_scheduler(kCapacity);
   auto engine = WorkflowEngine::create(runner, options);
-  ASSERT_TRUE(engine.has_value()) << engine.error().message;
+  ASSERT_TRUE(engine.has_value()) << engine.error().message();
   auto prepared = WorkflowEngine::prepare(parse(wide_fan_out("test.work")));
   ASSERT_TRUE(prepared.has_value());
   std::vector<Completion<WorkflowRun>> runs;

@@ -270,7 +270,7 @@ TEST(WorkflowRuntime, SixtyFourConcurrentParallelRunsAddNoThreadsToTheRuntime) {
   ASSERT_TRUE(engine.has_value());
   auto record = runtime->workflow_registry()->find_exact("test.flow.diamond", "1.0.0",
                                                          LookupScope::PreferPrivate);
-  ASSERT_TRUE(record.has_value()) << record.error().message;
+  ASSERT_TRUE(record.has_value()) << record.error().message();
   auto prepared = WorkflowEngine::prepare((*record)->definition);
   ASSERT_TRUE(prepared.has_value());
   std::vector<Completion<WorkflowRun>> runs;

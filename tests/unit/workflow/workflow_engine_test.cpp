@@ -40,7 +40,7 @@ std::shared_ptr<FakeStepRunner> text_runner() {
 TEST(WorkflowEngine, CreateRejectsMissingRunnerAndParallelismOutOfRange) {
   auto no_runner = WorkflowEngine::create(nullptr);
   ASSERT_FALSE(no_runner.has_value());
-  EXPECT_EQ(no_runner.error().kind, WorkflowConfigError::Kind::MissingStepRunner);
+  EXPECT_EQ(no_runner.error().kind(), WorkflowConfigError::Kind::MissingStepRunner);
 
   auto runner = std::make_shared<FakeStepRunner>();
   for (const std::size_t bad : {std::size_t{0}, kMaxWorkflowParallelism + 1}) {
@@ -48,9 +48,9 @@ TEST(WorkflowEngine, CreateRejectsMissingRunnerAndParallelismOutOfRange) {
     options.max_parallelism = bad;
     auto engine = WorkflowEngine::create(runner, options);
     ASSERT_FALSE(engine.has_value()) << bad;
-    EXPECT_EQ(engine.error().kind, WorkflowConfigError::Kind::InvalidParallelism);
-    EXPECT_EQ(engine.error().given, bad);
-    EXPECT_NE(engine.error().message.find("1..=256"), std::string::npos);
+    EXPECT_EQ(engine.error().kind(), WorkflowConfigError::Kind::InvalidParallelism);
+    EXPECT_EQ(engine.error().given(), bad);
+    EXPECT_NE(engine.error().message().find("1..=256"), std::string::npos);
   }
   WorkflowEngineOptions max;
   max.max_parallelism = kMaxWorkflowParallelism;

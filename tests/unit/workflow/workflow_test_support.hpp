@@ -254,7 +254,7 @@ inline WorkflowEngine make_engine(std::shared_ptr<const StepRunner> runner,
   }
   auto engine = WorkflowEngine::create(std::move(runner), options);
   if (!engine) {
-    ADD_FAILURE() << engine.error().message;
+    ADD_FAILURE() << engine.error().message();
     std::abort();
   }
   return *engine;
