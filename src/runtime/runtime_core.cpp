@@ -477,7 +477,7 @@ Phase check_remote_eligibility(const Core& core, Attempt& attempt) {
     if (local || local.error().kind() != RuntimeErrorKind::ArtifactMissing) {
       return local;
     }
-    why = "it has no local implementation (" + local.error().message() + ")";
+    why = "it has no local implementation (" + local.error().message + ")";
   }
   if (!core.remote->serves(contract.id, contract.version)) {
     return std::unexpected(make_error(

@@ -308,7 +308,7 @@ TEST(BundleRegistrationFromDisk, ExpeditionBundleRegistersSixCapabilitiesAndItsW
   EXPECT_EQ(capabilities
                 .find_exact("expedition.planning.plan-expedition", "1.0.0", LookupScope::PublicOnly)
                 .error()
-                .code,
+                .kind(),
             RegistryErrorCode::NotFound);
 }
 

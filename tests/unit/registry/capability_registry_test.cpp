@@ -133,7 +133,7 @@ TEST(CapabilityRegistry, RejectsMalformedRegistrationsWithInvalidArgument) {
   auto no_id = make_capability("", "1.0.0");
   EXPECT_EQ(registry.register_capability(Scope::Public, no_id, ArtifactReference::native("h"))
                 .error()
-                .code,
+                .kind(),
             RegistryErrorCode::InvalidArgument);
 
   const auto ok = make_capability("demo.greet", "1.0.0");
@@ -142,7 +142,7 @@ TEST(CapabilityRegistry, RejectsMalformedRegistrationsWithInvalidArgument) {
       RegistryErrorCode::InvalidArgument);
   EXPECT_EQ(registry.register_capability(Scope::Public, ok, ArtifactReference::wasm("", "d"))
                 .error()
-                .code,
+                .kind(),
             RegistryErrorCode::InvalidArgument);
   ArtifactReference workflow_without_ref;
   workflow_without_ref.kind = ArtifactKind::Workflow;
