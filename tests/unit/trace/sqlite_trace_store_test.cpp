@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -578,6 +579,91 @@ TEST(SqliteTraceStore, ReadsDoNotWaitForAnInsertWaitingOnTheFileLock) {
   lock.release();
   EXPECT_TRUE(blocked.get().has_value());
   EXPECT_EQ((*store)->count({}).value(), 2U);
+}
+
+// ---- issue 11: the pipeline's own cost (a commit is written with one write) ----
+
+// Rows of `path` counted through a plain SQLite connection (the default VFS), as another
+// program reading the file would.
+std::int64_t count_rows_with_default_vfs(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t rows = -1;
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM traverse_traces", -1, &stmt, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    rows = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST(SqliteTraceStore, WalBatching_AnInsertThatReturnedSurvivesTheProcessDyingWithoutClosing) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  constexpr int kEntries = 40;
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child records entries (one spanning many pages), reports, then dies: no destructor,
+    // no close, no checkpoint. Only what each commit wrote to the file remains.
+    close(ready[0]);
+    auto store = SqliteTraceStore::open(path, {.keep_payloads = true});
+    if (!store)
+      _exit(2);
+    for (int i = 0; i < kEntries; ++i) {
+      const std::string id = "crash-" + std::to_string(i);
+      const Value input = Value{{"text", std::string(i == 7 ? 300000 : 10, 'x')}};
+      if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, true)))
+        _exit(3);
+    }
+    const char done = 'd';
+    if (write(ready[1], &done, 1) != 1)
+      _exit(4);
+    _exit(0);
+  }
+  close(ready[1]);
+  char done = 0;
+  const ssize_t got = read(ready[0], &done, 1);
+  close(ready[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(got, 1) << "child exit status " << status;
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // Readable as it is (WAL recovery) by a connection that knows nothing of Traverse's VFS ...
+  EXPECT_EQ(count_rows_with_default_vfs(path), kEntries);
+  // ... and by the store, payload intact.
+  auto reopened = SqliteTraceStore::open(path, {.keep_payloads = true});
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  EXPECT_EQ((*reopened)->count({}).value(), static_cast<std::size_t>(kEntries));
+  auto big = (*reopened)->get("crash-7");
+  ASSERT_TRUE(big.has_value()) << big.error().to_string();
+  ASSERT_TRUE(big->private_entry.has_value());
+  ASSERT_TRUE(big->private_entry->input.has_value());
+  EXPECT_EQ((*big->private_entry->input)["text"].get<std::string>().size(), 300000U);
+}
+
+TEST(SqliteTraceStore, WalBatching_EachCommitIsVisibleToADefaultVfsReaderWhenInsertReturns) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  auto store = SqliteTraceStore::open(path, {.keep_payloads = true});
+  ASSERT_TRUE(store.has_value()) << store.error().to_string();
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "seen-" + std::to_string(i);
+    // Every third commit is larger than the VFS's 1 MiB buffer: written in several writes.
+    const Value input = Value{{"text", std::string(i % 3 == 0 ? (1U << 20U) + 5000U : 100U, 'y')}};
+    auto inserted =
+        (*store)->insert(entry(id), make_private_trace_entry(id, input, nullptr, 1, true));
+    ASSERT_TRUE(inserted.has_value()) << inserted.error().to_string();
+    EXPECT_EQ(count_rows_with_default_vfs(path), i + 1) << "after insert " << i;
+  }
 }
 
 }  // namespace
