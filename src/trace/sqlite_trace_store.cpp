@@ -152,6 +152,14 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
   return owned;
 }
 
+// WAL checkpoints run on a thread of their own, not in the committing leader (whose batch, and
+// every insert queued behind it, would wait for the copy and its fsyncs): after a commit that
+// leaves at least kCheckpointFrames frames in the WAL, the checkpointer copies them back
+// (PASSIVE: it never blocks the writer). If it falls behind (kInlineCheckpointFrames, ~64 MiB
+// of WAL), the leader checkpoints itself, as SQLite's autocheckpoint would: the WAL stays bounded.
+constexpr int kCheckpointFrames = 2048;
+constexpr int kInlineCheckpointFrames = 16384;
+
 // How often a group-commit leader yields to let inserts that are still encoding join its batch.
 constexpr int kJoinYields = 4;
 
@@ -206,14 +214,73 @@ struct SqliteTraceStore::Impl {
   // them join its batch (PostgreSQL's commit_siblings idea), bounded to a few yields.
   std::atomic<std::size_t> encoding{0};
 
+  // The checkpointer: its own connection and thread (none when read_only). Stopped and joined by
+  // ~Impl before any connection closes.
+  Connection checkpoint_connection;
+  std::thread checkpointer;
+  std::mutex checkpoint_mutex;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_wanted = false;  // guarded by checkpoint_mutex
+  bool stopping = false;           // guarded by checkpoint_mutex
+
   std::mutex readers_mutex;
   std::condition_variable readers_cv;
   // Guarded by readers_mutex.
   std::vector<std::unique_ptr<Reader>> idle_readers;
   std::size_t open_readers = 0;
 
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (checkpointer.joinable()) {
+      {
+        std::lock_guard lock(checkpoint_mutex);
+        stopping = true;
+      }
+      checkpoint_cv.notify_one();
+      checkpointer.join();
+    }
+  }
+
   [[nodiscard]] TraceError error(std::string_view what, int rc) const {
     return sqlite_error(path, writer.get(), what, rc);
+  }
+
+  // ---- checkpoints ----
+
+  // The writer's WAL hook (replaces SQLite's autocheckpoint), called after each commit.
+  static int on_commit(void* self, sqlite3* db, const char* name, int frames) {
+    auto* impl = static_cast<Impl*>(self);
+    if (frames >= kInlineCheckpointFrames) {
+      (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= kCheckpointFrames) {
+      bool wake = false;
+      {
+        std::lock_guard lock(impl->checkpoint_mutex);
+        wake = !impl->checkpoint_wanted;
+        impl->checkpoint_wanted = true;
+      }
+      if (wake)
+        impl->checkpoint_cv.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void run_checkpointer() {
+    std::unique_lock lock(checkpoint_mutex);
+    for (;;) {
+      checkpoint_cv.wait(lock, [&] { return checkpoint_wanted || stopping; });
+      if (stopping)
+        return;
+      checkpoint_wanted = false;
+      lock.unlock();
+      // A failure (busy, I/O) leaves the frames in the WAL: the next commit asks again, and the
+      // inline bound above keeps the WAL from growing without end.
+      (void)sqlite3_wal_checkpoint_v2(checkpoint_connection.get(), "main",
+                                      SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
   }
 
   // ---- readers ----
@@ -651,15 +718,17 @@ std::expected<void, TraceError> SqliteTraceStore::Impl::open_writer() {
           "set synchronous");
       !ok)
     return ok;
-  // Checkpoint every ~16 MiB of WAL instead of SQLite's 4 MiB: a page rewritten by many commits
-  // (index and leaf pages, touched by every insert) is copied back once per checkpoint, and
-  // checkpoints (the fsyncs of synchronous=NORMAL) are a quarter as frequent.
-  if (auto ok = trace_internal::exec(path, db, "PRAGMA wal_autocheckpoint = 4096",
-                                     "set checkpoint interval");
-      !ok)
-    return ok;
   if (auto ok = create_or_check_schema(); !ok)
     return ok;
+  // Checkpoints run on the checkpointer's connection (see kCheckpointFrames); the hook replaces
+  // SQLite's autocheckpoint on the writer.
+  auto checkpoint =
+      trace_internal::open_connection(path, /*read_only=*/false, options.busy_timeout);
+  if (!checkpoint)
+    return std::unexpected(checkpoint.error());
+  checkpoint_connection = std::move(*checkpoint);
+  sqlite3_wal_hook(db, &Impl::on_commit, this);
+  checkpointer = std::thread([this] { run_checkpointer(); });
 
   auto insert = prepare(
       path, db,
