@@ -1,6 +1,9 @@
 #include "traverse/trace/sqlite_trace_store.hpp"
 
+#include <linux/futex.h>
 #include <sqlite3.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -180,6 +183,10 @@ struct Reader {
   std::array<Statement, kFilterCombinations> count_stmts;
 };
 
+constexpr std::uint32_t kWaiting = 0;
+constexpr std::uint32_t kLeading = 1;
+constexpr std::uint32_t kDone = 2;
+
 // One insert waiting for its group commit. Lives on the inserting thread's stack until done.
 struct PendingInsert {
   const PublicTraceEntry* entry = nullptr;
@@ -189,9 +196,27 @@ struct PendingInsert {
   bool written = false;                       // inserted into the open transaction
   bool committed = false;                     // its transaction committed: result is final
   std::expected<void, TraceError> result;
-  bool done = false;  // guarded by Impl::queue_mutex
-  std::condition_variable cv;
+  // kWaiting until the leader of its batch sets kDone (after writing result) or makes it the
+  // next leader (kLeading). Waited on with a futex, not a condition variable: the waiter needs
+  // no mutex to learn its result, so the leader wakes it after releasing queue_mutex.
+  std::atomic<std::uint32_t> state{kWaiting};
 };
+
+// Blocks while `word` holds `expected` (spurious wakes are re-checked by the caller).
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
+                nullptr, nullptr, 0);
+}
+
+// Sets `word` to `value` and wakes its waiter. The waiter may return, and its stack frame holding
+// `word` be reused, between the store and the wake: waking an address nobody waits on does
+// nothing, and a futex waiter that now uses the address re-checks its own word (spurious wake).
+void futex_set_and_wake(std::atomic<std::uint32_t>& word, std::uint32_t value) {
+  auto* address = reinterpret_cast<std::uint32_t*>(&word);
+  word.store(value, std::memory_order_release);
+  (void)syscall(SYS_futex, address, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
 
 }  // namespace
 
@@ -823,9 +848,17 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
 
   std::unique_lock lock(impl.queue_mutex);
   impl.queue.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || impl.queue.front() == &self; });
-  if (self.done)
-    return finish(self, impl.path);
+  if (impl.queue.front() != &self) {
+    lock.unlock();
+    std::uint32_t state = self.state.load(std::memory_order_acquire);
+    while (state == kWaiting) {
+      futex_wait(self.state, kWaiting);
+      state = self.state.load(std::memory_order_acquire);
+    }
+    if (state == kDone)
+      return finish(self, impl.path);
+    lock.lock();  // kLeading: at the front of the queue
+  }
 
   // Leader: commit what is queued (self first), up to max_batch, without holding the lock.
   // Inserts still encoding would otherwise each pay a commit of their own: give them a few
@@ -849,14 +882,26 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
       ~Complete() {
         if (!lock.owns_lock())
           lock.lock();
+        // Waiters are woken after the lock is released (they need not take it), up to an inline
+        // list's worth; the rest of a larger batch under the lock. The first entry is this one.
+        std::array<PendingInsert*, 64> finished{};
+        std::size_t count = 0;
         for (std::size_t i = 0; i < n; ++i) {
           PendingInsert* p = impl.queue.front();
           impl.queue.pop_front();
-          p->done = true;
-          p->cv.notify_one();
+          if (i == 0)
+            continue;
+          if (count < finished.size())
+            finished[count++] = p;
+          else
+            futex_set_and_wake(p->state, kDone);
         }
-        if (!impl.queue.empty())
-          impl.queue.front()->cv.notify_one();
+        PendingInsert* next = impl.queue.empty() ? nullptr : impl.queue.front();
+        lock.unlock();
+        if (next != nullptr)
+          futex_set_and_wake(next->state, kLeading);
+        for (std::size_t i = 0; i < count; ++i)
+          futex_set_and_wake(finished[i]->state, kDone);
       }
     } complete{impl, lock, n};
     lock.unlock();
