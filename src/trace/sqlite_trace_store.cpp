@@ -163,8 +163,8 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 constexpr int kCheckpointFrames = 2048;
 constexpr int kInlineCheckpointFrames = 16384;
 
-// How often a group-commit leader yields to let inserts that are still encoding join its batch.
-constexpr int kJoinYields = 4;
+// Most yields of a group-commit leader waiting for other inserts to join its batch.
+constexpr int kJoinYields = 8;
 
 // Rows read under a reader connection, decoded after it is released.
 struct RawRow {
@@ -235,6 +235,7 @@ struct SqliteTraceStore::Impl {
 
   std::mutex queue_mutex;
   std::deque<PendingInsert*> queue;  // guarded by queue_mutex: inserts waiting, oldest first
+  std::thread::id last_leader;       // guarded by queue_mutex: the thread of the last commit
   // Inserts between their start and their queueing (encoding JSON): a leader that sees some lets
   // them join its batch (PostgreSQL's commit_siblings idea), bounded to a few yields.
   std::atomic<std::size_t> encoding{0};
@@ -861,14 +862,24 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
   }
 
   // Leader: commit what is queued (self first), up to max_batch, without holding the lock.
-  // Inserts still encoding would otherwise each pay a commit of their own: give them a few
-  // chances to join (a yield each, no sleeping).
-  for (int i = 0; i < kJoinYields && impl.queue.size() < impl.options.max_batch &&
-                  impl.encoding.load(std::memory_order_relaxed) > 0;
+  // A commit costs the same for one entry as for many (its locks and its write), so the leader
+  // lets other inserting threads join first: when the previous commit was another thread's
+  // (more than one thread inserts) or inserts are still encoding, it yields, for as long as each
+  // yield brings someone (at most kJoinYields). On few cores the other callers otherwise only
+  // run between commits and every batch holds one entry; a single caller never yields.
+  const auto me = std::this_thread::get_id();
+  const bool others_insert = impl.last_leader != me;
+  impl.last_leader = me;
+  std::size_t seen = impl.queue.size();
+  for (int i = 0; i < kJoinYields && seen < impl.options.max_batch &&
+                  (others_insert || impl.encoding.load(std::memory_order_relaxed) > 0);
        ++i) {
     lock.unlock();
     std::this_thread::yield();
     lock.lock();
+    if (impl.queue.size() == seen && impl.encoding.load(std::memory_order_relaxed) == 0)
+      break;  // nobody came
+    seen = impl.queue.size();
   }
   const std::size_t n =
       std::min(impl.queue.size(), std::max<std::size_t>(impl.options.max_batch, 1));
