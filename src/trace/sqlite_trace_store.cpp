@@ -158,10 +158,13 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 // WAL checkpoints run on a thread of their own, not in the committing leader (whose batch, and
 // every insert queued behind it, would wait for the copy and its fsyncs): after a commit that
 // leaves at least kCheckpointFrames frames in the WAL, the checkpointer copies them back
-// (PASSIVE: it never blocks the writer). If it falls behind (kInlineCheckpointFrames, ~64 MiB
-// of WAL), the leader checkpoints itself, as SQLite's autocheckpoint would: the WAL stays bounded.
-constexpr int kCheckpointFrames = 2048;
-constexpr int kInlineCheckpointFrames = 16384;
+// (PASSIVE: it never blocks the writer). Under a steady stream of commits a background checkpoint
+// rarely catches the last frame, and only a complete one lets the next commit restart the WAL
+// from its beginning; so at kInlineCheckpointFrames (~16 MiB, SQLite's autocheckpoint interval
+// before) the leader checkpoints itself, copying what the checkpointer has not, and the WAL
+// stays bounded there.
+constexpr int kCheckpointFrames = 1024;
+constexpr int kInlineCheckpointFrames = 4096;
 
 // Most yields of a group-commit leader waiting for other inserts to join its batch.
 constexpr int kJoinYields = 8;
