@@ -4,6 +4,8 @@
 // --nats` copying its events to TRAVERSE_EVENTS, `traverse events watch` in a second process
 // receiving them and replaying from a sequence without gaps or duplicates, the server storing
 // one emission once (Nats-Msg-Id), and `traverse serve --nats` placing a capability on a node.
+#include "traverse/cluster/event_stream.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,7 +15,6 @@
 #include "../integration/serve_test_support.hpp"
 #include "cluster_test_support.hpp"
 #include "traverse/cluster/cluster_client.hpp"
-#include "traverse/cluster/event_stream.hpp"
 #include "traverse/cluster/event_stream_reader.hpp"
 #include "traverse/cluster/jetstream_event_bridge.hpp"
 #include "traverse/support/ids.hpp"
@@ -83,17 +84,17 @@ class EventStreamTest : public ::testing::Test {
 
   // `traverse workflow run` of the expedition with --nats: its events go to the stream.
   std::vector<std::string> run_expedition(const std::string& name) {
-    const CliRun run = run_cli({"workflow", "run", kBundle, "plan-expedition", "--input", kInput,
-                                "--packages", kPackages, "--nats", server_.url(), "--json",
-                                "--trace-db", db(name)});
+    const CliRun run =
+        run_cli({"workflow", "run", kBundle, "plan-expedition", "--input", kInput, "--packages",
+                 kPackages, "--nats", server_.url(), "--json", "--trace-db", db(name)});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.err.find("warning"), std::string::npos) << run.err;
     return published_ids(run);
   }
 
   std::vector<std::string> watch_argv(std::vector<std::string> extra) const {
-    std::vector<std::string> argv{TRAVERSE_CLI_PATH, "events", "watch", "--nats", server_.url(),
-                                  "--json", "--timeout-ms", "120000"};
+    std::vector<std::string> argv{TRAVERSE_CLI_PATH, "events", "watch",        "--nats",
+                                  server_.url(),     "--json", "--timeout-ms", "120000"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -263,7 +264,9 @@ TEST(EventStreamWithoutJetStream, TheBridgeFailsWithATypedErrorNamingJetStream) 
   }
   // A server without -js.
   const int port = cluster_test::free_port();
-  ChildProcess plain({binary->string(), "-a", "127.0.0.1", "-p", std::to_string(port)});
+  const std::filesystem::path log = std::filesystem::temp_directory_path() /
+                                    ("traverse-plain-nats-" + std::to_string(getpid()) + ".log");
+  ChildProcess plain({binary->string(), "-a", "127.0.0.1", "-p", std::to_string(port)}, log);
   const std::string url = "nats://127.0.0.1:" + std::to_string(port);
   std::shared_ptr<NatsConnection> connection;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -288,17 +291,17 @@ TEST(EventStreamWithoutJetStream, TheBridgeFailsWithATypedErrorNamingJetStream) 
 }
 
 TEST_F(EventStreamTest, ServeWithNatsPlacesTheCapabilityOnANodeAndItsEventsReachTheStream) {
-  ChildProcess node({TRAVERSE_CLI_PATH, "node", "--nats", server_.url(), "--bundle", kBundle,
-                     "--packages", kPackages, "--name", "node-1", "--announce-ms", "200",
-                     "--trace-db", db("node-1")},
-                    server_.folder() / "node-1.log");
+  ChildProcess node(
+      {TRAVERSE_CLI_PATH, "node", "--nats", server_.url(), "--bundle", kBundle, "--packages",
+       kPackages, "--name", "node-1", "--announce-ms", "200", "--trace-db", db("node-1")},
+      server_.folder() / "node-1.log");
   ASSERT_TRUE(node.started());
   NatsOptions options;
   options.url = server_.url();
   auto client = ClusterClient::connect(options);
   ASSERT_TRUE(client.has_value()) << client.error().to_string();
-  ASSERT_TRUE((*client)->directory()->wait_until(
-      [](const auto& nodes) { return nodes.size() == 1; }, 60s))
+  ASSERT_TRUE(
+      (*client)->directory()->wait_until([](const auto& nodes) { return nodes.size() == 1; }, 60s))
       << "the node did not announce itself within 60 s";
 
   const CliRun local = run_cli(
