@@ -90,6 +90,7 @@ struct JetStreamEventBridge::State {
 
   std::mutex poll_mutex;                             // one poll at a time
   std::map<std::string, std::string> subscriptions;  // event type -> id; guarded by poll_mutex
+  bool polling_done = false;  // guarded by poll_mutex: close() took the last poll
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -160,6 +161,9 @@ struct JetStreamEventBridge::State {
       return;
     }
     std::lock_guard poll_lock(poll_mutex);
+    if (polling_done) {
+      return;
+    }
     if (catalog->size() != subscriptions.size()) {
       for (const auto& entry : catalog->list()) {
         if (subscriptions.contains(entry.event_type)) {
@@ -322,6 +326,7 @@ void JetStreamEventBridge::close() {
   const bool acknowledged = state.wait_acks(state.config.close_timeout);
   {
     std::lock_guard poll_lock(state.poll_mutex);
+    state.polling_done = true;
     if (state.broker) {
       for (const auto& [type, id] : state.subscriptions) {
         (void)state.broker->cancel(id);

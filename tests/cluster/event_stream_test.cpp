@@ -74,6 +74,32 @@ std::vector<std::string> published_ids(const CliRun& run) {
   return ids;
 }
 
+TEST(EventStreamHelp, WatchServeAndTheNatsCommandsDocumentTheirEventStreamOptions) {
+  for (const auto& [command, mentions] :
+       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{"events", "watch"},
+            {"--nats", "--from-sequence", "--new", "--type", "--count", "--timeout-ms", "--json",
+             "--nats-creds", "TRAVERSE_EVENTS", "SIGTERM"}},
+           {{"serve"}, {"--nats", "--remote-only", "--no-event-stream", "TRAVERSE_EVENTS"}},
+           {{"node"}, {"--no-event-stream"}},
+           {{"run"}, {"--no-event-stream"}},
+           {{"workflow", "run"}, {"--no-event-stream"}}}) {
+    std::vector<std::string> args = command;
+    args.emplace_back("--help");
+    const CliRun help = run_cli(args);
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    for (const std::string& mention : mentions) {
+      EXPECT_NE(help.out.find(mention), std::string::npos) << args[0] << " lacks " << mention;
+    }
+  }
+}
+
+TEST(EventStreamHelp, NewAndFromSequenceTogetherAreAUsageError) {
+  const CliRun run =
+      run_cli({"events", "watch", "--nats", "nats://127.0.0.1:1", "--new", "--from-sequence", "3"});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+}
+
 class EventStreamTest : public ::testing::Test {
  protected:
   void SetUp() override { TRAVERSE_START_NATS_OR_SKIP(server_); }
