@@ -249,8 +249,9 @@ struct SqliteTraceStore::Impl {
   std::thread checkpointer;
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_cv;
-  bool checkpoint_wanted = false;  // guarded by checkpoint_mutex
-  bool stopping = false;           // guarded by checkpoint_mutex
+  bool checkpoint_wanted = false;   // guarded by checkpoint_mutex
+  bool checkpoint_running = false;  // guarded by checkpoint_mutex
+  bool stopping = false;            // guarded by checkpoint_mutex
 
   std::mutex readers_mutex;
   std::condition_variable readers_cv;
@@ -267,7 +268,7 @@ struct SqliteTraceStore::Impl {
         std::lock_guard lock(checkpoint_mutex);
         stopping = true;
       }
-      checkpoint_cv.notify_one();
+      checkpoint_cv.notify_all();
       checkpointer.join();
     }
   }
@@ -282,6 +283,14 @@ struct SqliteTraceStore::Impl {
   static int on_commit(void* self, sqlite3* db, const char* name, int frames) {
     auto* impl = static_cast<Impl*>(self);
     if (frames >= kInlineCheckpointFrames) {
+      // Only a checkpoint with no commit after it lets the WAL restart; while this leader is
+      // here nobody in this process commits. Wait for a running background round (it holds
+      // the checkpoint lock, so this one would only get SQLITE_BUSY), then finish the job.
+      {
+        std::unique_lock lock(impl->checkpoint_mutex);
+        impl->checkpoint_wanted = false;
+        impl->checkpoint_cv.wait(lock, [&] { return !impl->checkpoint_running; });
+      }
       (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     } else if (frames >= kCheckpointFrames) {
       bool wake = false;
@@ -291,7 +300,7 @@ struct SqliteTraceStore::Impl {
         impl->checkpoint_wanted = true;
       }
       if (wake)
-        impl->checkpoint_cv.notify_one();
+        impl->checkpoint_cv.notify_all();
     }
     return SQLITE_OK;
   }
@@ -303,12 +312,15 @@ struct SqliteTraceStore::Impl {
       if (stopping)
         return;
       checkpoint_wanted = false;
+      checkpoint_running = true;
       lock.unlock();
       // A failure (busy, I/O) leaves the frames in the WAL: the next commit asks again, and the
       // inline bound above keeps the WAL from growing without end.
       (void)sqlite3_wal_checkpoint_v2(checkpoint_connection.get(), "main",
                                       SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
+      checkpoint_running = false;
+      checkpoint_cv.notify_all();  // a leader may wait for this round (on_commit)
     }
   }
 
