@@ -214,10 +214,10 @@ std::vector<std::string> split_aot_c(std::string_view c, std::size_t max_units,
   }
 
   // Contiguous runs of definitions (neighbours in a module tend to call each other), balanced by
-  // size; unit 0 also carries the initialisers and exports.
-  const std::size_t total = middle.size() + code_bytes + tail.size();
-  const std::size_t share = (total + units - 1) / units;
-  std::size_t done = middle.size();
+  // size. Unit 0 also carries the initialisers and exports, which cost the compiler little for
+  // their size (data segments are byte arrays), so they do not count.
+  const std::size_t share = (code_bytes + units - 1) / units;
+  std::size_t done = 0;
   for (Function& function : functions) {
     const std::size_t size = function.end - function.begin;
     function.unit = std::min(units - 1, (done + size / 2) / share);
@@ -297,7 +297,7 @@ std::vector<std::string> split_aot_c(std::string_view c, std::size_t max_units,
   std::vector<std::string> sources;
   for (const std::size_t unit : used) {
     std::string& out = sources.emplace_back();
-    out.reserve(head.size() + shared_decls.size() + share + tail.size() + 256);
+    out.reserve(head.size() + shared_decls.size() + middle.size() + share + tail.size() + 256);
     out += "/* Traverse AOT: translation unit " + std::to_string(sources.size()) + " of " +
            std::to_string(used.size()) + " */\n";
     out += "#define TRAVERSE_AOT_SHARED ";
