@@ -36,23 +36,35 @@ std::vector<Line> split_lines(std::string_view c) {
   return lines;
 }
 
-// The function named on a line `static <type> w2c_NAME(Z_<module>_instance_t* ...`, else empty.
-std::string_view static_function_name(std::string_view line) {
+// The identifier that ends at `end` in `line` (spaces before `end` skipped).
+std::string_view identifier_before(std::string_view line, std::size_t end) {
+  while (end > 0 && line[end - 1] == ' ') {
+    --end;
+  }
+  std::size_t start = end;
+  while (start > 0 && is_identifier_char(line[start - 1])) {
+    --start;
+  }
+  return line.substr(start, end - start);
+}
+
+// The name before the first '(' of a file-scope line `static <type> NAME(...`, else empty.
+std::string_view static_callable_name(std::string_view line) {
   if (line.substr(0, kStatic.size()) != kStatic) {
     return {};
   }
   const std::size_t open = line.find('(');
-  if (open == std::string_view::npos) {
+  return open == std::string_view::npos ? std::string_view() : identifier_before(line, open);
+}
+
+// The function named on a line `static <type> w2c_NAME(Z_<module>_instance_t* ...`, else empty.
+std::string_view static_function_name(std::string_view line) {
+  const std::string_view name = static_callable_name(line);
+  if (name.substr(0, 4) != "w2c_") {
     return {};
   }
-  std::size_t start = open;
-  while (start > 0 && is_identifier_char(line[start - 1])) {
-    --start;
-  }
-  const std::string_view name = line.substr(start, open - start);
-  const std::string_view params = line.substr(open + 1);
-  if (name.substr(0, 4) != "w2c_" || params.substr(0, 2) != "Z_" ||
-      params.find("_instance_t*") == std::string_view::npos) {
+  const std::string_view params = line.substr(line.find('(') + 1);
+  if (params.substr(0, 2) != "Z_" || params.find("_instance_t*") == std::string_view::npos) {
     return {};
   }
   return name;
@@ -68,31 +80,12 @@ std::string_view static_object_name(std::string_view line) {
   if (stop == std::string_view::npos || line[stop] == '(') {
     return {};
   }
-  std::size_t end = stop;
-  while (end > 0 && line[end - 1] == ' ') {
-    --end;
-  }
-  std::size_t start = end;
-  while (start > 0 && is_identifier_char(line[start - 1])) {
-    --start;
-  }
-  return line.substr(start, end - start);
+  return identifier_before(line, stop);
 }
 
 // The function defined on a file-scope line `static <type> NAME(...) {`, else empty.
 std::string_view static_helper_name(std::string_view line) {
-  if (line.substr(0, kStatic.size()) != kStatic || line.empty() || line.back() != '{') {
-    return {};
-  }
-  const std::size_t open = line.find('(');
-  if (open == std::string_view::npos) {
-    return {};
-  }
-  std::size_t start = open;
-  while (start > 0 && is_identifier_char(line[start - 1])) {
-    --start;
-  }
-  return line.substr(start, open - start);
+  return !line.empty() && line.back() == '{' ? static_callable_name(line) : std::string_view();
 }
 
 bool is_blank(std::string_view text) {
@@ -214,10 +207,10 @@ std::vector<std::string> split_aot_c(std::string_view c, std::size_t max_units,
   }
 
   // Contiguous runs of definitions (neighbours in a module tend to call each other), balanced by
-  // size; unit 0 also carries the initialisers and exports.
-  const std::size_t total = middle.size() + code_bytes + tail.size();
-  const std::size_t share = (total + units - 1) / units;
-  std::size_t done = middle.size();
+  // size. Unit 0 also carries the initialisers and exports, which cost the compiler little for
+  // their size (data segments are byte arrays), so they do not count.
+  const std::size_t share = (code_bytes + units - 1) / units;
+  std::size_t done = 0;
   for (Function& function : functions) {
     const std::size_t size = function.end - function.begin;
     function.unit = std::min(units - 1, (done + size / 2) / share);
@@ -297,7 +290,7 @@ std::vector<std::string> split_aot_c(std::string_view c, std::size_t max_units,
   std::vector<std::string> sources;
   for (const std::size_t unit : used) {
     std::string& out = sources.emplace_back();
-    out.reserve(head.size() + shared_decls.size() + share + tail.size() + 256);
+    out.reserve(head.size() + shared_decls.size() + middle.size() + share + tail.size() + 256);
     out += "/* Traverse AOT: translation unit " + std::to_string(sources.size()) + " of " +
            std::to_string(used.size()) + " */\n";
     out += "#define TRAVERSE_AOT_SHARED ";

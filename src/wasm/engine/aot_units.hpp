@@ -34,7 +34,7 @@ inline constexpr std::uint32_t kAotUnitsVersion = 1;
 // Below this many bytes of function definitions per unit a module is not split (the extra
 // compiler processes and prelude parses cost more than they save).
 inline constexpr std::size_t kAotMinUnitBytes = 48U * 1024U;
-// The most units a module is split into (the compile mode uses min(this, available CPUs)).
+// The most units a module is split into (the compile mode uses at most one per idle CPU).
 inline constexpr std::size_t kAotMaxUnits = 4;
 
 // The C sources of one module's translation units: `c` itself (one element) when it is not

@@ -22,8 +22,10 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -362,13 +364,19 @@ static std::vector<std::string> compiler_args(const std::string& cc, bool compil
   return args;
 }
 
-// CPUs this process may run on (how many compiler processes run at once).
-static std::size_t available_cpus() {
+// How many compiler processes run at once: one per CPU this process may run on that is idle
+// now (by the 1-minute load average), at least one. On a busy machine parallel compilers gain
+// no wall time and cost CPU time: on a shared 2-core machine at load average 24 an expedition
+// module took 1.9 s of CPU and 6 s of wall time as two units against 1.1 s and 4 s as one.
+static std::size_t compile_parallelism() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0)
-    return 1;
-  return static_cast<std::size_t>(std::max(CPU_COUNT(&set), 1));
+  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(CPU_COUNT(&set), 1) : 1;
+  double load = 0;
+  if (getloadavg(&load, 1) != 1)
+    load = 0;
+  const double idle = std::ceil(static_cast<double>(cpus) - load);
+  return idle < 1 ? 1 : std::min(static_cast<std::size_t>(idle), static_cast<std::size_t>(cpus));
 }
 
 // Compile mode: DIR/module.wasm → DIR/module_<i>.c (+ module.h) → the C compiler, which writes
@@ -390,7 +398,8 @@ int compile_main(const Options& options) {
   std::fclose(in);
   std::string error;
   std::vector<std::string> sources;
-  const std::size_t max_units = std::min(available_cpus(), traverse::wasm_internal::kAotMaxUnits);
+  const std::size_t max_units =
+      std::min(compile_parallelism(), traverse::wasm_internal::kAotMaxUnits);
   if (!traverse::wasm_internal::check_module_bounds(bytes, &error) ||
       !traverse::wasm_internal::translate_to_aot_c(bytes, options.aot_key, dir, max_units, &sources,
                                                    &error)) {
