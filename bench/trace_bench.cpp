@@ -6,12 +6,15 @@
 //                                         insert: the store before group commit, the baseline),
 //                               store 2 = SqliteTraceStore with group commit (the default).
 //                               Compare items_per_second of 2 against 1 and 0 in the same run.
+//   BM_TraceEntryEncode         the JSON encoding of one traced execution's entries (part of
+//                               every SQLite insert, done by the inserting thread)
 //   BM_SqliteOpen/<check>       opening a store for writing on a file of 10,000 traced executions;
 //                               check 0 = no integrity check, 1 = the default quick_check on open
 //                               (the difference is the check's cost)
 //   BM_BrokerPublish            one validated publish per iteration, fanned out to 1 subscriber
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -86,6 +89,28 @@ BENCHMARK(BM_TraceInsert)
     ->Threads(8)
     ->Iterations(5000)
     ->UseRealTime();
+
+// What an insert into the SQLite store encodes per traced execution: the public and private
+// entries as canonical JSON (the store's columns).
+void BM_TraceEntryEncode(benchmark::State& state) {
+  const Value input = Value{{"order_id", "o-1"}, {"amount", 12.5}, {"items", Value::array({1, 2})}};
+  const Value output = Value{{"status", "accepted"}};
+  const PublicTraceEntry e = bench_entry(1);
+  const PrivateTraceEntry priv = make_private_trace_entry(e.id, input, &output, 1, false);
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string public_json = canonical_dump(to_json(e));
+    std::string private_json = canonical_dump(to_json(priv));
+    bytes += public_json.size() + private_json.size();
+    benchmark::DoNotOptimize(public_json);
+    benchmark::DoNotOptimize(private_json);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes_per_entry"] =
+      static_cast<double>(bytes) /
+      static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
+}
+BENCHMARK(BM_TraceEntryEncode);
 
 void setup_open(const benchmark::State&) {
   g_db_path = std::filesystem::temp_directory_path() / ("traverse-trace-bench-" + new_uuid_v4());

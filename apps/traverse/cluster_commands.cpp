@@ -99,6 +99,9 @@ void node(const NodeOptions& options, CliContext& context) {
     context.fail(failure(ExitCode::Usage, "NodeStartFailed", server.error().to_string()), false);
     return;
   }
+  // Events of the executions served here go to the JetStream stream (closed after the server).
+  const EventStreamBridge event_stream =
+      start_event_stream(context, options.nats, *connection, *session->runtime);
   const NodeAnnouncement announced = (*server)->announcement();
   context.err() << "traverse node " << escape_terminal_text(name) << ": serving "
                 << announced.capabilities.size() << " capabilities on "
@@ -187,8 +190,9 @@ void add_cluster_commands(CLI::App& app, CliContext& context) {
       "Loads the bundle and packages like `traverse run`, subscribes (queue group "
       "traverse-nodes) to traverse.exec.<capability_id>.<version> for every capability it can "
       "run, and runs each request through its own runtime (traced in --trace-db). Announces "
-      "itself on traverse.nodes.<name> every --announce-ms and on shutdown. Stops cleanly on "
-      "SIGINT or SIGTERM.\n\n" +
+      "itself on traverse.nodes.<name> every --announce-ms and on shutdown. The events its "
+      "executions publish are copied to the JetStream stream TRAVERSE_EVENTS (unless "
+      "--no-event-stream). Stops cleanly on SIGINT or SIGTERM.\n\n" +
       exit_code_help());
   node_cmd->add_option("--nats", node_options->nats.url, "NATS server URL")
       ->required()
@@ -217,6 +221,7 @@ void add_cluster_commands(CLI::App& app, CliContext& context) {
       ->type_name("MS");
   // Credentials and TLS as for callers (the URL is the required --nats above).
   add_nats_connection_options(node_cmd, node_options->nats);
+  add_event_stream_option(node_cmd, node_options->nats);
   node_cmd->callback([node_options, &context] { node(*node_options, context); });
 
   CLI::App* cluster = app.add_subcommand("cluster", "Inspect the cluster of nodes on NATS");

@@ -17,6 +17,7 @@ using AddCommandGroup = void (*)(CLI::App& app, CliContext& context);
 void add_bundle_commands(CLI::App& app, CliContext& context);    // bundle inspect
 void add_cluster_commands(CLI::App& app, CliContext& context);   // node, cluster status
 void add_contract_commands(CLI::App& app, CliContext& context);  // contract validate
+void add_events_commands(CLI::App& app, CliContext& context);    // events watch
 void add_package_commands(CLI::App& app, CliContext& context);   // package inspect|run
 // package build|digest, added to the `package` group by add_package_commands.
 void add_package_build_commands(CLI::App& package, CliContext& context);

@@ -23,7 +23,7 @@ constexpr traverse::cli::AddCommandGroup kCommandGroups[] = {
     traverse::cli::add_package_commands, traverse::cli::add_run_commands,
     traverse::cli::add_serve_commands,   traverse::cli::add_trace_commands,
     traverse::cli::add_wasm_commands,    traverse::cli::add_new_commands,
-    traverse::cli::add_cluster_commands,
+    traverse::cli::add_cluster_commands, traverse::cli::add_events_commands,
 };
 
 }  // namespace

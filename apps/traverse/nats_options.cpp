@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 
 namespace traverse::cli {
 
@@ -21,6 +22,12 @@ void add_nats_connection_options(CLI::App* command, NatsCliOptions& options) {
       ->type_name("FILE");
   command->add_option("--nats-tls-key", options.tls_key_file, "TLS client key (PEM)")
       ->type_name("FILE");
+}
+
+void add_event_stream_option(CLI::App* command, NatsCliOptions& options) {
+  command->add_flag("--no-event-stream", options.no_event_stream,
+                    "With --nats, do not copy published events to the JetStream stream "
+                    "TRAVERSE_EVENTS (default: copied, see `traverse events watch`)");
 }
 
 void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
@@ -56,6 +63,7 @@ void add_nats_options(CLI::App* command, NatsCliOptions& options, bool caller) {
                      "(default 50)")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{60'000}))
         ->type_name("MS");
+    add_event_stream_option(command, options);
   }
 }
 
@@ -101,6 +109,50 @@ std::expected<std::shared_ptr<ClusterClient>, CommandFailure> connect_cluster(
                 "cannot use the cluster at " + options.url + ": " + client.error().to_string()));
   }
   return std::move(*client);
+}
+
+EventStreamBridge::~EventStreamBridge() {
+  if (!bridge_) {
+    return;
+  }
+  bridge_->close();
+  const EventBridgeStats stats = bridge_->stats();
+  const std::string stream = bridge_->stream().stream;
+  if (stats.failed + stats.dropped + stats.pending > 0) {
+    std::string text = "event stream " + stream + ": " + std::to_string(stats.failed) +
+                       " event(s) not stored, " + std::to_string(stats.dropped) +
+                       " dropped before sending, " + std::to_string(stats.pending) +
+                       " unacknowledged";
+    if (!stats.last_problem.empty()) {
+      text += " (latest: " + stats.last_problem + ")";
+    }
+    context_->warning(text);
+  }
+  context_->note("event stream " + stream + ": " + std::to_string(stats.stored) + " stored, " +
+                 std::to_string(stats.duplicates) + " already stored (last sequence " +
+                 std::to_string(stats.last_sequence) + ")");
+}
+
+EventStreamBridge start_event_stream(CliContext& context, const NatsCliOptions& options,
+                                     std::shared_ptr<NatsConnection> connection,
+                                     TraverseRuntime& runtime) {
+  if (!connection || options.no_event_stream) {
+    return {};
+  }
+  JetStreamEventBridgeConfig config;
+  // From the bridge's thread, while the command prints elsewhere: one write per line.
+  config.on_problem = [](const std::string& problem) {
+    const std::string line = "warning: " + problem + "\n";
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  };
+  auto bridge = JetStreamEventBridge::start(std::move(connection), runtime.broker(),
+                                            runtime.event_catalog(), std::move(config));
+  if (!bridge) {
+    context.warning("events are not copied to the JetStream stream: " + bridge.error().to_string() +
+                    " (--no-event-stream silences this)");
+    return {};
+  }
+  return EventStreamBridge(context, std::move(*bridge));
 }
 
 }  // namespace traverse::cli

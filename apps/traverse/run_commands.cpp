@@ -183,6 +183,9 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
     context.fail(session.error(), options.json);
     return;
   }
+  // Closed (flushed, its losses reported) when the command returns.
+  const EventStreamBridge event_stream = start_event_stream(
+      context, options.nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
   if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
       !loaded) {
     context.fail(loaded.error(), options.json);
@@ -479,6 +482,9 @@ void run(const RunOptions& options, CliContext& context) {
     context.fail(session.error(), options.json);
     return;
   }
+  // Closed (flushed, its losses reported) when the command returns.
+  const EventStreamBridge event_stream = start_event_stream(
+      context, options.nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
   if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
       !loaded) {
     context.fail(loaded.error(), options.json);

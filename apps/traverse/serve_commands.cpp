@@ -12,6 +12,7 @@
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "nats_options.hpp"
 #include "package_options.hpp"
 #include "session.hpp"
 #include "traverse/service/service.hpp"
@@ -36,6 +37,7 @@ struct ServeOptions {
   std::size_t event_buffer = 4096;
   std::uint64_t max_timeout_ms = 60'000;
   std::uint64_t grace_ms = 10'000;
+  NatsCliOptions nats;
 };
 
 // Splits "host:port" ("[v6]:port"). Failure: nullopt.
@@ -58,18 +60,22 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(const std::str
   return std::make_pair(host, static_cast<std::uint16_t>(port));
 }
 
-// The runtime `traverse serve` serves: the trace database, a runtime writing to it, and the
-// bundle with its packages. The ONE place serve loads artifacts (to become
-// TraverseRuntime::load_bundle(manifest, packages)).
+// The runtime `traverse serve` serves: the trace database, a runtime writing to it (placing
+// capabilities on cluster nodes with --nats), and the bundle with its packages. The ONE place
+// serve loads artifacts (to become TraverseRuntime::load_bundle(manifest, packages)).
 std::expected<Session, CommandFailure> load_runtime(CliContext& context,
-                                                    const ServeOptions& options) {
+                                                    const ServeOptions& options,
+                                                    const std::shared_ptr<ClusterClient>& cluster) {
   auto packages = package_manifests(context, options.packages);
   if (!packages) {
     return std::unexpected(std::move(packages.error()));
   }
   // A long-running service must not accumulate published events.
   auto observer = std::make_shared<StepObserver>(nullptr, false, 0);
-  auto session = open_session(options.trace_db, observer);
+  SessionOptions session_options;
+  session_options.remote = cluster;
+  session_options.remote_only = options.nats.remote_only;
+  auto session = open_session(options.trace_db, observer, session_options);
   if (!session) {
     return std::unexpected(session.error());
   }
@@ -144,11 +150,19 @@ void serve(const ServeOptions& options, CliContext& context) {
     }
     tokens = std::move(*loaded);
   }
-  auto session = load_runtime(context, options);
+  auto cluster = connect_cluster(options.nats);
+  if (!cluster) {
+    context.fail(cluster.error(), false);
+    return;
+  }
+  auto session = load_runtime(context, options, *cluster);
   if (!session) {
     context.fail(session.error(), false);
     return;
   }
+  // Closed after the service (flushed, its losses reported on stderr).
+  const EventStreamBridge event_stream = start_event_stream(
+      context, options.nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
 
   ServiceDependencies dependencies;
   dependencies.runtime = session->runtime.get();
@@ -215,7 +229,9 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
       "docs/service.md. One line per request on stderr. SIGINT/SIGTERM: stop accepting, finish "
       "in-flight requests, exit 0. Refuses a non-loopback --listen without --token-file. With "
       "--tls-cert and --tls-key the port speaks HTTPS and WSS only (the URL printed is "
-      "https://).\n\n" +
+      "https://). With --nats URL, capabilities run on cluster nodes when they should or must "
+      "(as with `traverse run --nats`) and published events are copied to the JetStream stream "
+      "TRAVERSE_EVENTS (docs/cluster.md).\n\n" +
       exit_code_help());
   serve_cmd->add_option("--bundle", options->bundle, "Registry bundle manifest (JSON)")
       ->required()
@@ -283,6 +299,7 @@ void add_serve_commands(CLI::App& app, CliContext& context) {
                    "How long in-flight requests may take to finish on SIGTERM (default 10000)")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{3'600'000}))
       ->type_name("MS");
+  add_nats_options(serve_cmd, options->nats, true);
   serve_cmd->callback([options, &context] { serve(*options, context); });
 }
 

@@ -161,71 +161,33 @@ void list(const ListOptions& options, CliContext& context) {
   context.finish(ExitCode::Ok);
 }
 
-void show(const ShowOptions& options, CliContext& context) {
-  auto database = open_trace_database(options.trace_db);
-  if (!database) {
-    context.fail(database.error(), options.json);
-    return;
-  }
-  // The id is a trace id, the id of a recorded workflow run (as GET /v1/traces/{id}), or a
-  // unique prefix of a trace id.
-  auto detail = show_trace(*database->traces, database->runs.get(), options.id);
-  if (!detail && detail.error().kind() == TraceErrorKind::NotFound && options.id.size() >= 4) {
-    std::vector<std::string> matches;
-    TraceQuery all;
-    constexpr std::size_t kPage = 4096;
-    all.limit = kPage;
-    for (;; all.offset += kPage) {
-      auto page = database->traces->list_public(all);
-      if (!page) {
-        break;
-      }
-      for (const auto& candidate : *page) {
-        if (candidate.id.starts_with(options.id)) {
-          matches.push_back(candidate.id);
-        }
-      }
-      if (page->size() < kPage || matches.size() > 1) {
-        break;
+// The trace ids that start with `prefix` (at most two: enough to tell unique from ambiguous).
+std::vector<std::string> trace_ids_starting_with(const TraceStore& traces,
+                                                 const std::string& prefix) {
+  std::vector<std::string> matches;
+  TraceQuery all;
+  constexpr std::size_t kPage = 4096;
+  all.limit = kPage;
+  for (;; all.offset += kPage) {
+    auto page = traces.list_public(all);
+    if (!page) {
+      break;
+    }
+    for (const auto& candidate : *page) {
+      if (candidate.id.starts_with(prefix)) {
+        matches.push_back(candidate.id);
       }
     }
-    if (matches.size() == 1) {
-      detail = show_trace(*database->traces, database->runs.get(), matches.front());
-    } else if (matches.size() > 1) {
-      context.fail(
-          failure(ExitCode::ValidationFailed, "AmbiguousTraceId",
-                  "'" + escape_terminal_text(options.id) + "' is the start of several trace ids (" +
-                      matches[0] + ", " + matches[1] + ", ...); give more characters",
-                  database->path.string()),
-          options.json);
-      return;
+    if (page->size() < kPage || matches.size() > 1) {
+      break;
     }
   }
-  if (!detail) {
-    if (detail.error().kind() == TraceErrorKind::NotFound) {
-      context.fail(failure(ExitCode::ValidationFailed, "TraceNotFound",
-                           "no trace entry or workflow run with id '" + options.id + "' in " +
-                               database->path.string() + " (list them with `traverse trace list`)",
-                           database->path.string()),
-                   options.json);
-    } else {
-      context.fail(trace_read_failure(detail.error(), database->path), options.json);
-    }
-    return;
-  }
-  const TraceRecord* record = &detail->record;
-  const PublicTraceEntry& entry = record->public_entry;
-  const std::optional<WorkflowRunRecord>& run = detail->run;
-  const std::vector<PublicTraceEntry>& steps = detail->steps;
+  return matches;
+}
 
-  if (options.json) {
-    Value document = to_json(*detail);
-    document["trace_db"] = database->path.string();
-    context.json(document);
-    context.finish(ExitCode::Ok);
-    return;
-  }
-
+// The header lines of one entry: ids, capability, outcome, timing, error, attempts, events.
+void print_entry(CliContext& context, const TraceRecord& record) {
+  const PublicTraceEntry& entry = record.public_entry;
   context.line("trace_id: " + escape_terminal_text(entry.id));
   context.line("execution_id: " + escape_terminal_text(entry.execution_id));
   context.line("time: " + escape_terminal_text(entry.time));
@@ -260,7 +222,7 @@ void show(const ShowOptions& options, CliContext& context) {
     }
   }
   context.line("published_events: " + std::to_string(entry.published_events.size()));
-  print_published_events(context, entry, record->private_entry ? &*record->private_entry : nullptr,
+  print_published_events(context, entry, record.private_entry ? &*record.private_entry : nullptr,
                          "  ");
   if (!entry.publish_errors.empty()) {
     context.line("publish_errors: " + std::to_string(entry.publish_errors.size()));
@@ -269,49 +231,100 @@ void show(const ShowOptions& options, CliContext& context) {
                                                  error.error));
     }
   }
-  if (record->private_entry) {
-    const PrivateTraceEntry& private_entry = *record->private_entry;
+  if (record.private_entry) {
+    const PrivateTraceEntry& private_entry = *record.private_entry;
     context.line("private:");
     context.line("  inputs_hash: " + escape_terminal_text(private_entry.inputs_hash));
     context.line("  outputs_hash: " +
                  escape_terminal_text(private_entry.outputs_hash.value_or("-")));
     context.line("  resource_usage_ms: " + std::to_string(private_entry.resource_usage_ms));
   }
-  if (run) {
-    context.line("workflow_run:");
-    context.line("  run_id: " + escape_terminal_text(run->run_id));
-    context.line("  workflow: " +
-                 escape_terminal_text(run->workflow_id + "@" + run->workflow_version));
-    context.line("  request_id: " + escape_terminal_text(run->request_id));
-    context.line("  steps: " + std::to_string(steps.size()));
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& step : steps) {
-      rows.push_back({std::to_string(*step.step_index), step.id, capability_key(step),
-                      std::string(to_string(step.outcome)), format_duration_ms(step.duration_ms)});
+}
+
+// A workflow run's part: its steps as a table, the events they published, its evidence.
+void print_workflow_run(CliContext& context, const TraceStore& traces, const WorkflowRunRecord& run,
+                        const std::vector<PublicTraceEntry>& steps) {
+  context.line("workflow_run:");
+  context.line("  run_id: " + escape_terminal_text(run.run_id));
+  context.line("  workflow: " + escape_terminal_text(run.workflow_id + "@" + run.workflow_version));
+  context.line("  request_id: " + escape_terminal_text(run.request_id));
+  context.line("  steps: " + std::to_string(steps.size()));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& step : steps) {
+    rows.push_back({std::to_string(*step.step_index), step.id, capability_key(step),
+                    std::string(to_string(step.outcome)), format_duration_ms(step.duration_ms)});
+  }
+  if (!rows.empty()) {
+    context.out() << format_table(context,
+                                  {"STEP", "TRACE ID", "CAPABILITY", "OUTCOME", "DURATION"}, rows);
+  }
+  // The events the steps published, with their payloads (from each step's private entry).
+  std::size_t step_events = 0;
+  for (const auto& step : steps) {
+    step_events += step.published_events.size();
+  }
+  context.line("  events published by the steps: " + std::to_string(step_events));
+  for (const auto& step : steps) {
+    if (step.published_events.empty()) {
+      continue;
     }
-    if (!rows.empty()) {
-      context.out() << format_table(
-          context, {"STEP", "TRACE ID", "CAPABILITY", "OUTCOME", "DURATION"}, rows);
+    auto step_record = traces.get(step.id);
+    const PrivateTraceEntry* step_private =
+        step_record && step_record->private_entry ? &*step_record->private_entry : nullptr;
+    context.line(
+        escape_terminal_text("  step " + std::to_string(step.step_index.value_or(0)) + ":"));
+    print_published_events(context, step, step_private, "    ");
+  }
+  context.line("evidence:");
+  context.line(pretty_dump(run.evidence));
+}
+
+void show(const ShowOptions& options, CliContext& context) {
+  auto database = open_trace_database(options.trace_db);
+  if (!database) {
+    context.fail(database.error(), options.json);
+    return;
+  }
+  // The id is a trace id, the id of a recorded workflow run (as GET /v1/traces/{id}), or a
+  // unique prefix of a trace id.
+  auto detail = show_trace(*database->traces, database->runs.get(), options.id);
+  if (!detail && detail.error().kind() == TraceErrorKind::NotFound && options.id.size() >= 4) {
+    const std::vector<std::string> matches = trace_ids_starting_with(*database->traces, options.id);
+    if (matches.size() == 1) {
+      detail = show_trace(*database->traces, database->runs.get(), matches.front());
+    } else if (matches.size() > 1) {
+      context.fail(
+          failure(ExitCode::ValidationFailed, "AmbiguousTraceId",
+                  "'" + escape_terminal_text(options.id) + "' is the start of several trace ids (" +
+                      matches[0] + ", " + matches[1] + ", ...); give more characters",
+                  database->path.string()),
+          options.json);
+      return;
     }
-    // The events the steps published, with their payloads (from each step's private entry).
-    std::size_t step_events = 0;
-    for (const auto& step : steps) {
-      step_events += step.published_events.size();
+  }
+  if (!detail) {
+    if (detail.error().kind() == TraceErrorKind::NotFound) {
+      context.fail(failure(ExitCode::ValidationFailed, "TraceNotFound",
+                           "no trace entry or workflow run with id '" + options.id + "' in " +
+                               database->path.string() + " (list them with `traverse trace list`)",
+                           database->path.string()),
+                   options.json);
+    } else {
+      context.fail(trace_read_failure(detail.error(), database->path), options.json);
     }
-    context.line("  events published by the steps: " + std::to_string(step_events));
-    for (const auto& step : steps) {
-      if (step.published_events.empty()) {
-        continue;
-      }
-      auto step_record = database->traces->get(step.id);
-      const PrivateTraceEntry* step_private =
-          step_record && step_record->private_entry ? &*step_record->private_entry : nullptr;
-      context.line(
-          escape_terminal_text("  step " + std::to_string(step.step_index.value_or(0)) + ":"));
-      print_published_events(context, step, step_private, "    ");
-    }
-    context.line("evidence:");
-    context.line(pretty_dump(run->evidence));
+    return;
+  }
+  if (options.json) {
+    Value document = to_json(*detail);
+    document["trace_db"] = database->path.string();
+    context.json(document);
+    context.finish(ExitCode::Ok);
+    return;
+  }
+  print_entry(context, detail->record);
+  const PublicTraceEntry& entry = detail->record.public_entry;
+  if (detail->run) {
+    print_workflow_run(context, *database->traces, *detail->run, detail->steps);
   } else if (entry.workflow_run_id && entry.step_index) {
     context.line(escape_terminal_text("(step " + std::to_string(*entry.step_index) +
                                       " of workflow run " + *entry.workflow_run_id +

@@ -18,6 +18,8 @@ std::string_view to_string(ClusterErrorKind kind) {
       return "PayloadTooLarge";
     case ClusterErrorKind::MalformedMessage:
       return "MalformedMessage";
+    case ClusterErrorKind::StreamUnavailable:
+      return "StreamUnavailable";
   }
   return "Unknown";
 }

@@ -8,11 +8,11 @@
 #include <mutex>
 #include <utility>
 
+#include "nats_access.hpp"
+
 namespace traverse {
 
-namespace {
-
-std::string status_text(natsStatus status) {
+std::string nats_status_text(natsStatus status) {
   std::string text = natsStatus_GetText(status);
   natsStatus last = NATS_OK;
   if (const char* detail = nats_GetLastError(&last); detail != nullptr && detail[0] != '\0') {
@@ -23,8 +23,10 @@ std::string status_text(natsStatus status) {
   return text;
 }
 
+namespace {
+
 ClusterError error(ClusterErrorKind kind, std::string what, natsStatus status) {
-  return ClusterError(kind, std::move(what) + ": " + status_text(status));
+  return ClusterError(kind, std::move(what) + ": " + nats_status_text(status));
 }
 
 // Frees natsOptions on scope exit.
@@ -239,6 +241,10 @@ std::expected<void, ClusterError> apply_options(natsOptions* options, const Nats
 }
 
 }  // namespace
+
+natsConnection* NatsConnectionAccess::native(const NatsConnection& connection) {
+  return connection.impl_->connection;
+}
 
 NatsConnection::NatsConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NatsConnection::~NatsConnection() = default;

@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "registry_internal.hpp"
+#include "registry_state.hpp"
 #include "traverse/registry/workflow_checks.hpp"
 
 namespace traverse {
-namespace detail {
+namespace {
 
 // The one place that touches both registries' internals. Lock order, everywhere: the capability
 // registry's mutex before the workflow registry's; no other code holds both.
@@ -45,7 +46,8 @@ class RegistryCommit {
                  WorkflowRegistry& workflows, const BundleRegistrationOptions& options)
       : bundle_(bundle),
         capabilities_(capabilities),
-        workflows_(workflows),
+        capability_state_(registry_internal::StateAccess::of(capabilities)),
+        workflow_state_(registry_internal::StateAccess::of(workflows)),
         options_(options),
         bundle_ref_(bundle.bundle_id + "@" + bundle.version) {}
 
@@ -62,8 +64,9 @@ class RegistryCommit {
   }
 
   const RegistryBundle& bundle_;
-  CapabilityRegistry& capabilities_;
-  WorkflowRegistry& workflows_;
+  const CapabilityRegistry& capabilities_;  // staged workflows see its records too
+  registry_internal::CapabilityState& capability_state_;
+  registry_internal::WorkflowState& workflow_state_;
   const BundleRegistrationOptions& options_;
   const std::string bundle_ref_;
   ValidationErrors errors_;
@@ -84,8 +87,8 @@ std::expected<BundleRegistration, ValidationErrors> RegistryCommit::run(
 
   // Checking again under the exclusive locks makes the result atomic even against concurrent
   // registrations; nothing staged depends on state that can change (registries only grow).
-  std::unique_lock capability_lock(capabilities.mutex_);
-  std::unique_lock workflow_lock(workflows.mutex_);
+  std::unique_lock capability_lock(commit.capability_state_.mutex);
+  std::unique_lock workflow_lock(commit.workflow_state_.mutex);
   commit.check_capabilities_locked();
   commit.check_workflows_locked();
   if (!commit.errors_.empty()) {
@@ -123,7 +126,7 @@ void RegistryCommit::stage_capability(CapabilityRegistration registration,
                                       const std::string& file) {
   const std::string key_text = registration.contract.key();
   const Key key{registration.scope, registration.contract.id, registration.contract.version};
-  auto record = CapabilityRegistry::make_record(std::move(registration));
+  auto record = registry_internal::make_capability_record(std::move(registration));
   if (!record) {
     errors_.push_back(
         {std::string(to_string(record.error().kind())), "$", record.error().message(), file});
@@ -204,7 +207,7 @@ void RegistryCommit::check_capabilities_locked() {
     if (staged.first_index != i) {
       continue;  // a repeat of an earlier entry: same status as that one
     }
-    auto status = capabilities_.check_locked(*staged.record);
+    auto status = capability_state_.check_locked(*staged.record);
     if (!status) {
       if (status.error().kind() == RegistryErrorCode::CapacityExceeded) {
         // New, but no room: counted here, reported once by the aggregate check below.
@@ -221,12 +224,12 @@ void RegistryCommit::check_capabilities_locked() {
       ++new_capabilities;
     }
   }
-  if (capabilities_.records_.size() + new_capabilities > capabilities_.limits_.max_records) {
+  if (capability_state_.records.size() + new_capabilities > capability_state_.limits.max_records) {
     errors_.push_back({"CapacityExceeded", "$",
                        "bundle " + bundle_ref_ + " adds " + std::to_string(new_capabilities) +
                            " capabilities but the capability registry holds " +
-                           std::to_string(capabilities_.records_.size()) + " of at most " +
-                           std::to_string(capabilities_.limits_.max_records),
+                           std::to_string(capability_state_.records.size()) + " of at most " +
+                           std::to_string(capability_state_.limits.max_records),
                        bundle_.manifest_path.string()});
   }
 }
@@ -239,7 +242,7 @@ void RegistryCommit::check_workflows_locked() {
     if (staged.first_index != i) {
       continue;
     }
-    auto status = workflows_.check_locked(*staged.record);
+    auto status = workflow_state_.check_locked(*staged.record);
     if (!status) {
       if (status.error().kind() == ValidationErrorKind::CapacityExceeded) {
         workflow_status_[i] = RegistrationStatus::Registered;
@@ -256,12 +259,12 @@ void RegistryCommit::check_workflows_locked() {
       ++new_workflows;
     }
   }
-  if (workflows_.records_.size() + new_workflows > workflows_.limits_.max_records) {
+  if (workflow_state_.records.size() + new_workflows > workflow_state_.limits.max_records) {
     errors_.push_back({"CapacityExceeded", "$",
                        "bundle " + bundle_ref_ + " adds " + std::to_string(new_workflows) +
                            " workflows but the workflow registry holds " +
-                           std::to_string(workflows_.records_.size()) + " of at most " +
-                           std::to_string(workflows_.limits_.max_records),
+                           std::to_string(workflow_state_.records.size()) + " of at most " +
+                           std::to_string(workflow_state_.limits.max_records),
                        bundle_.manifest_path.string()});
   }
 }
@@ -274,11 +277,11 @@ BundleRegistration RegistryCommit::insert_locked() {
     const auto& staged = staged_capabilities_[i];
     const CapabilityRecord& record = *staged.record;
     if (staged.first_index == i && capability_status_[i] == RegistrationStatus::Registered) {
-      capabilities_.insert_locked(staged.record);
+      capability_state_.insert_locked(staged.record);
       result.capabilities.push_back({staged.record, RegistrationStatus::Registered});
     } else {
       result.capabilities.push_back(
-          {capabilities_.find_locked(record.scope, record.contract.id, record.contract.version),
+          {capability_state_.find_locked(record.scope, record.contract.id, record.contract.version),
            RegistrationStatus::AlreadyRegistered});
     }
   }
@@ -287,24 +290,24 @@ BundleRegistration RegistryCommit::insert_locked() {
     const auto& staged = staged_workflows_[i];
     const WorkflowRecord& record = *staged.record;
     if (staged.first_index == i && workflow_status_[i] == RegistrationStatus::Registered) {
-      workflows_.insert_locked(staged.record);
+      workflow_state_.insert_locked(staged.record);
       result.workflows.push_back({staged.record, RegistrationStatus::Registered});
     } else {
-      result.workflows.push_back(
-          {workflows_.find_locked(record.scope, record.definition.id, record.definition.version),
-           RegistrationStatus::AlreadyRegistered});
+      result.workflows.push_back({workflow_state_.find_locked(record.scope, record.definition.id,
+                                                              record.definition.version),
+                                  RegistrationStatus::AlreadyRegistered});
     }
   }
   result.events = bundle_.events;
   return result;
 }
 
-}  // namespace detail
+}  // namespace
 
 std::expected<BundleRegistration, ValidationErrors> register_bundle(
     const RegistryBundle& bundle, CapabilityRegistry& capabilities, WorkflowRegistry& workflows,
     const BundleRegistrationOptions& options) {
-  return detail::RegistryCommit::run(bundle, capabilities, workflows, options);
+  return RegistryCommit::run(bundle, capabilities, workflows, options);
 }
 
 std::expected<CapabilityRegistrationResult, RegistryError> register_package(

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "registry_internal.hpp"
+#include "registry_state.hpp"
 
 namespace traverse {
 namespace {
@@ -35,9 +36,12 @@ constexpr auto by_precedence = VersionedStore<CapabilityRecord>::by_precedence;
 
 }  // namespace
 
-CapabilityRegistry::CapabilityRegistry(CapabilityRegistryLimits limits) : limits_(limits) {}
+CapabilityRegistry::CapabilityRegistry(CapabilityRegistryLimits limits)
+    : state_(std::make_unique<registry_internal::CapabilityState>(limits)) {}
 
-std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::make_record(
+CapabilityRegistry::~CapabilityRegistry() = default;
+
+std::expected<CapabilityRecordPtr, RegistryError> registry_internal::make_capability_record(
     CapabilityRegistration registration) {
   const CapabilityContract& contract = registration.contract;
   if (contract.id.empty()) {
@@ -75,12 +79,12 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::make_recor
   return CapabilityRecordPtr(std::move(record));
 }
 
-CapabilityRecordPtr CapabilityRegistry::find_locked(Scope scope, std::string_view id,
-                                                    std::string_view version) const {
-  return records_.find(scope, id, version);
+CapabilityRecordPtr registry_internal::CapabilityState::find_locked(
+    Scope scope, std::string_view id, std::string_view version) const {
+  return records.find(scope, id, version);
 }
 
-std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locked(
+std::expected<RegistrationStatus, RegistryError> registry_internal::CapabilityState::check_locked(
     const CapabilityRecord& record) const {
   const auto existing = find_locked(record.scope, record.contract.id, record.contract.version);
   if (existing) {
@@ -101,17 +105,17 @@ std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_locke
     }
     return RegistrationStatus::AlreadyRegistered;
   }
-  if (records_.size() >= limits_.max_records) {
+  if (records.size() >= limits.max_records) {
     return std::unexpected(error(RegistryErrorCode::CapacityExceeded,
                                  "capability registry is full (" +
-                                     std::to_string(limits_.max_records) +
+                                     std::to_string(limits.max_records) +
                                      " registrations); cannot register " + record.key()));
   }
   return RegistrationStatus::Registered;
 }
 
-void CapabilityRegistry::insert_locked(CapabilityRecordPtr record) {
-  records_.insert(std::move(record));
+void registry_internal::CapabilityState::insert_locked(CapabilityRecordPtr record) {
+  records.insert(std::move(record));
 }
 
 std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::register_capability(
@@ -123,38 +127,38 @@ std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::r
 std::expected<CapabilityRegistrationResult, RegistryError> CapabilityRegistry::register_capability(
     CapabilityRegistration registration) {
   // Build (and fingerprint) the record before taking the lock: hashing is the expensive part.
-  auto record = make_record(std::move(registration));
+  auto record = registry_internal::make_capability_record(std::move(registration));
   if (!record) {
     return std::unexpected(std::move(record.error()));
   }
-  std::unique_lock lock(mutex_);
-  auto status = check_locked(**record);
+  std::unique_lock lock(state_->mutex);
+  auto status = state_->check_locked(**record);
   if (!status) {
     return std::unexpected(std::move(status.error()));
   }
   if (*status == RegistrationStatus::AlreadyRegistered) {
     return CapabilityRegistrationResult{
-        find_locked((*record)->scope, (*record)->contract.id, (*record)->contract.version),
+        state_->find_locked((*record)->scope, (*record)->contract.id, (*record)->contract.version),
         RegistrationStatus::AlreadyRegistered};
   }
-  insert_locked(*record);
+  state_->insert_locked(*record);
   return CapabilityRegistrationResult{std::move(*record), RegistrationStatus::Registered};
 }
 
 std::expected<RegistrationStatus, RegistryError> CapabilityRegistry::check_registration(
     const CapabilityRegistration& registration) const {
-  auto record = make_record(registration);
+  auto record = registry_internal::make_capability_record(registration);
   if (!record) {
     return std::unexpected(std::move(record.error()));
   }
-  std::shared_lock lock(mutex_);
-  return check_locked(**record);
+  std::shared_lock lock(state_->mutex);
+  return state_->check_locked(**record);
 }
 
 CapabilityRecordPtr CapabilityRegistry::get(Scope scope, std::string_view id,
                                             std::string_view version) const {
-  std::shared_lock lock(mutex_);
-  return find_locked(scope, id, version);
+  std::shared_lock lock(state_->mutex);
+  return state_->find_locked(scope, id, version);
 }
 
 namespace {
@@ -273,8 +277,8 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::resolve(
   // Visible records: one per version, a private registration hiding the public one.
   std::vector<CapabilityRecordPtr> visible;
   {
-    std::shared_lock lock(mutex_);
-    visible = records_.visible_versions(query.capability_id, query.scope);
+    std::shared_lock lock(state_->mutex);
+    visible = state_->records.visible_versions(query.capability_id, query.scope);
   }
   if (visible.empty()) {
     return std::unexpected(error(
@@ -303,16 +307,16 @@ std::expected<CapabilityRecordPtr, RegistryError> CapabilityRegistry::find_by_id
 std::vector<CapabilityRecordPtr> CapabilityRegistry::list() const {
   std::vector<CapabilityRecordPtr> records;
   {
-    std::shared_lock lock(mutex_);
-    records = records_.all();
+    std::shared_lock lock(state_->mutex);
+    records = state_->records.all();
   }
   VersionedStore<CapabilityRecord>::sort_for_listing(records);
   return records;
 }
 
 std::size_t CapabilityRegistry::size() const {
-  std::shared_lock lock(mutex_);
-  return records_.size();
+  std::shared_lock lock(state_->mutex);
+  return state_->records.size();
 }
 
 }  // namespace traverse

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "registry_internal.hpp"
+#include "registry_state.hpp"
 #include "traverse/registry/workflow_checks.hpp"
 
 namespace traverse {
@@ -33,7 +34,10 @@ CapabilityResolver registry_resolver(const CapabilityRegistry& capabilities, Sco
 
 }  // namespace
 
-WorkflowRegistry::WorkflowRegistry(WorkflowRegistryLimits limits) : limits_(limits) {}
+WorkflowRegistry::WorkflowRegistry(WorkflowRegistryLimits limits)
+    : state_(std::make_unique<registry_internal::WorkflowState>(limits)) {}
+
+WorkflowRegistry::~WorkflowRegistry() = default;
 
 std::expected<WorkflowRecordPtr, ValidationErrors> WorkflowRegistry::make_record(
     Scope scope, WorkflowDefinition workflow, std::string origin) {
@@ -73,12 +77,12 @@ std::expected<WorkflowRecordPtr, ValidationErrors> WorkflowRegistry::make_record
   return WorkflowRecordPtr(std::move(record));
 }
 
-WorkflowRecordPtr WorkflowRegistry::find_locked(Scope scope, std::string_view id,
-                                                std::string_view version) const {
-  return records_.find(scope, id, version);
+WorkflowRecordPtr registry_internal::WorkflowState::find_locked(Scope scope, std::string_view id,
+                                                                std::string_view version) const {
+  return records.find(scope, id, version);
 }
 
-std::expected<RegistrationStatus, ValidationError> WorkflowRegistry::check_locked(
+std::expected<RegistrationStatus, ValidationError> registry_internal::WorkflowState::check_locked(
     const WorkflowRecord& record) const {
   const auto existing = find_locked(record.scope, record.definition.id, record.definition.version);
   if (existing) {
@@ -94,19 +98,19 @@ std::expected<RegistrationStatus, ValidationError> WorkflowRegistry::check_locke
     }
     return RegistrationStatus::AlreadyRegistered;
   }
-  if (records_.size() >= limits_.max_records) {
+  if (records.size() >= limits.max_records) {
     return std::unexpected(ValidationError{"CapacityExceeded",
                                            "$",
                                            "workflow registry is full (" +
-                                               std::to_string(limits_.max_records) +
+                                               std::to_string(limits.max_records) +
                                                " registrations); cannot register " + record.key(),
                                            {}});
   }
   return RegistrationStatus::Registered;
 }
 
-void WorkflowRegistry::insert_locked(WorkflowRecordPtr record) {
-  records_.insert(std::move(record));
+void registry_internal::WorkflowState::insert_locked(WorkflowRecordPtr record) {
+  records.insert(std::move(record));
 }
 
 ValidationErrors WorkflowRegistry::check_registration(
@@ -118,8 +122,8 @@ ValidationErrors WorkflowRegistry::check_registration(
     errors.insert(errors.end(), record.error().begin(), record.error().end());
     return errors;
   }
-  std::shared_lock lock(mutex_);
-  if (auto status = check_locked(**record); !status) {
+  std::shared_lock lock(state_->mutex);
+  if (auto status = state_->check_locked(**record); !status) {
     errors.push_back(std::move(status.error()));
   }
   return errors;
@@ -137,8 +141,8 @@ std::expected<WorkflowRegistrationResult, ValidationErrors> WorkflowRegistry::re
     errors.insert(errors.end(), record.error().begin(), record.error().end());
     return std::unexpected(std::move(errors));
   }
-  std::unique_lock lock(mutex_);
-  auto status = check_locked(**record);
+  std::unique_lock lock(state_->mutex);
+  auto status = state_->check_locked(**record);
   if (!status) {
     errors.push_back(std::move(status.error()));
   }
@@ -147,17 +151,17 @@ std::expected<WorkflowRegistrationResult, ValidationErrors> WorkflowRegistry::re
   }
   if (*status == RegistrationStatus::AlreadyRegistered) {
     return WorkflowRegistrationResult{
-        find_locked(scope, (*record)->definition.id, (*record)->definition.version),
+        state_->find_locked(scope, (*record)->definition.id, (*record)->definition.version),
         RegistrationStatus::AlreadyRegistered};
   }
-  insert_locked(*record);
+  state_->insert_locked(*record);
   return WorkflowRegistrationResult{std::move(*record), RegistrationStatus::Registered};
 }
 
 WorkflowRecordPtr WorkflowRegistry::get(Scope scope, std::string_view id,
                                         std::string_view version) const {
-  std::shared_lock lock(mutex_);
-  return find_locked(scope, id, version);
+  std::shared_lock lock(state_->mutex);
+  return state_->find_locked(scope, id, version);
 }
 
 std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_exact(
@@ -169,9 +173,9 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_exact(
                                              " is not a semver version (expected e.g. 1.0.0)"});
   }
   {
-    std::shared_lock lock(mutex_);
+    std::shared_lock lock(state_->mutex);
     for (const Scope candidate : registry_internal::scopes_for(scope)) {
-      if (auto record = find_locked(candidate, id, version)) {
+      if (auto record = state_->find_locked(candidate, id, version)) {
         return record;
       }
     }
@@ -185,8 +189,8 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_by_id(
     std::string_view id, LookupScope scope) const {
   std::vector<WorkflowRecordPtr> visible;
   {
-    std::shared_lock lock(mutex_);
-    visible = records_.visible_versions(id, scope);
+    std::shared_lock lock(state_->mutex);
+    visible = state_->records.visible_versions(id, scope);
   }
   if (visible.empty()) {
     return std::unexpected(
@@ -210,16 +214,16 @@ std::expected<WorkflowRecordPtr, RegistryError> WorkflowRegistry::find_by_id(
 std::vector<WorkflowRecordPtr> WorkflowRegistry::list() const {
   std::vector<WorkflowRecordPtr> records;
   {
-    std::shared_lock lock(mutex_);
-    records = records_.all();
+    std::shared_lock lock(state_->mutex);
+    records = state_->records.all();
   }
   VersionedStore<WorkflowRecord>::sort_for_listing(records);
   return records;
 }
 
 std::size_t WorkflowRegistry::size() const {
-  std::shared_lock lock(mutex_);
-  return records_.size();
+  std::shared_lock lock(state_->mutex);
+  return state_->records.size();
 }
 
 }  // namespace traverse

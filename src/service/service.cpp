@@ -9,6 +9,7 @@
 // templates over the stream, instantiated for plain TCP and for TLS over TCP.
 #include "traverse/service/service.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -188,8 +189,10 @@ struct Service::Impl {
   template <class Stream>
   net::awaitable<void> refuse(Stream& stream, std::string_view code, std::string message);
   // Hands the request to the API and waits for its answer, at most until the deadline.
+  // `timer`: the connection's, idle between requests.
   net::awaitable<ApiResponse> answer(ApiRequest api_request,
-                                     std::chrono::steady_clock::time_point deadline);
+                                     std::chrono::steady_clock::time_point deadline,
+                                     net::steady_timer& timer);
   template <class Stream>
   net::awaitable<void> websocket_session(Stream stream, http::request<http::string_body> request,
                                          Connection& connection, std::vector<std::string> types,
@@ -201,19 +204,39 @@ struct Service::Impl {
 
 namespace {
 
-// Moves the body out of `response` (its status and trace id stay for the log).
-http::response<http::string_body> to_http(ApiResponse& response, unsigned version,
-                                          bool keep_alive) {
-  http::response<http::string_body> out{static_cast<http::status>(response.status), version};
-  out.set(http::field::server, "traverse");
-  out.set(http::field::content_type, response.content_type);
+// The status line and header of `response` (Content-Length from its body), written straight into
+// `head` (cleared first; the connection reuses it): no per-field allocation, no serializer.
+// Connection: close when the connection ends after it (HTTP/1.1), keep-alive when it stays open
+// (HTTP/1.0) — what Beast's keep_alive() writes.
+void response_head(std::string& head, const ApiResponse& response, unsigned version,
+                   bool keep_alive) {
+  const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+  char number[24];
+  head.clear();
+  head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  head.append(number, std::to_chars(number, number + sizeof number, response.status).ptr);
+  head.append(" ").append(reason.data(), reason.size());
+  head.append("\r\nServer: traverse\r\nContent-Type: ").append(response.content_type);
   for (const auto& [name, value] : response.headers) {
-    out.set(name, value);
+    head.append("\r\n").append(name).append(": ").append(value);
   }
-  out.keep_alive(keep_alive);
-  out.body() = std::move(response.body);
-  out.prepare_payload();
-  return out;
+  if (version >= 11 && !keep_alive) {
+    head.append("\r\nConnection: close");
+  } else if (version < 11 && keep_alive) {
+    head.append("\r\nConnection: keep-alive");
+  }
+  head.append("\r\nContent-Length: ");
+  head.append(number, std::to_chars(number, number + sizeof number, response.body.size()).ptr);
+  head.append("\r\n\r\n");
+}
+
+// Writes `response` (head and body in one gather write). The caller sets the stream's expiry.
+template <class Stream>
+net::awaitable<void> write_response(Stream& stream, std::string& head, const ApiResponse& response,
+                                    unsigned version, bool keep_alive, error_code& ec) {
+  response_head(head, response, version, keep_alive);
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(response.body)};
+  co_await net::async_write(stream, buffers, net::redirect_error(net::use_awaitable, ec));
 }
 
 // The event stream parameters: ?type=a,b (repeatable) and the cursor (?cursor=N or
@@ -368,10 +391,10 @@ net::awaitable<void> Service::Impl::refuse_plain_http(PlainStream& stream) {
       "invalid_request",
       "this port speaks HTTPS only (the service was started with --tls-cert); "
       "use https:// and wss://");
-  auto out = to_http(response, 11, false);
+  std::string head;
   error_code ec;
   stream.expires_after(config.header_timeout);
-  co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
+  co_await write_response(stream, head, response, 11, false, ec);
   metrics.record_request("unmatched", response.status);
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   // Drain what the client still sends (bounded) so that closing does not reset the connection
@@ -390,10 +413,10 @@ template <class Stream>
 net::awaitable<void> Service::Impl::refuse(Stream& stream, std::string_view code,
                                            std::string message) {
   ApiResponse response = ServiceApi::error_response(code, std::move(message));
-  auto out = to_http(response, 11, false);
+  std::string head;
   error_code write_ec;
   beast::get_lowest_layer(stream).expires_after(config.header_timeout);
-  co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, write_ec));
+  co_await write_response(stream, head, response, 11, false, write_ec);
   metrics.record_request("unmatched", response.status);
   co_await close_send(stream);
 }
@@ -445,6 +468,23 @@ net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::r
                         std::to_string(config.max_body_bytes) + " bytes");
     co_return std::nullopt;
   }
+  // The body that arrived with the header (all of it, for a small request) is parsed here, not by
+  // another read operation.
+  if (!parser.is_done() && buffer.size() > 0 && parser.get()[http::field::expect].empty()) {
+    parser.eager(true);
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == http::error::need_more) {
+      ec = {};
+    }
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        co_await refuse(stream, "body_too_large", body_limit());
+      } else {
+        co_await refuse(stream, "invalid_request", "malformed HTTP request body: " + ec.message());
+      }
+      co_return std::nullopt;
+    }
+  }
   if (!parser.is_done()) {
     if (lowercase(sv(parser.get()[http::field::expect])) == "100-continue") {
       http::response<http::empty_body> go_on{http::status::continue_, 11};
@@ -469,41 +509,47 @@ net::awaitable<std::optional<http::request<http::string_body>>> Service::Impl::r
 }
 
 net::awaitable<ApiResponse> Service::Impl::answer(ApiRequest api_request,
-                                                  std::chrono::steady_clock::time_point deadline) {
-  const auto executor = co_await net::this_coro::executor;
-  // The answer arrives on this thread (inline routes) or is posted back from a worker; the
-  // timer doubles as the wake-up and the request's deadline.
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  net::steady_timer& timer) {
+  // The answer arrives on this thread (inline routes) or from the thread that produced it (an
+  // executor's worker, a WorkerPool thread), which stores it and posts one small wake-up here;
+  // the connection's timer doubles as that wake-up's wait and the request's deadline.
+  // Everything but `answer` is touched on this thread only.
   struct Pending {
-    explicit Pending(const net::any_io_executor& io) : timer(io) {}
-    net::steady_timer timer;
+    net::any_io_executor executor;
+    std::thread::id io_thread;
+    net::steady_timer* timer = nullptr;  // null once the request no longer waits
     std::optional<ApiResponse> response;
+    ApiResponse answer;  // written once by the producing thread, before it posts
   };
-  auto pending = std::make_shared<Pending>(executor);
-  pending->timer.expires_at(deadline);
-  const auto io_thread = std::this_thread::get_id();
-  api->dispatch(std::move(api_request), deadline,
-                [pending, executor, io_thread](ApiResponse answer) {
-                  if (std::this_thread::get_id() == io_thread) {
-                    pending->response = std::move(answer);
-                    return;
-                  }
-                  net::post(executor, [pending, answer = std::move(answer)]() mutable {
-                    if (!pending->response) {
-                      pending->response = std::move(answer);
-                    }
-                    pending->timer.cancel();
-                  });
-                });
+  auto pending = std::make_shared<Pending>();
+  pending->executor = co_await net::this_coro::executor;
+  pending->io_thread = std::this_thread::get_id();
+  api->dispatch(std::move(api_request), deadline, [pending](ApiResponse answer) {
+    if (std::this_thread::get_id() == pending->io_thread) {
+      pending->response = std::move(answer);
+      return;
+    }
+    pending->answer = std::move(answer);
+    net::post(pending->executor, [pending] {
+      if (pending->timer != nullptr) {
+        pending->response = std::move(pending->answer);
+        pending->timer->cancel();
+      }
+    });
+  });
   if (!pending->response) {
+    pending->timer = &timer;
+    timer.expires_at(deadline);
     error_code wait_ec;
-    co_await pending->timer.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+    pending->timer = nullptr;
   }
   if (pending->response) {
     co_return std::move(*pending->response);
   }
   // Still running at the deadline: answer now; the execution finishes (and is traced) on its
   // worker, its result is dropped.
-  pending->response = ApiResponse{};
   co_return ServiceApi::error_response("deadline_exceeded",
                                        "no answer within the request's deadline "
                                        "(X-Traverse-Timeout-Ms, bounded by the server maximum)");
@@ -513,6 +559,9 @@ template <class Stream>
 net::awaitable<void> Service::Impl::session(Stream stream, Connection& connection,
                                             beast::flat_buffer buffer) {
   auto& lowest = beast::get_lowest_layer(stream);
+  // Reused by every request of the connection: the deadline timer and the response head.
+  net::steady_timer timer(lowest.get_executor());
+  std::string head;
   for (;;) {
     Clock::time_point started;
     auto read = co_await read_request(stream, buffer, started);
@@ -521,11 +570,11 @@ net::awaitable<void> Service::Impl::session(Stream stream, Connection& connectio
     }
     http::request<http::string_body> request = std::move(*read);
     ApiRequest api_request;
-    api_request.method = std::string(request.method_string());
-    api_request.target = std::string(request.target());
-    api_request.authorization = std::string(request[http::field::authorization]);
-    api_request.prefer = std::string(request["Prefer"]);
-    api_request.timeout_ms = std::string(request["X-Traverse-Timeout-Ms"]);
+    api_request.method = sv(request.method_string());
+    api_request.target = sv(request.target());
+    api_request.authorization = sv(request[http::field::authorization]);
+    api_request.prefer = sv(request["Prefer"]);
+    api_request.timeout_ms = sv(request["X-Traverse-Timeout-Ms"]);
 
     connection.busy = true;
     in_flight.fetch_add(1);
@@ -568,18 +617,16 @@ net::awaitable<void> Service::Impl::session(Stream stream, Connection& connectio
             "invalid_parameter", "X-Traverse-Timeout-Ms must be a positive integer (ms)");
       } else {
         api_request.body = std::move(request.body());
-        response = co_await answer(std::move(api_request), *deadline);
-        api_request.method = std::string(request.method_string());  // for the log
-        api_request.target = std::string(request.target());
+        response = co_await answer(std::move(api_request), *deadline, timer);
       }
     }
     const bool keep = keep_alive && !draining.load();
-    auto out = to_http(*response, request.version(), keep);
     lowest.expires_after(config.idle_timeout);
     error_code ec;
-    co_await http::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
+    co_await write_response(stream, head, *response, request.version(), keep, ec);
     metrics.record_request(match.route, response->status);
-    log(api_request.method, api_request.target, response->status, started, response->trace_id);
+    log(sv(request.method_string()), sv(request.target()), response->status, started,
+        response->trace_id);
     connection.busy = false;
     request_done();
     if (ec || !keep) {

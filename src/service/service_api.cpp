@@ -434,9 +434,12 @@ std::pair<unsigned, Value> ServiceApi::finish_execution(const RuntimeExecution& 
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  metrics_.record_execution(
-      trace.capability_id.value_or("unresolved"),
-      result.completed() ? "completed" : (result.error ? result.error->code : "error"), seconds);
+  const std::string_view capability =
+      trace.capability_id ? std::string_view(*trace.capability_id) : "unresolved";
+  const std::string_view outcome = result.completed() ? "completed"
+                                   : result.error     ? std::string_view(result.error->code)
+                                                      : "error";
+  metrics_.record_execution(capability, outcome, seconds);
   unsigned status = 200;
   if (!result.completed()) {
     std::string error_class;

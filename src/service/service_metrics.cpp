@@ -48,19 +48,30 @@ void ServiceMetrics::record_request(std::string_view route, unsigned status) {
 void ServiceMetrics::record_execution(std::string_view capability, std::string_view outcome,
                                       double seconds) {
   std::lock_guard lock(mutex_);
-  std::string label(capability);
-  if (!latency_.contains(label) && latency_.size() >= kMaxSeries) {
-    label = kOther;
-  }
-  ++executions_[{label, std::string(outcome)}];
-  Histogram& histogram = latency_[label];
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      ++histogram.buckets[i];
+  // Found by string_view: a known series costs no allocation.
+  auto histogram = latency_.find(capability);
+  if (histogram == latency_.end()) {
+    if (latency_.size() >= kMaxSeries) {
+      capability = kOther;
+      histogram = latency_.find(capability);
+    }
+    if (histogram == latency_.end()) {
+      histogram = latency_.emplace(std::string(capability), Histogram{}).first;
     }
   }
-  ++histogram.count;
-  histogram.sum += seconds;
+  const std::pair<std::string_view, std::string_view> key{capability, outcome};
+  if (const auto it = executions_.find(key); it != executions_.end()) {
+    ++it->second;
+  } else {
+    executions_.emplace(std::pair{std::string(capability), std::string(outcome)}, 1);
+  }
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++histogram->second.buckets[i];
+    }
+  }
+  ++histogram->second.count;
+  histogram->second.sum += seconds;
 }
 
 void ServiceMetrics::record_trace_write_failure() {

@@ -5,6 +5,8 @@
 #include <system_error>
 #include <thread>
 
+#include "wal_batching_vfs.hpp"
+
 namespace traverse::trace_internal {
 
 namespace {
@@ -34,9 +36,10 @@ bool needs_write_to_read(int rc) {
 
 std::expected<Connection, TraceError> raw_open(const std::filesystem::path& path,
                                                const std::string& name, int flags,
-                                               std::chrono::milliseconds busy_timeout) {
+                                               std::chrono::milliseconds busy_timeout,
+                                               const char* vfs = nullptr) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   Connection connection(db);
   if (rc != SQLITE_OK) {
     const TraceError e = sqlite_error(path, db, "open", rc);
@@ -76,7 +79,9 @@ std::expected<Connection, TraceError> open_connection(const std::filesystem::pat
     return std::unexpected(ok.error());
   }
   if (!read_only) {
-    return raw_open(path, path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_timeout);
+    // The WAL-batching VFS: a commit is one write(2), not two per page (wal_batching_vfs.hpp).
+    return raw_open(path, path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_timeout,
+                    wal_batching_vfs());
   }
   auto connection = raw_open(path, path.string(), SQLITE_OPEN_READONLY, busy_timeout);
   if (!connection) {

@@ -1,6 +1,9 @@
 #include "traverse/trace/sqlite_trace_store.hpp"
 
+#include <linux/futex.h>
 #include <sqlite3.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -152,8 +155,19 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
   return owned;
 }
 
-// How often a group-commit leader yields to let inserts that are still encoding join its batch.
-constexpr int kJoinYields = 4;
+// WAL checkpoints run on a thread of their own, not in the committing leader (whose batch, and
+// every insert queued behind it, would wait for the copy and its fsyncs): after a commit that
+// leaves at least kCheckpointFrames frames in the WAL, the checkpointer copies them back
+// (PASSIVE: it never blocks the writer). Under a steady stream of commits a background checkpoint
+// rarely catches the last frame, and only a complete one lets the next commit restart the WAL
+// from its beginning; so at kInlineCheckpointFrames (~16 MiB, SQLite's autocheckpoint interval
+// before) the leader checkpoints itself, copying what the checkpointer has not, and the WAL
+// stays bounded there.
+constexpr int kCheckpointFrames = 1024;
+constexpr int kInlineCheckpointFrames = 4096;
+
+// Most yields of a group-commit leader waiting for other inserts to join its batch.
+constexpr int kJoinYields = 8;
 
 // Rows read under a reader connection, decoded after it is released.
 struct RawRow {
@@ -172,6 +186,10 @@ struct Reader {
   std::array<Statement, kFilterCombinations> count_stmts;
 };
 
+constexpr std::uint32_t kWaiting = 0;
+constexpr std::uint32_t kLeading = 1;
+constexpr std::uint32_t kDone = 2;
+
 // One insert waiting for its group commit. Lives on the inserting thread's stack until done.
 struct PendingInsert {
   const PublicTraceEntry* entry = nullptr;
@@ -181,9 +199,27 @@ struct PendingInsert {
   bool written = false;                       // inserted into the open transaction
   bool committed = false;                     // its transaction committed: result is final
   std::expected<void, TraceError> result;
-  bool done = false;  // guarded by Impl::queue_mutex
-  std::condition_variable cv;
+  // kWaiting until the leader of its batch sets kDone (after writing result) or makes it the
+  // next leader (kLeading). Waited on with a futex, not a condition variable: the waiter needs
+  // no mutex to learn its result, so the leader wakes it after releasing queue_mutex.
+  std::atomic<std::uint32_t> state{kWaiting};
 };
+
+// Blocks while `word` holds `expected` (spurious wakes are re-checked by the caller).
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
+                nullptr, nullptr, 0);
+}
+
+// Sets `word` to `value` and wakes its waiter. The waiter may return, and its stack frame holding
+// `word` be reused, between the store and the wake: waking an address nobody waits on does
+// nothing, and a futex waiter that now uses the address re-checks its own word (spurious wake).
+void futex_set_and_wake(std::atomic<std::uint32_t>& word, std::uint32_t value) {
+  auto* address = reinterpret_cast<std::uint32_t*>(&word);
+  word.store(value, std::memory_order_release);
+  (void)syscall(SYS_futex, address, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
 
 }  // namespace
 
@@ -202,9 +238,20 @@ struct SqliteTraceStore::Impl {
 
   std::mutex queue_mutex;
   std::deque<PendingInsert*> queue;  // guarded by queue_mutex: inserts waiting, oldest first
+  std::thread::id last_leader;       // guarded by queue_mutex: the thread of the last commit
   // Inserts between their start and their queueing (encoding JSON): a leader that sees some lets
   // them join its batch (PostgreSQL's commit_siblings idea), bounded to a few yields.
   std::atomic<std::size_t> encoding{0};
+
+  // The checkpointer: its own connection and thread (none when read_only). Stopped and joined by
+  // ~Impl before any connection closes.
+  Connection checkpoint_connection;
+  std::thread checkpointer;
+  std::mutex checkpoint_mutex;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_wanted = false;   // guarded by checkpoint_mutex
+  bool checkpoint_running = false;  // guarded by checkpoint_mutex
+  bool stopping = false;            // guarded by checkpoint_mutex
 
   std::mutex readers_mutex;
   std::condition_variable readers_cv;
@@ -212,8 +259,69 @@ struct SqliteTraceStore::Impl {
   std::vector<std::unique_ptr<Reader>> idle_readers;
   std::size_t open_readers = 0;
 
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    if (checkpointer.joinable()) {
+      {
+        std::lock_guard lock(checkpoint_mutex);
+        stopping = true;
+      }
+      checkpoint_cv.notify_all();
+      checkpointer.join();
+    }
+  }
+
   [[nodiscard]] TraceError error(std::string_view what, int rc) const {
     return sqlite_error(path, writer.get(), what, rc);
+  }
+
+  // ---- checkpoints ----
+
+  // The writer's WAL hook (replaces SQLite's autocheckpoint), called after each commit.
+  static int on_commit(void* self, sqlite3* db, const char* name, int frames) {
+    auto* impl = static_cast<Impl*>(self);
+    if (frames >= kInlineCheckpointFrames) {
+      // Only a checkpoint with no commit after it lets the WAL restart; while this leader is
+      // here nobody in this process commits. Wait for a running background round (it holds
+      // the checkpoint lock, so this one would only get SQLITE_BUSY), then finish the job.
+      {
+        std::unique_lock lock(impl->checkpoint_mutex);
+        impl->checkpoint_wanted = false;
+        impl->checkpoint_cv.wait(lock, [&] { return !impl->checkpoint_running; });
+      }
+      (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= kCheckpointFrames) {
+      bool wake = false;
+      {
+        std::lock_guard lock(impl->checkpoint_mutex);
+        wake = !impl->checkpoint_wanted;
+        impl->checkpoint_wanted = true;
+      }
+      if (wake)
+        impl->checkpoint_cv.notify_all();
+    }
+    return SQLITE_OK;
+  }
+
+  void run_checkpointer() {
+    std::unique_lock lock(checkpoint_mutex);
+    for (;;) {
+      checkpoint_cv.wait(lock, [&] { return checkpoint_wanted || stopping; });
+      if (stopping)
+        return;
+      checkpoint_wanted = false;
+      checkpoint_running = true;
+      lock.unlock();
+      // A failure (busy, I/O) leaves the frames in the WAL: the next commit asks again, and the
+      // inline bound above keeps the WAL from growing without end.
+      (void)sqlite3_wal_checkpoint_v2(checkpoint_connection.get(), "main",
+                                      SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+      checkpoint_running = false;
+      checkpoint_cv.notify_all();  // a leader may wait for this round (on_commit)
+    }
   }
 
   // ---- readers ----
@@ -652,15 +760,17 @@ std::expected<void, TraceError> SqliteTraceStore::Impl::open_writer() {
           "set synchronous");
       !ok)
     return ok;
-  // Checkpoint every ~16 MiB of WAL instead of SQLite's 4 MiB: a page rewritten by many commits
-  // (index and leaf pages, touched by every insert) is copied back once per checkpoint, and
-  // checkpoints (the fsyncs of synchronous=NORMAL) are a quarter as frequent.
-  if (auto ok = trace_internal::exec(path, db, "PRAGMA wal_autocheckpoint = 4096",
-                                     "set checkpoint interval");
-      !ok)
-    return ok;
   if (auto ok = create_or_check_schema(); !ok)
     return ok;
+  // Checkpoints run on the checkpointer's connection (see kCheckpointFrames); the hook replaces
+  // SQLite's autocheckpoint on the writer.
+  auto checkpoint =
+      trace_internal::open_connection(path, /*read_only=*/false, options.busy_timeout);
+  if (!checkpoint)
+    return std::unexpected(checkpoint.error());
+  checkpoint_connection = std::move(*checkpoint);
+  sqlite3_wal_hook(db, &Impl::on_commit, this);
+  checkpointer = std::thread([this] { run_checkpointer(); });
 
   auto insert = prepare(
       path, db,
@@ -755,19 +865,37 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
 
   std::unique_lock lock(impl.queue_mutex);
   impl.queue.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || impl.queue.front() == &self; });
-  if (self.done)
-    return finish(self, impl.path);
+  if (impl.queue.front() != &self) {
+    lock.unlock();
+    std::uint32_t state = self.state.load(std::memory_order_acquire);
+    while (state == kWaiting) {
+      futex_wait(self.state, kWaiting);
+      state = self.state.load(std::memory_order_acquire);
+    }
+    if (state == kDone)
+      return finish(self, impl.path);
+    lock.lock();  // kLeading: at the front of the queue
+  }
 
   // Leader: commit what is queued (self first), up to max_batch, without holding the lock.
-  // Inserts still encoding would otherwise each pay a commit of their own: give them a few
-  // chances to join (a yield each, no sleeping).
-  for (int i = 0; i < kJoinYields && impl.queue.size() < impl.options.max_batch &&
-                  impl.encoding.load(std::memory_order_relaxed) > 0;
+  // A commit costs the same for one entry as for many (its locks and its write), so the leader
+  // lets other inserting threads join first: when the previous commit was another thread's
+  // (more than one thread inserts) or inserts are still encoding, it yields, for as long as each
+  // yield brings someone (at most kJoinYields). On few cores the other callers otherwise only
+  // run between commits and every batch holds one entry; a single caller never yields.
+  const auto me = std::this_thread::get_id();
+  const bool others_insert = impl.last_leader != me;
+  impl.last_leader = me;
+  std::size_t seen = impl.queue.size();
+  for (int i = 0; i < kJoinYields && seen < impl.options.max_batch &&
+                  (others_insert || impl.encoding.load(std::memory_order_relaxed) > 0);
        ++i) {
     lock.unlock();
     std::this_thread::yield();
     lock.lock();
+    if (impl.queue.size() == seen && impl.encoding.load(std::memory_order_relaxed) == 0)
+      break;  // nobody came
+    seen = impl.queue.size();
   }
   const std::size_t n =
       std::min(impl.queue.size(), std::max<std::size_t>(impl.options.max_batch, 1));
@@ -781,14 +909,26 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
       ~Complete() {
         if (!lock.owns_lock())
           lock.lock();
+        // Waiters are woken after the lock is released (they need not take it), up to an inline
+        // list's worth; the rest of a larger batch under the lock. The first entry is this one.
+        std::array<PendingInsert*, 64> finished{};
+        std::size_t count = 0;
         for (std::size_t i = 0; i < n; ++i) {
           PendingInsert* p = impl.queue.front();
           impl.queue.pop_front();
-          p->done = true;
-          p->cv.notify_one();
+          if (i == 0)
+            continue;
+          if (count < finished.size())
+            finished[count++] = p;
+          else
+            futex_set_and_wake(p->state, kDone);
         }
-        if (!impl.queue.empty())
-          impl.queue.front()->cv.notify_one();
+        PendingInsert* next = impl.queue.empty() ? nullptr : impl.queue.front();
+        lock.unlock();
+        if (next != nullptr)
+          futex_set_and_wake(next->state, kLeading);
+        for (std::size_t i = 0; i < count; ++i)
+          futex_set_and_wake(finished[i]->state, kDone);
       }
     } complete{impl, lock, n};
     lock.unlock();

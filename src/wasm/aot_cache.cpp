@@ -1,14 +1,8 @@
 // Compiled objects of the ahead-of-time tier on the host side (see aot_cache.hpp).
 #include "aot_cache.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,10 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "child_process.hpp"
 #include "engine/aot_engine.hpp"
+#include "engine/aot_units.hpp"
 #include "traverse/support/digest.hpp"
-
-extern char** environ;
 
 namespace traverse::wasm_internal {
 namespace {
@@ -75,58 +69,13 @@ std::string head_of(const std::string& text) {
   return out;
 }
 
-// Waits for `pid` until `deadline`; kills its process group after it. Returns the wait status,
-// or nothing on timeout.
-std::optional<int> wait_or_kill(pid_t pid, Clock::time_point deadline) {
-  const auto pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  bool expired = false;
-  for (;;) {
-    int status = 0;
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      if (pid_fd >= 0) {
-        close(pid_fd);
-      }
-      return status;
-    }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      expired = true;
-      break;
-    }
-    if (pid_fd >= 0) {
-      pollfd entry{pid_fd, POLLIN, 0};
-      (void)poll(&entry, 1, static_cast<int>(std::min<long long>(left.count(), 1'000'000)));
-    } else {
-      const timespec pause{0, 10'000'000};  // no pidfd (old kernel): poll the status
-      nanosleep(&pause, nullptr);
-    }
-  }
-  if (expired) {
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (pid_fd >= 0) {
-    close(pid_fd);
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> compile_environment(const fs::path& temporary) {
   std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
                                   "TMPDIR=" + temporary.string()};
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   // The worker executable is built with the host's sanitizers; keep their options.
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view text(*entry);
-    if (text.substr(0, text.find('=')).ends_with("SAN_OPTIONS")) {
-      env.emplace_back(text);
-    }
+  for (std::string& entry : sanitizer_environment()) {
+    env.push_back(std::move(entry));
   }
-#endif
   return env;
 }
 
@@ -290,6 +239,12 @@ std::expected<AotCompiler, AotError> AotCompiler::create(AotSettings settings) {
   for (const char* flag : kAotCompilerFlags) {
     identity += std::string(" ") + flag;
   }
+  identity += "\nlink";
+  for (const char* flag : kAotLinkFlags) {
+    identity += std::string(" ") + flag;
+  }
+  identity += "\nunits " + std::to_string(kAotUnitsVersion) + " max " +
+              std::to_string(kAotMaxUnits) + " min " + std::to_string(kAotMinUnitBytes);
   identity += "\nwasm-rt.h " + sha256_hex(*header) + "\n";
   return AotCompiler(std::move(settings), std::move(identity));
 }
@@ -382,45 +337,23 @@ std::expected<AotObject, AotError> AotCompiler::object_for(std::string_view dige
       "--aot-memory=" + std::to_string(settings_.compile_memory_bytes),
       "--aot-cpu-seconds=" + std::to_string(cpu_seconds),
   };
-  std::vector<char*> argv;
-  for (std::string& arg : args) {
-    argv.push_back(arg.data());
-  }
-  argv.push_back(nullptr);
-  std::vector<std::string> env = compile_environment(temporary);
-  std::vector<char*> envp;
-  for (std::string& entry : env) {
-    envp.push_back(entry.data());
-  }
-  envp.push_back(nullptr);
   const std::string log = (temporary / "compile.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setsigdefault(&attributes, &all_signals);
-  posix_spawnattr_setpgroup(&attributes, 0);  // its own group: a timeout kills the compiler too
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  pid_t pid = -1;
-  const int spawn_error =
-      posix_spawn(&pid, settings_.worker.c_str(), &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawn_error != 0) {
+  ChildSpec spec;
+  spec.executable = settings_.worker.string();
+  spec.args = std::move(args);
+  spec.env = compile_environment(temporary);
+  spec.stdin_null = true;
+  spec.stdout_path = log;
+  spec.stderr_to_stdout = true;
+  spec.own_process_group = true;  // its own group: a timeout kills the compiler too
+  const auto pid = spawn_child(spec);
+  if (!pid) {
     return std::unexpected(
         AotError(AotErrorKind::CompileFailed,
-                 "cannot start " + settings_.worker.string() + ": " + std::strerror(spawn_error)));
+                 "cannot start " + settings_.worker.string() + ": " + pid.error().message()));
   }
-  const std::optional<int> status = wait_or_kill(pid, started + settings_.compile_timeout);
+  const std::optional<int> status =
+      wait_child(*pid, started + settings_.compile_timeout, /*own_process_group=*/true);
   if (!status) {
     return std::unexpected(
         AotError(AotErrorKind::Timeout, "compiling the module took longer than " +
@@ -428,9 +361,7 @@ std::expected<AotObject, AotError> AotCompiler::object_for(std::string_view dige
                                             " ms; the compiler was stopped"));
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    const std::string how = WIFEXITED(*status)
-                                ? "exit status " + std::to_string(WEXITSTATUS(*status))
-                                : "signal " + std::to_string(WTERMSIG(*status));
+    const std::string how = describe_wait_status(*status);
     auto output = read_file(log);
     // Exit status 6: the worker's compile mode could not decode, validate or translate it.
     const bool invalid = WIFEXITED(*status) && WEXITSTATUS(*status) == 6 && output &&

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,9 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "child_process.hpp"
 #include "protocol.hpp"
-
-extern char** environ;
 
 namespace traverse::wasm_internal {
 namespace {
@@ -55,39 +53,10 @@ bool wait_fd(int fd, short events, WorkerProcess::Clock::time_point deadline) {
 }
 
 std::string describe_status(int status) {
-  if (WIFSIGNALED(status)) {
-    const int signal_number = WTERMSIG(status);
-    const char* name = sigabbrev_np(signal_number);
-    std::string text = "signal " + std::to_string(signal_number) +
-                       (name != nullptr ? std::string(" (SIG") + name + ")" : std::string());
-    if (signal_number == SIGSYS)
-      text += ": the sandbox's seccomp filter stopped a forbidden system call";
-    return text;
-  }
-  if (WIFEXITED(status))
-    return "exit status " + std::to_string(WEXITSTATUS(status));
-  return "status " + std::to_string(status);
-}
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitizerBuild = true;
-#else
-constexpr bool kSanitizerBuild = false;
-#endif
-
-// The environment a worker gets: empty, except the sanitizer options in sanitizer builds (the
-// worker is built with the same sanitizers as the host).
-std::vector<std::string> worker_environment() {
-  std::vector<std::string> kept;
-  if (!kSanitizerBuild)
-    return kept;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    const std::string_view text(*entry);
-    const std::string_view name = text.substr(0, text.find('='));
-    if (name.ends_with("SAN_OPTIONS"))
-      kept.emplace_back(text);
-  }
-  return kept;
+  std::string text = describe_wait_status(status);
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+    text += ": the sandbox's seccomp filter stopped a forbidden system call";
+  return text;
 }
 
 }  // namespace
@@ -119,21 +88,6 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::start(
     }
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, child_end, kChildSocketFd);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setsigdefault(&attributes, &all_signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
   const std::string executable = options.executable.string();
   std::vector<std::string> args = {
       executable,
@@ -147,26 +101,23 @@ std::expected<std::unique_ptr<WorkerProcess>, std::string> WorkerProcess::start(
     args.push_back("--aot-key=" + options.aot_key);
     args.push_back("--aot-digest=" + options.aot_digest);
   }
-  std::vector<char*> argv;
-  for (std::string& arg : args)
-    argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env = worker_environment();
-  std::vector<char*> envp;
-  for (std::string& entry : env)
-    envp.push_back(entry.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = -1;
-  const int spawn_error =
-      posix_spawn(&pid, executable.c_str(), &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  ChildSpec spec;
+  spec.executable = executable;
+  spec.args = std::move(args);
+  // Empty, except the sanitizer options in sanitizer builds (the worker is built with the same
+  // sanitizers as the host).
+  spec.env = sanitizer_environment();
+  spec.stdin_null = true;
+  spec.stdout_path = "";  // /dev/null
+  spec.pass_fd = child_end;
+  spec.pass_fd_as = kChildSocketFd;
+  const auto spawned = spawn_child(spec);
   close(child_end);
-  if (spawn_error != 0) {
+  if (!spawned) {
     close(sockets[0]);
-    return std::unexpected("cannot start " + executable + ": " + errno_text(spawn_error));
+    return std::unexpected("cannot start " + executable + ": " + spawned.error().message());
   }
+  const pid_t pid = *spawned;
   const int flags = fcntl(sockets[0], F_GETFL);
   fcntl(sockets[0], F_SETFL, flags | O_NONBLOCK);
   const auto pid_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));

@@ -12,6 +12,8 @@
 //                      send less.
 //   MalformedMessage — a message on a cluster subject is not the expected JSON document (its
 //                      JSON path names the problem); a peer of another version or a bug.
+//   StreamUnavailable — the JetStream event stream cannot be used: JetStream is not enabled on
+//                      the server (start it with -js), or the stream cannot be created or read.
 // Value type; thread-compatible.
 #pragma once
 
@@ -28,6 +30,7 @@ enum class ClusterErrorKind {
   PublishFailed,
   PayloadTooLarge,
   MalformedMessage,
+  StreamUnavailable,
 };
 
 // "InvalidOptions", "ConnectFailed", ...

@@ -107,6 +107,8 @@ class NatsConnection {
   explicit NatsConnection(std::unique_ptr<Impl> impl);
 
  private:
+  friend struct NatsConnectionAccess;  // the module's JetStream code (src/cluster)
+
   std::unique_ptr<Impl> impl_;
 };
 

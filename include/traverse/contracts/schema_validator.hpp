@@ -53,9 +53,8 @@ class SchemaValidator {
   SchemaValidator& operator=(const SchemaValidator&);
   ~SchemaValidator();
 
-  struct Compiled;  // implementation detail
-
  private:
+  struct Compiled;  // the compiled schema (src/contracts/schema_validator.cpp)
   explicit SchemaValidator(std::shared_ptr<const Compiled> compiled);
   std::shared_ptr<const Compiled> compiled_;
 };

@@ -6,8 +6,8 @@
 // same contract and artifact again is a no-op, anything different is ImmutableVersionConflict.
 // Records are handed out as shared_ptr<const CapabilityRecord>, so a record stays valid for as
 // long as a caller holds it. Thread safety: safe for concurrent access from many threads without
-// external synchronisation (readers share a WriterPreferringMutex; registration takes it
-// exclusively).
+// external synchronisation (lookups share a reader/writer lock that prefers writers, so a steady
+// stream of lookups never starves a registration; registration takes it exclusively).
 #pragma once
 
 #include <cstddef>
@@ -25,14 +25,13 @@
 #include "traverse/contracts/vocabulary.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/registry/registry_error.hpp"
-#include "traverse/registry/versioned_store.hpp"
-#include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
 
-namespace detail {
-class RegistryCommit;  // all-or-nothing bundle registration (bundle_registration.cpp)
-}  // namespace detail
+namespace registry_internal {
+struct CapabilityState;  // the lock and the records (src/registry)
+struct StateAccess;      // lets the all-or-nothing bundle commit lock both registries
+}  // namespace registry_internal
 
 // One registered capability. Immutable once registered.
 struct CapabilityRecord {
@@ -85,7 +84,8 @@ struct CapabilityRegistryLimits {
 class CapabilityRegistry {
  public:
   explicit CapabilityRegistry(CapabilityRegistryLimits limits = {});
-  CapabilityRegistry(const CapabilityRegistry&) = delete;  // owns a mutex; share it by reference
+  ~CapabilityRegistry();
+  CapabilityRegistry(const CapabilityRegistry&) = delete;  // owns a lock; share it by reference
   CapabilityRegistry& operator=(const CapabilityRegistry&) = delete;
 
   // Registers `contract` under `scope` with its implementing artifact.
@@ -134,24 +134,9 @@ class CapabilityRegistry {
   [[nodiscard]] std::size_t size() const;
 
  private:
-  friend class detail::RegistryCommit;
+  friend struct registry_internal::StateAccess;
 
-  // Validates and builds the record for `registration` (no lock needed).
-  [[nodiscard]] static std::expected<CapabilityRecordPtr, RegistryError> make_record(
-      CapabilityRegistration registration);
-  // REQUIRES: mutex_ held (shared or exclusive). The existing record for the key, or nullptr.
-  [[nodiscard]] CapabilityRecordPtr find_locked(Scope scope, std::string_view id,
-                                                std::string_view version) const;
-  // REQUIRES: mutex_ held. Registered/AlreadyRegistered for `record`, or the conflict.
-  [[nodiscard]] std::expected<RegistrationStatus, RegistryError> check_locked(
-      const CapabilityRecord& record) const;
-  // REQUIRES: mutex_ held exclusively, check_locked(record) == Registered.
-  void insert_locked(CapabilityRecordPtr record);
-
-  const CapabilityRegistryLimits limits_;
-  mutable WriterPreferringMutex mutex_;
-  // State below is protected by mutex_.
-  VersionedStore<CapabilityRecord> records_;
+  std::unique_ptr<registry_internal::CapabilityState> state_;
 };
 
 }  // namespace traverse

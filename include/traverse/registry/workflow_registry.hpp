@@ -3,8 +3,8 @@
 // A workflow is registered under (scope, id, version) only after every node is checked against
 // the CapabilityRegistry (workflow_checks.hpp); once registered it never changes. Records are
 // shared_ptr<const WorkflowRecord>, valid for as long as a caller holds them. Thread safety: safe
-// for concurrent access from many threads without external synchronisation (a
-// WriterPreferringMutex).
+// for concurrent access from many threads without external synchronisation (a reader/writer lock
+// that prefers writers, like CapabilityRegistry's).
 #pragma once
 
 #include <cstddef>
@@ -22,10 +22,12 @@
 #include "traverse/contracts/workflow_definition.hpp"
 #include "traverse/registry/capability_registry.hpp"
 #include "traverse/registry/registry_error.hpp"
-#include "traverse/registry/versioned_store.hpp"
-#include "traverse/registry/writer_preferring_mutex.hpp"
 
 namespace traverse {
+
+namespace registry_internal {
+struct WorkflowState;  // the lock and the records (src/registry)
+}  // namespace registry_internal
 
 struct WorkflowRecord {
   Scope scope = Scope::Public;
@@ -61,7 +63,8 @@ struct WorkflowRegistryLimits {
 class WorkflowRegistry {
  public:
   explicit WorkflowRegistry(WorkflowRegistryLimits limits = {});
-  WorkflowRegistry(const WorkflowRegistry&) = delete;  // owns a mutex; share it by reference
+  ~WorkflowRegistry();
+  WorkflowRegistry(const WorkflowRegistry&) = delete;  // owns a lock; share it by reference
   WorkflowRegistry& operator=(const WorkflowRegistry&) = delete;
 
   // Registers `workflow` under `scope` after checking it against `capabilities` (nodes resolve
@@ -102,21 +105,9 @@ class WorkflowRegistry {
       Scope scope, WorkflowDefinition workflow, std::string origin);
 
  private:
-  friend class detail::RegistryCommit;
+  friend struct registry_internal::StateAccess;
 
-  // REQUIRES: mutex_ held.
-  [[nodiscard]] WorkflowRecordPtr find_locked(Scope scope, std::string_view id,
-                                              std::string_view version) const;
-  // REQUIRES: mutex_ held. Registered / AlreadyRegistered, or the conflict as one error.
-  [[nodiscard]] std::expected<RegistrationStatus, ValidationError> check_locked(
-      const WorkflowRecord& record) const;
-  // REQUIRES: mutex_ held exclusively; check_locked(record) == Registered.
-  void insert_locked(WorkflowRecordPtr record);
-
-  const WorkflowRegistryLimits limits_;
-  mutable WriterPreferringMutex mutex_;
-  // State below is protected by mutex_.
-  VersionedStore<WorkflowRecord> records_;
+  std::unique_ptr<registry_internal::WorkflowState> state_;
 };
 
 }  // namespace traverse

@@ -100,8 +100,10 @@ class TraverseRuntime {
   // Default number of native pool workers: the hardware thread count, clamped to 1..=256.
   [[nodiscard]] static std::size_t default_native_capacity();
   // Default bound on retained RuntimeTraces (the oldest is forgotten first; the TraceStore entry
-  // stays).
-  static constexpr std::size_t kDefaultRuntimeTraceCapacity = 4096;
+  // stays). Small on purpose: the TraceStore is the record, this ring only serves runtime_trace()
+  // for recent executions, and each retained trace holds its request and output (4096 of them
+  // cost tens of MB and a growing heap under load).
+  static constexpr std::size_t kDefaultRuntimeTraceCapacity = 256;
   // Default bound on cached compiled validators (beyond it, schemas are compiled per call).
   static constexpr std::size_t kDefaultValidatorCacheCapacity = 4096;
 

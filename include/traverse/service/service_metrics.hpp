@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -60,8 +61,19 @@ class ServiceMetrics {
     }
   };
   std::map<std::pair<std::string, unsigned>, std::uint64_t, RequestKeyLess> requests_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> executions_;
-  std::map<std::string, Histogram> latency_;
+  // Ordered by (capability, outcome); looked up by string_views, like requests_.
+  struct ExecutionKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view a_first = a.first;
+      const std::string_view b_first = b.first;
+      return a_first < b_first ||
+             (a_first == b_first && std::string_view(a.second) < std::string_view(b.second));
+    }
+  };
+  std::map<std::pair<std::string, std::string>, std::uint64_t, ExecutionKeyLess> executions_;
+  std::map<std::string, Histogram, std::less<>> latency_;
   std::uint64_t trace_write_failures_ = 0;
 };
 

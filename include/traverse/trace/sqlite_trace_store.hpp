@@ -19,8 +19,11 @@
 //
 // Concurrency: inserts from many threads are group-committed: the first waiting thread commits
 // the entries queued behind it (at most max_batch) in one transaction while the others wait for
-// that commit's result. Reads use their own connections (up to max_readers; WAL lets them run
-// during a commit) and decode JSON outside every lock.
+// that commit's result. When more than one thread inserts, that leader first yields a few times
+// to let the others join (a lone inserting thread never waits). A commit is written to the WAL
+// with one write. WAL checkpoints run on a thread of the store's own, off the inserts' path.
+// Reads use their own connections (up to max_readers; WAL lets them run during a commit) and
+// decode JSON outside every lock.
 // Thread safety: safe for concurrent access from many threads without external
 // synchronization. The store owns its connections, closed by the destructor.
 #pragma once

@@ -76,7 +76,8 @@ struct WasmExecutorConfig {
   // Wall-clock limit of one module's compile (translation + C compiler); the compiler's process
   // group is killed after it. Accepted: 100 ms ..= 1 h.
   std::chrono::milliseconds aot_compile_timeout{120'000};
-  // Address-space limit of the compiler processes; 0 = none. Accepted: 0, or 64 MiB ..= 1 TiB.
+  // Address-space limit of each compiler process (a large module is compiled by up to four at
+  // once, docs/wasm-tiers.md); 0 = none. Accepted: 0, or 64 MiB ..= 1 TiB.
   std::uint64_t aot_compile_memory_bytes = 2048ULL * 1024U * 1024U;
   // The C compiler. Empty: $TRAVERSE_AOT_CC (when set, even if empty: "no compiler"), else `cc`
   // on $PATH.

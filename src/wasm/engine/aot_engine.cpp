@@ -16,6 +16,7 @@
 #include <wabt/validator.h>
 #include <wasm-rt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csetjmp>
 #include <cstdarg>
@@ -25,9 +26,12 @@
 #include <new>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "aot_units.hpp"
+#include "engine_support.hpp"
 #include "host_calls.hpp"
 
 namespace traverse::wasm_internal {
@@ -116,6 +120,55 @@ u32 host_call(HostFn fn, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
     stop_run(StopCause::HostCall);
   }
   return value;
+}
+
+// wasm-rt.h's two table kinds (funcref, externref) share one implementation.
+template <typename Table>
+void allocate_table(Table* table, u32 elements, u32 max_elements) {
+  using Element = std::remove_pointer_t<decltype(table->data)>;
+  table->max_size = std::min(max_elements, t_run->limits->max_table_elements);
+  table->size = 0;
+  table->data = nullptr;
+  if (elements > table->max_size) {
+    stop_run(StopCause::OutOfMemory);
+  }
+  if (elements > 0) {
+    table->data = static_cast<Element*>(std::calloc(elements, sizeof(Element)));
+    if (table->data == nullptr) {
+      stop_run(StopCause::OutOfMemory);
+    }
+  }
+  table->size = elements;
+}
+
+template <typename Table>
+void free_table(Table* table) {
+  std::free(table->data);
+  table->data = nullptr;
+  table->size = 0;
+}
+
+// table.grow past the cap fails (returns -1) as in the interpreter, whose table maxima are capped.
+template <typename Table, typename Element>
+u32 grow_table(Table* table, u32 delta, Element init) {
+  const u32 old_size = table->size;
+  const u64 new_size = u64{old_size} + delta;
+  if (new_size > table->max_size) {
+    return UINT32_MAX;
+  }
+  if (delta == 0) {
+    return old_size;
+  }
+  auto* data = static_cast<Element*>(std::realloc(table->data, new_size * sizeof(Element)));
+  if (data == nullptr) {
+    return UINT32_MAX;
+  }
+  for (u64 i = old_size; i < new_size; ++i) {
+    data[i] = init;
+  }
+  table->data = data;
+  table->size = static_cast<u32>(new_size);
+  return old_size;
 }
 
 }  // namespace
@@ -219,96 +272,30 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
 
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* table, uint32_t elements,
                                     uint32_t max_elements) {
-  table->max_size = std::min(max_elements, t_run->limits->max_table_elements);
-  table->size = 0;
-  table->data = nullptr;
-  if (elements > table->max_size) {
-    traverse::wasm_internal::stop_run(StopCause::OutOfMemory);
-  }
-  if (elements > 0) {
-    table->data = static_cast<wasm_rt_funcref_t*>(std::calloc(elements, sizeof(wasm_rt_funcref_t)));
-    if (table->data == nullptr) {
-      traverse::wasm_internal::stop_run(StopCause::OutOfMemory);
-    }
-  }
-  table->size = elements;
+  traverse::wasm_internal::allocate_table(table, elements, max_elements);
 }
 
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* table) {
-  std::free(table->data);
-  table->data = nullptr;
-  table->size = 0;
+  traverse::wasm_internal::free_table(table);
 }
 
 void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* table, uint32_t elements,
                                       uint32_t max_elements) {
-  table->max_size = std::min(max_elements, t_run->limits->max_table_elements);
-  table->size = 0;
-  table->data = nullptr;
-  if (elements > table->max_size) {
-    traverse::wasm_internal::stop_run(StopCause::OutOfMemory);
-  }
-  if (elements > 0) {
-    table->data =
-        static_cast<wasm_rt_externref_t*>(std::calloc(elements, sizeof(wasm_rt_externref_t)));
-    if (table->data == nullptr) {
-      traverse::wasm_internal::stop_run(StopCause::OutOfMemory);
-    }
-  }
-  table->size = elements;
+  traverse::wasm_internal::allocate_table(table, elements, max_elements);
 }
 
 void wasm_rt_free_externref_table(wasm_rt_externref_table_t* table) {
-  std::free(table->data);
-  table->data = nullptr;
-  table->size = 0;
+  traverse::wasm_internal::free_table(table);
 }
 
-// table.grow past the cap fails (returns -1) as in the interpreter, whose table maxima are capped.
 uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* table, uint32_t delta,
                                     wasm_rt_funcref_t init) {
-  const uint32_t old_size = table->size;
-  const uint64_t new_size = uint64_t{old_size} + delta;
-  if (new_size > table->max_size) {
-    return UINT32_MAX;
-  }
-  if (delta == 0) {
-    return old_size;
-  }
-  auto* data = static_cast<wasm_rt_funcref_t*>(
-      std::realloc(table->data, new_size * sizeof(wasm_rt_funcref_t)));
-  if (data == nullptr) {
-    return UINT32_MAX;
-  }
-  for (uint64_t i = old_size; i < new_size; ++i) {
-    data[i] = init;
-  }
-  table->data = data;
-  table->size = static_cast<uint32_t>(new_size);
-  return old_size;
+  return traverse::wasm_internal::grow_table(table, delta, init);
 }
 
 uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t* table, uint32_t delta,
                                       wasm_rt_externref_t init) {
-  const uint32_t old_size = table->size;
-  const uint64_t new_size = uint64_t{old_size} + delta;
-  if (new_size > table->max_size) {
-    return UINT32_MAX;
-  }
-  if (delta == 0) {
-    return old_size;
-  }
-  auto* data = static_cast<wasm_rt_externref_t*>(
-      std::realloc(table->data, new_size * sizeof(wasm_rt_externref_t)));
-  if (data == nullptr) {
-    return UINT32_MAX;
-  }
-  for (uint64_t i = old_size; i < new_size; ++i) {
-    data[i] = init;
-  }
-  table->data = data;
-  table->size = static_cast<uint32_t>(new_size);
-  return old_size;
+  return traverse::wasm_internal::grow_table(table, delta, init);
 }
 
 // --- the imports (wasm2c's names: Z_<module>Z_<name>; the instance argument is unused) ---------
@@ -417,23 +404,6 @@ class AotModule final : public LoadedModule {
   std::optional<std::string> link_error;
 };
 
-std::uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
-          .count());
-}
-
-std::string format_errors(const wabt::Errors& errors) {
-  std::string out;
-  for (const wabt::Error& error : errors) {
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out += "at offset " + std::to_string(error.loc.offset) + ": " + error.message;
-  }
-  return out.empty() ? std::string("invalid module") : out;
-}
-
 // Instance storage that outlives every longjmp of a run (freed by the caller's scope).
 struct InstanceBuffer {
   void* data = nullptr;
@@ -448,12 +418,10 @@ class AotEngine final : public Engine {
   std::shared_ptr<const LoadedModule> load(std::string_view bytes, std::string* error) override {
     wabt::Errors errors;
     auto module = std::make_shared<AotModule>();
-    const wabt::ReadBinaryOptions options(features_, nullptr, /*read_debug_names=*/false,
-                                          /*stop_on_first_error=*/true,
-                                          /*fail_on_custom_section_error=*/false);
+    const wabt::ReadBinaryOptions options = wabt_read_options(features_);
     if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(), options,
                                           &errors, &module->desc))) {
-      *error = format_errors(errors);
+      *error = format_wabt_errors(errors);
       return nullptr;
     }
     std::vector<int> bindings;
@@ -591,14 +559,13 @@ std::string exported_symbol(const std::string& header, const std::string& export
 
 }  // namespace
 
-bool translate_to_aot_c(std::string_view bytes, const std::string& key, const std::string& c_path,
-                        const std::string& h_path, std::string* error) {
+bool translate_to_aot_c(std::string_view bytes, const std::string& key, const std::string& dir,
+                        std::size_t max_units, std::vector<std::string>* sources,
+                        std::string* error) {
   wabt::Features features;
   wabt::Errors errors;
   wabt::Module module;
-  const wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
-                                        /*stop_on_first_error=*/true,
-                                        /*fail_on_custom_section_error=*/false);
+  const wabt::ReadBinaryOptions options = wabt_read_options(features);
   wabt::Result result =
       wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors, &module);
   if (wabt::Succeeded(result)) {
@@ -611,12 +578,13 @@ bool translate_to_aot_c(std::string_view bytes, const std::string& key, const st
     result = wabt::ApplyNames(&module);
   }
   if (wabt::Failed(result)) {
-    *error = format_errors(errors);
+    *error = format_wabt_errors(errors);
     return false;
   }
   wabt::MemoryStream c_stream;
   wabt::MemoryStream h_stream;
-  const std::string header_name = h_path.substr(h_path.find_last_of('/') + 1);
+  const std::string header_name = "module.h";
+  const std::string h_path = dir + "/" + header_name;
   wabt::WriteCOptions write_options;
   write_options.module_name = kModuleName;
   if (wabt::Failed(
@@ -678,19 +646,31 @@ bool translate_to_aot_c(std::string_view bytes, const std::string& key, const st
     wrapper << start << "((" << instance << "*)instance); }\n";
   }
 
+  const auto& c_data = c_stream.output_buffer().data;
+  std::string c_text(c_data.begin(), c_data.end());
+  c_text += wrapper.str();
+  std::vector<std::string> units = split_aot_c(c_text, max_units);
+  c_text.clear();
+  c_text.shrink_to_fit();
+
   std::ofstream h_file(h_path, std::ios::binary | std::ios::trunc);
   h_file.write(header.data(), static_cast<std::streamsize>(header.size()));
-  std::ofstream c_file(c_path, std::ios::binary | std::ios::trunc);
-  const auto& c_data = c_stream.output_buffer().data;
-  c_file.write(reinterpret_cast<const char*>(c_data.data()),
-               static_cast<std::streamsize>(c_data.size()));
-  const std::string tail = wrapper.str();
-  c_file.write(tail.data(), static_cast<std::streamsize>(tail.size()));
   h_file.close();
-  c_file.close();
-  if (!h_file || !c_file) {
+  if (!h_file) {
     *error = "cannot write the generated C sources";
     return false;
+  }
+  sources->clear();
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const std::string c_path = dir + "/module_" + std::to_string(i) + ".c";
+    std::ofstream c_file(c_path, std::ios::binary | std::ios::trunc);
+    c_file.write(units[i].data(), static_cast<std::streamsize>(units[i].size()));
+    c_file.close();
+    if (!c_file) {
+      *error = "cannot write the generated C sources";
+      return false;
+    }
+    sources->push_back(c_path);
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
 namespace traverse::wasm_internal {
@@ -101,6 +102,25 @@ bool json_too_deep(std::string_view text) {
   return false;
 }
 
+// The JSON object the guest passed at [ptr, ptr + len) (non-negative, checked by the caller);
+// nullopt when it is out of bounds, nested too deep, not JSON or not an object.
+std::optional<nlohmann::json> guest_json_object(const GuestMemory& memory, std::int32_t ptr,
+                                                std::int32_t len) {
+  if (!memory.in_bounds(static_cast<u64>(ptr), static_cast<u64>(len))) {
+    return std::nullopt;
+  }
+  const std::string_view text(reinterpret_cast<const char*>(memory.data + ptr),
+                              static_cast<std::size_t>(len));
+  if (json_too_deep(text)) {
+    return std::nullopt;
+  }
+  nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return std::nullopt;
+  }
+  return parsed;
+}
+
 void append_stderr(HostCallState& state, const std::uint8_t* data, u64 length) {
   std::string& tail = state.report->stderr_tail;
   const u64 keep = state.limits->stderr_tail_bytes;
@@ -119,15 +139,16 @@ void append_stderr(HostCallState& state, const std::uint8_t* data, u64 length) {
 
 // --- WASI preview1 --------------------------------------------------------------------------
 
-HostCallResult wasi_fd_write(HostCallState& state, const GuestMemory& memory, const u64* args) {
-  const u64 fd = args[0];
+// The iovec walk fd_write and fd_read share (args: fd, iovs, iovs_len, result pointer): checks
+// the array and the result pointer, calls `transfer(buf, len, &stopped)` for each bounds-checked
+// buffer, which returns how many bytes it moved (or sets `stopped` to end the call with it), and
+// stores the total. A buffer moved only in part ends the walk.
+template <typename Transfer>
+HostCallResult transfer_iovecs(const GuestMemory& memory, const u64* args, Transfer&& transfer) {
   const u64 iovs = args[1];
   const u64 iovs_len = args[2];
-  const u64 nwritten_ptr = args[3];
-  if (fd != 1 && fd != 2) {
-    return value(kBadf);
-  }
-  if (!memory.in_bounds(iovs, iovs_len * 8) || !memory.in_bounds(nwritten_ptr, 4)) {
+  const u64 done_ptr = args[3];
+  if (!memory.in_bounds(iovs, iovs_len * 8) || !memory.in_bounds(done_ptr, 4)) {
     return value(kFault);
   }
   u64 total = 0;
@@ -137,55 +158,58 @@ HostCallResult wasi_fd_write(HostCallState& state, const GuestMemory& memory, co
     if (!memory.in_bounds(buf, len)) {
       return value(kFault);
     }
-    if (fd == 1) {
-      std::string& out = state.report->stdout_data;
-      if (len > state.limits->max_stdout_bytes - out.size()) {
-        state.stop_status = RunStatus::StdoutLimit;
-        state.stop_message = "guest wrote more than " +
-                             std::to_string(state.limits->max_stdout_bytes) + " bytes to stdout";
-        return stop(state.stop_message);
-      }
-      out.append(reinterpret_cast<const char*>(memory.data + buf), len);
-    } else {
-      append_stderr(state, memory.data + buf, len);
+    std::optional<HostCallResult> stopped;
+    const u64 moved = transfer(buf, len, &stopped);
+    if (stopped) {
+      return std::move(*stopped);
     }
-    total += len;
+    total += moved;
+    if (moved < len) {
+      break;
+    }
   }
-  memory.store_u32(nwritten_ptr, static_cast<u32>(total));
+  memory.store_u32(done_ptr, static_cast<u32>(total));
   return value(kSuccess);
+}
+
+HostCallResult wasi_fd_write(HostCallState& state, const GuestMemory& memory, const u64* args) {
+  const u64 fd = args[0];
+  if (fd != 1 && fd != 2) {
+    return value(kBadf);
+  }
+  return transfer_iovecs(
+      memory, args, [&](u64 buf, u64 len, std::optional<HostCallResult>* stopped) -> u64 {
+        if (fd == 2) {
+          append_stderr(state, memory.data + buf, len);
+          return len;
+        }
+        std::string& out = state.report->stdout_data;
+        if (len > state.limits->max_stdout_bytes - out.size()) {
+          state.stop_status = RunStatus::StdoutLimit;
+          state.stop_message = "guest wrote more than " +
+                               std::to_string(state.limits->max_stdout_bytes) + " bytes to stdout";
+          *stopped = stop(state.stop_message);
+          return 0;
+        }
+        out.append(reinterpret_cast<const char*>(memory.data + buf), len);
+        return len;
+      });
 }
 
 HostCallResult wasi_fd_read(HostCallState& state, const GuestMemory& memory, const u64* args) {
   const u64 fd = args[0];
-  const u64 iovs = args[1];
-  const u64 iovs_len = args[2];
-  const u64 nread_ptr = args[3];
   if (fd != 0) {
     return value(kBadf);
   }
-  if (!memory.in_bounds(iovs, iovs_len * 8) || !memory.in_bounds(nread_ptr, 4)) {
-    return value(kFault);
-  }
-  u64 total = 0;
-  for (u64 i = 0; i < iovs_len; ++i) {
-    const u64 buf = memory.load_u32(iovs + i * 8);
-    const u64 len = memory.load_u32(iovs + i * 8 + 4);
-    if (!memory.in_bounds(buf, len)) {
-      return value(kFault);
-    }
+  return transfer_iovecs(memory, args, [&](u64 buf, u64 len, std::optional<HostCallResult>*) {
     const std::size_t available = state.stdin_bytes.size() - state.stdin_offset;
     const auto count = static_cast<std::size_t>(std::min<u64>(len, available));
     if (count > 0) {
       std::memcpy(memory.data + buf, state.stdin_bytes.data() + state.stdin_offset, count);
       state.stdin_offset += count;
-      total += count;
     }
-    if (count < len) {
-      break;
-    }
-  }
-  memory.store_u32(nread_ptr, static_cast<u32>(total));
-  return value(kSuccess);
+    return u64{count};
+  });
 }
 
 // args_sizes_get / environ_sizes_get: zero entries, zero bytes.
@@ -291,18 +315,11 @@ HostCallResult host_emit_event(HostCallState& state, const GuestMemory& memory, 
   if (ptr < 0 || len < 0 || static_cast<std::size_t>(len) > kMaxPayloadBytes) {
     return signed_value(kInvalid);
   }
-  if (!memory.in_bounds(static_cast<u64>(ptr), static_cast<u64>(len))) {
+  const std::optional<nlohmann::json> parsed = guest_json_object(memory, ptr, len);
+  if (!parsed) {
     return signed_value(kInvalid);
   }
-  const std::string_view text(reinterpret_cast<const char*>(memory.data + ptr),
-                              static_cast<std::size_t>(len));
-  if (json_too_deep(text)) {
-    return signed_value(kInvalid);
-  }
-  const nlohmann::json request = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-  if (request.is_discarded() || !request.is_object()) {
-    return signed_value(kInvalid);
-  }
+  const nlohmann::json& request = *parsed;
   const auto event_id = request.find("event_id");
   const auto version = request.find("version");
   if (event_id == request.end() || !event_id->is_string() || version == request.end() ||
@@ -358,22 +375,18 @@ HostCallResult host_connector_invoke(const GuestMemory& memory, const u64* args)
       static_cast<std::size_t>(resp_cap) > kMaxPayloadBytes) {
     return signed_value(kInvalid);
   }
-  if (!memory.in_bounds(static_cast<u64>(req_ptr), static_cast<u64>(req_len))) {
+  const std::optional<nlohmann::json> parsed = guest_json_object(memory, req_ptr, req_len);
+  if (!parsed) {
     return signed_value(kInvalid);
   }
-  const std::string_view text(reinterpret_cast<const char*>(memory.data + req_ptr),
-                              static_cast<std::size_t>(req_len));
-  if (json_too_deep(text)) {
-    return signed_value(kInvalid);
-  }
-  const nlohmann::json request = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  const nlohmann::json& request = *parsed;
   const auto non_empty_string = [&](const char* key) {
     const auto it = request.find(key);
     return it != request.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
   };
-  if (request.is_discarded() || !request.is_object() || !non_empty_string("abi_version") ||
-      request["abi_version"] != "1.0.0" || !non_empty_string("connector_id") ||
-      !non_empty_string("operation") || !request.contains("payload")) {
+  if (!non_empty_string("abi_version") || request["abi_version"] != "1.0.0" ||
+      !non_empty_string("connector_id") || !non_empty_string("operation") ||
+      !request.contains("payload")) {
     return signed_value(kInvalid);
   }
   return signed_value(kUnbound);

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "engine.hpp"
+#include "engine_support.hpp"
 #include "grow_rewrite.hpp"
 #include "host_calls.hpp"
 
@@ -27,29 +28,6 @@ using wi::u64;
 using wi::u8;
 
 constexpr u64 kPageSize = 65536;
-
-std::uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
-          .count());
-}
-
-std::string format_errors(const wabt::Errors& errors) {
-  std::string out;
-  for (const wabt::Error& error : errors) {
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out += "at offset " + std::to_string(error.loc.offset) + ": " + error.message;
-  }
-  return out.empty() ? std::string("invalid module") : out;
-}
-
-wabt::ReadBinaryOptions read_options(const wabt::Features& features) {
-  return wabt::ReadBinaryOptions(features, nullptr, /*read_debug_names=*/false,
-                                 /*stop_on_first_error=*/true,
-                                 /*fail_on_custom_section_error=*/false);
-}
 
 class InterpModule final : public LoadedModule {
  public:
@@ -122,8 +100,8 @@ class InterpreterEngine final : public Engine {
     wabt::Errors errors;
     auto module = std::make_shared<InterpModule>();
     if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(),
-                                          read_options(features_), &errors, &module->desc))) {
-      *error = format_errors(errors);
+                                          wabt_read_options(features_), &errors, &module->desc))) {
+      *error = format_wabt_errors(errors);
       return nullptr;
     }
     GrowRewrite rewrite;
@@ -134,9 +112,9 @@ class InterpreterEngine final : public Engine {
       wi::ModuleDesc rewritten;
       errors.clear();
       if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", rewrite.bytes.data(),
-                                            rewrite.bytes.size(), read_options(features_), &errors,
-                                            &rewritten))) {
-        *error = "memory.grow rewrite produced an invalid module: " + format_errors(errors);
+                                            rewrite.bytes.size(), wabt_read_options(features_),
+                                            &errors, &rewritten))) {
+        *error = "memory.grow rewrite produced an invalid module: " + format_wabt_errors(errors);
         return nullptr;
       }
       module->desc = std::move(rewritten);
@@ -271,8 +249,8 @@ bool validate_wasm(std::string_view bytes, std::string* error) {
   wabt::Errors errors;
   wi::ModuleDesc desc;
   if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(),
-                                        read_options(features), &errors, &desc))) {
-    *error = format_errors(errors);
+                                        wabt_read_options(features), &errors, &desc))) {
+    *error = format_wabt_errors(errors);
     return false;
   }
   return true;

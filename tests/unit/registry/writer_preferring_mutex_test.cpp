@@ -1,5 +1,5 @@
 // Governing spec: 001-artifact-formats
-#include "traverse/registry/writer_preferring_mutex.hpp"
+#include "writer_preferring_mutex.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
-// traverse/registry/writer_preferring_mutex.hpp — the reader/writer lock of the registries.
+// writer_preferring_mutex.hpp (private to the registry module) — the registries' reader/writer
+// lock.
 //
 // Meets the SharedMutex requirements (std::unique_lock / std::shared_lock work with it). Unlike
 // glibc's std::shared_mutex, which prefers readers so that a steady stream of lookups can starve a
