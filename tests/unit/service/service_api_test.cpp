@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "service_test_support.hpp"
 #include "traverse/json/parse.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
@@ -24,21 +25,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kCapability = "test.service.gate";
-
-CapabilityContract gate_contract() {
-  CapabilityContract contract;
-  contract.namespace_name = "test.service";
-  contract.name = "gate";
-  contract.id = kCapability;
-  contract.version = "1.0.0";
-  contract.lifecycle = Lifecycle::Active;
-  contract.permitted_targets = {ExecutionTarget::Local};
-  contract.preferred_targets = {ExecutionTarget::Local};
-  contract.input_schema = Value::parse(R"({"type":"object"})");
-  contract.output_schema = Value::parse(R"({"type":"object"})");
-  return contract;
-}
+using service_test::gate_contract;
+using service_test::kCapability;
 
 std::string request_body() {
   return R"({"kind":"runtime_request","schema_version":"1.0.0","request_id":"r1",)"

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "service_test_support.hpp"
 #include "traverse/registry/artifact_reference.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
 
@@ -29,21 +30,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kCapability = "test.service.gate";
-
-CapabilityContract gate_contract() {
-  CapabilityContract contract;
-  contract.namespace_name = "test.service";
-  contract.name = "gate";
-  contract.id = kCapability;
-  contract.version = "1.0.0";
-  contract.lifecycle = Lifecycle::Active;
-  contract.permitted_targets = {ExecutionTarget::Local};
-  contract.preferred_targets = {ExecutionTarget::Local};
-  contract.input_schema = Value::parse(R"({"type":"object"})");
-  contract.output_schema = Value::parse(R"({"type":"object"})");
-  return contract;
-}
+using service_test::gate_contract;
+using service_test::kCapability;
 
 // A runtime_request for the gate; `hold` makes the handler wait for release().
 std::string execute_body(const std::string& request_id, bool hold) {
