@@ -9,6 +9,25 @@ if(NOT TRAVERSE_FUZZ)
   target_compile_options(traverse_build_flags INTERFACE -Werror)
 endif()
 
+# The shared C++ runtime comes first on every link line. C++20-and-later translation units
+# instantiate std::string's members themselves (libstdc++ declares them `extern template` only up
+# to C++17), so each of our objects defines weak copies of them, while archives built in older
+# modes (GoogleTest, Google Benchmark, wabt) leave them undefined. Met before libstdc++.so, such a
+# reference pulls in whichever of our archive members happens to define the symbol, and
+# everything that member needs: a CLI test that never starts a server linked the service's Beast
+# code and most of the library, 426 MB a test executable in the dev preset instead of 12 MB
+# (a dev build tree of 14 GB). A link option, not a library: CMake orders libraries by their
+# dependencies and would put it last; options come before the objects.
+target_link_options(traverse_build_flags INTERFACE -lstdc++)
+
+# Debug information is compressed (zlib) in objects, archives and executables of the builds that
+# carry it (dev, tsan): it is most of their size, and the sanitizers, gdb and addr2line read it
+# compressed.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options($<$<CONFIG:Debug,RelWithDebInfo>:-gz>)
+  add_link_options($<$<CONFIG:Debug,RelWithDebInfo>:-gz>)
+endif()
+
 if(TRAVERSE_FUZZ)
   # libFuzzer build (the `fuzz` preset, clang-16). Debian 12's GCC 12 libstdc++ declares
   # std::expected only when __cpp_concepts >= 202002L, which clang 16 does not define yet; its
