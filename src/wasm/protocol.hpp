@@ -5,7 +5,7 @@
 // Fields are u8/u32/u64 little-endian integers and length-prefixed (u32) byte strings.
 //
 //   worker → host  Hello      {protocol version, pid}                       once, at start
-//   host → worker  Execute    {digest, stdin, limits, guest context, deadline}
+//   host → worker  Execute    {digest, stdin, limits, guest context, deadline, spin?}
 //   worker → host  NeedModule {digest}                      when the digest is not cached
 //   host → worker  Module     {digest, wasm bytes}
 //   worker → host  Result     {load ok?, load error, cache hit, decode ns, RunReport}
@@ -25,7 +25,7 @@
 
 namespace traverse::wasm_internal {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;
 // Largest payload either side accepts (a module of up to 128 MiB plus its framing).
 inline constexpr std::uint32_t kMaxMessageBytes = 129U * 1024U * 1024U;
 
@@ -134,7 +134,8 @@ struct ExecuteRequest {
   std::string stdin_bytes;
   EngineLimits limits;
   GuestContext context;
-  std::uint64_t deadline_ms = 0;  // the worker's own backstop (it exits a little after this)
+  std::uint64_t deadline_ms = 0;   // the worker's own backstop (it exits a little after this)
+  bool spin_after_answer = false;  // poll briefly for the next request before sleeping
 };
 
 struct ExecuteResult {
@@ -164,6 +165,9 @@ struct ExecuteFields {
   std::string_view runtime_config;
   bool subscribable = false;
   std::uint64_t deadline_ms = 0;
+  // A CPU is idle: the worker polls for the next request briefly before it sleeps (on a busy
+  // machine it would take the CPU from others, the host among them).
+  bool spin_after_answer = false;
 };
 
 // Encodes an Execute message into `buffer` (reused, see MessageWriter). `emits` is a range of
@@ -191,6 +195,7 @@ template <typename Emits>
     writer.str(emit.version);
   }
   writer.u64(fields.deadline_ms);
+  writer.u8(fields.spin_after_answer ? 1 : 0);
   return std::move(writer).finish();
 }
 
@@ -216,6 +221,7 @@ template <typename Emits>
     request->context.emits.emplace_back(std::move(event_id), std::move(version));
   }
   request->deadline_ms = reader.u64();
+  request->spin_after_answer = reader.u8() != 0;
   return reader.ok() && reader.at_end();
 }
 

@@ -31,6 +31,13 @@ struct WorkerSpawnOptions {
   std::string aot_digest;
 };
 
+// Whether a CPU is idle now (fewer runnable threads than CPUs, the caller included), by the
+// kernel's instantaneous count in /proc/loadavg, sampled at most once a millisecond. Polling for
+// a worker's answer instead of sleeping pays only then: waking an idle CPU costs tens of
+// microseconds on a paravirtualised machine, while on a busy one a polling thread takes the CPU
+// the worker needs. False when the count cannot be read. Thread-safe.
+[[nodiscard]] bool cpu_idle_now();
+
 class WorkerProcess {
  public:
   using Clock = std::chrono::steady_clock;
@@ -64,7 +71,9 @@ class WorkerProcess {
   // Receives one message; `*payload` is the payload without the length prefix. It points into
   // this worker's receive buffer and stays valid until the next receive. A message that fits
   // the buffer (64 KiB) is read with one recv(2).
-  [[nodiscard]] Io receive(std::string_view* payload, Clock::time_point deadline);
+  // `spin`: poll the socket for a short while before sleeping (see cpu_idle_now).
+  [[nodiscard]] Io receive(std::string_view* payload, Clock::time_point deadline,
+                           bool spin = false);
   // A buffer the caller may encode its next request into and hand back (kept between calls so
   // the hot path does not allocate).
   [[nodiscard]] std::string take_scratch() { return std::move(scratch_); }

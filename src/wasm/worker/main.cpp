@@ -16,9 +16,11 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -154,10 +156,36 @@ bool write_all(int fd, std::string_view data) {
 
 constexpr std::size_t kReceiveBufferBytes = 64U * 1024U;
 
+std::int64_t monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// How long a worker polls its socket without sleeping after answering: a host that calls again
+// at once (a loop of calls, a workflow's next step) finds it awake. Waking an idle CPU costs more
+// than this on a paravirtualised machine; the poll is bounded, so an idle worker sleeps soon.
+constexpr std::int64_t kSpinAfterAnswerNs = 100'000;
+
+// Between two polls: the CPU's spin-wait hint. (Not sched_yield: a yielding thread loses its
+// place and waits milliseconds on a busy machine; the host asks for polling only when a CPU is
+// idle.)
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  for (int i = 0; i < 64; ++i)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  for (int i = 0; i < 64; ++i)
+    asm volatile("yield");
+#endif
+}
+
 // Reads one framed message into `buffer` (reused between calls); `*payload` points into it.
-// One message is in flight at a time, so a message that fits the buffer takes one recv.
+// One message is in flight at a time, so a message that fits the buffer takes one recv. Until
+// `spin_until_ns` (CLOCK_MONOTONIC) the first read does not block but polls.
 // 1: a payload; 0: clean EOF; -1: error, EOF mid-message or a malformed frame.
-int read_message(int fd, std::string* buffer, std::string_view* payload) {
+int read_message(int fd, std::string* buffer, std::string_view* payload,
+                 std::int64_t spin_until_ns = 0) {
   if (buffer->size() != kReceiveBufferBytes) {
     buffer->resize(kReceiveBufferBytes);
     buffer->shrink_to_fit();  // a large module once must not pin its memory
@@ -166,10 +194,17 @@ int read_message(int fd, std::string* buffer, std::string_view* payload) {
   std::size_t wanted = 4;
   while (done < wanted) {
     const std::size_t limit = wanted == 4 ? buffer->size() : wanted;
-    const ssize_t got = recv(fd, buffer->data() + done, limit - done, 0);
+    const bool spin = done == 0 && spin_until_ns != 0;
+    const ssize_t got = recv(fd, buffer->data() + done, limit - done, spin ? MSG_DONTWAIT : 0);
     if (got < 0) {
       if (errno == EINTR)
         continue;
+      if (spin && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        cpu_relax();
+        if (monotonic_ns() >= spin_until_ns)
+          spin_until_ns = 0;
+        continue;
+      }
       return -1;
     }
     if (got == 0)
@@ -191,11 +226,52 @@ int read_message(int fd, std::string* buffer, std::string_view* payload) {
   return 1;
 }
 
-void arm_alarm(std::uint64_t ms) {
+// The last backstop, should the host fail to enforce a request's deadline: SIGALRM ends the
+// worker a little after it. The host kills and replaces a worker whose deadline passed, so this
+// timer costs no system call per request in the steady state: a request stores its expiry (the
+// clock is read through the vDSO) and arms the timer only when it is not armed; a firing timer
+// re-arms itself for the running request's expiry, or disarms itself (`armed` false) when no
+// request runs. Ends the worker (SIGALRM's default action) when a request outlived its expiry.
+std::atomic<std::int64_t> g_request_expiry_ns{0};  // 0: no request running
+std::atomic<bool> g_watchdog_armed{false};
+
+void set_timer_ns(std::int64_t ns) {
   itimerval timer{};
-  timer.it_value.tv_sec = static_cast<time_t>(ms / 1000);
-  timer.it_value.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  const std::int64_t us = std::max<std::int64_t>(ns / 1000, 1);
+  timer.it_value.tv_sec = static_cast<time_t>(us / 1'000'000);
+  timer.it_value.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
   setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+void on_watchdog(int) {
+  const int saved_errno = errno;
+  // Disarmed first, then the expiry read: a request that starts meanwhile either sees `armed`
+  // false and arms the timer itself, or its expiry is seen here and the timer re-armed.
+  g_watchdog_armed.store(false);
+  const std::int64_t expiry = g_request_expiry_ns.load();
+  if (expiry != 0) {
+    const std::int64_t now = monotonic_ns();
+    if (now >= expiry) {
+      signal(SIGALRM, SIG_DFL);
+      raise(SIGALRM);  // delivered when this handler returns: the worker ends
+    } else {
+      g_watchdog_armed.store(true);
+      set_timer_ns(expiry - now);
+    }
+  }
+  errno = saved_errno;
+}
+
+void begin_request(std::uint64_t deadline_ms) {
+  const auto budget_ns = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(deadline_ms + kAlarmGraceMs, 365ULL * 24 * 3600 * 1000) * 1'000'000);
+  g_request_expiry_ns.store(monotonic_ns() + budget_ns);
+  if (!g_watchdog_armed.exchange(true))
+    set_timer_ns(budget_ns);
+}
+
+void end_request() {
+  g_request_expiry_ns.store(0);
 }
 
 // Decoded modules by digest; FIFO eviction at `capacity` entries.
@@ -252,8 +328,9 @@ int serve(const Options& options) {
   ModuleCache cache(options.cache_entries);
   std::string buffer;
   std::string_view payload;
+  std::int64_t spin_until_ns = 0;
   for (;;) {
-    const int status = read_message(fd, &buffer, &payload);
+    const int status = read_message(fd, &buffer, &payload, spin_until_ns);
     if (status == 0)
       return 0;  // the host closed the socket: done
     if (status < 0)
@@ -264,7 +341,7 @@ int serve(const Options& options) {
         !traverse::wasm_internal::decode_execute(reader, &request)) {
       return 3;
     }
-    arm_alarm(request.deadline_ms + kAlarmGraceMs);
+    begin_request(request.deadline_ms);
 #ifdef TRAVERSE_WASM_WORKER_SECCOMP_PROBE
     // Test build only (a separate executable, never installed; absent from the real worker):
     // proves the filter is active in the serving loop with a forbidden system call.
@@ -278,9 +355,9 @@ int serve(const Options& options) {
       // A compiled worker runs its own module only; the host never routes another one here.
       result.loaded = false;
       result.load_error = "this sandbox worker runs the compiled module " + options.aot_digest;
+      end_request();
       if (!write_all(fd, traverse::wasm_internal::encode_result(result)))
         return 3;
-      arm_alarm(0);
       continue;
     }
     std::shared_ptr<const LoadedModule> module = cache.find(request.digest);
@@ -324,9 +401,10 @@ int serve(const Options& options) {
         result.report.message = "out of memory while running the module";
       }
     }
+    end_request();
     if (!write_all(fd, traverse::wasm_internal::encode_result(result)))
       return 3;
-    arm_alarm(0);
+    spin_until_ns = request.spin_after_answer ? monotonic_ns() + kSpinAfterAnswerNs : 0;
   }
 }
 
@@ -473,6 +551,11 @@ int main(int argc, char** argv) {
   if (!service.options.aot_compile_dir.empty())
     return compile_main(service.options);
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction watchdog {};
+  watchdog.sa_handler = on_watchdog;
+  watchdog.sa_flags = SA_RESTART;
+  sigemptyset(&watchdog.sa_mask);
+  sigaction(SIGALRM, &watchdog, nullptr);
   if (chdir("/") != 0) {
     return 3;
   }
