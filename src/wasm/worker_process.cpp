@@ -272,6 +272,10 @@ WorkerProcess::Io WorkerProcess::receive(std::string_view* payload, Clock::time_
   std::size_t done = 0;
   std::size_t wanted = 4;
   while (done < wanted) {
+    // Not polling: sleep until the socket is readable first (a recv now would mostly find it
+    // empty and cost a system call more).
+    if (!spinning && !wait_fd(socket_fd_, POLLIN, deadline))
+      return Io::Timeout;
     // Until the header is in, take whatever is there; then exactly the rest of the message.
     const std::size_t limit = wanted == 4 ? receive_buffer_.size() : wanted;
     const ssize_t got = recv(socket_fd_, receive_buffer_.data() + done, limit - done, 0);
@@ -282,13 +286,10 @@ WorkerProcess::Io WorkerProcess::receive(std::string_view* payload, Clock::time_
         continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK)
         return Io::Closed;
-      if (spinning && Clock::now() < spin_until) {
+      if (spinning && Clock::now() < spin_until)
         cpu_relax();
-        continue;
-      }
-      spinning = false;
-      if (!wait_fd(socket_fd_, POLLIN, deadline))
-        return Io::Timeout;
+      else
+        spinning = false;
       continue;
     }
     done += static_cast<std::size_t>(got);
