@@ -125,7 +125,9 @@ bool cpu_idle_now() {
   if (now - sampled_at_ns.load(std::memory_order_relaxed) >= 1'000'000) {
     sampled_at_ns.store(now, std::memory_order_relaxed);
     const int running = runnable_threads();
-    idle.store(running > 0 && running < cpus, std::memory_order_relaxed);
+    // The caller is one of them; a worker polling after its last answer may be another (then
+    // both poll on a CPU of their own). More: some thread would wait for a CPU.
+    idle.store(running > 0 && running <= cpus, std::memory_order_relaxed);
   }
   return idle.load(std::memory_order_relaxed);
 }

@@ -31,8 +31,9 @@ struct WorkerSpawnOptions {
   std::string aot_digest;
 };
 
-// Whether a CPU is idle now (fewer runnable threads than CPUs, the caller included), by the
-// kernel's instantaneous count in /proc/loadavg, sampled at most once a millisecond. Polling for
+// Whether the CPUs are not contended now (no more runnable threads than CPUs, the caller
+// included), by the kernel's instantaneous count in /proc/loadavg, sampled at most once a
+// millisecond. Polling for
 // a worker's answer instead of sleeping pays only then: waking an idle CPU costs tens of
 // microseconds on a paravirtualised machine, while on a busy one a polling thread takes the CPU
 // the worker needs. False when the count cannot be read. Thread-safe.

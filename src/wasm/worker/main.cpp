@@ -162,10 +162,12 @@ std::int64_t monotonic_ns() {
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
-// How long a worker polls its socket without sleeping after answering: a host that calls again
-// at once (a loop of calls, a workflow's next step) finds it awake. Waking an idle CPU costs more
-// than this on a paravirtualised machine; the poll is bounded, so an idle worker sleeps soon.
-constexpr std::int64_t kSpinAfterAnswerNs = 100'000;
+// How long a worker polls its socket without sleeping after answering, when the host asked for
+// it (Execute's spin flag: the CPUs were not contended): a host that calls again soon (a loop of
+// calls, a workflow's next step) finds it awake. Waking a sleeping CPU costs tens of
+// microseconds on a paravirtualised machine, more than a short call; the bound keeps an idle
+// worker's cost small.
+constexpr std::int64_t kSpinAfterAnswerNs = 200'000;
 
 // Between two polls: the CPU's spin-wait hint. (Not sched_yield: a yielding thread loses its
 // place and waits milliseconds on a busy machine; the host asks for polling only when a CPU is
