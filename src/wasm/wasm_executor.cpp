@@ -836,7 +836,7 @@ struct WasmExecutor::Impl {
       lease.discard();
     }
     if (lease.worker() != nullptr && !lease.worker()->idle_and_alive()) {
-      // Died while idle (killed from outside, or its alarm fired): no call was affected.
+      // Died while idle (killed from outside): no call was affected.
       add(counters.workers_replaced, 1);
       lease.discard_after_close();
     }
