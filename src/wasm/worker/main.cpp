@@ -170,8 +170,8 @@ std::int64_t monotonic_ns() {
 constexpr std::int64_t kSpinAfterAnswerNs = 200'000;
 
 // Between two polls: the CPU's spin-wait hint. (Not sched_yield: a yielding thread loses its
-// place and waits milliseconds on a busy machine; the host asks for polling only when a CPU is
-// idle.)
+// place and waits milliseconds on a busy machine; the host asks for polling only when the CPUs
+// are not contended.)
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   for (int i = 0; i < 64; ++i)
