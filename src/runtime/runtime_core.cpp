@@ -1180,17 +1180,21 @@ TraverseRuntime::Core* CoreGate::enter() {
 
 void CoreGate::leave() {
   if (state_.fetch_sub(1, std::memory_order_acq_rel) - 1 == kClosed) {
-    // The last one out of a closing gate. The notification is sent under the mutex: close()
-    // checks the count under it, so the notification cannot fall between its check and its wait.
+    // The last one out of a closing gate. close() returns only once it sees `drained_`, set and
+    // notified under the mutex: this thread is done with the gate before close() can return
+    // (after which the gate may be destroyed).
     std::lock_guard lock(mutex_);
+    drained_ = true;
     left_.notify_all();
   }
 }
 
 void CoreGate::close() {
-  state_.fetch_or(kClosed, std::memory_order_acq_rel);
+  if ((state_.fetch_or(kClosed, std::memory_order_acq_rel) & ~kClosed) == 0) {
+    return;  // nobody admitted: nobody to wait for (later entries see kClosed)
+  }
   std::unique_lock lock(mutex_);
-  left_.wait(lock, [this] { return state_.load(std::memory_order_acquire) == kClosed; });
+  left_.wait(lock, [this] { return drained_; });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ class CoreGate {
   std::atomic<std::size_t> state_{0};
   std::mutex mutex_;
   std::condition_variable left_;
+  bool drained_ = false;  // protected by mutex_: the last admitted execution left a closing gate
 };
 
 // RAII admission through a gate.
