@@ -747,13 +747,18 @@ PublicTraceEntry entry_for(const Attempt& attempt) {
 }
 
 // `published`: the envelopes of the events the entry lists as published (private entry).
+// `canonical_output`, when given, is canonical_dump(*output), already computed by the caller.
 std::expected<void, TraceError> record_entry(Core& core, const Attempt& attempt,
                                              PublicTraceEntry entry, const Value* output,
-                                             std::vector<Value> published = {}) {
-  const std::string id = entry.id;
+                                             std::vector<Value> published = {},
+                                             const std::string* canonical_output = nullptr) {
   const std::uint64_t duration = entry.duration_ms;
-  PrivateTraceEntry private_entry = make_private_trace_entry(
-      id, attempt.request->input, output, duration, core.trace_store->keeps_payloads());
+  const bool keep = core.trace_store->keeps_payloads();
+  PrivateTraceEntry private_entry =
+      output != nullptr && canonical_output != nullptr
+          ? make_private_trace_entry(entry.id, attempt.request->input, output, *canonical_output,
+                                     duration, keep)
+          : make_private_trace_entry(entry.id, attempt.request->input, output, duration, keep);
   private_entry.published_events = std::move(published);
   return core.trace_store->insert(std::move(entry), std::move(private_entry));
 }
@@ -874,17 +879,22 @@ CoreExecution conclude_workflow_success(Core& core, Attempt& attempt) {
 // Record, then publish, then return: the order that makes "nothing happens without a record".
 CoreExecution conclude_success(Core& core, Attempt& attempt, RouterDispatch dispatched) {
   RuntimeTrace& trace = *attempt.trace;
-  const ExecutorCapability capability = executor_capability_for(*attempt.record);
-  PublicationPlan plan = plan_publication(capability, std::move(dispatched.output.emitted_events),
-                                          core.broker != nullptr, core.catalog.get());
-  trace.output_digest = output_digest(dispatched.output.value);
+  PublicationPlan plan;  // no events (the common case): nothing to plan
+  if (!dispatched.output.emitted_events.empty()) {
+    const ExecutorCapability capability = executor_capability_for(*attempt.record);
+    plan = plan_publication(capability, std::move(dispatched.output.emitted_events),
+                            core.broker != nullptr, core.catalog.get());
+  }
+  // Dumped once: for the RuntimeTrace's digest and the trace entry's output hash.
+  const std::string canonical_output = canonical_dump(dispatched.output.value);
+  trace.output_digest = output_digest_of_canonical(canonical_output);
 
   PublicTraceEntry entry = entry_for(attempt);
   entry.outcome = TraceOutcome::Success;
   entry.published_events = offered_ids(plan);
   entry.publish_errors = plan.refused;
   if (auto written = record_entry(core, attempt, std::move(entry), &dispatched.output.value,
-                                  offered_envelopes(plan));
+                                  offered_envelopes(plan), &canonical_output);
       !written) {
     trace.error_class = "TraceWriteFailed";
     attempt.result.trace_ref.clear();
@@ -1161,25 +1171,30 @@ CoreExecution TraverseRuntime::Core::reject_document(const Value& document,
 // Gate
 
 TraverseRuntime::Core* CoreGate::enter() {
-  std::lock_guard lock(mutex_);
-  if (closed_) {
+  if ((state_.fetch_add(1, std::memory_order_acq_rel) & kClosed) != 0) {
+    leave();  // closing: undo the increment (close() may be waiting for it)
     return nullptr;
   }
-  ++active_;
   return core_;
 }
 
 void CoreGate::leave() {
-  std::lock_guard lock(mutex_);
-  if (--active_ == 0) {
+  if (state_.fetch_sub(1, std::memory_order_acq_rel) - 1 == kClosed) {
+    // The last one out of a closing gate. close() returns only once it sees `drained_`, set and
+    // notified under the mutex: this thread is done with the gate before close() can return
+    // (after which the gate may be destroyed).
+    std::lock_guard lock(mutex_);
+    drained_ = true;
     left_.notify_all();
   }
 }
 
 void CoreGate::close() {
+  if ((state_.fetch_or(kClosed, std::memory_order_acq_rel) & ~kClosed) == 0) {
+    return;  // nobody admitted: nobody to wait for (later entries see kClosed)
+  }
   std::unique_lock lock(mutex_);
-  closed_ = true;
-  left_.wait(lock, [this] { return active_ == 0; });
+  left_.wait(lock, [this] { return drained_; });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 // (registries, stores, broker, catalog), or is guarded by a mutex below.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -46,7 +47,9 @@ struct CoreExecution {
 };
 
 // Admission to a Core: executions enter and leave; close() refuses new entries and waits for the
-// admitted ones to leave. Thread-safe.
+// admitted ones to leave. Thread-safe. Entering and leaving are one atomic add each (every
+// execution passes here twice; a mutex would serialise concurrent callers); the mutex and
+// condition variable serve only close()'s wait.
 class CoreGate {
  public:
   explicit CoreGate(TraverseRuntime::Core* core) : core_(core) {}
@@ -58,12 +61,15 @@ class CoreGate {
   void close();
 
  private:
+  static constexpr std::size_t kClosed = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
+
   TraverseRuntime::Core* const core_;
+  // kClosed once close() began, plus the number of admitted executions (and of enter() calls
+  // that saw kClosed and are about to undo their increment).
+  std::atomic<std::size_t> state_{0};
   std::mutex mutex_;
   std::condition_variable left_;
-  // Protected by mutex_.
-  std::size_t active_ = 0;
-  bool closed_ = false;
+  bool drained_ = false;  // protected by mutex_: the last admitted execution left a closing gate
 };
 
 // RAII admission through a gate.

@@ -20,14 +20,17 @@ std::string_view to_string(RuntimeExecutionStatus status) {
 }
 
 std::string output_digest(const Value& output) {
+  return output_digest_of_canonical(canonical_dump(output));
+}
+
+std::string output_digest_of_canonical(std::string_view canonical_output) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::uint64_t hash = fnv1a64(canonical_dump(output));
-  std::string hex(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    hex[static_cast<std::size_t>(i)] = kHex[hash & 0xFU];
-    hash >>= 4U;
+  std::uint64_t hash = fnv1a64(canonical_output);
+  std::string digest = "0.1.0:0000000000000000";  // written in place: one allocation
+  for (std::size_t at = digest.size(); hash != 0; hash >>= 4U) {
+    digest[--at] = kHex[hash & 0xFU];
   }
-  return "0.1.0:" + hex;
+  return digest;
 }
 
 Value to_json(const RuntimeTrace& trace) {

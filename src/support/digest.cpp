@@ -1,9 +1,10 @@
 #include "traverse/support/digest.hpp"
 
-#include <openssl/evp.h>
+// SHA256() is deprecated in OpenSSL 3 (see sha256_hex): opted in before any OpenSSL header.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <array>
-#include <stdexcept>
 
 namespace traverse {
 namespace {
@@ -19,37 +20,23 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   return hex;
 }
 
-// The SHA-256 implementation, looked up once: OpenSSL 3 otherwise fetches it from its provider
-// registry on every digest (a lock and a name lookup), which cost more than hashing a trace's
-// input. Never freed: it lives as long as the process, like OpenSSL's own tables.
-const EVP_MD* sha256_algorithm() {
-  static const EVP_MD* const algorithm = [] {
-    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return fetched != nullptr ? fetched : EVP_sha256();
-  }();
-  return algorithm;
-}
-
-// One hashing context per thread, reused: no allocation per digest.
-struct ThreadDigestContext {
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  ~ThreadDigestContext() { EVP_MD_CTX_free(context); }
-};
-
 }  // namespace
 
+// OpenSSL's low-level SHA256_Init/Update/Final rather than EVP: EVP in OpenSSL 3 dispatches
+// through its provider layer on every digest (context init, method calls), which for the short
+// texts hashed here (a trace's input and output, usually under 100 bytes) costs as much as the
+// hashing itself; so does the one-shot SHA256(), which OpenSSL 3 implements with EVP_Q_digest (a
+// lookup by name per call). The low-level functions run the same assembly (SHA extensions where
+// the CPU has them) on a context on the stack: no lookup, no allocation. They are deprecated in
+// OpenSSL 3 in favour of EVP but still provided; this file opts in with
+// OPENSSL_SUPPRESS_DEPRECATED.
 std::string sha256_hex(std::string_view bytes) {
-  thread_local ThreadDigestContext local;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  // Fails only on OpenSSL misconfiguration or when the context could not be allocated.
-  if (local.context == nullptr ||
-      EVP_DigestInit_ex2(local.context, sha256_algorithm(), nullptr) != 1 ||
-      EVP_DigestUpdate(local.context, bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(local.context, digest.data(), &size) != 1) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
-  return to_hex(digest.data(), size);
+  SHA256_CTX context;
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256_Init(&context);
+  SHA256_Update(&context, bytes.data(), bytes.size());
+  SHA256_Final(digest.data(), &context);
+  return to_hex(digest.data(), digest.size());
 }
 
 std::uint64_t fnv1a64(std::string_view bytes) {

@@ -114,7 +114,22 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
 }
 
 std::string rfc3339_now() {
-  return rfc3339(std::chrono::system_clock::now());
+  // An execution stamps several times within the same millisecond (received, started,
+  // completed, finished): each thread keeps its last text and reuses it while the millisecond
+  // is the same.
+  struct LastStamp {
+    std::int64_t millis = INT64_MIN;
+    std::string text;
+  };
+  thread_local LastStamp last;
+  const auto now = std::chrono::system_clock::now();
+  const std::int64_t millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  if (millis != last.millis) {
+    last.text = rfc3339(now);
+    last.millis = millis;
+  }
+  return last.text;
 }
 
 }  // namespace traverse

@@ -34,8 +34,7 @@ std::expected<void, TraceError> InMemoryTraceStore::insert(
   auto time_ms = trace_internal::check_insert(public_entry, private_entry, options_.keep_payloads);
   if (!time_ms)
     return std::unexpected(time_ms.error());
-  Stored stored{TraceRecord{std::move(public_entry), std::move(private_entry)}, *time_ms};
-  const std::string& id = stored.record.public_entry.id;
+  const std::string& id = public_entry.id;
 
   std::unique_lock lock(mutex_);
   if (by_id_.contains(id)) {
@@ -49,8 +48,9 @@ std::expected<void, TraceError> InMemoryTraceStore::insert(
                                           " entries; trace entry '" + id + "' was not recorded"});
   }
   const std::size_t index = entries_.size();
-  // Reserve the index slots first so a failed allocation leaves the maps consistent.
-  entries_.push_back(std::move(stored));
+  // Reserve the index slots first so a failed allocation leaves the maps consistent. Built in
+  // place: the entry's strings move once (the lock is held for a few pointer moves more).
+  entries_.emplace_back(TraceRecord{std::move(public_entry), std::move(private_entry)}, *time_ms);
   const Stored& placed = entries_.back();
   try {
     by_id_.emplace(std::string_view(placed.record.public_entry.id), index);

@@ -73,6 +73,21 @@ PrivateTraceEntry make_private_trace_entry(std::string trace_id, const Value& in
   return entry;
 }
 
+PrivateTraceEntry make_private_trace_entry(std::string trace_id, const Value& input,
+                                           const Value* output, std::string_view canonical_output,
+                                           std::uint64_t resource_usage_ms, bool keep_payloads) {
+  PrivateTraceEntry entry;
+  entry.trace_id = std::move(trace_id);
+  entry.inputs_hash = sha256_hex(canonical_dump(input));
+  entry.outputs_hash = sha256_hex(canonical_output);
+  entry.resource_usage_ms = resource_usage_ms;
+  if (keep_payloads) {
+    entry.input = input;
+    entry.output = *output;
+  }
+  return entry;
+}
+
 Value to_json(const std::vector<TraceAttempt>& attempts) {
   Value json = Value::array();
   for (const TraceAttempt& attempt : attempts) {

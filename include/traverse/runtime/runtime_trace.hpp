@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "traverse/contracts/runtime_request.hpp"
@@ -95,5 +96,8 @@ struct RuntimeTrace {
 
 // "0.1.0:" + 16 lowercase hex digits of FNV-1a-64 over canonical_dump(output).
 [[nodiscard]] std::string output_digest(const Value& output);
+// The same digest of an output already dumped: `canonical_output` is canonical_dump(output)
+// (the pipeline dumps an output once for this digest and the trace entry's output hash).
+[[nodiscard]] std::string output_digest_of_canonical(std::string_view canonical_output);
 
 }  // namespace traverse

@@ -99,6 +99,14 @@ struct PrivateTraceEntry {
                                                          const Value* output,
                                                          std::uint64_t resource_usage_ms,
                                                          bool keep_payloads);
+// The same, for an output already dumped: `canonical_output` is canonical_dump(*output) (a
+// caller that needs the canonical text for its own digest dumps the output once).
+// REQUIRES: output != nullptr.
+[[nodiscard]] PrivateTraceEntry make_private_trace_entry(std::string trace_id, const Value& input,
+                                                         const Value* output,
+                                                         std::string_view canonical_output,
+                                                         std::uint64_t resource_usage_ms,
+                                                         bool keep_payloads);
 
 [[nodiscard]] Value to_json(const PublicTraceEntry& entry);
 // The `attempts` array of a trace entry (also written by RuntimeTrace's to_json).

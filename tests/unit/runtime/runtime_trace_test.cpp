@@ -12,6 +12,13 @@ TEST(RuntimeTrace, OutputDigestIsFnv1a64OfCanonicalJsonWithVersionPrefix) {
   EXPECT_EQ(output_digest(Value(1)), "0.1.0:af63ac4c86019afc");
 }
 
+TEST(RuntimeTrace, OutputDigestOfCanonicalTextEqualsTheDigestOfTheValue) {
+  const Value output = Value::parse(R"({"b": [true, null], "a": 1.0})");
+  EXPECT_EQ(output_digest_of_canonical(canonical_dump(output)), "0.1.0:beefe28710b8e93c");
+  EXPECT_EQ(output_digest_of_canonical("1"), "0.1.0:af63ac4c86019afc");
+  EXPECT_EQ(output_digest_of_canonical(""), "0.1.0:cbf29ce484222325");  // the FNV offset basis
+}
+
 TEST(RuntimeTrace, ExecutionStatusSpellings) {
   EXPECT_EQ(to_string(RuntimeExecutionStatus::NotStarted), "not_started");
   EXPECT_EQ(to_string(RuntimeExecutionStatus::Succeeded), "succeeded");

@@ -21,7 +21,16 @@ TEST(Digest, Sha256OfKnownVectorsIsLowercaseHex) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-// The digest reuses one hashing context per thread: concurrent callers must not share state.
+// FIPS 180-2's two-block vector and a million 'a's: padding across a block boundary and many
+// blocks through the low-level functions.
+TEST(Digest, Sha256OfMultiBlockVectorsMatchesTheStandard) {
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1'000'000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// Concurrent callers must not share hashing state.
 TEST(Digest, Sha256FromManyThreadsAtOnceGivesEachCallerItsOwnDigest) {
   std::vector<std::thread> threads;
   std::vector<int> mismatches(4, 0);
@@ -64,6 +73,23 @@ TEST(Ids, Rfc3339HasMillisecondsAndZulu) {
   EXPECT_EQ(rfc3339(epoch_plus), "1970-01-01T00:00:01.234Z");
   const auto before_epoch = std::chrono::system_clock::time_point{std::chrono::milliseconds{-1}};
   EXPECT_EQ(rfc3339(before_epoch), "1969-12-31T23:59:59.999Z");
+}
+
+// rfc3339_now reuses its last text while the millisecond is the same: the stamps it hands out
+// stay well-formed and never go back when a thread stamps many times in a row.
+TEST(Ids, Rfc3339NowStampsInARowAreWellFormedAndNonDecreasing) {
+  std::string previous = rfc3339_now();
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string stamp = rfc3339_now();
+    ASSERT_EQ(stamp.size(), 24U) << stamp;
+    ASSERT_EQ(stamp[10], 'T');
+    ASSERT_EQ(stamp.back(), 'Z');
+    ASSERT_GE(stamp, previous);
+    previous = stamp;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const std::string stamp = rfc3339_now();
+  EXPECT_GE(stamp, rfc3339(now));
 }
 
 // The formatter is hand-written (no gmtime/printf on the hot path): it must agree with the C

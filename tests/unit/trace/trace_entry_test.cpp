@@ -140,6 +140,16 @@ TEST(PrivateTraceEntry, HashesCanonicalJsonAndOmitsOutputHashOnFailure) {
   EXPECT_EQ(*back, failed);
 }
 
+TEST(PrivateTraceEntry, FromAnOutputAlreadyDumpedIsTheSameEntry) {
+  const Value input = Value::parse(R"({"b":1.0,"a":[1,2]})");
+  const Value output = Value{{"ok", true}, {"n", 3}};
+  const std::string canonical = canonical_dump(output);
+  for (const bool keep : {false, true}) {
+    EXPECT_EQ(make_private_trace_entry("t1", input, &output, canonical, 7, keep),
+              make_private_trace_entry("t1", input, &output, 7, keep));
+  }
+}
+
 TEST(ParseRfc3339, AcceptsMillisecondsAndOffsetsRejectsGarbage) {
   using namespace std::chrono;
   const auto base = trace_test::base_time();
