@@ -19,8 +19,8 @@ TEST(ValidationError, ToStringNamesFilePathCodeAndMessage) {
 TEST(ValidationError, AttachFileKeepsExistingFiles) {
   ValidationErrors errors{{"A", "$", "m", ""}, {"B", "$.x", "m", "other.json"}};
   attach_file(errors, "manifest.json");
-  EXPECT_EQ(errors[0].file, "manifest.json");
-  EXPECT_EQ(errors[1].file, "other.json");
+  EXPECT_EQ(errors[0].file(), "manifest.json");
+  EXPECT_EQ(errors[1].file(), "other.json");
 }
 
 TEST(ValidationError, KindClassifiesEveryCodeCallersActOn) {
