@@ -37,5 +37,20 @@ TEST(ValidationError, KindClassifiesEveryCodeCallersActOn) {
   EXPECT_EQ(to_string(ValidationErrorKind::Conflict), "Conflict");
 }
 
+TEST(ValidationError, RebasePathReRootsUnderTheEnclosingDocument) {
+  ValidationError nested{"InvalidSchema", "$.properties.a", "m"};
+  nested.rebase_path("$.inputs.schema");
+  EXPECT_EQ(nested.path(), "$.inputs.schema.properties.a");
+  ValidationError rootless{"InvalidSchema", "", "m"};
+  rootless.rebase_path("$.inputs.schema");
+  EXPECT_EQ(rootless.path(), "$.inputs.schema");
+}
+
+TEST(ValidationError, MemberToStringIsTheOneLineForm) {
+  const ValidationError error{"InvalidSemver", "$.version", "expected x.y.z", "c.json"};
+  EXPECT_EQ(error.to_string(), "c.json: $.version: InvalidSemver: expected x.y.z");
+  EXPECT_EQ(error.to_string(), to_string(error));
+}
+
 }  // namespace
 }  // namespace traverse
