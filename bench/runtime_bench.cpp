@@ -129,7 +129,7 @@ void BM_SubmittedNativeExecution(benchmark::State& state) {
     request.input = Value{{"a", i++}, {"b", 1}};
     RuntimeExecution execution = runtime.submit(request).wait();
     if (!execution.result.completed()) {
-      state.SkipWithError(execution.result.error->message.c_str());
+      state.SkipWithError(execution.result.error->message().c_str());
       break;
     }
     benchmark::DoNotOptimize(execution);
@@ -145,7 +145,7 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
     request.input = Value{{"a", i++}, {"b", 1}};
     RuntimeResult result = runtime.execute_capability(request);
     if (!result.completed()) {
-      state.SkipWithError(result.error->message.c_str());
+      state.SkipWithError(result.error->message().c_str());
       break;
     }
     benchmark::DoNotOptimize(result);

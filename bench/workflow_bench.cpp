@@ -280,7 +280,7 @@ void BM_EngineOnly_TenSteps(benchmark::State& state) {
   for (auto _ : state) {
     WorkflowRun run = engine->run(*prepared, input);
     if (!run.completed()) {
-      die(run.error->message);
+      die(run.error->message());
     }
     benchmark::DoNotOptimize(run);
   }
@@ -316,7 +316,7 @@ void BM_EngineOnly_Diamond(benchmark::State& state) {
   for (auto _ : state) {
     WorkflowRun run = engine->run(*prepared, input);
     if (!run.completed()) {
-      die(run.error->message);
+      die(run.error->message());
     }
     benchmark::DoNotOptimize(run);
   }
@@ -341,7 +341,7 @@ void BM_Runtime_TenSteps(benchmark::State& state) {
   for (auto _ : state) {
     WorkflowRun run = engine->run(*prepared, input);
     if (!run.completed()) {
-      die(run.error->message);
+      die(run.error->message());
     }
     benchmark::DoNotOptimize(run);
   }
@@ -365,7 +365,7 @@ void BM_Runtime_Diamond(benchmark::State& state) {
   for (auto _ : state) {
     WorkflowRun run = engine->run(*prepared, input);
     if (!run.completed()) {
-      die(run.error->message);
+      die(run.error->message());
     }
     benchmark::DoNotOptimize(run);
   }
@@ -392,7 +392,7 @@ void BM_Runtime_CpuBoundDiamond(benchmark::State& state) {
   for (auto _ : state) {
     WorkflowRun run = engine->run(*prepared, input);
     if (!run.completed()) {
-      die(run.error->message);
+      die(run.error->message());
     }
     benchmark::DoNotOptimize(run);
   }

@@ -243,10 +243,10 @@ void CliContext::finish(ExitCode code) {
 Value errors_to_json(const ValidationErrors& errors) {
   Value out = Value::array();
   for (const auto& error : errors) {
-    out.push_back(Value{{"code", error.code},
-                        {"path", error.path},
-                        {"message", error.message},
-                        {"file", error.file}});
+    out.push_back(Value{{"code", error.code()},
+                        {"path", error.path()},
+                        {"message", error.message()},
+                        {"file", error.file()}});
   }
   return out;
 }
@@ -261,7 +261,7 @@ CommandFailure failure(ExitCode code, std::string error_code, std::string messag
 ExitCode load_failure_code(const ValidationErrors& errors, const std::string& file) {
   for (const auto& error : errors) {
     if (error.kind() == ValidationErrorKind::Unreadable &&
-        (error.file.empty() || error.file == file)) {
+        (error.file().empty() || error.file() == file)) {
       return ExitCode::IoError;
     }
   }

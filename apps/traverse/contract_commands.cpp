@@ -72,10 +72,10 @@ void validate(const ValidateOptions& options, CliContext& context) {
       errors = std::move(artifact.error());
     }
     for (auto& error : errors) {
-      if (error.file.empty()) {
-        error.file = file;
+      if (error.file().empty()) {
+        error.set_file(file);
       }
-      if (error.kind() == ValidationErrorKind::Unreadable && error.file == file) {
+      if (error.kind() == ValidationErrorKind::Unreadable && error.file() == file) {
         any_unreadable = true;
       }
     }

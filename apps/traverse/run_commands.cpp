@@ -65,9 +65,9 @@ constexpr const char* kAttachHelp =
 // run, else the executed capability's; "" when unknown.
 std::string missing_capability(const RuntimeExecution& execution) {
   if (execution.workflow_run && execution.workflow_run->error &&
-      execution.workflow_run->error->node_id) {
+      execution.workflow_run->error->node_id()) {
     for (const auto& step : execution.workflow_run->steps) {
-      if (step.node_id == *execution.workflow_run->error->node_id) {
+      if (step.node_id == *execution.workflow_run->error->node_id()) {
         return step.capability_key();
       }
     }
@@ -84,7 +84,7 @@ std::string missing_capability(const RuntimeExecution& execution) {
 void hint_packages(CliContext& context, const RuntimeExecution& execution,
                    const std::vector<std::string>& packages) {
   const auto& error = execution.result.error;
-  if (!error || error->code != "artifact_missing" || context.quiet()) {
+  if (!error || error->kind() != RuntimeErrorKind::ArtifactMissing || context.quiet()) {
     return;
   }
   const std::string capability = missing_capability(execution);
@@ -213,9 +213,9 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   // An unknown workflow (or version) is refused before a run exists: error class WorkflowNotFound.
   const bool workflow_not_found =
       execution.workflow_run && execution.workflow_run->error
-          ? execution.workflow_run->error->reason == WorkflowFailureReason::WorkflowNotFound
-          : result.error && result.error->details.is_object() &&
-                result.error->details.value("error_class", "") == "WorkflowNotFound";
+          ? execution.workflow_run->error->kind() == WorkflowFailureReason::WorkflowNotFound
+          : result.error && result.error->details().is_object() &&
+                result.error->details().value("error_class", "") == "WorkflowNotFound";
   if (execution.workflow_run && execution.workflow_run->error) {
     report_run_error(context, *execution.workflow_run->error);
   } else if (result.error) {
@@ -509,7 +509,7 @@ void run(const RunOptions& options, CliContext& context) {
   }
   if (result.error) {
     report_runtime_error(context, *result.error);
-    if (result.error->code == "capability_not_found" && request->capability_id &&
+    if (result.error->kind() == RuntimeErrorKind::CapabilityNotFound && request->capability_id &&
         !context.quiet()) {
       for (const auto& hint :
            capability_hints(*session->runtime->capability_registry(), *request->capability_id)) {

@@ -82,14 +82,14 @@ void print_trace_location(CliContext& context, const std::string& trace_id,
 }
 
 void report_run_error(CliContext& context, const WorkflowRunError& error) {
-  std::string text = "error: " + error.code + " (" + error.error_class + ")";
-  if (error.node_id) {
-    text += " at node " + *error.node_id;
+  std::string text = "error: " + error.code() + " (" + error.error_class() + ")";
+  if (error.node_id()) {
+    text += " at node " + *error.node_id();
   }
-  text += ": " + error.message;
+  text += ": " + error.message();
   context.error_line(text);
-  if (error.details.is_object() && error.details.contains("violations")) {
-    for (const auto& violation : error.details["violations"]) {
+  if (error.details().is_object() && error.details().contains("violations")) {
+    for (const auto& violation : error.details()["violations"]) {
       context.error_line("  " + violation.value("path", std::string("$")) + ": " +
                          violation.value("code", std::string()) + ": " +
                          violation.value("message", std::string()));
@@ -98,10 +98,12 @@ void report_run_error(CliContext& context, const WorkflowRunError& error) {
 }
 
 void report_runtime_error(CliContext& context, const RuntimeError& error) {
-  context.error_line("runtime execution failed: " + error.message + " (" + error.code + ")");
-  if (error.details.is_object() && error.details.contains("violations") &&
-      error.details["violations"].is_array()) {
-    for (const auto& violation : error.details["violations"]) {
+  // The message already names the failure ("execution failed: ..."): printed once, never
+  // behind another "execution failed" prefix.
+  context.error_line("error: " + error.message() + " (" + error.code() + ")");
+  if (error.details().is_object() && error.details().contains("violations") &&
+      error.details()["violations"].is_array()) {
+    for (const auto& violation : error.details()["violations"]) {
       if (violation.is_object()) {
         context.error_line("  " + violation.value("path", std::string("$")) + ": " +
                            violation.value("code", std::string()) + ": " +
@@ -112,13 +114,13 @@ void report_runtime_error(CliContext& context, const RuntimeError& error) {
 }
 
 void tally_failure(std::map<std::string, FailureTally>& tallies, const RuntimeError& error) {
-  FailureTally& tally = tallies[error.code];
+  FailureTally& tally = tallies[error.code()];
   if (tally.count++ == 0) {
-    if (error.details.is_object() && error.details.contains("error_class") &&
-        error.details["error_class"].is_string()) {
-      tally.error_class = error.details["error_class"].get<std::string>();
+    if (error.details().is_object() && error.details().contains("error_class") &&
+        error.details()["error_class"].is_string()) {
+      tally.error_class = error.details()["error_class"].get<std::string>();
     }
-    tally.first_message = error.message;
+    tally.first_message = error.message();
   }
 }
 

@@ -32,6 +32,7 @@ void print_trace_location(CliContext& context, const std::string& trace_id,
 
 // The failure of a run on stderr: "error: <code> (<class>)[ at node N]: message".
 void report_run_error(CliContext& context, const WorkflowRunError& error);
+// A runtime error on stderr: "error: <message> (<code>)", then one line per violation.
 void report_runtime_error(CliContext& context, const RuntimeError& error);
 
 // Why --repeat runs failed, per error code: how many, and the first failure's class and message

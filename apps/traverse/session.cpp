@@ -210,9 +210,9 @@ std::expected<void, CommandFailure> load_bundle_and_packages(
   const std::vector<std::filesystem::path> packages(package_paths.begin(), package_paths.end());
   auto loaded = runtime.load_bundle(bundle_path, packages);
   if (!loaded) {
-    const std::string& file = loaded.error().empty() || loaded.error().front().file.empty()
+    const std::string& file = loaded.error().empty() || loaded.error().front().file().empty()
                                   ? bundle_path
-                                  : loaded.error().front().file;
+                                  : loaded.error().front().file();
     return std::unexpected(
         CommandFailure{registration_failure_code(loaded.error(), file), std::move(loaded.error())});
   }

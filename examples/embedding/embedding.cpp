@@ -45,13 +45,13 @@ int main(int argc, char** argv) {
   request.input = {{"name", "Ada"}};
   RuntimeResult result = runtime.execute_capability(request);  // blocks until a worker ran it
   if (!result.completed())
-    return fail(result.error->message);
+    return fail(result.error->message());
   std::cout << "output: " << canonical_dump(*result.output) << "\n";
 
   request.request_id = "hello-2";
   request.input = {{"nom", "Ada"}};  // violates the input schema: rejected, and recorded
   RuntimeResult rejected = runtime.execute_capability(request);
-  std::cout << "rejected: " << rejected.error->code << "\n";
+  std::cout << "rejected: " << rejected.error->code() << "\n";
 
   for (const RuntimeResult* attempt : {&result, &rejected}) {
     auto trace = runtime.trace_store()->get(attempt->trace_ref);  // every trace_ref resolves

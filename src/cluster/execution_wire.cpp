@@ -121,9 +121,9 @@ std::expected<std::string, ClusterError> encode(const RemoteExecutionResponse& r
       {"v", kWireVersion}, {"node", response.node}, {"duration_us", response.duration_us}};
   if (response.error) {
     document["status"] = "error";
-    document["error"] = Value{{"class", response.error->error_class},
-                              {"code", response.error->code},
-                              {"message", response.error->message}};
+    document["error"] = Value{{"class", to_string(response.error->kind())},
+                              {"code", response.error->code()},
+                              {"message", response.error->message()}};
   } else {
     document["status"] = "ok";
     document["output"] = response.output.value_or(Value());
@@ -218,7 +218,6 @@ std::expected<RemoteExecutionResponse, ClusterError> decode_execution_response(
   if (error == document->end() || !error->is_object()) {
     return std::unexpected(malformed(std::string(what) + ": $.error: expected an object"));
   }
-  RemoteExecutionError remote;
   auto error_class = string_field(*error, "class", "execution response error");
   auto code = string_field(*error, "code", "execution response error", false);
   auto message = string_field(*error, "message", "execution response error");
@@ -227,35 +226,64 @@ std::expected<RemoteExecutionResponse, ClusterError> decode_execution_response(
       return std::unexpected(failed->error());
     }
   }
-  remote.error_class = std::move(*error_class);
-  remote.code = std::move(*code);
-  remote.message = std::move(*message);
-  response.error = std::move(remote);
+  response.error = RemoteExecutionError(executor_error_class(*error_class), std::move(*code),
+                                        std::move(*message));
   return response;
+}
+
+ExecutorErrorClass executor_error_class(std::string_view name) {
+  constexpr std::array kClasses = {
+      ExecutorErrorClass::BinaryLoadFailed,        ExecutorErrorClass::ChecksumMismatch,
+      ExecutorErrorClass::RuntimeSetupFailed,      ExecutorErrorClass::MalformedWasmArtifact,
+      ExecutorErrorClass::UnsupportedAbiVersion,   ExecutorErrorClass::UnauthorizedHostImport,
+      ExecutorErrorClass::ExecutionFailed,         ExecutorErrorClass::Timeout,
+      ExecutorErrorClass::ResourceExhausted,       ExecutorErrorClass::OutputDeserializationFailed,
+      ExecutorErrorClass::UnsupportedArtifactType, ExecutorErrorClass::Overloaded,
+      ExecutorErrorClass::RemoteUnavailable,
+  };
+  for (const ExecutorErrorClass error_class : kClasses) {
+    if (to_string(error_class) == name) {
+      return error_class;
+    }
+  }
+  return ExecutorErrorClass::ExecutionFailed;
+}
+
+std::string RemoteExecutionError::to_string() const {
+  std::string text(traverse::to_string(kind_));
+  text += ": ";
+  if (!code_.empty()) {
+    text += code_ + ": ";
+  }
+  return text + message_;
 }
 
 ExecutorError to_executor_error(const RemoteExecutionError& error, std::string_view node) {
   std::string detail = "node " + std::string(node) + ": ";
-  if (!error.code.empty()) {
-    detail += error.code + ": ";
+  if (!error.code().empty()) {
+    detail += error.code() + ": ";
   }
-  detail += error.message;
-  constexpr std::array kClasses = {
-      std::pair{"RuntimeSetupFailed", &ExecutorError::runtime_setup_failed},
-      std::pair{"Timeout", &ExecutorError::timeout},
-      std::pair{"ResourceExhausted", &ExecutorError::resource_exhausted},
-      std::pair{"OutputDeserializationFailed", &ExecutorError::output_deserialization_failed},
-      std::pair{"Overloaded", &ExecutorError::overloaded},
-      std::pair{"RemoteUnavailable", &ExecutorError::remote_unavailable},
-      std::pair{"BinaryLoadFailed", &ExecutorError::binary_load_failed},
-      std::pair{"MalformedWasmArtifact", &ExecutorError::malformed_wasm_artifact},
-  };
-  for (const auto& [name, make] : kClasses) {
-    if (error.error_class == name) {
-      return make(std::move(detail));
-    }
+  detail += error.message();
+  switch (error.kind()) {
+    case ExecutorErrorClass::RuntimeSetupFailed:
+      return ExecutorError::runtime_setup_failed(std::move(detail));
+    case ExecutorErrorClass::Timeout:
+      return ExecutorError::timeout(std::move(detail));
+    case ExecutorErrorClass::ResourceExhausted:
+      return ExecutorError::resource_exhausted(std::move(detail));
+    case ExecutorErrorClass::OutputDeserializationFailed:
+      return ExecutorError::output_deserialization_failed(std::move(detail));
+    case ExecutorErrorClass::Overloaded:
+      return ExecutorError::overloaded(std::move(detail));
+    case ExecutorErrorClass::RemoteUnavailable:
+      return ExecutorError::remote_unavailable(std::move(detail));
+    case ExecutorErrorClass::BinaryLoadFailed:
+      return ExecutorError::binary_load_failed(std::move(detail));
+    case ExecutorErrorClass::MalformedWasmArtifact:
+      return ExecutorError::malformed_wasm_artifact(std::move(detail));
+    default:
+      return ExecutorError::execution_failed(std::move(detail));
   }
-  return ExecutorError::execution_failed(std::move(detail));
 }
 
 }  // namespace traverse

@@ -32,15 +32,12 @@ bool valid_node_name(std::string_view name) {
 
 // The error a node replies with for a runtime result that is not completed.
 RemoteExecutionError remote_error_of(const RuntimeError& error) {
-  RemoteExecutionError remote;
-  remote.code = error.code;
-  remote.message = error.message;
-  remote.error_class = "ExecutionFailed";
-  if (const auto it = error.details.find("error_class");
-      it != error.details.end() && it->is_string()) {
-    remote.error_class = it->get<std::string>();
+  ExecutorErrorClass error_class = ExecutorErrorClass::ExecutionFailed;
+  if (const auto it = error.details().find("error_class");
+      it != error.details().end() && it->is_string()) {
+    error_class = executor_error_class(it->get<std::string>());
   }
-  return remote;
+  return RemoteExecutionError(error_class, error.code(), error.message());
 }
 
 }  // namespace
@@ -94,7 +91,8 @@ struct NodeServer::State : std::enable_shared_from_this<NodeServer::State> {
       RemoteExecutionResponse refused;
       refused.node = response.node;
       refused.duration_us = response.duration_us;
-      refused.error = RemoteExecutionError{"ResourceExhausted", "", text.error().message()};
+      refused.error =
+          RemoteExecutionError(ExecutorErrorClass::ResourceExhausted, "", text.error().message());
       text = encode(refused);
     }
     if (text) {
@@ -135,8 +133,10 @@ struct NodeServer::State : std::enable_shared_from_this<NodeServer::State> {
     std::string reply_to(message.reply);
     auto request = decode_execution_request(message.data);
     if (!request) {
-      reply_error(reply_to, {"ExecutionFailed", "request_invalid", request.error().to_string()},
-                  start);
+      reply_error(
+          reply_to,
+          {ExecutorErrorClass::ExecutionFailed, "request_invalid", request.error().to_string()},
+          start);
       return;
     }
     {
@@ -146,7 +146,7 @@ struct NodeServer::State : std::enable_shared_from_this<NodeServer::State> {
                                     ? std::string("the node is stopping")
                                     : std::to_string(in_flight) + " calls in flight (capacity " +
                                           std::to_string(config.capacity) + ")";
-        reply_error(reply_to, {"Overloaded", "", why}, start);
+        reply_error(reply_to, {ExecutorErrorClass::Overloaded, "", why}, start);
         return;
       }
       ++in_flight;
@@ -169,8 +169,9 @@ struct NodeServer::State : std::enable_shared_from_this<NodeServer::State> {
           } else if (done.result.error) {
             response.error = remote_error_of(*done.result.error);
           } else {
-            response.error = RemoteExecutionError{"ExecutionFailed", "execution_failed",
-                                                  "the node's runtime gave no output"};
+            response.error =
+                RemoteExecutionError(ExecutorErrorClass::ExecutionFailed, "execution_failed",
+                                     "the node's runtime gave no output");
           }
           response.duration_us = micros_since(start);
           self->reply(reply_to, response);

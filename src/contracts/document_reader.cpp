@@ -395,39 +395,40 @@ std::expected<Value, ValidationErrors> read_json_document(const std::filesystem:
     return std::move(*parsed);
   }
   const JsonParseError& error = parsed.error();
-  ValidationError out;
-  out.path = "$";
-  out.file = path.string();
+  std::string code;
+  std::string json_path = "$";
+  std::string message;
   switch (error.kind()) {
     case JsonParseError::Kind::Io:
-      out.code = "IoError";
-      out.message = "cannot read file: " + error.message();
+      code = "IoError";
+      message = "cannot read file: " + error.message();
       break;
     case JsonParseError::Kind::TooLarge:
-      out.code = "DocumentTooLarge";
-      out.message = error.message() + " (TRAVERSE_MAX_DOCUMENT_BYTES sets the limit)";
+      code = "DocumentTooLarge";
+      message = error.message() + " (TRAVERSE_MAX_DOCUMENT_BYTES sets the limit)";
       break;
     case JsonParseError::Kind::OverBudget:
-      out.code = "DocumentTooLarge";
-      out.path = error.path();
-      out.message = error.message();
+      code = "DocumentTooLarge";
+      json_path = error.path();
+      message = error.message();
       break;
     case JsonParseError::Kind::DuplicateKey:
-      out.code = "DuplicateKey";
-      out.path = error.path();
-      out.message = error.message();
+      code = "DuplicateKey";
+      json_path = error.path();
+      message = error.message();
       break;
     case JsonParseError::Kind::Syntax:
     case JsonParseError::Kind::TooDeep:
-      out.code = "InvalidJson";
-      out.message = "malformed JSON";
+      code = "InvalidJson";
+      message = "malformed JSON";
       if (error.line() > 0 && error.message().find("line") == std::string::npos) {
-        out.message += " at line " + std::to_string(error.line()) + ", column " +
-                       std::to_string(error.column());
+        message += " at line " + std::to_string(error.line()) + ", column " +
+                   std::to_string(error.column());
       }
-      out.message += ": " + error.message();
+      message += ": " + error.message();
       break;
   }
+  ValidationError out(std::move(code), std::move(json_path), std::move(message), path.string());
   return std::unexpected(ValidationErrors{std::move(out)});
 }
 

@@ -1388,8 +1388,8 @@ class Walker {
       if (branch_errors.empty()) {
         continue;
       }
-      message += "; [" + std::to_string(i) + "] " + branch_errors.front().path + ": " +
-                 branch_errors.front().message;
+      message += "; [" + std::to_string(i) + "] " + branch_errors.front().path() + ": " +
+                 branch_errors.front().message();
     }
     report(message);
   }
@@ -1479,7 +1479,7 @@ ValidationErrors SchemaValidator::validate(const Value& instance) const {
   walker.walk(compiled_->root, instance, 0);
   if (shared.depth_exceeded &&
       std::none_of(errors.begin(), errors.end(), [&](const ValidationError& e) {
-        return e.path == shared.depth_path && e.message.starts_with("validation nesting");
+        return e.path() == shared.depth_path && e.message().starts_with("validation nesting");
       })) {
     // Only seen inside an anyOf/oneOf/not branch: still a failure of the whole validation.
     errors.push_back(ValidationError{std::string(schema_detail::kSchemaViolation),

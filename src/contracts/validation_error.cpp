@@ -18,37 +18,49 @@ std::string_view to_string(ValidationErrorKind kind) {
 
 // The one table from codes to kinds.
 ValidationErrorKind ValidationError::kind() const {
-  if (code == "IoError") {
+  if (code_ == "IoError") {
     return ValidationErrorKind::Unreadable;
   }
-  if (code == "ImmutableVersionConflict" || code == "EventTypeConflict" ||
-      code == "PackageContractConflict") {
+  if (code_ == "ImmutableVersionConflict" || code_ == "EventTypeConflict" ||
+      code_ == "PackageContractConflict") {
     return ValidationErrorKind::Conflict;
   }
-  if (code == "CapacityExceeded") {
+  if (code_ == "CapacityExceeded") {
     return ValidationErrorKind::CapacityExceeded;
   }
   return ValidationErrorKind::Invalid;
 }
 
-std::string to_string(const ValidationError& error) {
+std::string ValidationError::to_string() const {
   std::string out;
-  if (!error.file.empty()) {
-    out += error.file;
+  if (!file_.empty()) {
+    out += file_;
     out += ": ";
   }
-  out += error.path.empty() ? "$" : error.path;
+  out += path_.empty() ? "$" : path_;
   out += ": ";
-  out += error.code;
+  out += code_;
   out += ": ";
-  out += error.message;
+  out += message_;
   return out;
+}
+
+void ValidationError::rebase_path(std::string_view where) {
+  if (path_.starts_with("$")) {
+    path_ = std::string(where) + path_.substr(1);
+  } else {
+    path_ = std::string(where);
+  }
+}
+
+std::string to_string(const ValidationError& error) {
+  return error.to_string();
 }
 
 void attach_file(ValidationErrors& errors, const std::string& file) {
   for (auto& error : errors) {
-    if (error.file.empty()) {
-      error.file = file;
+    if (error.file().empty()) {
+      error.set_file(file);
     }
   }
 }

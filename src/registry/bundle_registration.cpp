@@ -249,7 +249,7 @@ void RegistryCommit::check_workflows_locked() {
         ++new_workflows;
       } else {
         ValidationError e = std::move(status.error());
-        e.file = staged.file;
+        e.set_file(staged.file);
         errors_.push_back(std::move(e));
       }
       continue;

@@ -87,21 +87,15 @@ std::expected<PlacementRouter::Placed, RouterError> PlacementRouter::place(
                                            request.snapshot};
   auto decision = evaluator_.evaluate(placement_request, request.placement);
   if (!decision) {
-    RouterError error;
-    error.kind = RouterErrorKind::PlacementFailed;
-    error.placement_error = std::move(decision.error());
-    return std::unexpected(std::move(error));
+    return std::unexpected(RouterError::placement_failed(std::move(decision.error())));
   }
 
   // 2. Executor for the artifact type.
   const std::shared_ptr<const CapabilityExecutor>& executor =
       executors_.find(request.capability.artifact_type);
   if (!executor) {
-    RouterError error;
-    error.kind = RouterErrorKind::ExecutorNotFound;
-    error.artifact_type = request.capability.artifact_type;
-    error.placement_decision = *decision;
-    return std::unexpected(std::move(error));
+    return std::unexpected(
+        RouterError::executor_not_found(request.capability.artifact_type, *decision));
   }
   return Placed{*decision, executor};
 }
@@ -112,13 +106,8 @@ namespace {
 RouterDispatchResult to_dispatch(ExecutorResult result, const PlacementDecision& decision,
                                  std::uint64_t duration_ms, const ExecutionContext& context) {
   if (!result) {
-    RouterError error;
-    error.kind = RouterErrorKind::ExecutionFailed;
-    error.executor_error = std::move(result.error());
-    error.placement_decision = decision;
-    error.duration_ms = duration_ms;
-    error.attempts = context.attempts();
-    return std::unexpected(std::move(error));
+    return std::unexpected(RouterError::execution_failed(std::move(result.error()), decision,
+                                                         duration_ms, context.attempts()));
   }
   return RouterDispatch{decision, std::move(*result), duration_ms, context.attempts()};
 }
@@ -196,13 +185,13 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   const auto fail = [&](RouterError error,
                         std::uint64_t duration_ms) -> std::unexpected<RouterError> {
     entry.outcome = TraceOutcome::Failure;
-    if (error.placement_decision) {
-      entry.placement_target = std::string(debug_name(error.placement_decision->target));
+    if (error.placement_decision()) {
+      entry.placement_target = std::string(debug_name(error.placement_decision()->target));
     }
     entry.error_class = error.error_class();
     entry.error_message = error.message();
     entry.duration_ms = duration_ms;
-    for (const ExecutionAttempt& attempt : error.attempts) {
+    for (const ExecutionAttempt& attempt : error.attempts()) {
       entry.attempts.push_back({attempt.number, attempt.node, attempt.outcome,
                                 attempt.remote_duration_us, attempt.round_trip_us});
     }
@@ -210,9 +199,9 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
         entry,
         make_private_trace_entry(trace_id, request.input, nullptr, duration_ms, keep_payloads));
     if (written) {
-      error.trace_id = trace_id;
+      error.set_trace_id(trace_id);
     } else {
-      error.trace_error = std::move(written.error());
+      error.set_trace_error(std::move(written.error()));
     }
     return std::unexpected(std::move(error));
   };
@@ -223,7 +212,7 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   const ExecutorCapability capability = request.capability;
   auto dispatched = dispatch(std::move(request), trace_id);
   if (!dispatched) {
-    const std::uint64_t duration = dispatched.error().duration_ms;
+    const std::uint64_t duration = dispatched.error().duration_ms();
     return fail(std::move(dispatched.error()), duration);
   }
   entry.placement_target = std::string(debug_name(dispatched->placement_decision.target));
@@ -237,11 +226,9 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   if (output_validator != nullptr) {
     ValidationErrors violations = output_validator->validate(dispatched->output.value);
     if (!violations.empty()) {
-      RouterError error;
-      error.kind = RouterErrorKind::OutputValidationFailed;
-      error.violations = std::move(violations);
-      error.placement_decision = dispatched->placement_decision;
-      return fail(std::move(error), duration_ms);
+      return fail(RouterError::output_validation_failed(std::move(violations),
+                                                        dispatched->placement_decision),
+                  duration_ms);
     }
   }
 
@@ -257,11 +244,8 @@ std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterReques
   private_entry.published_events = offered_envelopes(plan);
   auto written = trace_store_->insert(std::move(entry), std::move(private_entry));
   if (!written) {
-    RouterError error;
-    error.kind = RouterErrorKind::TraceWriteFailed;
-    error.trace_error = std::move(written.error());
-    error.placement_decision = dispatched->placement_decision;
-    return std::unexpected(std::move(error));
+    return std::unexpected(RouterError::trace_write_failed(std::move(written.error()),
+                                                           dispatched->placement_decision));
   }
 
   // 6. Publish (success only, after the commit). Nothing is dropped silently: every event is

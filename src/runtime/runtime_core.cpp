@@ -24,7 +24,8 @@ namespace {
 Value violations_json(const ValidationErrors& errors) {
   Value list = Value::array();
   for (const ValidationError& error : errors) {
-    list.push_back(Value{{"code", error.code}, {"path", error.path}, {"message", error.message}});
+    list.push_back(
+        Value{{"code", error.code()}, {"path", error.path()}, {"message", error.message()}});
   }
   return list;
 }
@@ -193,23 +194,23 @@ std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 RuntimeError from_router_error(const RouterError& error) {
   Value details{{"error_class", error.error_class()}};
-  switch (error.kind) {
+  switch (error.kind()) {
     case RouterErrorKind::PlacementFailed:
       return make_error(code::kPlacementUnsupported, error.message(), std::move(details));
     case RouterErrorKind::ExecutorNotFound:
-      details["artifact_type"] = to_string(error.artifact_type);
+      details["artifact_type"] = to_string(error.artifact_type());
       return make_error(code::kArtifactMissing, error.message(), std::move(details));
     case RouterErrorKind::ExecutionFailed:
-      if (error.executor_error) {
-        details["executor_message"] = error.executor_error->message();
+      if (error.executor_error()) {
+        details["executor_message"] = error.executor_error()->message();
       }
       return make_error(code::kExecutionFailed, error.message(), std::move(details));
     case RouterErrorKind::OutputValidationFailed:
-      details["violations"] = violations_json(error.violations);
+      details["violations"] = violations_json(error.violations());
       return make_error(code::kOutputValidationFailed, error.message(), std::move(details));
     case RouterErrorKind::TraceWriteFailed:
-      if (error.trace_error) {
-        details["trace_error"] = error.trace_error->to_string();
+      if (error.trace_error()) {
+        details["trace_error"] = error.trace_error()->to_string();
       }
       return make_error(code::kTraceWriteFailed, error.message(), std::move(details));
   }
@@ -345,8 +346,8 @@ Phase check_request_phase(const Attempt& attempt) {
   const RuntimeRequest& request = *attempt.request;
   if (ValidationErrors problems = check_request(request); !problems.empty()) {
     std::string message = "runtime request is invalid: " + std::to_string(problems.size()) +
-                          " violation(s); first: " + problems.front().path + ": " +
-                          problems.front().message;
+                          " violation(s); first: " + problems.front().path() + ": " +
+                          problems.front().message();
     return std::unexpected(make_error(code::kRequestInvalid, std::move(message),
                                       Value{{"violations", violations_json(problems)}}));
   }
@@ -477,7 +478,7 @@ Phase check_remote_eligibility(const Core& core, Attempt& attempt) {
     if (local || local.error().kind() != RuntimeErrorKind::ArtifactMissing) {
       return local;
     }
-    why = "it has no local implementation (" + local.error().message + ")";
+    why = "it has no local implementation (" + local.error().message() + ")";
   }
   if (!core.remote->serves(contract.id, contract.version)) {
     return std::unexpected(make_error(
@@ -526,8 +527,8 @@ Phase validate_input(Core& core, Attempt& attempt) {
       !violations.empty()) {
     std::string message = "input does not match the input schema of " + contract.key() + ": " +
                           std::to_string(violations.size()) +
-                          " violation(s); first: " + violations.front().path + ": " +
-                          violations.front().message;
+                          " violation(s); first: " + violations.front().path() + ": " +
+                          violations.front().message();
     return std::unexpected(make_error(code::kRequestInvalid, std::move(message),
                                       Value{{"violations", violations_json(violations)}}));
   }
@@ -541,9 +542,9 @@ Phase validate_output(const Attempt& attempt, const Value& output) {
   if (violations.empty()) {
     return {};
   }
-  RouterError error;  // the same wording as the router's own output check
-  error.kind = RouterErrorKind::OutputValidationFailed;
-  error.violations = std::move(violations);
+  // The same wording as the router's own output check.
+  const RouterError error =
+      RouterError::output_validation_failed(std::move(violations), std::nullopt);
   attempt.trace->error_class = error.error_class();
   attempt.trace->failure_reason = error.message();
   return std::unexpected(from_router_error(error));
@@ -595,15 +596,15 @@ std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
   trace.completed_at = rfc3339_now();
   if (!dispatched) {
     const RouterError& error = dispatched.error();
-    trace.attempts = trace_attempts(error.attempts);
-    const bool started = error.kind == RouterErrorKind::ExecutionFailed;
+    trace.attempts = trace_attempts(error.attempts());
+    const bool started = error.kind() == RouterErrorKind::ExecutionFailed;
     trace.execution_status =
         started ? RuntimeExecutionStatus::Failed : RuntimeExecutionStatus::NotStarted;
-    trace.placement = error.placement_decision;
-    if (error.placement_error) {
-      trace.placement_failure = error.placement_error->message();
+    trace.placement = error.placement_decision();
+    if (error.placement_error()) {
+      trace.placement_failure = error.placement_error()->message();
     }
-    trace.execution_duration_ms = error.duration_ms;
+    trace.execution_duration_ms = error.duration_ms();
     trace.error_class = error.error_class();
     trace.failure_reason = error.message();
     return std::unexpected(from_router_error(error));
@@ -652,18 +653,19 @@ WorkflowRun workflow_runner_failed(const WorkflowInvocation& invocation, std::st
 }
 
 RuntimeError error_of(const WorkflowRun& run) {
-  RuntimeError error = make_error(code::kExecutionFailed, "workflow run failed");
-  if (run.error) {
-    error.code = run.error->code.empty() ? std::string(code::kExecutionFailed) : run.error->code;
-    error.message = run.error->message;
-    error.details = run.error->details.is_object() ? run.error->details : Value::object();
-    error.details["error_class"] = run.error->error_class;
-    error.details["failure_reason"] = to_string(run.error->reason);
-    if (run.error->node_id) {
-      error.details["node_id"] = *run.error->node_id;
-    }
+  if (!run.error) {
+    return make_error(code::kExecutionFailed, "workflow run failed");
   }
-  return error;
+  const WorkflowRunError& failed = *run.error;
+  Value details = failed.details().is_object() ? failed.details() : Value::object();
+  details["error_class"] = failed.error_class();
+  details["failure_reason"] = to_string(failed.kind());
+  if (failed.node_id()) {
+    details["node_id"] = *failed.node_id();
+  }
+  return make_error(
+      failed.code().empty() ? code::kExecutionFailed : std::string_view(failed.code()),
+      failed.message(), std::move(details));
 }
 
 // Containment for WorkflowRunner::start, as run_contained for run.
@@ -708,8 +710,8 @@ void note_workflow_run(Attempt& attempt, WorkflowRun run) {
   if (run.completed() && run.output) {
     trace.output_digest = output_digest(*run.output);
   } else if (run.error) {
-    trace.error_class = run.error->error_class;
-    trace.failure_reason = std::string(to_string(run.error->reason));
+    trace.error_class = run.error->error_class();
+    trace.failure_reason = std::string(to_string(run.error->kind()));
   }
   attempt.run = std::move(run);
 }
@@ -805,7 +807,7 @@ RuntimeError trace_write_failed(const TraceError& trace_error,
   std::string message = "trace write failed: " + trace_error.to_string();
   if (original != nullptr) {
     details["error"] = to_json(*original);
-    message += "; the attempt itself failed with " + original->code + ": " + original->message;
+    message += "; the attempt itself failed with " + original->code() + ": " + original->message();
   } else {
     message += "; the result is withheld and no event was published";
   }
@@ -850,7 +852,7 @@ CoreExecution conclude_failure(Core& core, Attempt& attempt, RuntimeError error)
   const bool ran = trace.execution_status != RuntimeExecutionStatus::NotStarted;
   entry.outcome = outcome_for(error, ran);
   entry.error_class = trace.error_class;
-  entry.error_message = error.message;
+  entry.error_message = error.message();
   auto written = attempt.run ? record_workflow_run(core, attempt, std::move(entry), *attempt.run)
                              : record_entry(core, attempt, std::move(entry), nullptr);
   if (!written) {
@@ -1228,13 +1230,13 @@ std::expected<StepOutcome, StepFailure> step_result(const CoreExecution& executi
   }
   StepFailure failure;
   const RuntimeError& error = *execution.result.error;
-  failure.code = error.code;
-  failure.error_class = trace.error_class ? *trace.error_class : pascal_case(error.code);
-  failure.message = error.message;
+  failure.code = error.code();
+  failure.error_class = trace.error_class ? *trace.error_class : pascal_case(error.code());
+  failure.message = error.message();
   if (trace.trace_store_entry) {
     failure.trace_id = trace.trace_id;
   }
-  failure.details = error.details;
+  failure.details = error.details();
   return std::unexpected(std::move(failure));
 }
 

@@ -90,7 +90,7 @@ std::string_view to_string(RuntimeStatus status) {
 }
 
 Value to_json(const RuntimeError& error) {
-  return Value{{"code", error.code}, {"message", error.message}, {"details", error.details}};
+  return Value{{"code", error.code()}, {"message", error.message()}, {"details", error.details()}};
 }
 
 Value to_json(const RuntimeResult& result) {

@@ -120,8 +120,8 @@ Value to_json(const RuntimeTrace& trace) {
   Value result = Value::object();
   result["status"] = to_string(trace.status);
   if (trace.error) {
-    result["error_code"] = trace.error->code;
-    result["error_message"] = trace.error->message;
+    result["error_code"] = trace.error->code();
+    result["error_message"] = trace.error->message();
   }
   json["result"] = std::move(result);
   json["terminal_outcome"] = trace.status == RuntimeStatus::Completed ? "completed" : "error";

@@ -509,8 +509,8 @@ std::expected<BundleRegistration, ValidationErrors> TraverseRuntime::load_bundle
   auto registered = register_bundle(*bundle, *core_->capabilities, *core_->workflows, options);
   if (!registered) {
     for (ValidationError& error : registered.error()) {
-      if (const auto it = package_files.find(error.file); it != package_files.end()) {
-        error.file = it->second;
+      if (const auto it = package_files.find(error.file()); it != package_files.end()) {
+        error.set_file(it->second);
       }
     }
     return std::unexpected(std::move(registered.error()));

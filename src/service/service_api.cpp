@@ -146,7 +146,8 @@ ApiResponse json_response(unsigned status, const Value& document) {
 Value violations_of(const ValidationErrors& errors) {
   Value items = Value::array();
   for (const auto& error : errors) {
-    items.push_back(Value{{"code", error.code}, {"path", error.path}, {"message", error.message}});
+    items.push_back(
+        Value{{"code", error.code()}, {"path", error.path()}, {"message", error.message()}});
   }
   return Value{{"violations", std::move(items)}};
 }
@@ -437,17 +438,17 @@ std::pair<unsigned, Value> ServiceApi::finish_execution(const RuntimeExecution& 
   const std::string_view capability =
       trace.capability_id ? std::string_view(*trace.capability_id) : "unresolved";
   const std::string_view outcome = result.completed() ? "completed"
-                                   : result.error     ? std::string_view(result.error->code)
+                                   : result.error     ? std::string_view(result.error->code())
                                                       : "error";
   metrics_.record_execution(capability, outcome, seconds);
   unsigned status = 200;
   if (!result.completed()) {
     std::string error_class;
-    if (result.error && result.error->details.is_object()) {
-      error_class = result.error->details.value("error_class", "");
+    if (result.error && result.error->details().is_object()) {
+      error_class = result.error->details().value("error_class", "");
     }
     const HttpErrorStatus mapped =
-        http_status_for(result.error ? result.error->code : "execution_failed", error_class);
+        http_status_for(result.error ? result.error->code() : "execution_failed", error_class);
     status = mapped.status;
   }
   return {status, std::move(body)};

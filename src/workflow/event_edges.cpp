@@ -311,13 +311,11 @@ class BrokerScan {
     const bool unregistered = error.kind() == EventErrorKind::UnregisteredEventType;
     const auto reason = unregistered ? WorkflowFailureReason::EventSubscriptionFailed
                                      : WorkflowFailureReason::EventBrokerUnavailable;
-    auto run_error =
-        traversal_error(reason, unregistered ? "request_invalid" : "event_broker_unavailable",
-                        "node \"" + node_.node_id + "\": cannot read events of type \"" + type +
-                            "\" from the broker: " + error.message(),
-                        node_.node_id, evidence_.step.step_index);
-    run_error.details = Value{{"event_type", type}, {"broker_error", to_string(error.kind())}};
-    return run_error;
+    return traversal_error(reason, unregistered ? "request_invalid" : "event_broker_unavailable",
+                           "node \"" + node_.node_id + "\": cannot read events of type \"" + type +
+                               "\" from the broker: " + error.message(),
+                           node_.node_id, evidence_.step.step_index,
+                           Value{{"event_type", type}, {"broker_error", to_string(error.kind())}});
   }
 
   const RunContext& context_;

@@ -231,10 +231,11 @@ class ParallelTraversal : public std::enable_shared_from_this<ParallelTraversal>
     std::optional<Value> output;
     if (!failures_.empty()) {
       // The failure with the lowest step index is the run's failure, whatever finished first.
-      auto first = std::min_element(failures_.begin(), failures_.end(),
-                                    [](const WorkflowRunError& a, const WorkflowRunError& b) {
-                                      return a.step_index.value_or(0) < b.step_index.value_or(0);
-                                    });
+      auto first =
+          std::min_element(failures_.begin(), failures_.end(),
+                           [](const WorkflowRunError& a, const WorkflowRunError& b) {
+                             return a.step_index().value_or(0) < b.step_index().value_or(0);
+                           });
       error = std::move(*first);
     } else {
       Value state = initial_state_;

@@ -142,10 +142,11 @@ struct EventEdgeEvaluation {
                                                        NodeEvidence& evidence);
 
 // Errors of the traversal itself (no step failed).
-[[nodiscard]] WorkflowRunError traversal_error(
-    WorkflowFailureReason reason, std::string code, std::string message,
-    std::optional<std::string> node_id = std::nullopt,
-    std::optional<std::size_t> step_index = std::nullopt);
+[[nodiscard]] WorkflowRunError traversal_error(WorkflowFailureReason reason, std::string code,
+                                               std::string message,
+                                               std::optional<std::string> node_id = std::nullopt,
+                                               std::optional<std::size_t> step_index = std::nullopt,
+                                               Value details = Value::object());
 
 // {"violations": [{code, path, message}, ...]}
 [[nodiscard]] Value violations_json(const ValidationErrors& errors);

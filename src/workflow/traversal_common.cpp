@@ -138,22 +138,21 @@ WorkflowRunError record_failure(NodeEvidence& evidence, const StepFailure& failu
   if (!unresolved) {
     evidence.step.status = WorkflowStepStatus::Failed;
   }
-  WorkflowRunError error;
-  error.reason = unresolved ? WorkflowFailureReason::WorkflowInvalid
-                            : WorkflowFailureReason::StepExecutionFailed;
-  error.code = failure.code.empty() ? "execution_failed" : failure.code;
-  error.error_class = failure.error_class.empty() ? "ExecutionFailed" : failure.error_class;
-  error.message = "node \"" + evidence.step.node_id + "\" (" + evidence.step.capability_key() +
-                  ") failed: " + failure.message;
-  error.node_id = evidence.step.node_id;
-  error.step_index = evidence.step.step_index;
-  error.details = failure.details.is_object() ? failure.details : Value::object();
-  error.details["step_error"] =
-      Value{{"code", error.code}, {"error_class", error.error_class}, {"message", failure.message}};
+  const std::string code = failure.code.empty() ? "execution_failed" : failure.code;
+  const std::string error_class =
+      failure.error_class.empty() ? "ExecutionFailed" : failure.error_class;
+  Value details = failure.details.is_object() ? failure.details : Value::object();
+  details["step_error"] =
+      Value{{"code", code}, {"error_class", error_class}, {"message", failure.message}};
   if (failure.trace_id) {
-    error.details["trace_id"] = *failure.trace_id;
+    details["trace_id"] = *failure.trace_id;
   }
-  return error;
+  return WorkflowRunError(unresolved ? WorkflowFailureReason::WorkflowInvalid
+                                     : WorkflowFailureReason::StepExecutionFailed,
+                          code, error_class,
+                          "node \"" + evidence.step.node_id + "\" (" +
+                              evidence.step.capability_key() + ") failed: " + failure.message,
+                          evidence.step.node_id, evidence.step.step_index, std::move(details));
 }
 
 Value edge_json(const WorkflowEdge& edge) {
@@ -169,21 +168,16 @@ Value edge_json(const WorkflowEdge& edge) {
 
 WorkflowRunError traversal_error(WorkflowFailureReason reason, std::string code,
                                  std::string message, std::optional<std::string> node_id,
-                                 std::optional<std::size_t> step_index) {
-  WorkflowRunError error;
-  error.reason = reason;
-  error.code = std::move(code);
-  error.error_class = failure_class_name(reason);
-  error.message = std::move(message);
-  error.node_id = std::move(node_id);
-  error.step_index = step_index;
-  return error;
+                                 std::optional<std::size_t> step_index, Value details) {
+  return WorkflowRunError(reason, std::move(code), failure_class_name(reason), std::move(message),
+                          std::move(node_id), step_index, std::move(details));
 }
 
 Value violations_json(const ValidationErrors& errors) {
   Value list = Value::array();
   for (const ValidationError& error : errors) {
-    list.push_back(Value{{"code", error.code}, {"path", error.path}, {"message", error.message}});
+    list.push_back(
+        Value{{"code", error.code()}, {"path", error.path()}, {"message", error.message()}});
   }
   return Value{{"violations", std::move(list)}};
 }
@@ -208,10 +202,9 @@ std::expected<Value, WorkflowRunError> final_output(const RunContext& context, c
       if (violations.size() > 1) {
         message += " (and " + std::to_string(violations.size() - 1) + " more)";
       }
-      auto error = traversal_error(WorkflowFailureReason::WorkflowInvalid,
-                                   "output_validation_failed", std::move(message));
-      error.details = violations_json(violations);
-      return std::unexpected(std::move(error));
+      return std::unexpected(traversal_error(
+          WorkflowFailureReason::WorkflowInvalid, "output_validation_failed", std::move(message),
+          std::nullopt, std::nullopt, violations_json(violations)));
     }
   }
   return output;
@@ -270,7 +263,7 @@ WorkflowRun assemble_run(const RunContext& context, std::vector<NodeEvidence> no
   if (error) {
     run.status = WorkflowRunStatus::Error;
     result["status"] = "failed";
-    result["failure_reason"] = to_string(error->reason);
+    result["failure_reason"] = to_string(error->kind());
     run.error = std::move(error);
   } else {
     run.status = WorkflowRunStatus::Completed;

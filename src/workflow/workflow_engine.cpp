@@ -28,11 +28,7 @@ std::optional<SchemaValidator> compile_schema(const Value& schema, const std::st
     return std::move(*compiled);
   }
   for (ValidationError error : compiled.error()) {
-    if (error.path.starts_with("$")) {
-      error.path = where + error.path.substr(1);
-    } else {
-      error.path = where;
-    }
+    error.rebase_path(where);
     errors.push_back(std::move(error));
   }
   return std::nullopt;
@@ -257,9 +253,9 @@ WorkflowRun WorkflowEngine::run(const WorkflowDefinition& definition, const Valu
   if (!errors.empty()) {
     message += "; first: " + to_string(errors.front());
   }
-  auto error = workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid,
-                                                "request_invalid", std::move(message));
-  error.details = workflow_detail::violations_json(errors);
+  auto error = workflow_detail::traversal_error(
+      WorkflowFailureReason::WorkflowInvalid, "request_invalid", std::move(message), std::nullopt,
+      std::nullopt, workflow_detail::violations_json(errors));
   WorkflowRun run = rejected_workflow_run(options.request_id, definition.id, definition.version,
                                           std::move(error));
   run.evidence["workflow_schema_version"] = definition.schema_version;
@@ -290,9 +286,9 @@ Completion<WorkflowRun> WorkflowEngine::start(const PreparedWorkflow& workflow, 
       if (violations.size() > 1) {
         message += " (and " + std::to_string(violations.size() - 1) + " more)";
       }
-      auto error = workflow_detail::traversal_error(WorkflowFailureReason::WorkflowInvalid,
-                                                    "request_invalid", std::move(message));
-      error.details = workflow_detail::violations_json(violations);
+      auto error = workflow_detail::traversal_error(
+          WorkflowFailureReason::WorkflowInvalid, "request_invalid", std::move(message),
+          std::nullopt, std::nullopt, workflow_detail::violations_json(violations));
       return Completion<WorkflowRun>::fulfilled(
           workflow_detail::assemble_run(context, {}, std::nullopt, std::move(error)));
     }

@@ -53,17 +53,17 @@ Value to_json(const WorkflowRun& run) {
   if (run.error) {
     const WorkflowRunError& error = *run.error;
     Value e = Value::object();
-    e["code"] = error.code;
-    e["error_class"] = error.error_class;
-    e["message"] = error.message;
-    e["failure_reason"] = to_string(error.reason);
-    if (error.node_id) {
-      e["node_id"] = *error.node_id;
+    e["code"] = error.code();
+    e["error_class"] = error.error_class();
+    e["message"] = error.message();
+    e["failure_reason"] = to_string(error.kind());
+    if (error.node_id()) {
+      e["node_id"] = *error.node_id();
     }
-    if (error.step_index) {
-      e["step_index"] = *error.step_index;
+    if (error.step_index()) {
+      e["step_index"] = *error.step_index();
     }
-    e["details"] = error.details;
+    e["details"] = error.details();
     json["error"] = std::move(e);
   }
   Value steps = Value::array();

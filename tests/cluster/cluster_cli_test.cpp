@@ -191,7 +191,7 @@ TEST_F(ClusterCliTest, NodeKilledMidLoadGivesTypedErrorsNeverAHangNorADuplicate)
         ++completed;
       } else {
         error_classes.insert(
-            done.result.error->details.value("error_class", done.result.error->code));
+            done.result.error->details().value("error_class", done.result.error->code()));
       }
       concluded_cv.notify_all();
     });

@@ -191,11 +191,11 @@ TEST_F(RemoteExecutionTest, NodeErrorComesBackTyped) {
   const RuntimeExecution failed =
       caller->execute(request_for("remote-3", "demo.runtime.greet-person", {{"name", "fail"}}));
   ASSERT_FALSE(failed.result.completed());
-  EXPECT_EQ(failed.result.error->code, "execution_failed");
-  EXPECT_EQ(failed.result.error->details.value("error_class", ""), "ExecutionFailed");
-  EXPECT_NE(failed.result.error->message.find("node node-a"), std::string::npos)
-      << failed.result.error->message;
-  EXPECT_NE(failed.result.error->message.find("refused to greet"), std::string::npos);
+  EXPECT_EQ(failed.result.error->code(), "execution_failed");
+  EXPECT_EQ(failed.result.error->details().value("error_class", ""), "ExecutionFailed");
+  EXPECT_NE(failed.result.error->message().find("node node-a"), std::string::npos)
+      << failed.result.error->message();
+  EXPECT_NE(failed.result.error->message().find("refused to greet"), std::string::npos);
 }
 
 TEST_F(RemoteExecutionTest, RemoteOnlyWithoutANodeForTheCapabilityIsATypedPlacementError) {
@@ -204,7 +204,7 @@ TEST_F(RemoteExecutionTest, RemoteOnlyWithoutANodeForTheCapabilityIsATypedPlacem
       caller->execute(request_for("remote-4", "demo.runtime.reverse-text", {{"text", "abc"}}));
   ASSERT_FALSE(refused.result.completed());
   EXPECT_EQ(refused.result.error->kind(), RuntimeErrorKind::PlacementUnsupported);
-  EXPECT_EQ(refused.result.error->details.value("reason", ""), "no_node_serves");
+  EXPECT_EQ(refused.result.error->details().value("reason", ""), "no_node_serves");
 }
 
 TEST_F(RemoteExecutionTest, ConcurrentCallsGetTheirOwnOutputOrOverloadedBeyondNodeCapacity) {
@@ -226,7 +226,7 @@ TEST_F(RemoteExecutionTest, ConcurrentCallsGetTheirOwnOutputOrOverloadedBeyondNo
       ++completed;
       EXPECT_EQ((*done.result.output)["sum"], i + 1);
     } else {
-      EXPECT_EQ(done.result.error->details.value("error_class", ""), "Overloaded")
+      EXPECT_EQ(done.result.error->details().value("error_class", ""), "Overloaded")
           << done.result.error->to_string();
       ++overloaded;
     }

@@ -143,7 +143,7 @@ TEST_F(RemoteFaultTest, RequestsSurviveASigkilledNodeTypedTracedAndNeverRunTwice
           outcome.completed = done.result.completed();
           if (!outcome.completed) {
             outcome.error_class =
-                done.result.error->details.value("error_class", done.result.error->code);
+                done.result.error->details().value("error_class", done.result.error->code());
           }
           outcome.trace_entry = done.trace->trace_store_entry;
           outcome.attempts = done.trace->attempts;

@@ -37,30 +37,30 @@ class RemoteRetryTest : public ::testing::Test {
   // Subscribes a responder on demo.flaky@1.0.0 that answers request n as script(n), replying as
   // node "n<n>", and records every request it saw.
   void respond(std::function<Answer(int)> script) {
-    auto subscription =
-        connection_->subscribe("traverse.exec.demo.flaky.1.0.0", {},
-                               [this, script = std::move(script)](const NatsMessage& message) {
-                                 auto request = decode_execution_request(message.data);
-                                 ASSERT_TRUE(request.has_value());
-                                 const int n = ++received_;
-                                 {
-                                   std::lock_guard lock(mutex_);
-                                   seen_.push_back(*request);
-                                 }
-                                 const Answer answer = script(n);
-                                 if (answer == Answer::Silent) {
-                                   return;
-                                 }
-                                 RemoteExecutionResponse response;
-                                 response.node = "n" + std::to_string(n);
-                                 response.duration_us = 7;
-                                 if (answer == Answer::Ok) {
-                                   response.output = Value{{"echo", request->input}};
-                                 } else {
-                                   response.error = RemoteExecutionError{"Overloaded", "", "full"};
-                                 }
-                                 (void)connection_->publish(message.reply, *encode(response));
-                               });
+    auto subscription = connection_->subscribe(
+        "traverse.exec.demo.flaky.1.0.0", {},
+        [this, script = std::move(script)](const NatsMessage& message) {
+          auto request = decode_execution_request(message.data);
+          ASSERT_TRUE(request.has_value());
+          const int n = ++received_;
+          {
+            std::lock_guard lock(mutex_);
+            seen_.push_back(*request);
+          }
+          const Answer answer = script(n);
+          if (answer == Answer::Silent) {
+            return;
+          }
+          RemoteExecutionResponse response;
+          response.node = "n" + std::to_string(n);
+          response.duration_us = 7;
+          if (answer == Answer::Ok) {
+            response.output = Value{{"echo", request->input}};
+          } else {
+            response.error = RemoteExecutionError(ExecutorErrorClass::Overloaded, "", "full");
+          }
+          (void)connection_->publish(message.reply, *encode(response));
+        });
     ASSERT_TRUE(subscription.has_value());
     responder_ = std::move(*subscription);
     ASSERT_TRUE(connection_->flush(std::chrono::seconds(2)).has_value());

@@ -311,7 +311,7 @@ TEST(CliRun, ErrorsMapToExitCodes) {
   const auto missing_impl =
       run_cli({"run", example("bundle.json"), capture_request(dir, "r1"), "--trace-db", db});
   EXPECT_EQ(missing_impl.exit_code, 1) << missing_impl.err;
-  EXPECT_NE(missing_impl.err.find("runtime execution failed: "), std::string::npos);
+  EXPECT_NE(missing_impl.err.find("error: "), std::string::npos) << missing_impl.err;
   EXPECT_NE(missing_impl.err.find("(artifact_missing)"), std::string::npos) << missing_impl.err;
 
   // 2: the input violates the input schema; every violation is listed with its path.
@@ -455,7 +455,8 @@ TEST(CliPackageRun, ErrorsMapToExitCodes) {
   const auto not_found =
       run_cli({"package", "run", package, other, "--trace-db", dir.file("traces.db")});
   EXPECT_EQ(not_found.exit_code, 2) << not_found.err;
-  EXPECT_NE(not_found.err.find("runtime execution failed: "), std::string::npos);
+  EXPECT_NE(not_found.err.find("error: "), std::string::npos) << not_found.err;
+  EXPECT_NE(not_found.err.find("(capability_not_found)"), std::string::npos) << not_found.err;
   // 4: the manifest cannot be read.
   const auto missing = run_cli({"package", "run", dir.file("nope.json"), capture_request(dir, "r"),
                                 "--trace-db", dir.file("traces.db")});

@@ -144,7 +144,7 @@ TEST(RuntimeIntegration, SixteenConcurrentRequestsOverFourCapabilitiesEachGetOwn
   std::set<std::string> trace_refs;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const RuntimeResult& result = results[i];
-    ASSERT_TRUE(result.completed()) << i << ": " << result.error->message;
+    ASSERT_TRUE(result.completed()) << i << ": " << result.error->message();
     EXPECT_EQ(result.output, cases[i].expected) << i;
     EXPECT_EQ(result.request_id, cases[i].request.request_id);
     EXPECT_EQ(result.execution_id, "exec_" + cases[i].request.request_id);
@@ -196,7 +196,7 @@ TEST(RuntimeIntegration, FailedExecutionsAreTracedAsFailure) {
     ASSERT_TRUE(record.has_value()) << i;
     if (i % 2 == 0) {
       ASSERT_FALSE(results[i].completed());
-      EXPECT_EQ(results[i].error->code, runtime_error_code::kExecutionFailed);
+      EXPECT_EQ(results[i].error->code(), runtime_error_code::kExecutionFailed);
       EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Failure);
       EXPECT_EQ(record->public_entry.error_class, "ExecutionFailed");
       EXPECT_NE(record->public_entry.error_message->find("cannot greet 'fail'"), std::string::npos);
@@ -225,7 +225,7 @@ TEST(RuntimeIntegration, EventsEmittedByNativeCapabilityReachSubscriber) {
   const std::vector<RuntimeResult> results = run_concurrently(*runtime, cases);
   std::set<std::string> expected_items;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    ASSERT_TRUE(results[i].completed()) << results[i].error->message;
+    ASSERT_TRUE(results[i].completed()) << results[i].error->message();
     EXPECT_TRUE(results[i].warnings.empty());
     expected_items.insert(cases[i].request.input["item_id"].get<std::string>());
   }
@@ -255,9 +255,9 @@ TEST(RuntimeIntegration, UndeclaredEventIsRejectedAtEmitAndNothingIsPublished) {
   const RuntimeResult result = runtime->execute_capability(
       request_for("undeclared-1", kCapabilities[3], {{"item_id", "undeclared-1"}}));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, runtime_error_code::kExecutionFailed);
-  EXPECT_NE(result.error->message.find(to_string(EmitError::UndeclaredEvent)), std::string::npos)
-      << result.error->message;
+  EXPECT_EQ(result.error->code(), runtime_error_code::kExecutionFailed);
+  EXPECT_NE(result.error->message().find(to_string(EmitError::UndeclaredEvent)), std::string::npos)
+      << result.error->message();
 
   auto record = runtime->trace_store()->get(result.trace_ref);
   ASSERT_TRUE(record.has_value());
@@ -289,7 +289,7 @@ TEST(RuntimeIntegration, SqliteTraceStoreReopenedAfterRuntimeListsEveryEntry) {
       cases.push_back(case_for(i));
     }
     for (const RuntimeResult& result : run_concurrently(*runtime, cases)) {
-      ASSERT_TRUE(result.completed()) << result.error->message;
+      ASSERT_TRUE(result.completed()) << result.error->message();
       all_refs.insert(result.trace_ref);
     }
     // Then a few in a known order, one of them failing.

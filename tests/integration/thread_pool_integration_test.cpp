@@ -386,7 +386,7 @@ std::string describe(const RuntimeResult& result) {
   if (!result.error) {
     return "completed";
   }
-  return result.error->code + ": " + result.error->message;
+  return result.error->code() + ": " + result.error->message();
 }
 
 std::expected<void, std::string> register_capabilities(TraverseRuntime& runtime,
@@ -852,8 +852,8 @@ std::string describe(const WorkflowRun& run) {
   if (!run.error) {
     return "completed";
   }
-  return std::string(to_string(run.error->reason)) + " at node " +
-         run.error->node_id.value_or("-") + ": " + run.error->message;
+  return std::string(to_string(run.error->kind())) + " at node " +
+         run.error->node_id().value_or("-") + ": " + run.error->message();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1365,11 +1365,11 @@ TEST(ThreadPoolIntegration, failed_execution_recorded_in_trace) {
     const RuntimeResult& result = results[i];
     ASSERT_FALSE(result.completed()) << i;
     ASSERT_TRUE(result.error.has_value());
-    EXPECT_EQ(result.error->code, runtime_error_code::kExecutionFailed);
-    EXPECT_NE(result.error->message.find(failures[i].message_part), std::string::npos)
-        << result.error->message;
-    const std::string* error_class = string_member(result.error->details, "error_class");
-    ASSERT_NE(error_class, nullptr) << canonical_dump(result.error->details);
+    EXPECT_EQ(result.error->code(), runtime_error_code::kExecutionFailed);
+    EXPECT_NE(result.error->message().find(failures[i].message_part), std::string::npos)
+        << result.error->message();
+    const std::string* error_class = string_member(result.error->details(), "error_class");
+    ASSERT_NE(error_class, nullptr) << canonical_dump(result.error->details());
     EXPECT_EQ(*error_class, "ExecutionFailed");
 
     auto record = store->get(result.trace_ref);
@@ -1607,13 +1607,13 @@ TEST(ThreadPoolIntegration, workflow_step_failure_halts_traversal) {
   const WorkflowRun run = run_workflow(**runtime, pipeline_request("wf-fail", "  nobody "));
   ASSERT_FALSE(run.completed());
   ASSERT_TRUE(run.error.has_value());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::StepExecutionFailed);
-  EXPECT_EQ(run.error->node_id, "greet");
-  EXPECT_EQ(run.error->step_index, 1U);
-  EXPECT_EQ(run.error->code, runtime_error_code::kExecutionFailed);
-  EXPECT_EQ(run.error->error_class, "ExecutionFailed");
-  EXPECT_NE(run.error->message.find("cannot greet 'Nobody'"), std::string::npos)
-      << run.error->message;
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::StepExecutionFailed);
+  EXPECT_EQ(run.error->node_id(), "greet");
+  EXPECT_EQ(run.error->step_index(), 1U);
+  EXPECT_EQ(run.error->code(), runtime_error_code::kExecutionFailed);
+  EXPECT_EQ(run.error->error_class(), "ExecutionFailed");
+  EXPECT_NE(run.error->message().find("cannot greet 'Nobody'"), std::string::npos)
+      << run.error->message();
   EXPECT_FALSE(run.output.has_value());
 
   EXPECT_EQ(calls->normalise.load(), 1);

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "traverse/cluster/cluster_error.hpp"
 #include "traverse/executor/executor_error.hpp"
@@ -47,10 +48,30 @@ struct RemoteExecutionRequest {
   std::optional<std::string> workflow_run_id;
 };
 
-struct RemoteExecutionError {
-  std::string error_class;  // an ExecutorErrorClass name, e.g. "ExecutionFailed"
-  std::string code;         // the node's runtime error code, e.g. "request_invalid"
-  std::string message;
+// A node's error reply. kind() is the ExecutorErrorClass the node named (a name this build does
+// not know decodes as ExecutionFailed); code() the node's runtime error code, empty when the node's
+// pipeline did not produce one.
+class RemoteExecutionError {
+ public:
+  RemoteExecutionError() = default;
+  RemoteExecutionError(ExecutorErrorClass kind, std::string code, std::string message)
+      : kind_(kind), code_(std::move(code)), message_(std::move(message)) {}
+
+  [[nodiscard]] ExecutorErrorClass kind() const { return kind_; }
+  // The node's runtime error code, e.g. "request_invalid"; may be empty.
+  [[nodiscard]] const std::string& code() const { return code_; }
+  // The node's text, e.g. "execution failed: boom".
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // "<Class>: <code>: <message>" (the code part only when set), e.g.
+  // "Timeout: execution_failed: too slow".
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const RemoteExecutionError&, const RemoteExecutionError&) = default;
+
+ private:
+  ExecutorErrorClass kind_ = ExecutorErrorClass::ExecutionFailed;
+  std::string code_;
+  std::string message_;
 };
 
 struct RemoteExecutionResponse {
@@ -69,8 +90,13 @@ struct RemoteExecutionResponse {
 [[nodiscard]] std::expected<RemoteExecutionResponse, ClusterError> decode_execution_response(
     std::string_view text);
 
-// The ExecutorError a caller reports for a node's error: the same class (unknown names are
-// ExecutionFailed) with a detail naming the node, e.g. "node n1: execution failed: boom".
+// The ExecutorErrorClass named `name` (e.g. "Timeout"); a name this build does not know is
+// ExecutionFailed.
+[[nodiscard]] ExecutorErrorClass executor_error_class(std::string_view name);
+
+// The ExecutorError a caller reports for a node's error: the same class (classes only a local
+// executor reports, e.g. ChecksumMismatch, become ExecutionFailed) with a detail naming the node,
+// e.g. "node n1: execution failed: boom".
 [[nodiscard]] ExecutorError to_executor_error(const RemoteExecutionError& error,
                                               std::string_view node);
 

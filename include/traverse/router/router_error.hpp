@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/contracts/validation_error.hpp"
@@ -44,18 +45,47 @@ enum class RouterErrorKind {
 // non-executor failures).
 [[nodiscard]] std::string_view to_string(RouterErrorKind kind);
 
-struct RouterError {
-  RouterErrorKind kind = RouterErrorKind::ExecutionFailed;
-  std::optional<PlacementError> placement_error;        // PlacementFailed
-  ArtifactType artifact_type = ArtifactType::Native;    // ExecutorNotFound
-  std::optional<ExecutorError> executor_error;          // ExecutionFailed
-  ValidationErrors violations;                          // OutputValidationFailed
-  std::optional<TraceError> trace_error;                // TraceWriteFailed, or a failed
-                                                        // Failure-trace write for other kinds
-  std::optional<PlacementDecision> placement_decision;  // when placement succeeded
-  std::string trace_id;           // the Failure trace entry written for this attempt; empty if none
-  std::uint64_t duration_ms = 0;  // ExecutionFailed: executor wall time, milliseconds
-  std::vector<ExecutionAttempt> attempts;  // ExecutionFailed: the executor's remote tries, if any
+class RouterError {
+ public:
+  // Factories, one per kind.
+  [[nodiscard]] static RouterError placement_failed(PlacementError error);
+  [[nodiscard]] static RouterError executor_not_found(ArtifactType artifact_type,
+                                                      PlacementDecision decision);
+  [[nodiscard]] static RouterError execution_failed(ExecutorError error,
+                                                    std::optional<PlacementDecision> decision,
+                                                    std::uint64_t duration_ms,
+                                                    std::vector<ExecutionAttempt> attempts);
+  [[nodiscard]] static RouterError output_validation_failed(
+      ValidationErrors violations, std::optional<PlacementDecision> decision);
+  [[nodiscard]] static RouterError trace_write_failed(TraceError error,
+                                                      std::optional<PlacementDecision> decision);
+
+  [[nodiscard]] RouterErrorKind kind() const { return kind_; }
+  [[nodiscard]] const std::optional<PlacementError>& placement_error() const {  // PlacementFailed
+    return placement_error_;
+  }
+  [[nodiscard]] ArtifactType artifact_type() const { return artifact_type_; }  // ExecutorNotFound
+  [[nodiscard]] const std::optional<ExecutorError>& executor_error() const {   // ExecutionFailed
+    return executor_error_;
+  }
+  // OutputValidationFailed: every violation of the output schema.
+  [[nodiscard]] const ValidationErrors& violations() const { return violations_; }
+  // TraceWriteFailed, or a failed Failure-trace write for other kinds.
+  [[nodiscard]] const std::optional<TraceError>& trace_error() const { return trace_error_; }
+  // When placement succeeded.
+  [[nodiscard]] const std::optional<PlacementDecision>& placement_decision() const {
+    return placement_decision_;
+  }
+  // The Failure trace entry written for this attempt; empty if none.
+  [[nodiscard]] const std::string& trace_id() const { return trace_id_; }
+  // ExecutionFailed: executor wall time, milliseconds.
+  [[nodiscard]] std::uint64_t duration_ms() const { return duration_ms_; }
+  // ExecutionFailed: the executor's remote tries, if any.
+  [[nodiscard]] const std::vector<ExecutionAttempt>& attempts() const { return attempts_; }
+
+  // The outcome of writing this attempt's Failure trace entry (the router calls one of them).
+  void set_trace_id(std::string trace_id) { trace_id_ = std::move(trace_id); }
+  void set_trace_error(TraceError error) { trace_error_ = std::move(error); }
 
   // Display text (reference wording, docs/architecture.md):
   //   "placement failed: NoEligibleTarget (...)",
@@ -68,6 +98,22 @@ struct RouterError {
   // The error class recorded in the trace: the ExecutorError class name for ExecutionFailed
   // (e.g. "Timeout"), otherwise to_string(kind).
   [[nodiscard]] std::string error_class() const;
+  // "<error_class>: <message>", e.g. "Timeout: execution timed out: deadline 5ms".
+  [[nodiscard]] std::string to_string() const;
+
+ private:
+  explicit RouterError(RouterErrorKind kind) : kind_(kind) {}
+
+  RouterErrorKind kind_ = RouterErrorKind::ExecutionFailed;
+  std::optional<PlacementError> placement_error_;
+  ArtifactType artifact_type_ = ArtifactType::Native;
+  std::optional<ExecutorError> executor_error_;
+  ValidationErrors violations_;
+  std::optional<TraceError> trace_error_;
+  std::optional<PlacementDecision> placement_decision_;
+  std::string trace_id_;
+  std::uint64_t duration_ms_ = 0;
+  std::vector<ExecutionAttempt> attempts_;
 };
 
 }  // namespace traverse

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/json/value.hpp"
@@ -70,18 +71,35 @@ enum class RuntimeErrorKind {
 // True for kinds that reject an attempt before anything ran (the trace outcome is Rejected).
 [[nodiscard]] bool is_rejection(RuntimeErrorKind kind);
 
-struct RuntimeError {
-  std::string code;     // one of runtime_error_code (or a workflow engine code)
-  std::string message;  // human text naming what failed and what was expected
-  // Machine-readable specifics, e.g. {"violations": [{code, path, message}, ...]} for schema
-  // failures, {"error_class": "Timeout", ...} for execution failures.
-  Value details = Value::object();
+class RuntimeError {
+ public:
+  RuntimeError() = default;
+  // `code` is one of runtime_error_code (or a workflow engine code); kind() is derived from it.
+  RuntimeError(std::string code, std::string message, Value details = Value::object())
+      : kind_(runtime_error_kind(code)),
+        code_(std::move(code)),
+        message_(std::move(message)),
+        details_(std::move(details)) {}
 
   // The typed kind of `code` (runtime_error_kind(code)).
-  [[nodiscard]] RuntimeErrorKind kind() const { return runtime_error_kind(code); }
+  [[nodiscard]] RuntimeErrorKind kind() const { return kind_; }
+  // The snake_case code, e.g. "request_invalid" (the JSON form's error.code).
+  [[nodiscard]] const std::string& code() const { return code_; }
+  // Human text naming what failed and what was expected.
+  [[nodiscard]] const std::string& message() const { return message_; }
+  // Machine-readable specifics, e.g. {"violations": [{code, path, message}, ...]} for schema
+  // failures, {"error_class": "Timeout", ...} for execution failures.
+  [[nodiscard]] const Value& details() const { return details_; }
   // "code: message".
-  [[nodiscard]] std::string to_string() const { return code + ": " + message; }
+  [[nodiscard]] std::string to_string() const { return code_ + ": " + message_; }
+
   friend bool operator==(const RuntimeError&, const RuntimeError&) = default;
+
+ private:
+  RuntimeErrorKind kind_ = RuntimeErrorKind::ExecutionFailed;
+  std::string code_;
+  std::string message_;
+  Value details_ = Value::object();
 };
 
 struct RuntimeWarning {

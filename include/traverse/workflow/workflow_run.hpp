@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "traverse/contracts/vocabulary.hpp"
@@ -90,20 +91,48 @@ struct WorkflowStep {
   }
 };
 
-struct WorkflowRunError {
-  WorkflowFailureReason reason = WorkflowFailureReason::WorkflowInvalid;
+class WorkflowRunError {
+ public:
+  WorkflowRunError() = default;
+  WorkflowRunError(WorkflowFailureReason reason, std::string code, std::string error_class,
+                   std::string message, std::optional<std::string> node_id = std::nullopt,
+                   std::optional<std::size_t> step_index = std::nullopt,
+                   Value details = Value::object())
+      : reason_(reason),
+        code_(std::move(code)),
+        error_class_(std::move(error_class)),
+        message_(std::move(message)),
+        node_id_(std::move(node_id)),
+        step_index_(step_index),
+        details_(std::move(details)) {}
+
+  // Why the run failed (the evidence's result.failure_reason).
+  [[nodiscard]] WorkflowFailureReason kind() const { return reason_; }
   // snake_case runtime code: the failed step's code (execution_failed, request_invalid,
   // output_validation_failed, capability_not_found, ...) or, for traversal failures,
   // request_invalid / output_validation_failed / ambiguous_next_edge / missing_required_event /
   // terminal_node_not_reached / event_broker_unavailable.
-  std::string code;
+  [[nodiscard]] const std::string& code() const { return code_; }
   // PascalCase class: the step's (e.g. "ExecutionFailed") or the traversal failure's
   // (e.g. "AmbiguousNextEdge", "WorkflowInvalid").
-  std::string error_class;
-  std::string message;
-  std::optional<std::string> node_id;  // the failed node, when a node failed
-  std::optional<std::size_t> step_index;
-  Value details = Value::object();  // e.g. {"violations": [{code, path, message}]}
+  [[nodiscard]] const std::string& error_class() const { return error_class_; }
+  // Names the failed node and what went wrong.
+  [[nodiscard]] const std::string& message() const { return message_; }
+  [[nodiscard]] const std::optional<std::string>& node_id() const { return node_id_; }
+  [[nodiscard]] const std::optional<std::size_t>& step_index() const { return step_index_; }
+  // e.g. {"violations": [{code, path, message}]}
+  [[nodiscard]] const Value& details() const { return details_; }
+  // "code: message", e.g. "missing_required_event: node \"a\": ...".
+  [[nodiscard]] std::string to_string() const { return code_ + ": " + message_; }
+
+ private:
+  WorkflowFailureReason reason_ = WorkflowFailureReason::WorkflowInvalid;
+  std::string code_;
+  std::string error_class_;
+  std::string message_;
+  std::optional<std::string> node_id_;
+  std::optional<std::size_t> step_index_;
+  Value details_ = Value::object();
 };
 
 struct WorkflowWarning {

@@ -56,13 +56,13 @@ TEST(ExecutionWire, ResponsesRoundTripOutputAndTypedError) {
 
   RemoteExecutionResponse failed;
   failed.node = "n2";
-  failed.error = RemoteExecutionError{"Timeout", "execution_failed", "too slow"};
+  failed.error = RemoteExecutionError(ExecutorErrorClass::Timeout, "execution_failed", "too slow");
   decoded = decode_execution_response(*encode(failed));
   ASSERT_TRUE(decoded.has_value());
   ASSERT_TRUE(decoded->error.has_value());
-  EXPECT_EQ(decoded->error->error_class, "Timeout");
-  EXPECT_EQ(decoded->error->code, "execution_failed");
-  EXPECT_EQ(decoded->error->message, "too slow");
+  EXPECT_EQ(decoded->error->kind(), ExecutorErrorClass::Timeout);
+  EXPECT_EQ(decoded->error->code(), "execution_failed");
+  EXPECT_EQ(decoded->error->message(), "too slow");
 }
 
 TEST(ExecutionWire, OversizedRequestIsPayloadTooLarge) {
@@ -109,13 +109,26 @@ TEST(ExecutionWire, SubjectRefusesWildcardsAndWhitespace) {
 }
 
 TEST(ExecutionWire, NodeErrorKeepsItsClassAndNamesTheNode) {
-  const ExecutorError timeout = to_executor_error({"Timeout", "", "slow"}, "n1");
+  const ExecutorError timeout = to_executor_error({ExecutorErrorClass::Timeout, "", "slow"}, "n1");
   EXPECT_EQ(timeout.kind(), ExecutorErrorClass::Timeout);
   EXPECT_EQ(timeout.detail(), "node n1: slow");
-  const ExecutorError other =
-      to_executor_error({"SomethingNew", "request_invalid", "bad input"}, "n2");
+  const ExecutorError other = to_executor_error(
+      {executor_error_class("SomethingNew"), "request_invalid", "bad input"}, "n2");
   EXPECT_EQ(other.kind(), ExecutorErrorClass::ExecutionFailed);
   EXPECT_EQ(other.detail(), "node n2: request_invalid: bad input");
+}
+
+TEST(ExecutionWire, UnknownErrorClassOnTheWireDecodesAsExecutionFailed) {
+  auto decoded =
+      decode_execution_response(R"({"v":1,"node":"n","status":"error","duration_us":1,)"
+                                R"("error":{"class":"SomethingNew","code":"","message":"m"}})");
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_TRUE(decoded->error.has_value());
+  EXPECT_EQ(decoded->error->kind(), ExecutorErrorClass::ExecutionFailed);
+  EXPECT_EQ(decoded->error->to_string(), "ExecutionFailed: m");
+  EXPECT_EQ(
+      RemoteExecutionError(ExecutorErrorClass::Timeout, "execution_failed", "slow").to_string(),
+      "Timeout: execution_failed: slow");
 }
 
 }  // namespace

@@ -187,7 +187,7 @@ TEST(ArtifactSchemas, SchemaAndLoaderBothRejectAContractWithoutItsSummary) {
   EXPECT_FALSE(parse_capability_contract(contract).has_value());
   const auto violations = compile_schema("capability_contract").validate(contract);
   ASSERT_EQ(violations.size(), 1U) << describe(violations);
-  EXPECT_EQ(violations.front().path, "$.summary");
+  EXPECT_EQ(violations.front().path(), "$.summary");
 }
 
 TEST(ArtifactSchemas, PackageSchemaRejectsADigestThatIsNotFnv1a64) {
@@ -196,7 +196,7 @@ TEST(ArtifactSchemas, PackageSchemaRejectsADigestThatIsNotFnv1a64) {
   package["binary"]["expected_digest"] = "sha256:00";
   const auto violations = compile_schema("capability_package").validate(package);
   ASSERT_EQ(violations.size(), 1U) << describe(violations);
-  EXPECT_EQ(violations.front().path, "$.binary.expected_digest");
+  EXPECT_EQ(violations.front().path(), "$.binary.expected_digest");
 }
 
 TEST(ArtifactSchemas, WorkflowSchemaAcceptsBothSchemaVersionsAndNoOther) {

@@ -64,7 +64,7 @@ TEST(Artifact, DispatchesCapabilityPackage) {
   const auto artifact = load_artifact(dir.path() / "manifest.json");
   ASSERT_FALSE(artifact);
   ASSERT_EQ(artifact.error().size(), 1U) << test::describe(artifact.error());
-  EXPECT_EQ(artifact.error()[0].code, "DigestMismatch");
+  EXPECT_EQ(artifact.error()[0].code(), "DigestMismatch");
 }
 
 TEST(Artifact, UnknownKind) {
@@ -73,9 +73,9 @@ TEST(Artifact, UnknownKind) {
   const auto artifact = load_artifact(dir.path() / "a.json");
   ASSERT_FALSE(artifact);
   ASSERT_EQ(artifact.error().size(), 1U);
-  EXPECT_EQ(artifact.error()[0].code, "UnknownArtifactKind");
-  EXPECT_EQ(artifact.error()[0].path, "$.kind");
-  EXPECT_EQ(artifact.error()[0].file, (dir.path() / "a.json").string());
+  EXPECT_EQ(artifact.error()[0].code(), "UnknownArtifactKind");
+  EXPECT_EQ(artifact.error()[0].path(), "$.kind");
+  EXPECT_EQ(artifact.error()[0].file(), (dir.path() / "a.json").string());
 }
 
 TEST(Artifact, MissingKindWithoutBundleId) {
@@ -84,8 +84,8 @@ TEST(Artifact, MissingKindWithoutBundleId) {
   const auto artifact = load_artifact(dir.path() / "a.json");
   ASSERT_FALSE(artifact);
   ASSERT_EQ(artifact.error().size(), 1U);
-  EXPECT_EQ(artifact.error()[0].code, "MissingRequiredField");
-  EXPECT_EQ(artifact.error()[0].path, "$.kind");
+  EXPECT_EQ(artifact.error()[0].code(), "MissingRequiredField");
+  EXPECT_EQ(artifact.error()[0].path(), "$.kind");
 }
 
 TEST(Artifact, KindOfWrongTypeAndNonObjectDocument) {
@@ -94,12 +94,12 @@ TEST(Artifact, KindOfWrongTypeAndNonObjectDocument) {
   test::write_json(dir.path() / "b.json", Value::array({"capability_contract"}));
   const auto a = load_artifact(dir.path() / "a.json");
   ASSERT_FALSE(a);
-  EXPECT_EQ(a.error()[0].code, "InvalidType");
-  EXPECT_EQ(a.error()[0].path, "$.kind");
+  EXPECT_EQ(a.error()[0].code(), "InvalidType");
+  EXPECT_EQ(a.error()[0].path(), "$.kind");
   const auto b = load_artifact(dir.path() / "b.json");
   ASSERT_FALSE(b);
-  EXPECT_EQ(b.error()[0].code, "InvalidType");
-  EXPECT_EQ(b.error()[0].path, "$");
+  EXPECT_EQ(b.error()[0].code(), "InvalidType");
+  EXPECT_EQ(b.error()[0].path(), "$");
 }
 
 TEST(Artifact, MalformedJsonNamesLineAndColumn) {
@@ -108,11 +108,11 @@ TEST(Artifact, MalformedJsonNamesLineAndColumn) {
   const auto artifact = load_artifact(dir.path() / "a.json");
   ASSERT_FALSE(artifact);
   ASSERT_EQ(artifact.error().size(), 1U);
-  EXPECT_EQ(artifact.error()[0].code, "InvalidJson");
-  EXPECT_EQ(artifact.error()[0].file, (dir.path() / "a.json").string());
-  EXPECT_NE(artifact.error()[0].message.find("line 3"), std::string::npos)
-      << artifact.error()[0].message;
-  EXPECT_NE(artifact.error()[0].message.find("column"), std::string::npos);
+  EXPECT_EQ(artifact.error()[0].code(), "InvalidJson");
+  EXPECT_EQ(artifact.error()[0].file(), (dir.path() / "a.json").string());
+  EXPECT_NE(artifact.error()[0].message().find("line 3"), std::string::npos)
+      << artifact.error()[0].message();
+  EXPECT_NE(artifact.error()[0].message().find("column"), std::string::npos);
 }
 
 TEST(Artifact, UnreadableFile) {
@@ -120,10 +120,10 @@ TEST(Artifact, UnreadableFile) {
   const auto artifact = load_artifact(dir.path() / "missing.json");
   ASSERT_FALSE(artifact);
   ASSERT_EQ(artifact.error().size(), 1U);
-  EXPECT_EQ(artifact.error()[0].code, "IoError");
+  EXPECT_EQ(artifact.error()[0].code(), "IoError");
   const auto directory = load_artifact(dir.path());
   ASSERT_FALSE(directory);
-  EXPECT_EQ(directory.error()[0].code, "IoError");
+  EXPECT_EQ(directory.error()[0].code(), "IoError");
 }
 
 TEST(Artifact, EmptyFile) {
@@ -131,7 +131,7 @@ TEST(Artifact, EmptyFile) {
   test::write_text(dir.path() / "empty.json", "");
   const auto artifact = load_artifact(dir.path() / "empty.json");
   ASSERT_FALSE(artifact);
-  EXPECT_EQ(artifact.error()[0].code, "InvalidJson");
+  EXPECT_EQ(artifact.error()[0].code(), "InvalidJson");
 }
 
 }  // namespace

@@ -159,8 +159,8 @@ TEST(CapabilityContract, WrongTypesEverywhereNeverThrow) {
       const auto result = parse_capability_contract(doc);
       if (!result) {
         for (const auto& error : result.error()) {
-          EXPECT_FALSE(error.code.empty());
-          EXPECT_TRUE(error.path.starts_with("$")) << error.path;
+          EXPECT_FALSE(error.code().empty());
+          EXPECT_TRUE(error.path().starts_with("$")) << error.path();
         }
       }
     }
@@ -172,18 +172,18 @@ TEST(CapabilityContract, LoadReportsFileIoAndJsonErrors) {
   const auto missing = load_capability_contract(dir.path() / "absent.json");
   ASSERT_FALSE(missing);
   ASSERT_EQ(missing.error().size(), 1U);
-  EXPECT_EQ(missing.error()[0].code, "IoError");
-  EXPECT_EQ(missing.error()[0].file, (dir.path() / "absent.json").string());
+  EXPECT_EQ(missing.error()[0].code(), "IoError");
+  EXPECT_EQ(missing.error()[0].file(), (dir.path() / "absent.json").string());
 
   test::write_text(dir.path() / "broken.json",
                    "{\n  \"kind\": \"capability_contract\",\n  oops\n}");
   const auto broken = load_capability_contract(dir.path() / "broken.json");
   ASSERT_FALSE(broken);
   ASSERT_EQ(broken.error().size(), 1U);
-  EXPECT_EQ(broken.error()[0].code, "InvalidJson");
-  EXPECT_EQ(broken.error()[0].path, "$");
-  EXPECT_NE(broken.error()[0].message.find("line 3"), std::string::npos)
-      << broken.error()[0].message;
+  EXPECT_EQ(broken.error()[0].code(), "InvalidJson");
+  EXPECT_EQ(broken.error()[0].path(), "$");
+  EXPECT_NE(broken.error()[0].message().find("line 3"), std::string::npos)
+      << broken.error()[0].message();
 
   Value doc = step_contract();
   set(doc, "/version", "1.0");
@@ -191,8 +191,8 @@ TEST(CapabilityContract, LoadReportsFileIoAndJsonErrors) {
   const auto bad = load_capability_contract(dir.path() / "bad.json");
   ASSERT_FALSE(bad);
   ASSERT_EQ(bad.error().size(), 1U);
-  EXPECT_EQ(bad.error()[0].file, (dir.path() / "bad.json").string());
-  EXPECT_EQ(bad.error()[0].path, "$.version");
+  EXPECT_EQ(bad.error()[0].file(), (dir.path() / "bad.json").string());
+  EXPECT_EQ(bad.error()[0].path(), "$.version");
 }
 
 // One invalid contract per validation rule (docs/formats.md, "Capability contract").

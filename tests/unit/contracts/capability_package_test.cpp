@@ -59,9 +59,9 @@ class CapabilityPackageTest : public testing::Test {
     const auto result = load();
     ASSERT_FALSE(result) << "package was accepted";
     ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-    EXPECT_EQ(result.error()[0].code, code) << test::describe(result.error());
-    EXPECT_EQ(result.error()[0].path, path);
-    EXPECT_EQ(result.error()[0].file, file.string());
+    EXPECT_EQ(result.error()[0].code(), code) << test::describe(result.error());
+    EXPECT_EQ(result.error()[0].path(), path);
+    EXPECT_EQ(result.error()[0].file(), file.string());
   }
 
   test::TempDir dir_;
@@ -186,11 +186,11 @@ TEST_F(CapabilityPackageTest, InvalidContractIsReportedWithItsFile) {
   const auto result = load();
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 2U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "CapabilityParseFailed");
-  EXPECT_EQ(result.error()[0].file, manifest_path().string());
-  EXPECT_EQ(result.error()[1].code, "InvalidLiteral");
-  EXPECT_EQ(result.error()[1].path, "$.lifecycle");
-  EXPECT_EQ(result.error()[1].file, contract.string());
+  EXPECT_EQ(result.error()[0].code(), "CapabilityParseFailed");
+  EXPECT_EQ(result.error()[0].file(), manifest_path().string());
+  EXPECT_EQ(result.error()[1].code(), "InvalidLiteral");
+  EXPECT_EQ(result.error()[1].path(), "$.lifecycle");
+  EXPECT_EQ(result.error()[1].file(), contract.string());
 }
 
 TEST_F(CapabilityPackageTest, MalformedManifest) {
@@ -198,7 +198,7 @@ TEST_F(CapabilityPackageTest, MalformedManifest) {
   const auto result = load_capability_package(manifest_path());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "InvalidJson");
+  EXPECT_EQ(result.error()[0].code(), "InvalidJson");
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ inline std::string describe(const ValidationErrors& errors) {
 
 inline bool contains(const ValidationErrors& errors, std::string_view code, std::string_view path) {
   return std::any_of(errors.begin(), errors.end(), [&](const ValidationError& error) {
-    return error.code == code && error.path == path;
+    return error.code() == code && error.path() == path;
   });
 }
 
@@ -121,8 +121,8 @@ inline void expect_case(const NegativeCase& c, const ValidationErrors& errors) {
                                  << ", got:" << describe(errors);
   }
   for (const auto& error : errors) {
-    EXPECT_FALSE(error.code.empty());
-    EXPECT_FALSE(error.message.empty()) << error.code << " at " << error.path;
+    EXPECT_FALSE(error.code().empty());
+    EXPECT_FALSE(error.message().empty()) << error.code() << " at " << error.path();
   }
 }
 

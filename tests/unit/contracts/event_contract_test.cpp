@@ -52,7 +52,7 @@ TEST(EventContract, LoadAttachesFileToErrors) {
   const auto result = load_event_contract(dir.path() / "event.json");
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].file, (dir.path() / "event.json").string());
+  EXPECT_EQ(result.error()[0].file(), (dir.path() / "event.json").string());
 }
 
 class EventContractRejects : public testing::TestWithParam<NegativeCase> {};

@@ -138,12 +138,12 @@ void expect_typed_outcome(const std::expected<T, ValidationErrors>& result,
   }
   ASSERT_FALSE(result.error().empty()) << label << ": failure without errors";
   for (const auto& error : result.error()) {
-    ASSERT_FALSE(error.code.empty()) << label;
-    ASSERT_FALSE(error.message.empty()) << label << " " << error.code;
+    ASSERT_FALSE(error.code().empty()) << label;
+    ASSERT_FALSE(error.message().empty()) << label << " " << error.code();
     if (from_file) {
-      ASSERT_FALSE(error.file.empty()) << label << " " << error.code;
+      ASSERT_FALSE(error.file().empty()) << label << " " << error.code();
     }
-    ASSERT_TRUE(error.path.starts_with("$")) << label << " " << error.path;
+    ASSERT_TRUE(error.path().starts_with("$")) << label << " " << error.path();
   }
 }
 
@@ -158,7 +158,7 @@ struct Tally {
     if (result) {
       ++accepted;
     } else if (!result.error().empty()) {
-      ++first_codes[result.error().front().code];
+      ++first_codes[result.error().front().code()];
     }
   }
 };

@@ -66,9 +66,9 @@ TEST_F(RegistryBundleTest, InvalidScope) {
   const auto result = load_registry_bundle(manifest());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "InvalidScope");
-  EXPECT_EQ(result.error()[0].path, "$.scope");
-  EXPECT_EQ(result.error()[0].file, manifest().string());
+  EXPECT_EQ(result.error()[0].code(), "InvalidScope");
+  EXPECT_EQ(result.error()[0].path(), "$.scope");
+  EXPECT_EQ(result.error()[0].file(), manifest().string());
 }
 
 TEST_F(RegistryBundleTest, MissingSectionKey) {
@@ -78,8 +78,8 @@ TEST_F(RegistryBundleTest, MissingSectionKey) {
   const auto result = load_registry_bundle(manifest());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "MissingRequiredField");
-  EXPECT_EQ(result.error()[0].path, "$.workflows");
+  EXPECT_EQ(result.error()[0].code(), "MissingRequiredField");
+  EXPECT_EQ(result.error()[0].path(), "$.workflows");
 }
 
 TEST_F(RegistryBundleTest, MissingReferencedFile) {
@@ -88,11 +88,12 @@ TEST_F(RegistryBundleTest, MissingReferencedFile) {
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
   const ValidationError& error = result.error()[0];
-  EXPECT_EQ(error.code, "MissingArtifactFile");
-  EXPECT_EQ(error.path, "$.events[2].path");
-  EXPECT_EQ(error.file, manifest().string());
-  EXPECT_NE(error.message.find("expedition.planning.conditions-assessed@1.0.0"), std::string::npos);
-  EXPECT_NE(error.message.find("conditions-assessed.json"), std::string::npos);
+  EXPECT_EQ(error.code(), "MissingArtifactFile");
+  EXPECT_EQ(error.path(), "$.events[2].path");
+  EXPECT_EQ(error.file(), manifest().string());
+  EXPECT_NE(error.message().find("expedition.planning.conditions-assessed@1.0.0"),
+            std::string::npos);
+  EXPECT_NE(error.message().find("conditions-assessed.json"), std::string::npos);
 }
 
 TEST_F(RegistryBundleTest, DuplicateArtifactId) {
@@ -102,8 +103,8 @@ TEST_F(RegistryBundleTest, DuplicateArtifactId) {
   const auto result = load_registry_bundle(manifest());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "DuplicateArtifactId");
-  EXPECT_EQ(result.error()[0].path, "$.events[5]");
+  EXPECT_EQ(result.error()[0].code(), "DuplicateArtifactId");
+  EXPECT_EQ(result.error()[0].path(), "$.events[5]");
 }
 
 TEST_F(RegistryBundleTest, ArtifactIdAndVersionMismatch) {
@@ -124,11 +125,11 @@ TEST_F(RegistryBundleTest, MalformedArtifactReportsParseFailureAndItsOwnFile) {
   const auto result = load_registry_bundle(manifest());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 2U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "CapabilityParseFailed");
-  EXPECT_EQ(result.error()[0].path, "$.capabilities[1].path");
-  EXPECT_EQ(result.error()[0].file, manifest().string());
-  EXPECT_EQ(result.error()[1].code, "InvalidJson");
-  EXPECT_EQ(result.error()[1].file, contract.string());
+  EXPECT_EQ(result.error()[0].code(), "CapabilityParseFailed");
+  EXPECT_EQ(result.error()[0].path(), "$.capabilities[1].path");
+  EXPECT_EQ(result.error()[0].file(), manifest().string());
+  EXPECT_EQ(result.error()[1].code(), "InvalidJson");
+  EXPECT_EQ(result.error()[1].file(), contract.string());
 }
 
 TEST_F(RegistryBundleTest, InvalidArtifactIsFullyValidated) {
@@ -144,7 +145,7 @@ TEST_F(RegistryBundleTest, InvalidArtifactIsFullyValidated) {
   ASSERT_EQ(result.error().size(), 2U) << test::describe(result.error());
   EXPECT_TRUE(test::contains(result.error(), "WorkflowParseFailed", "$.workflows[0].path"));
   EXPECT_TRUE(test::contains(result.error(), "DeterministicCycleNotAllowed", "$.edges"));
-  EXPECT_EQ(result.error()[1].file, workflow_file.string());
+  EXPECT_EQ(result.error()[1].file(), workflow_file.string());
 }
 
 TEST_F(RegistryBundleTest, ReportsAllErrorsAcrossManifestAndArtifacts) {
@@ -171,8 +172,8 @@ TEST_F(RegistryBundleTest, MalformedManifest) {
   const auto result = load_registry_bundle(manifest());
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "InvalidJson");
-  EXPECT_EQ(result.error()[0].file, manifest().string());
+  EXPECT_EQ(result.error()[0].code(), "InvalidJson");
+  EXPECT_EQ(result.error()[0].file(), manifest().string());
 }
 
 TEST_F(RegistryBundleTest, EntryWithWrongShape) {
@@ -191,7 +192,7 @@ TEST_F(RegistryBundleTest, UnreadableManifest) {
   const auto result = load_registry_bundle(root() / "nope.json");
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "IoError");
+  EXPECT_EQ(result.error()[0].code(), "IoError");
 }
 
 }  // namespace

@@ -87,8 +87,8 @@ TEST(RuntimeRequest, LoadAttachesFile) {
   const auto result = load_runtime_request(dir.path() / "request.json");
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].file, (dir.path() / "request.json").string());
-  EXPECT_EQ(result.error()[0].path, "$.request_id");
+  EXPECT_EQ(result.error()[0].file(), (dir.path() / "request.json").string());
+  EXPECT_EQ(result.error()[0].path(), "$.request_id");
 }
 
 class RuntimeRequestRejects : public testing::TestWithParam<NegativeCase> {};

@@ -44,11 +44,11 @@ TEST(SchemaProfile, ReferenceEnforcesTypeRequiredPropertiesAndItems) {
   EXPECT_EQ(reference.validate(Value::array()).size(), 1U);  // type object
   const auto missing = reference.validate(Value::object());
   ASSERT_EQ(missing.size(), 1U);
-  EXPECT_EQ(missing.front().path, "$.name");
+  EXPECT_EQ(missing.front().path(), "$.name");
   const auto mistyped = reference.validate(Value::parse(R"({"name": 7, "tags": ["a", 2]})"));
   ASSERT_EQ(mistyped.size(), 2U);
-  EXPECT_EQ(mistyped[0].path, "$.name");
-  EXPECT_EQ(mistyped[1].path, "$.tags[1]");
+  EXPECT_EQ(mistyped[0].path(), "$.name");
+  EXPECT_EQ(mistyped[1].path(), "$.tags[1]");
 }
 
 TEST(SchemaProfile, ReferenceAcceptsAnythingWhereASchemaHasNoStringType) {

@@ -30,7 +30,7 @@ SchemaValidator compile_ok(std::string_view schema) {
   if (!compiled) {
     std::string all;
     for (const auto& e : compiled.error())
-      all += e.path + ": " + e.message + "\n";
+      all += e.path() + ": " + e.message() + "\n";
     ADD_FAILURE() << "schema did not compile: " << schema << "\n" << all;
     return *SchemaValidator::compile(Value::object());
   }
@@ -43,9 +43,9 @@ std::vector<std::string> violations(const SchemaValidator& validator, std::strin
   std::vector<std::string> out;
   const ValidationErrors errors = validator.validate(value);
   for (const auto& e : errors) {
-    EXPECT_EQ(e.code, "SchemaViolation");
-    EXPECT_TRUE(e.file.empty());
-    out.push_back(e.path + ": " + e.message);
+    EXPECT_EQ(e.code(), "SchemaViolation");
+    EXPECT_TRUE(e.file().empty());
+    out.push_back(e.path() + ": " + e.message());
   }
   EXPECT_EQ(validator.is_valid(value), errors.empty()) << instance;
   return out;
@@ -58,8 +58,8 @@ std::vector<std::string> compile_errors(std::string_view schema) {
   if (compiled)
     return out;
   for (const auto& e : compiled.error()) {
-    EXPECT_EQ(e.code, "InvalidSchema");
-    out.push_back(e.path + ": " + e.message);
+    EXPECT_EQ(e.code(), "InvalidSchema");
+    out.push_back(e.path() + ": " + e.message());
   }
   return out;
 }
@@ -476,8 +476,8 @@ TEST(SchemaValidatorRef, DeepInstanceAgainstRecursiveSchemaHitsTheDepthCapWithou
   }
   const ValidationErrors errors = v.validate(deep);
   ASSERT_EQ(errors.size(), 1U);
-  EXPECT_EQ(errors[0].code, "SchemaViolation");
-  EXPECT_NE(errors[0].message.find("validation nesting exceeds"), std::string::npos);
+  EXPECT_EQ(errors[0].code(), "SchemaViolation");
+  EXPECT_NE(errors[0].message().find("validation nesting exceeds"), std::string::npos);
   EXPECT_FALSE(v.is_valid(deep));
 }
 
@@ -496,7 +496,7 @@ TEST(SchemaValidatorRef, DepthCapInsideABranchStillFailsValidation) {
   EXPECT_FALSE(v.is_valid(deep));
   const ValidationErrors errors = v.validate(deep);
   ASSERT_FALSE(errors.empty());
-  EXPECT_NE(errors.back().message.find("validation nesting exceeds"), std::string::npos);
+  EXPECT_NE(errors.back().message().find("validation nesting exceeds"), std::string::npos);
 }
 
 TEST(SchemaValidatorRef, UnresolvableAndRemoteRefsAreCompileErrors) {
@@ -581,7 +581,7 @@ TEST(SchemaValidatorCompile, SchemaNestedBeyondTheParserLimitIsRejected) {
   const auto compiled = SchemaValidator::compile(schema);
   ASSERT_FALSE(compiled.has_value());
   ASSERT_EQ(compiled.error().size(), 1U);
-  EXPECT_EQ(compiled.error()[0].message, "schema nesting exceeds 256 levels");
+  EXPECT_EQ(compiled.error()[0].message(), "schema nesting exceeds 256 levels");
 }
 
 TEST(SchemaValidatorCompile, DeepestParsableSchemaCompilesAndValidationIsCapped) {

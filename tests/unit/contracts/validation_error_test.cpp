@@ -19,8 +19,8 @@ TEST(ValidationError, ToStringNamesFilePathCodeAndMessage) {
 TEST(ValidationError, AttachFileKeepsExistingFiles) {
   ValidationErrors errors{{"A", "$", "m", ""}, {"B", "$.x", "m", "other.json"}};
   attach_file(errors, "manifest.json");
-  EXPECT_EQ(errors[0].file, "manifest.json");
-  EXPECT_EQ(errors[1].file, "other.json");
+  EXPECT_EQ(errors[0].file(), "manifest.json");
+  EXPECT_EQ(errors[1].file(), "other.json");
 }
 
 TEST(ValidationError, KindClassifiesEveryCodeCallersActOn) {
@@ -35,6 +35,21 @@ TEST(ValidationError, KindClassifiesEveryCodeCallersActOn) {
   EXPECT_EQ(kind_of("InvalidSemver"), ValidationErrorKind::Invalid);
   EXPECT_EQ(kind_of("DuplicateKey"), ValidationErrorKind::Invalid);
   EXPECT_EQ(to_string(ValidationErrorKind::Conflict), "Conflict");
+}
+
+TEST(ValidationError, RebasePathReRootsUnderTheEnclosingDocument) {
+  ValidationError nested{"InvalidSchema", "$.properties.a", "m"};
+  nested.rebase_path("$.inputs.schema");
+  EXPECT_EQ(nested.path(), "$.inputs.schema.properties.a");
+  ValidationError rootless{"InvalidSchema", "", "m"};
+  rootless.rebase_path("$.inputs.schema");
+  EXPECT_EQ(rootless.path(), "$.inputs.schema");
+}
+
+TEST(ValidationError, MemberToStringIsTheOneLineForm) {
+  const ValidationError error{"InvalidSemver", "$.version", "expected x.y.z", "c.json"};
+  EXPECT_EQ(error.to_string(), "c.json: $.version: InvalidSemver: expected x.y.z");
+  EXPECT_EQ(error.to_string(), to_string(error));
 }
 
 }  // namespace

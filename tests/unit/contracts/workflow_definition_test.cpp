@@ -145,8 +145,8 @@ TEST(WorkflowDefinition, FanOutIsRejectedIn100) {
   const auto result = parse_workflow_definition(doc);
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "DuplicateItem");
-  EXPECT_EQ(result.error()[0].path, "$.edges[1]");
+  EXPECT_EQ(result.error()[0].code(), "DuplicateItem");
+  EXPECT_EQ(result.error()[0].path(), "$.edges[1]");
 }
 
 TEST(WorkflowDefinition, OneDirectAndOneEventEdgePerNodeIsValidIn100) {
@@ -171,9 +171,9 @@ TEST(WorkflowDefinition, ParallelBranchesWritingSameKeyConflictIn110) {
   const auto result = parse_workflow_definition(doc);
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "ConflictingStateWrite");
-  EXPECT_EQ(result.error()[0].path, "$.nodes[2].output.to_workflow_state[1]");
-  EXPECT_NE(result.error()[0].message.find("\"risk\""), std::string::npos);
+  EXPECT_EQ(result.error()[0].code(), "ConflictingStateWrite");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes[2].output.to_workflow_state[1]");
+  EXPECT_NE(result.error()[0].message().find("\"risk\""), std::string::npos);
 }
 
 TEST(WorkflowDefinition, ParallelNamespaceCollidingWithKeyConflictsIn110) {
@@ -182,8 +182,8 @@ TEST(WorkflowDefinition, ParallelNamespaceCollidingWithKeyConflictsIn110) {
   const auto result = parse_workflow_definition(doc);
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "ConflictingStateWrite");
-  EXPECT_EQ(result.error()[0].path, "$.nodes[2].output.publish_to_state_as");
+  EXPECT_EQ(result.error()[0].code(), "ConflictingStateWrite");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes[2].output.publish_to_state_as");
 }
 
 TEST(WorkflowDefinition, EveryUnreachableNodeIsReported) {
@@ -225,8 +225,8 @@ TEST(WorkflowDefinition, NodeCountIsBounded) {
   const auto result = parse_workflow_definition(graph("1.1.0", nodes, {}, {"n0"}));
   ASSERT_FALSE(result);
   ASSERT_EQ(result.error().size(), 1U) << test::describe(result.error());
-  EXPECT_EQ(result.error()[0].code, "LimitExceeded");
-  EXPECT_EQ(result.error()[0].path, "$.nodes");
+  EXPECT_EQ(result.error()[0].code(), "LimitExceeded");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes");
 }
 
 class WorkflowDefinitionRejects : public testing::TestWithParam<NegativeCase> {};

@@ -46,10 +46,10 @@ TEST(TraverseEvent, FromJsonReportsEveryViolationWithItsPath) {
   ASSERT_FALSE(bad.has_value());
   std::vector<std::string> paths;
   for (const auto& error : bad.error())
-    paths.push_back(error.path);
+    paths.push_back(error.path());
   EXPECT_EQ(paths, (std::vector<std::string>{"$.source", "$.data", "$.owner", "$.lifecycle_status",
                                              "$.subject_id"}));
-  EXPECT_EQ(bad.error()[0].code, "MissingRequiredField");
+  EXPECT_EQ(bad.error()[0].code(), "MissingRequiredField");
   EXPECT_FALSE(traverse_event_from_json(Value("text")).has_value());
 }
 

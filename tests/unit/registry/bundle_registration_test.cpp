@@ -114,9 +114,9 @@ TEST(BundleRegistration, OneBadWorkflowRegistersNothingAndReportsItWithItsFile) 
   auto result = register_bundle(bundle, capabilities, workflows);
   ASSERT_FALSE(result.has_value());
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "MissingReference");
-  EXPECT_EQ(result.error()[0].path, "$.nodes[0]");
-  EXPECT_EQ(result.error()[0].file, "/bundles/demo/broken.json");
+  EXPECT_EQ(result.error()[0].code(), "MissingReference");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes[0]");
+  EXPECT_EQ(result.error()[0].file(), "/bundles/demo/broken.json");
   EXPECT_EQ(capabilities.size(), 0U);  // all-or-nothing: not even the good capabilities
   EXPECT_EQ(workflows.size(), 0U);
 }
@@ -140,7 +140,7 @@ TEST(BundleRegistration, ReportsEveryErrorAcrossCapabilitiesAndWorkflows) {
   ASSERT_FALSE(result.has_value());
   std::vector<std::string> seen;
   for (const auto& e : result.error()) {
-    seen.push_back(e.code + " " + e.path + " " + e.file);
+    seen.push_back(e.code() + " " + e.path() + " " + e.file());
   }
   EXPECT_EQ(seen, (std::vector<std::string>{
                       "InvalidEventEdge $.edges[0].event /bundles/demo/pipeline.json",
@@ -161,8 +161,8 @@ TEST(BundleRegistration, ConflictWithRegisteredWorkflowRegistersNothing) {
   auto result = register_bundle(changed, capabilities, workflows);
   ASSERT_FALSE(result.has_value());
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "ImmutableVersionConflict");
-  EXPECT_EQ(result.error()[0].file, "/bundles/demo/pipeline.json");
+  EXPECT_EQ(result.error()[0].code(), "ImmutableVersionConflict");
+  EXPECT_EQ(result.error()[0].file(), "/bundles/demo/pipeline.json");
   EXPECT_EQ(capabilities.get(Scope::Private, "demo.third", "1.0.0"), nullptr);
   EXPECT_EQ(capabilities.size(), 3U);
 }
@@ -194,8 +194,8 @@ TEST(BundleRegistration, RepeatedEntryWithDifferentContentIsAConflict) {
   auto result = register_bundle(bundle, capabilities, workflows);
   ASSERT_FALSE(result.has_value());
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "ImmutableVersionConflict");
-  EXPECT_EQ(result.error()[0].file, "/bundles/demo/twin.json");
+  EXPECT_EQ(result.error()[0].code(), "ImmutableVersionConflict");
+  EXPECT_EQ(result.error()[0].file(), "/bundles/demo/twin.json");
   EXPECT_EQ(capabilities.size(), 0U);
 
   // An identical repeat is harmless: registered once.
@@ -215,7 +215,7 @@ TEST(BundleRegistration, BundleBeyondCapacityRegistersNothing) {
   auto result = register_bundle(make_bundle(), capabilities, workflows);
   ASSERT_FALSE(result.has_value());
   ASSERT_EQ(result.error().size(), 1U);
-  EXPECT_EQ(result.error()[0].code, "CapacityExceeded");
+  EXPECT_EQ(result.error()[0].code(), "CapacityExceeded");
   EXPECT_EQ(capabilities.size(), 0U);
 }
 
@@ -231,8 +231,8 @@ TEST(BundleRegistration, PublicBundleWorkflowCannotUsePrivateCapabilities) {
   bundle.workflows[0].nodes[1] = make_node("two", "demo.hidden", "1.0.0");
   auto result = register_bundle(bundle, capabilities, workflows);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error()[0].code, "MissingReference");
-  EXPECT_EQ(result.error()[0].path, "$.nodes[1]");
+  EXPECT_EQ(result.error()[0].code(), "MissingReference");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes[1]");
 }
 
 // Readers polling while a bundle registers never see its workflow without all its capabilities.
@@ -322,10 +322,10 @@ TEST(BundleRegistrationFromDisk, BundleWithOneBrokenWorkflowRegistersNothing) {
   ASSERT_FALSE(result.has_value());
   ASSERT_EQ(result.error().size(), 1U);
   const ValidationError& error = result.error()[0];
-  EXPECT_EQ(error.code, "MissingReference");
-  EXPECT_EQ(error.path, "$.nodes[2]");
-  EXPECT_EQ(std::filesystem::path(error.file).filename(), "plan-expedition-broken.json");
-  EXPECT_NE(error.message.find("expedition.planning.assess-expedition-conditions@1.1.0"),
+  EXPECT_EQ(error.code(), "MissingReference");
+  EXPECT_EQ(error.path(), "$.nodes[2]");
+  EXPECT_EQ(std::filesystem::path(error.file()).filename(), "plan-expedition-broken.json");
+  EXPECT_NE(error.message().find("expedition.planning.assess-expedition-conditions@1.1.0"),
             std::string::npos);
   EXPECT_EQ(capabilities.size(), 0U);  // the six valid capabilities were not registered either
   EXPECT_EQ(workflows.size(), 0U);

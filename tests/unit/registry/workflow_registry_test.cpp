@@ -30,7 +30,7 @@ void add(CapabilityRegistry& registry, Scope scope, const CapabilityContract& co
 std::vector<std::string> codes_at(const ValidationErrors& errors) {
   std::vector<std::string> out;
   for (const auto& e : errors) {
-    out.push_back(e.code + "@" + e.path);
+    out.push_back(e.code() + "@" + e.path());
   }
   return out;
 }
@@ -82,9 +82,9 @@ TEST_F(WorkflowRegistryTest, UnknownCapabilityIsMissingReferenceAtTheNode) {
   auto result = workflows_.register_workflow(Scope::Public, flow, capabilities_);
   ASSERT_FALSE(result.has_value());
   ASSERT_FALSE(result.error().empty());
-  EXPECT_EQ(result.error()[0].code, "MissingReference");
-  EXPECT_EQ(result.error()[0].path, "$.nodes[1]");
-  EXPECT_NE(result.error()[0].message.find("demo.unknown@1.0.0"), std::string::npos);
+  EXPECT_EQ(result.error()[0].code(), "MissingReference");
+  EXPECT_EQ(result.error()[0].path(), "$.nodes[1]");
+  EXPECT_NE(result.error()[0].message().find("demo.unknown@1.0.0"), std::string::npos);
   EXPECT_EQ(workflows_.size(), 0U);
 }
 
@@ -118,7 +118,7 @@ TEST_F(WorkflowRegistryTest, EventEdgeMustUseAnEventTheSourceCapabilityEmits) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(codes_at(result.error()),
             (std::vector<std::string>{"InvalidEventEdge@$.edges[0].event"}));
-  EXPECT_NE(result.error()[0].message.find("demo.step-a.done@1.0.0"), std::string::npos);
+  EXPECT_NE(result.error()[0].message().find("demo.step-a.done@1.0.0"), std::string::npos);
 
   flow.edges = {event_edge("e1", "a", "b", {"demo.step-a.done", "2.0.0"})};  // wrong version
   EXPECT_FALSE(workflows_.register_workflow(Scope::Public, flow, capabilities_).has_value());
@@ -132,7 +132,7 @@ TEST_F(WorkflowRegistryTest, KeyNotYetAvailableIsEdgeSchemaMismatch) {
   EXPECT_EQ(
       codes_at(result.error()),
       (std::vector<std::string>{"EdgeSchemaMismatch@$.nodes[1].input.from_workflow_input[1]"}));
-  EXPECT_NE(result.error()[0].message.find("missing_key"), std::string::npos);
+  EXPECT_NE(result.error()[0].message().find("missing_key"), std::string::npos);
 }
 
 TEST_F(WorkflowRegistryTest, KeyTypeMustEqualTheCapabilityInputType) {
@@ -143,8 +143,8 @@ TEST_F(WorkflowRegistryTest, KeyTypeMustEqualTheCapabilityInputType) {
   EXPECT_EQ(
       codes_at(result.error()),
       (std::vector<std::string>{"EdgeSchemaMismatch@$.nodes[0].input.from_workflow_input[0]"}));
-  EXPECT_NE(result.error()[0].message.find("integer"), std::string::npos);
-  EXPECT_NE(result.error()[0].message.find("string"), std::string::npos);
+  EXPECT_NE(result.error()[0].message().find("integer"), std::string::npos);
+  EXPECT_NE(result.error()[0].message().find("string"), std::string::npos);
 }
 
 TEST_F(WorkflowRegistryTest, KeyMustBeAPropertyOfTheCapabilityInput) {

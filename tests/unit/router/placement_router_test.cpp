@@ -193,13 +193,13 @@ TEST_F(PlacementRouterTest, PlacementFailureIsTracedAndNothingRuns) {
   r.snapshot.with_load(ExecutionTarget::Local, 0.95).with_load(ExecutionTarget::Cloud, 0.99);
   const auto response = router.execute(std::move(r));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::PlacementFailed);
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::PlacementFailed);
   EXPECT_EQ(response.error().message().rfind("placement failed: NoEligibleTarget", 0), 0u)
       << response.error().message();
   EXPECT_EQ(executor_->calls(), 0);
 
   const TraceRecord record = only_record();
-  EXPECT_EQ(record.public_entry.id, response.error().trace_id);
+  EXPECT_EQ(record.public_entry.id, response.error().trace_id());
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.error_class, "PlacementFailed");
   EXPECT_EQ(record.public_entry.error_message, response.error().message());
@@ -214,7 +214,7 @@ TEST_F(PlacementRouterTest, MissingExecutorIsTraced) {
   r.capability.artifact_type = ArtifactType::Wasm;
   const auto response = router.execute(std::move(r));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutorNotFound);
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::ExecutorNotFound);
   EXPECT_EQ(response.error().message(), "no executor registered for artifact type: Wasm");
   const TraceRecord record = only_record();
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
@@ -231,14 +231,14 @@ TEST_F(PlacementRouterTest, ExecutorErrorIsTracedWithItsClassAndMessage) {
   const auto router = make_router(failing);
   const auto response = router.execute(request());
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutionFailed);
-  ASSERT_TRUE(response.error().executor_error.has_value());
-  EXPECT_EQ(response.error().executor_error->detail(), "inner failed");
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::ExecutionFailed);
+  ASSERT_TRUE(response.error().executor_error().has_value());
+  EXPECT_EQ(response.error().executor_error()->detail(), "inner failed");
   EXPECT_EQ(response.error().message(), "execution failed: inner failed");
-  ASSERT_TRUE(response.error().placement_decision.has_value());
+  ASSERT_TRUE(response.error().placement_decision().has_value());
 
   const TraceRecord record = only_record();
-  EXPECT_EQ(record.public_entry.id, response.error().trace_id);
+  EXPECT_EQ(record.public_entry.id, response.error().trace_id());
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.error_class, "ExecutionFailed");
   EXPECT_EQ(record.public_entry.error_message, "execution failed: inner failed");
@@ -264,7 +264,7 @@ TEST_F(PlacementRouterTest, ThrowingExecutorIsContainedAndTraced) {
       });
   const auto response = make_router(throwing).execute(request());
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutionFailed);
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::ExecutionFailed);
   EXPECT_NE(response.error().message().find("capability panicked: kaboom"), std::string::npos);
   EXPECT_EQ(only_record().public_entry.outcome, TraceOutcome::Failure);
 }
@@ -280,7 +280,7 @@ TEST_F(PlacementRouterTest, SubmitContainsAnExecutorThatThrowsFromSubmit) {
   ASSERT_TRUE(dispatched.ready());
   const RouterDispatchResult result = dispatched.wait();
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().kind, RouterErrorKind::ExecutionFailed);
+  EXPECT_EQ(result.error().kind(), RouterErrorKind::ExecutionFailed);
   EXPECT_NE(result.error().message().find("capability panicked: kaboom"), std::string::npos);
 }
 
@@ -376,7 +376,7 @@ TEST_F(PlacementRouterTest, NothingIsPublishedWhenTheTraceWriteFails) {
   second.trace_id_override = "taken";  // the store refuses the entry (Conflict)
   const auto response = router.execute(std::move(second));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::TraceWriteFailed);
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::TraceWriteFailed);
   auto poll = broker_->poll(subscription->subscription_id, 10);
   ASSERT_TRUE(poll.has_value());
   EXPECT_TRUE(poll->events.empty());
@@ -490,9 +490,9 @@ TEST_F(PlacementRouterTest, OutputViolatingSchemaIsAFailedExecution) {
   r.output_validator = &*validator;
   const auto response = make_router().execute(std::move(r));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::OutputValidationFailed);
-  ASSERT_FALSE(response.error().violations.empty());
-  EXPECT_EQ(response.error().violations[0].path, "$.result");
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::OutputValidationFailed);
+  ASSERT_FALSE(response.error().violations().empty());
+  EXPECT_EQ(response.error().violations()[0].path(), "$.result");
   EXPECT_EQ(only_record().public_entry.error_class, "OutputValidationFailed");
   auto poll = broker_->poll(subscription->subscription_id, 10);
   ASSERT_TRUE(poll.has_value());
@@ -508,10 +508,10 @@ TEST_F(PlacementRouterTest, DuplicateTraceIdIsTraceWriteFailedAndKeepsFirstEntry
   second.trace_id_override = "same";
   const auto response = router.execute(std::move(second));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::TraceWriteFailed);
-  ASSERT_TRUE(response.error().trace_error.has_value());
-  EXPECT_EQ(response.error().trace_error->kind(), TraceErrorKind::Conflict);
-  EXPECT_TRUE(response.error().trace_id.empty());
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::TraceWriteFailed);
+  ASSERT_TRUE(response.error().trace_error().has_value());
+  EXPECT_EQ(response.error().trace_error()->kind(), TraceErrorKind::Conflict);
+  EXPECT_TRUE(response.error().trace_id().empty());
   const TraceRecord record = only_record();
   EXPECT_EQ(record.private_entry->inputs_hash, sha256_hex(R"({"n":1})"));
 }
@@ -526,10 +526,10 @@ TEST_F(PlacementRouterTest, FailureWhoseTraceWriteFailsReportsBoth) {
   second.capability.artifact_type = ArtifactType::Wasm;  // no executor
   const auto response = router.execute(std::move(second));
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().kind, RouterErrorKind::ExecutorNotFound);
-  EXPECT_TRUE(response.error().trace_id.empty());
-  ASSERT_TRUE(response.error().trace_error.has_value());
-  EXPECT_EQ(response.error().trace_error->kind(), TraceErrorKind::Conflict);
+  EXPECT_EQ(response.error().kind(), RouterErrorKind::ExecutorNotFound);
+  EXPECT_TRUE(response.error().trace_id().empty());
+  ASSERT_TRUE(response.error().trace_error().has_value());
+  EXPECT_EQ(response.error().trace_error()->kind(), TraceErrorKind::Conflict);
 }
 
 TEST_F(PlacementRouterTest, ConcurrentExecutionsEachGetOwnOutputAndOneTrace) {

@@ -7,38 +7,37 @@ namespace traverse {
 namespace {
 
 TEST(RouterError, PlacementFailedMessageNamesReferenceErrorAndDetail) {
-  RouterError error;
-  error.kind = RouterErrorKind::PlacementFailed;
-  error.placement_error = PlacementError{PlacementErrorKind::NoEligibleTarget, "capability a.b"};
+  const RouterError error = RouterError::placement_failed(
+      PlacementError{PlacementErrorKind::NoEligibleTarget, "capability a.b"});
   EXPECT_EQ(error.message(), "placement failed: NoEligibleTarget (capability a.b)");
   EXPECT_EQ(error.error_class(), "PlacementFailed");
 }
 
 TEST(RouterError, ExecutorNotFoundMessageNamesArtifactType) {
-  RouterError error;
-  error.kind = RouterErrorKind::ExecutorNotFound;
-  error.artifact_type = ArtifactType::Wasm;
+  const RouterError error =
+      RouterError::executor_not_found(ArtifactType::Wasm, PlacementDecision{});
   EXPECT_EQ(error.message(), "no executor registered for artifact type: Wasm");
   EXPECT_EQ(error.error_class(), "ExecutorNotFound");
 }
 
 TEST(RouterError, ExecutionFailedNestsExecutorTextAndUsesExecutorClass) {
-  RouterError error;
-  error.kind = RouterErrorKind::ExecutionFailed;
-  error.executor_error = ExecutorError::execution_failed("inner failed");
+  const RouterError error = RouterError::execution_failed(
+      ExecutorError::execution_failed("inner failed"), std::nullopt, 0, {});
   EXPECT_EQ(error.message(), "execution failed: inner failed");
   EXPECT_EQ(error.error_class(), "ExecutionFailed");
 
-  error.executor_error = ExecutorError::timeout("deadline 5ms");
-  EXPECT_EQ(error.error_class(), "Timeout");
-  EXPECT_EQ(error.message(), "execution timed out: deadline 5ms");
+  const RouterError timed_out =
+      RouterError::execution_failed(ExecutorError::timeout("deadline 5ms"), std::nullopt, 5, {});
+  EXPECT_EQ(timed_out.error_class(), "Timeout");
+  EXPECT_EQ(timed_out.message(), "execution timed out: deadline 5ms");
+  EXPECT_EQ(timed_out.duration_ms(), 5u);
 }
 
 TEST(RouterError, OutputValidationFailedListsEveryViolation) {
-  RouterError error;
-  error.kind = RouterErrorKind::OutputValidationFailed;
-  error.violations = {{"SchemaViolation", "$.a", "expected integer", ""},
-                      {"SchemaViolation", "$.b", "required property is missing", ""}};
+  const RouterError error = RouterError::output_validation_failed(
+      {{"SchemaViolation", "$.a", "expected integer", ""},
+       {"SchemaViolation", "$.b", "required property is missing", ""}},
+      std::nullopt);
   EXPECT_EQ(error.message(),
             "output validation failed: 2 violation(s): $.a: expected integer; $.b: required "
             "property is missing");
@@ -46,11 +45,17 @@ TEST(RouterError, OutputValidationFailedListsEveryViolation) {
 }
 
 TEST(RouterError, TraceWriteFailedCarriesTheStoreError) {
-  RouterError error;
-  error.kind = RouterErrorKind::TraceWriteFailed;
-  error.trace_error = TraceError{TraceErrorKind::Conflict, "trace entry 'x' already exists"};
-  EXPECT_EQ(error.message(), "trace write failed: " + error.trace_error->to_string());
+  const RouterError error = RouterError::trace_write_failed(
+      TraceError{TraceErrorKind::Conflict, "trace entry 'x' already exists"}, std::nullopt);
+  EXPECT_EQ(error.message(), "trace write failed: " + error.trace_error()->to_string());
   EXPECT_EQ(error.error_class(), "TraceWriteFailed");
+}
+
+TEST(RouterError, ToStringPrefixesTheClassOnceBeforeTheMessage) {
+  const RouterError error = RouterError::execution_failed(
+      ExecutorError::execution_failed("inner failed"), std::nullopt, 0, {});
+  EXPECT_EQ(error.kind(), RouterErrorKind::ExecutionFailed);
+  EXPECT_EQ(error.to_string(), "ExecutionFailed: execution failed: inner failed");
 }
 
 }  // namespace

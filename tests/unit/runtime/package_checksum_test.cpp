@@ -50,7 +50,7 @@ TEST(PackageChecksum, ModuleReplacedOnDiskAfterLoadingIsRefusedWithChecksumMisma
   ASSERT_TRUE(registered.has_value()) << to_string(registered.error().front());
 
   const RuntimeResult before = (*runtime)->execute_capability(capture_request("before"));
-  ASSERT_TRUE(before.completed()) << before.error->message;
+  ASSERT_TRUE(before.completed()) << before.error->message();
 
   // Replace the module with another valid expedition module: same size class, different bytes.
   const auto other = read_file(root /
@@ -66,9 +66,9 @@ TEST(PackageChecksum, ModuleReplacedOnDiskAfterLoadingIsRefusedWithChecksumMisma
   const RuntimeResult after = (*runtime)->execute_capability(capture_request("after"));
   ASSERT_FALSE(after.completed());
   ASSERT_TRUE(after.error.has_value());
-  EXPECT_EQ(after.error->code, "execution_failed");
-  EXPECT_NE(after.error->message.find("checksum mismatch"), std::string::npos)
-      << after.error->message;
+  EXPECT_EQ(after.error->code(), "execution_failed");
+  EXPECT_NE(after.error->message().find("checksum mismatch"), std::string::npos)
+      << after.error->message();
   fs::remove_all(root);
 }
 

@@ -129,8 +129,8 @@ TEST_F(RemotePlacementTest, NoLocalImplementationAndNoNodeIsATypedPlacementError
   const RuntimeExecution done = runtime_->execute(request_for("unserved"));
   ASSERT_FALSE(done.result.completed());
   EXPECT_EQ(done.result.error->kind(), RuntimeErrorKind::PlacementUnsupported);
-  EXPECT_EQ(done.result.error->details.value("reason", ""), "no_node_serves");
-  EXPECT_NE(done.result.error->message.find("no local implementation"), std::string::npos);
+  EXPECT_EQ(done.result.error->details().value("reason", ""), "no_node_serves");
+  EXPECT_NE(done.result.error->message().find("no local implementation"), std::string::npos);
   EXPECT_TRUE(done.trace->trace_store_entry);
   EXPECT_EQ(cluster_->calls(), 0);
 }

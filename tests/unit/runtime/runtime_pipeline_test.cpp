@@ -83,7 +83,7 @@ TEST(RuntimePipeline, NothingIsPublishedWhenTheTraceWriteFails) {
   const RuntimeResult failed = runtime->execute_capability(
       request_for("r-fail", "demo.runtime.record-item", Value{{"item_id", "a"}}));
   ASSERT_FALSE(failed.completed());
-  EXPECT_EQ(failed.error->code, code::kTraceWriteFailed);
+  EXPECT_EQ(failed.error->code(), code::kTraceWriteFailed);
   EXPECT_EQ(failed.error->kind(), RuntimeErrorKind::TraceWriteFailed);
   EXPECT_FALSE(failed.output.has_value());
   EXPECT_TRUE(failed.trace_ref.empty());  // no reference that would not resolve
@@ -94,7 +94,7 @@ TEST(RuntimePipeline, NothingIsPublishedWhenTheTraceWriteFails) {
   store->fail = false;
   const RuntimeResult ok = runtime->execute_capability(
       request_for("r-ok", "demo.runtime.record-item", Value{{"item_id", "b"}}));
-  ASSERT_TRUE(ok.completed()) << ok.error->message;
+  ASSERT_TRUE(ok.completed()) << ok.error->message();
   poll = runtime->broker()->poll(subscription->subscription_id, 10);
   ASSERT_TRUE(poll.has_value());
   ASSERT_EQ(poll->events.size(), 1u);
@@ -130,12 +130,12 @@ TEST(RuntimePipeline, RejectedAttemptsLeaveARejectedEntryTheirTraceRefResolvesTo
   for (const Case& c : cases) {
     const RuntimeResult result = runtime->execute_capability(c.request);
     ASSERT_FALSE(result.completed());
-    EXPECT_EQ(result.error->code, c.code);
+    EXPECT_EQ(result.error->code(), c.code);
     ASSERT_FALSE(result.trace_ref.empty());
     const TraceRecord record = entry_of(*runtime, result.trace_ref);
     EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Rejected) << c.code;
     EXPECT_EQ(record.public_entry.error_class, c.error_class);
-    EXPECT_EQ(record.public_entry.error_message, result.error->message);
+    EXPECT_EQ(record.public_entry.error_message, result.error->message());
     EXPECT_EQ(record.public_entry.execution_id, result.execution_id);
   }
   TraceQuery rejected;
@@ -156,8 +156,8 @@ TEST(RuntimePipeline, AFailedExecutionIsAFailureEntryNotARejection) {
   ASSERT_FALSE(result.completed());
   EXPECT_EQ(result.error->kind(), RuntimeErrorKind::ExecutionFailed);
   // Never prefixed twice.
-  EXPECT_EQ(result.error->message.find("execution failed: execution failed"), std::string::npos)
-      << result.error->message;
+  EXPECT_EQ(result.error->message().find("execution failed: execution failed"), std::string::npos)
+      << result.error->message();
   const TraceRecord record = entry_of(*runtime, result.trace_ref);
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.placement_target, "Local");
@@ -177,7 +177,7 @@ TEST(RuntimePipeline, MalformedDocumentsAreRecordedAsRejectedEvenWithNothingPars
 
   const RuntimeExecution nothing = runtime->execute_document(Value(42));
   ASSERT_FALSE(nothing.result.completed());
-  EXPECT_EQ(nothing.result.error->code, code::kRequestInvalid);
+  EXPECT_EQ(nothing.result.error->code(), code::kRequestInvalid);
   EXPECT_EQ(nothing.result.execution_id, "exec_" + nothing.result.trace_ref);
   const TraceRecord record = entry_of(*runtime, nothing.result.trace_ref);
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Rejected);
@@ -212,7 +212,7 @@ TEST(RuntimePipeline, AWorkflowBackedCapabilityGetsARunEntryAndItsEvidence) {
 
   const RuntimeExecution execution = runtime->execute(
       request_for("wf-1", "demo.runtime.sum-pair-composite", Value{{"a", 4}, {"b", 5}}));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   ASSERT_TRUE(execution.workflow_run.has_value());
   const std::string run_id = execution.workflow_run->run_id;
 
@@ -246,7 +246,7 @@ TEST(RuntimePipeline, RunWorkflowRecordsTheRunAndRejectsAnUnknownWorkflow) {
 
   const RuntimeExecution run =
       runtime->run_workflow("demo.runtime.sum-pair@1.0.0", Value{{"a", 1}, {"b", 2}}, "wf-direct");
-  ASSERT_TRUE(run.result.completed()) << run.result.error->message;
+  ASSERT_TRUE(run.result.completed()) << run.result.error->message();
   EXPECT_EQ(run.result.output, (Value{{"sum", 3}}));
   ASSERT_TRUE(run.workflow_run.has_value());
   const TraceRecord entry = entry_of(*runtime, run.result.trace_ref);
@@ -281,7 +281,7 @@ TEST(RuntimePipeline, AWorkflowRunnerThrowingANonStandardExceptionIsContainedAnd
   EXPECT_NO_THROW(result = runtime->execute_capability(request_for(
                       "wf-throw", "demo.runtime.sum-pair-composite", Value{{"a", 1}, {"b", 2}})));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kExecutionFailed);
+  EXPECT_EQ(result.error->code(), code::kExecutionFailed);
   EXPECT_EQ(entry_of(*runtime, result.trace_ref).public_entry.outcome, TraceOutcome::Failure);
 }
 
@@ -303,7 +303,7 @@ TEST(RuntimePipeline, LoadBundleChangesNothingWhenItsLastStepFails) {
 
   auto loaded = runtime->load_bundle(kBundle);
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().front().code, "EventTypeConflict");
+  EXPECT_EQ(loaded.error().front().code(), "EventTypeConflict");
   EXPECT_EQ(runtime->capability_registry()->size(), 0u);
   EXPECT_EQ(runtime->workflow_registry()->size(), 0u);
   EXPECT_EQ(runtime->event_catalog()->size(), events_before);
@@ -362,7 +362,7 @@ TEST(RuntimePipeline, DestructionWaitsForExecutionsInFlight) {
   release.set_value();
   const RuntimeResult result = in_flight.get();
   destroyed.get();
-  EXPECT_TRUE(result.completed()) << (result.error ? result.error->message : "");
+  EXPECT_TRUE(result.completed()) << (result.error ? result.error->message() : "");
 }
 
 }  // namespace

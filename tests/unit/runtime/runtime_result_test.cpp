@@ -78,5 +78,16 @@ TEST(RuntimeErrorKind, EveryCodeHasItsKindAndUnknownCodesAreExecutionFailures) {
   EXPECT_FALSE(is_rejection(RuntimeErrorKind::ExecutionFailed));
 }
 
+TEST(RuntimeError, KindFollowsTheCodeAndToStringIsCodeThenMessage) {
+  const RuntimeError error(std::string(runtime_error_code::kTraceWriteFailed),
+                           "store is read-only");
+  EXPECT_EQ(error.kind(), RuntimeErrorKind::TraceWriteFailed);
+  EXPECT_EQ(error.code(), "trace_write_failed");
+  EXPECT_EQ(error.message(), "store is read-only");
+  EXPECT_TRUE(error.details().is_object());
+  EXPECT_EQ(error.to_string(), "trace_write_failed: store is read-only");
+  EXPECT_EQ(RuntimeError("ambiguous_next_edge", "m").kind(), RuntimeErrorKind::WorkflowFailed);
+}
+
 }  // namespace
 }  // namespace traverse

@@ -104,7 +104,7 @@ TEST(RuntimeSubmit, TheCallerIsFreeWhileTheCapabilityRuns) {
   EXPECT_FALSE(pending.ready());  // ... and submit has already returned to this thread
   gate.release.set_value();
   const RuntimeExecution execution = wait_bounded(std::move(pending));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   EXPECT_EQ(execution.result.output, (Value{{"greeting", "Hello, Ada"}}));
   EXPECT_EQ(execution.result.execution_id, "exec_async-1");
 }
@@ -152,14 +152,14 @@ TEST(RuntimeSubmit, ARejectedRequestIsRecordedOnThePoolNotOnTheCaller) {
   const RuntimeExecution execution =
       wait_bounded(runtime->submit(request_for("nf", "demo.runtime.missing", Value::object())));
   ASSERT_FALSE(execution.result.completed());
-  EXPECT_EQ(execution.result.error->code, code::kCapabilityNotFound);
+  EXPECT_EQ(execution.result.error->code(), code::kCapabilityNotFound);
   auto record = runtime->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Rejected);
 
   const RuntimeExecution malformed = wait_bounded(runtime->submit_document(Value(42)));
   ASSERT_FALSE(malformed.result.completed());
-  EXPECT_EQ(malformed.result.error->code, code::kRequestInvalid);
+  EXPECT_EQ(malformed.result.error->code(), code::kRequestInvalid);
   EXPECT_TRUE(runtime->trace_store()->get(malformed.result.trace_ref).has_value());
 
   const std::vector<std::thread::id> writers = store->writers();
@@ -179,7 +179,7 @@ TEST(RuntimeSubmit, AFailingCapabilityIsAFailureEntry) {
   auto record = runtime->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Failure);
-  EXPECT_EQ(record->public_entry.error_message, execution.result.error->message);
+  EXPECT_EQ(record->public_entry.error_message, execution.result.error->message());
 }
 
 TEST(RuntimeSubmit, AWorkflowBackedCapabilityRunsOnThePoolAndRecordsItsRun) {
@@ -187,7 +187,7 @@ TEST(RuntimeSubmit, AWorkflowBackedCapabilityRunsOnThePoolAndRecordsItsRun) {
   ASSERT_NE(runtime, nullptr);
   const RuntimeExecution execution = wait_bounded(runtime->submit(
       request_for("wf-async", "demo.runtime.sum-pair-composite", Value{{"a", 4}, {"b", 5}})));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   ASSERT_TRUE(execution.workflow_run.has_value());
   auto entry = runtime->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(entry.has_value());

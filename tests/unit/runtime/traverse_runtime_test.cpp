@@ -247,7 +247,7 @@ TEST_F(TraverseRuntimeTest, MissingBundleFailsWithItsPath) {
   auto loaded = runtime_->load_bundle(kBundle.parent_path() / "absent.json");
   ASSERT_FALSE(loaded.has_value());
   ASSERT_FALSE(loaded.error().empty());
-  EXPECT_NE(loaded.error()[0].file.find("absent.json"), std::string::npos)
+  EXPECT_NE(loaded.error()[0].file().find("absent.json"), std::string::npos)
       << to_string(loaded.error()[0]);
   EXPECT_EQ(runtime_->capability_registry()->size(), 0u);
 }
@@ -258,8 +258,8 @@ TEST_F(TraverseRuntimeTest, ConflictingEventTypeRegistersNothingFromTheBundle) {
   auto loaded = runtime_->load_bundle(kBundle);
   ASSERT_FALSE(loaded.has_value());
   ASSERT_EQ(loaded.error().size(), 1u);
-  EXPECT_EQ(loaded.error()[0].code, "EventTypeConflict");
-  EXPECT_NE(loaded.error()[0].file.find("item-recorded.json"), std::string::npos);
+  EXPECT_EQ(loaded.error()[0].code(), "EventTypeConflict");
+  EXPECT_NE(loaded.error()[0].file().find("item-recorded.json"), std::string::npos);
   EXPECT_EQ(runtime_->capability_registry()->size(), 0u);
   EXPECT_EQ(runtime_->workflow_registry()->size(), 0u);
 }
@@ -271,7 +271,7 @@ TEST_F(TraverseRuntimeTest, ExecutesNativeCapabilityAndTracesIt) {
   const RuntimeExecution execution =
       runtime_->execute(request_for("req-1", "demo.runtime.add-numbers", {{"a", 2}, {"b", 3}}));
   const RuntimeResult& result = execution.result;
-  ASSERT_TRUE(result.completed()) << result.error->message;
+  ASSERT_TRUE(result.completed()) << result.error->message();
   EXPECT_EQ(result.output, (Value{{"sum", 5}}));
   EXPECT_EQ(result.execution_id, "exec_req-1");
   EXPECT_EQ(result.request_id, "req-1");
@@ -326,7 +326,7 @@ TEST_F(TraverseRuntimeTest, VersionRangeIdOnlyAndExactResolution) {
   auto range = request_for("r-range", "demo.unit.versioned", Value::object(), std::nullopt);
   range.version_range = "^1";
   const auto in_range = runtime_->execute_capability(range);
-  ASSERT_TRUE(in_range.completed()) << in_range.error->message;
+  ASSERT_TRUE(in_range.completed()) << in_range.error->message();
   EXPECT_EQ(in_range.output, (Value{{"version", "1.2.0"}}));
 
   const auto exact = runtime_->execute_capability(
@@ -337,7 +337,7 @@ TEST_F(TraverseRuntimeTest, VersionRangeIdOnlyAndExactResolution) {
   const auto id_only = runtime_->execute_capability(
       request_for("r-id", "demo.unit.versioned", Value::object(), std::nullopt));
   ASSERT_FALSE(id_only.completed());
-  EXPECT_EQ(id_only.error->code, code::kCapabilityAmbiguous);
+  EXPECT_EQ(id_only.error->code(), code::kCapabilityAmbiguous);
   EXPECT_EQ(store_entries(), 3u);  // the ambiguous request is recorded as Rejected
 }
 
@@ -351,7 +351,7 @@ TEST_F(TraverseRuntimeTest, IntentKeyResolvesByContractFieldOrId) {
   by_key.intent_key = "demo.say-it-back";
   by_key.input = Value{{"x", 1}};
   const auto result = runtime_->execute_capability(by_key);
-  ASSERT_TRUE(result.completed()) << result.error->message;
+  ASSERT_TRUE(result.completed()) << result.error->message();
   EXPECT_EQ(result.output, (Value{{"echo", {{"x", 1}}}}));
 
   by_key.intent_key = "demo.unit.echo";
@@ -360,7 +360,7 @@ TEST_F(TraverseRuntimeTest, IntentKeyResolvesByContractFieldOrId) {
   by_key.intent_key = "demo.nothing";
   const auto missing = runtime_->execute_capability(by_key);
   ASSERT_FALSE(missing.completed());
-  EXPECT_EQ(missing.error->code, code::kCapabilityNotFound);
+  EXPECT_EQ(missing.error->code(), code::kCapabilityNotFound);
 }
 
 TEST_F(TraverseRuntimeTest, IntentKeyMatchingTwoCapabilitiesIsAmbiguous) {
@@ -375,8 +375,8 @@ TEST_F(TraverseRuntimeTest, IntentKeyMatchingTwoCapabilitiesIsAmbiguous) {
   request.intent_key = "demo.shared";
   const auto result = runtime_->execute_capability(request);
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kCapabilityAmbiguous);
-  EXPECT_EQ(result.error->details["candidates"],
+  EXPECT_EQ(result.error->code(), code::kCapabilityAmbiguous);
+  EXPECT_EQ(result.error->details()["candidates"],
             (Value::array({"demo.unit.echo@1.0.0", "demo.unit.echo@1.1.0"})));
 }
 
@@ -386,7 +386,7 @@ TEST_F(TraverseRuntimeTest, PrivateCapabilityIsInvisibleToPublicOnlyLookups) {
   request.scope = LookupScope::PublicOnly;
   const auto hidden = runtime_->execute_capability(request);
   ASSERT_FALSE(hidden.completed());
-  EXPECT_EQ(hidden.error->code, code::kCapabilityNotFound);
+  EXPECT_EQ(hidden.error->code(), code::kCapabilityNotFound);
   request.scope = LookupScope::PreferPrivate;
   EXPECT_TRUE(runtime_->execute_capability(request).completed());
 }
@@ -398,8 +398,8 @@ TEST_F(TraverseRuntimeTest, MalformedRequestStructIsRequestInvalid) {
   request.capability_version = "not-semver";
   const RuntimeExecution execution = runtime_->execute(request);
   ASSERT_FALSE(execution.result.completed());
-  EXPECT_EQ(execution.result.error->code, code::kRequestInvalid);
-  const Value& violations = execution.result.error->details["violations"];
+  EXPECT_EQ(execution.result.error->code(), code::kRequestInvalid);
+  const Value& violations = execution.result.error->details()["violations"];
   ASSERT_TRUE(violations.is_array());
   std::set<std::string> paths;
   for (const auto& v : violations) {
@@ -418,12 +418,12 @@ TEST_F(TraverseRuntimeTest, NonLocalTargetIsPlacementUnsupportedAndUnknownTarget
   request.requested_target = "cloud";
   const auto cloud = runtime_->execute_capability(request);
   ASSERT_FALSE(cloud.completed());
-  EXPECT_EQ(cloud.error->code, code::kPlacementUnsupported);
+  EXPECT_EQ(cloud.error->code(), code::kPlacementUnsupported);
   request.requested_target = "mars";
   const auto mars = runtime_->execute_capability(request);
   ASSERT_FALSE(mars.completed());
-  EXPECT_EQ(mars.error->code, code::kRequestInvalid);
-  EXPECT_NE(mars.error->message.find("$.context.requested_target"), std::string::npos);
+  EXPECT_EQ(mars.error->code(), code::kRequestInvalid);
+  EXPECT_NE(mars.error->message().find("$.context.requested_target"), std::string::npos);
   EXPECT_EQ(store_entries(), 2u);  // both rejections are recorded
 }
 
@@ -431,7 +431,7 @@ TEST_F(TraverseRuntimeTest, UnknownCapabilityIsNotFound) {
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.absent", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kCapabilityNotFound);
+  EXPECT_EQ(result.error->code(), code::kCapabilityNotFound);
   EXPECT_EQ(result.execution_id, "exec_r");
 }
 
@@ -442,7 +442,7 @@ TEST_F(TraverseRuntimeTest, DraftCapabilityIsNotRunnable) {
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
+  EXPECT_EQ(result.error->code(), code::kCapabilityNotRunnable);
 }
 
 TEST_F(TraverseRuntimeTest, CapabilityWithoutLocalPreferenceIsNotRunnableLocally) {
@@ -452,8 +452,8 @@ TEST_F(TraverseRuntimeTest, CapabilityWithoutLocalPreferenceIsNotRunnableLocally
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
-  EXPECT_EQ(result.error->details["reason"], "not_runnable_locally");
+  EXPECT_EQ(result.error->code(), code::kCapabilityNotRunnable);
+  EXPECT_EQ(result.error->details()["reason"], "not_runnable_locally");
 }
 
 TEST_F(TraverseRuntimeTest, NetworkRequiringCapabilityIsNotRunnableLocally) {
@@ -463,7 +463,7 @@ TEST_F(TraverseRuntimeTest, NetworkRequiringCapabilityIsNotRunnableLocally) {
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kCapabilityNotRunnable);
+  EXPECT_EQ(result.error->code(), code::kCapabilityNotRunnable);
 }
 
 TEST_F(TraverseRuntimeTest, CapabilityWithoutNativeHandlerIsArtifactMissing) {
@@ -471,9 +471,9 @@ TEST_F(TraverseRuntimeTest, CapabilityWithoutNativeHandlerIsArtifactMissing) {
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.unhandled", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kArtifactMissing);
-  EXPECT_NE(result.error->message.find("no native handler registered for capability "
-                                       "'demo.unit.unhandled'"),
+  EXPECT_EQ(result.error->code(), code::kArtifactMissing);
+  EXPECT_NE(result.error->message().find("no native handler registered for capability "
+                                         "'demo.unit.unhandled'"),
             std::string::npos);
   EXPECT_EQ(store_entries(), 1u);  // Rejected
 }
@@ -483,8 +483,8 @@ TEST_F(TraverseRuntimeTest, InputViolationsAreAllReported) {
   const auto result = runtime_->execute_capability(
       request_for("r", "demo.runtime.add-numbers", {{"a", "two"}, {"c", 1}}));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kRequestInvalid);
-  const Value& violations = result.error->details["violations"];
+  EXPECT_EQ(result.error->code(), code::kRequestInvalid);
+  const Value& violations = result.error->details()["violations"];
   ASSERT_TRUE(violations.is_array());
   std::set<std::string> paths;
   for (const auto& v : violations) {
@@ -503,8 +503,8 @@ TEST_F(TraverseRuntimeTest, UncompilableSchemaIsContractViolation) {
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.echo", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kContractViolation);
-  EXPECT_FALSE(result.error->details["violations"].empty());
+  EXPECT_EQ(result.error->code(), code::kContractViolation);
+  EXPECT_FALSE(result.error->details()["violations"].empty());
 }
 
 // ---- Execution: failures after routing (traced as Failure, D1) ----
@@ -514,9 +514,9 @@ TEST_F(TraverseRuntimeTest, HandlerFailureIsExecutionFailedAndTraced) {
   const RuntimeExecution execution =
       runtime_->execute(request_for("r-fail", "demo.unit.fails", Value::object()));
   ASSERT_FALSE(execution.result.completed());
-  EXPECT_EQ(execution.result.error->code, code::kExecutionFailed);
-  EXPECT_EQ(execution.result.error->details["error_class"], "ExecutionFailed");
-  EXPECT_NE(execution.result.error->message.find("boom"), std::string::npos);
+  EXPECT_EQ(execution.result.error->code(), code::kExecutionFailed);
+  EXPECT_EQ(execution.result.error->details()["error_class"], "ExecutionFailed");
+  EXPECT_NE(execution.result.error->message().find("boom"), std::string::npos);
 
   auto record = runtime_->trace_store()->get(execution.result.trace_ref);
   ASSERT_TRUE(record.has_value());
@@ -536,8 +536,8 @@ TEST_F(TraverseRuntimeTest, OutputViolatingSchemaIsOutputValidationFailedAndTrac
   const auto result =
       runtime_->execute_capability(request_for("r", "demo.unit.bad-output", Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kOutputValidationFailed);
-  EXPECT_EQ(result.error->details["violations"][0]["path"], "$.result");
+  EXPECT_EQ(result.error->code(), code::kOutputValidationFailed);
+  EXPECT_EQ(result.error->details()["violations"][0]["path"], "$.result");
   auto record = runtime_->trace_store()->get(result.trace_ref);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->public_entry.outcome, TraceOutcome::Failure);
@@ -551,8 +551,8 @@ TEST_F(TraverseRuntimeTest, WasmCapabilityWithoutWasmExecutorIsArtifactMissingAn
       Scope::Public, contract, ArtifactReference::wasm("/nonexistent/module.wasm", "")));
   const auto result = runtime_->execute_capability(request_for("r", id, Value::object()));
   ASSERT_FALSE(result.completed());
-  EXPECT_EQ(result.error->code, code::kArtifactMissing);
-  EXPECT_EQ(result.error->message, "no executor registered for artifact type: Wasm");
+  EXPECT_EQ(result.error->code(), code::kArtifactMissing);
+  EXPECT_EQ(result.error->message(), "no executor registered for artifact type: Wasm");
   auto record = runtime_->trace_store()->get(result.trace_ref);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->public_entry.error_class, "ExecutorNotFound");
@@ -566,7 +566,7 @@ TEST_F(TraverseRuntimeTest, EmittedEventReachesSubscriber) {
   ASSERT_TRUE(subscription.has_value()) << subscription.error().message();
   const RuntimeExecution execution =
       runtime_->execute(request_for("r-ev", "demo.runtime.record-item", {{"item_id", "item-42"}}));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   EXPECT_TRUE(execution.result.warnings.empty());
   ASSERT_EQ(execution.trace->emitted_events.size(), 1u);
 
@@ -643,9 +643,9 @@ TEST_F(TraverseRuntimeTest, MalformedRequestDocumentIsRequestInvalidWithEveryVio
   const RuntimeExecution execution =
       runtime_->execute_document(Value{{"kind", "runtime_request"}, {"request_id", "doc-1"}});
   ASSERT_FALSE(execution.result.completed());
-  EXPECT_EQ(execution.result.error->code, code::kRequestInvalid);
+  EXPECT_EQ(execution.result.error->code(), code::kRequestInvalid);
   EXPECT_EQ(execution.result.request_id, "doc-1");
-  EXPECT_GE(execution.result.error->details["violations"].size(), 2u);
+  EXPECT_GE(execution.result.error->details()["violations"].size(), 2u);
   EXPECT_TRUE(runtime_->runtime_trace(execution.result.trace_ref).has_value());
 }
 
@@ -659,7 +659,7 @@ TEST_F(TraverseRuntimeTest, ValidRequestDocumentRuns) {
     "context": {"requested_target": "local"},
     "governing_spec": "006-runtime-request-execution"})");
   const RuntimeExecution execution = runtime_->execute_document(document);
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   EXPECT_EQ(execution.result.output, (Value{{"greeting", "Hello, Ada!"}}));
   EXPECT_EQ(to_json(execution.result)["execution_id"], "exec_doc-2");
 }
@@ -670,7 +670,7 @@ TEST_F(TraverseRuntimeTest, WorkflowBackedCapabilityRunsOnTheDefaultWorkflowEngi
   load_bundle();
   const auto result = runtime_->execute_capability(
       request_for("r", "demo.runtime.sum-pair-composite", {{"a", 1}, {"b", 2}}));
-  ASSERT_TRUE(result.completed()) << (result.error ? result.error->message : "");
+  ASSERT_TRUE(result.completed()) << (result.error ? result.error->message() : "");
   ASSERT_TRUE(result.output.has_value());
   EXPECT_EQ(*result.output, (Value{{"sum", 3}}));
 }
@@ -787,7 +787,7 @@ TEST(TraverseRuntimeWorkflowSeam, WorkflowBackedCapabilityRunsThroughConfiguredR
 
   const RuntimeExecution execution =
       runtime.execute(request_for("wf-1", "demo.runtime.sum-pair-composite", {{"a", 4}, {"b", 5}}));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   EXPECT_EQ(execution.result.output, (Value{{"sum", 9}}));
   ASSERT_TRUE(execution.trace->workflow_evidence.has_value());
   EXPECT_EQ((*execution.trace->workflow_evidence)["kind"], "workflow_traversal_evidence");
@@ -805,7 +805,7 @@ TEST(TraverseRuntimeWorkflowSeam, WorkflowBackedCapabilityRunsThroughConfiguredR
   const auto failed = runtime.execute_capability(
       request_for("wf-2", "demo.runtime.sum-pair-composite", {{"a", 4}}));
   ASSERT_FALSE(failed.completed());
-  EXPECT_EQ(failed.error->code, code::kRequestInvalid);  // outer input check
+  EXPECT_EQ(failed.error->code(), code::kRequestInvalid);  // outer input check
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ Step load_step(const std::string& name) {
   if (!package) {
     std::string errors;
     for (const auto& error : package.error())
-      errors += error.message + "\n";
+      errors += error.message() + "\n";
     auto bytes = read_file(kExpedition / "capabilities" / name / (name + ".wasm"));
     ADD_FAILURE() << manifest << ":\n"
                   << errors << "(the committed module's digest is "
@@ -69,8 +69,8 @@ StepResult run_step(const WasmExecutor& executor, const Step& step, const Value&
   EXPECT_TRUE(input_schema && output_schema);
   if (input_schema) {
     for (const auto& violation : input_schema->validate(input)) {
-      ADD_FAILURE() << step.capability.capability_id << " input " << violation.path << ": "
-                    << violation.message;
+      ADD_FAILURE() << step.capability.capability_id << " input " << violation.path() << ": "
+                    << violation.message();
     }
   }
   ExecutionContext context(step.capability, "exec-expedition", "trace-expedition");
@@ -81,8 +81,8 @@ StepResult run_step(const WasmExecutor& executor, const Step& step, const Value&
   }
   if (output_schema) {
     for (const auto& violation : output_schema->validate(output->value)) {
-      ADD_FAILURE() << step.capability.capability_id << " output " << violation.path << ": "
-                    << violation.message << "\n"
+      ADD_FAILURE() << step.capability.capability_id << " output " << violation.path() << ": "
+                    << violation.message() << "\n"
                     << canonical_dump(output->value);
     }
   }

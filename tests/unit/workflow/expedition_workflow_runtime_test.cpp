@@ -82,7 +82,7 @@ TEST(ExpeditionWorkflow, FiveWasmStepsProduceThePlanAndEachStepIsTracedWithTheRu
   request.input = *input;
   request.request_id = "expedition-test";
   const WorkflowRun run = run_workflow(*runtime, request);
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
 
   const Value& output = *run.output;
   for (const char* field : {"plan_id", "objective_id", "recommended_route_style", "summary"}) {

@@ -52,7 +52,7 @@ std::shared_ptr<InProcessBroker> broker_knowing(const std::string& type) {
 TEST(WorkflowEventEdges, EdgeWithoutPredicateFollowsTheNodesOwnEvent) {
   EventFlow flow({event(kReviewed, "1.0.0", Value{{"status", "approved"}})});
   const WorkflowRun run = flow.run();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(flow.runner->calls("test.publish"), 1);
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed", "b:completed"}));
 
@@ -102,7 +102,7 @@ TEST(WorkflowEventEdges, PredicateOnAPayloadFieldSelectsTheEdge) {
   EventFlow flow({event(kReviewed, "1.0.0", Value{{"decision", {{"status", "approved"}}}})},
                  Value{{"field", "payload.decision.status"}, {"equals", "approved"}});
   const WorkflowRun run = flow.run();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(run.evidence["event_match_records"][0]["predicate_result"], "passed");
   EXPECT_EQ(run.evidence["waiting_edges"][0]["predicate"],
             (Value{{"field", "payload.decision.status"}, {"equals", "approved"}}));
@@ -123,9 +123,9 @@ TEST(WorkflowEventEdges, PredicateMismatchLeavesTheEdgeWaitingAndTheRunMissesIts
                  Value{{"field", "payload.status"}, {"equals", "approved"}});
   const WorkflowRun run = flow.run();
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::MissingRequiredEvent);
-  EXPECT_EQ(run.error->code, "missing_required_event");
-  EXPECT_EQ(run.error->node_id, "a");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::MissingRequiredEvent);
+  EXPECT_EQ(run.error->code(), "missing_required_event");
+  EXPECT_EQ(run.error->node_id(), "a");
   EXPECT_EQ(flow.runner->calls("test.publish"), 0);
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed"}));
   const Value& match = run.evidence["event_match_records"][0];
@@ -157,7 +157,7 @@ TEST(WorkflowEventEdges, EventOfAnotherVersionDoesNotMatch) {
   EventFlow flow({event(kReviewed, "2.0.0", Value::object())});
   const WorkflowRun run = flow.run();
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::MissingRequiredEvent);
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::MissingRequiredEvent);
   EXPECT_EQ(run.evidence["event_match_records"][0]["reason"],
             "event id/version did not match the waiting edge");
 }
@@ -166,7 +166,7 @@ TEST(WorkflowEventEdges, NoEventAndNoBrokerIsMissingRequiredEvent) {
   EventFlow flow({});
   const WorkflowRun run = flow.run();
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::MissingRequiredEvent);
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::MissingRequiredEvent);
   const Value& match = run.evidence["event_match_records"][0];
   EXPECT_EQ(match["result"], "not_matched");
   EXPECT_EQ(match["reason"], "required event was not emitted");
@@ -178,7 +178,7 @@ TEST(WorkflowEventEdges, TerminalNodeWhoseEventEdgeDidNotMatchCompletes) {
   EventFlow flow({});
   flow.doc.terminals = {"a", "b"};
   const WorkflowRun run = flow.run();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed"}));
   EXPECT_EQ(*run.output, (Value{{"reviewed", true}}));
 }
@@ -189,7 +189,7 @@ TEST(WorkflowEventEdges, DirectEdgeWinsAndEventEdgesAreNotEvaluated) {
   flow.doc.edges.push_back(direct("a-c", "a", "c"));
   flow.doc.terminals = {"b", "c"};
   const WorkflowRun run = flow.run();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed", "c:completed"}));
   EXPECT_EQ(traversed(run), (std::vector<std::string>{"a-c"}));
   EXPECT_TRUE(run.evidence["waiting_edges"].empty());
@@ -206,8 +206,8 @@ TEST(WorkflowEventEdges, TwoEventEdgesTakenInA100WorkflowAreAmbiguous) {
   definition.schema_version = "1.0.0";
   const WorkflowRun run = make_engine(flow.runner).run(definition, Value::object());
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::AmbiguousNextEdge);
-  EXPECT_NE(run.error->message.find("a-b, a-c"), std::string::npos);
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::AmbiguousNextEdge);
+  EXPECT_NE(run.error->message().find("a-b, a-c"), std::string::npos);
   EXPECT_EQ(run.evidence["event_wake_decisions"].size(), 2U);
   EXPECT_EQ(run.evidence["event_wake_decisions"][1]["wake_order"], 2);
   EXPECT_EQ(flow.runner->calls("test.publish"), 0);
@@ -219,7 +219,7 @@ TEST(WorkflowEventEdges, BrokerRetainedEventSatisfiesTheEdgeWhenTheNodeEmittedNo
   ASSERT_TRUE(broker->publish(event(kReviewed, "1.0.0", Value{{"status", "approved"}}, "e2")));
   EventFlow flow({}, Value{{"field", "payload.status"}, {"equals", "approved"}});
   const WorkflowRun run = flow.run(broker);
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(flow.runner->calls("test.publish"), 1);
 
   const Value& records = run.evidence["event_match_records"];
@@ -248,9 +248,9 @@ TEST(WorkflowEventEdges, UnregisteredEventTypeAtTheBrokerIsEventSubscriptionFail
   EventFlow flow({});
   const WorkflowRun run = flow.run(broker);
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::EventSubscriptionFailed);
-  EXPECT_EQ(run.error->code, "request_invalid");
-  EXPECT_EQ(run.error->node_id, "a");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::EventSubscriptionFailed);
+  EXPECT_EQ(run.error->code(), "request_invalid");
+  EXPECT_EQ(run.error->node_id(), "a");
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:failed"}));
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "event_subscription_failed");
 }
@@ -294,9 +294,9 @@ TEST(WorkflowEventEdges, OtherBrokerErrorsAreEventBrokerUnavailable) {
   EventFlow flow({});
   const WorkflowRun run = flow.run(broker);
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::EventBrokerUnavailable);
-  EXPECT_EQ(run.error->code, "event_broker_unavailable");
-  EXPECT_EQ(run.error->details["broker_error"], "CapacityExceeded");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::EventBrokerUnavailable);
+  EXPECT_EQ(run.error->code(), "event_broker_unavailable");
+  EXPECT_EQ(run.error->details()["broker_error"], "CapacityExceeded");
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:failed"}));
 }
 
@@ -306,7 +306,7 @@ TEST(WorkflowEventEdges, FailedSubscriptionCleanupIsAWarningNotAFailure) {
   EventFlow flow({});
   flow.doc.terminals = {"a", "b"};
   const WorkflowRun run = flow.run(broker);
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   ASSERT_EQ(run.warnings.size(), 1U);
   EXPECT_EQ(run.warnings[0].code, "event_broker_subscription_cleanup_failed");
 }

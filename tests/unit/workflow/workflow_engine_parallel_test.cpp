@@ -55,7 +55,7 @@ TEST(WorkflowParallel, DiamondBranchesOverlapInTimeAndTheJoinSeesBothOutputs) {
   });
   const WorkflowRun run =
       make_engine(runner, 2).run(load("diamond.workflow.json"), Value{{"n", 1}});
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_TRUE(overlapped.load()) << "b and c did not run at the same time";
   EXPECT_EQ(runner->request_for("d").input, (Value{{"b", 20}, {"c", 200}}));
   EXPECT_EQ(*run.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
@@ -92,7 +92,7 @@ TEST(WorkflowParallel, DiamondGivesIdenticalOutputAndEvidenceOver100Runs) {
   for (int i = 0; i < 100; ++i) {
     round = i;
     const WorkflowRun run = engine.run(*prepared, Value{{"n", 2}}, options);
-    ASSERT_TRUE(run.completed()) << i << ": " << run.error->message;
+    ASSERT_TRUE(run.completed()) << i << ": " << run.error->message();
     ASSERT_EQ(*run.output, *reference.output) << i;
     ASSERT_EQ(stable_evidence(run.evidence), reference_evidence) << i;
     ASSERT_EQ(to_json(run).at("steps").size(), 4U);
@@ -115,9 +115,9 @@ TEST(WorkflowParallel, FailingBranchStopsTheJoinAndRunningSiblingsAreRecorded) {
   ASSERT_FALSE(run.completed());
   EXPECT_EQ(runner->calls("test.math.join"), 0);  // d never starts
   EXPECT_EQ(runner->calls("test.math.right"), 1);
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::StepExecutionFailed);
-  EXPECT_EQ(run.error->node_id, "b");
-  EXPECT_EQ(run.error->error_class, "ExecutionFailed");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::StepExecutionFailed);
+  EXPECT_EQ(run.error->node_id(), "b");
+  EXPECT_EQ(run.error->error_class(), "ExecutionFailed");
   // The sibling that was running finished and is recorded, in step order.
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed", "b:failed", "c:completed"}));
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "step_execution_failed");
@@ -150,7 +150,7 @@ TEST(WorkflowParallel, WhenBothBranchesFailTheLowestStepIndexIsReported) {
     const WorkflowRun run =
         make_engine(runner, 2).run(load("diamond.workflow.json"), Value{{"n", 1}});
     ASSERT_FALSE(run.completed());
-    EXPECT_EQ(run.error->node_id, "b");
+    EXPECT_EQ(run.error->node_id(), "b");
     EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed", "b:failed", "c:failed"}));
   }
 }
@@ -191,7 +191,7 @@ TEST(WorkflowParallel, MaxParallelismOneSerialisesOnTheCallingThread) {
   });
   const WorkflowRun run =
       make_engine(runner, 1).run(parse(wide_fan_out("test.work")), Value::object());
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(runner->calls("test.work"), 6);
   EXPECT_EQ(concurrency.peak.load(), 1);
   EXPECT_EQ(threads, (std::set<std::thread::id>{std::this_thread::get_id()}));
@@ -220,7 +220,7 @@ TEST(WorkflowParallel, AtMostMaxParallelismStepsRunAtOnce) {
   });
   const WorkflowRun run =
       make_engine(runner, 2).run(parse(wide_fan_out("test.work")), Value::object());
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(concurrency.peak.load(), 2);
   EXPECT_EQ(*run.output, (Value{{"w1", true}, {"w2", true}, {"w3", true}, {"w4", true}}));
 }
@@ -237,7 +237,7 @@ TEST(WorkflowParallel, AllFourBranchesRunTogetherWhenFourSlotsAreAllowed) {
   });
   const WorkflowRun run =
       make_engine(runner, 4).run(parse(wide_fan_out("test.work")), Value::object());
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_TRUE(overlapped.load());
 }
 
@@ -297,7 +297,7 @@ TEST(WorkflowParallel, StartReturnsBeforeTheRunEndsAndTheCompletionDeliversIt) {
   EXPECT_FALSE(completion.ready());  // the first step is held: start did not wait for the run
   release.count_down();
   const WorkflowRun run = completion.wait();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(*run.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
 }
 
@@ -319,7 +319,7 @@ TEST(WorkflowParallel, RunOutlivingItsEngineAndPoolCompletes) {
   }
   release.count_down();
   const WorkflowRun run = completion.wait();
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(*run.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
 }
 
@@ -349,7 +349,7 @@ TEST(WorkflowParallel, ANodeReadsOnlyWhatItsAncestorsWrote) {
   const WorkflowDefinition definition = parse(doc);
   for (const std::size_t parallelism : {1U, 2U}) {
     const WorkflowRun run = make_engine(runner, parallelism).run(definition, Value{{"seed", "s"}});
-    ASSERT_TRUE(run.completed()) << run.error->message;
+    ASSERT_TRUE(run.completed()) << run.error->message();
     EXPECT_EQ(runner->request_for("y").input, (Value{{"k0", 1}, {"seed", "s"}})) << parallelism;
     EXPECT_EQ(
         *run.output,
@@ -381,7 +381,7 @@ TEST(WorkflowParallel, EventEdgesFanOutAndUnmatchedBranchesAreSkipped) {
   doc.start = "a";
   doc.terminals = {"d", "f"};
   const WorkflowRun run = make_engine(runner, 2).run(parse(doc), Value::object());
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(visited(run),
             (std::vector<std::string>{"a:completed", "b:completed", "c:completed", "d:completed"}));
   EXPECT_EQ(traversed(run), (std::vector<std::string>{"a-b", "a-c", "b-d", "c-d"}));
@@ -403,8 +403,8 @@ TEST(WorkflowParallel, NonTerminalDeadEndFailsTheRun) {
   doc.terminals = {"b"};  // c is a dead end
   const WorkflowRun run = make_engine(runner, 2).run(parse(doc), Value::object());
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::TerminalNodeNotReached);
-  EXPECT_EQ(run.error->node_id, "c");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::TerminalNodeNotReached);
+  EXPECT_EQ(run.error->node_id(), "c");
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ std::unique_ptr<TraverseRuntime> make_runtime(
     request.input = Value{{"n", in.at("n")}};
     const RuntimeResult result = probe.runtime->execute_capability(request);
     if (!result.completed()) {
-      return std::unexpected("nested workflow failed: " + result.error->message);
+      return std::unexpected("nested workflow failed: " + result.error->message());
     }
     return Value{{"d", (*result.output)["d"]}};
   });
@@ -166,7 +166,7 @@ TEST(WorkflowRuntime, ThreeStepNativeWorkflowRunsOnThePoolAndEveryStepIsTracedWi
   auto runtime = make_runtime(probe, 2);
   ASSERT_TRUE(runtime);
   const WorkflowRun run = run_workflow(*runtime, workflow("test.flow.greeting", {{"name", "Ada"}}));
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(*run.output, (Value{{"greeting", "hello ada"}, {"shout", "HELLO ADA!"}}));
   EXPECT_EQ(probe.off_pool_calls.load(), 0);  // every handler ran on a pool worker
 
@@ -194,11 +194,11 @@ TEST(WorkflowRuntime, FailingMiddleStepHaltsAndItsFailureIsTraced) {
       run_workflow(*runtime, workflow("test.flow.broken-greeting", {{"name", "Ada"}}));
   ASSERT_FALSE(run.completed());
   EXPECT_EQ(probe.shout_calls.load(), 0);  // the step after the failure never ran
-  EXPECT_EQ(run.error->node_id, "fail");
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::StepExecutionFailed);
-  EXPECT_EQ(run.error->code, "execution_failed");
-  EXPECT_EQ(run.error->error_class, "ExecutionFailed");
-  EXPECT_NE(run.error->message.find("the greeter is down"), std::string::npos);
+  EXPECT_EQ(run.error->node_id(), "fail");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::StepExecutionFailed);
+  EXPECT_EQ(run.error->code(), "execution_failed");
+  EXPECT_EQ(run.error->error_class(), "ExecutionFailed");
+  EXPECT_NE(run.error->message().find("the greeter is down"), std::string::npos);
   EXPECT_EQ(workflow_test::visited(run),
             (std::vector<std::string>{"normalise:completed", "fail:failed"}));
 
@@ -216,7 +216,7 @@ TEST(WorkflowRuntime, WorkflowBackedCapabilityRunsItsWorkflowWithEvidence) {
   ASSERT_TRUE(runtime);
   const RuntimeExecution execution =
       runtime->execute(capability("test.flow.greeting-composite", {{"name", "Bo"}}, "outer-1"));
-  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message;
+  ASSERT_TRUE(execution.result.completed()) << execution.result.error->message();
   EXPECT_EQ(execution.result.output, (Value{{"greeting", "hello bo"}, {"shout", "HELLO BO!"}}));
   ASSERT_TRUE(execution.trace->workflow_evidence.has_value());
   const Value& evidence = *execution.trace->workflow_evidence;
@@ -236,7 +236,7 @@ TEST(WorkflowRuntime, WorkflowBackedCapabilityRunsItsWorkflowWithEvidence) {
   const RuntimeResult rejected =
       runtime->execute_capability(capability("test.flow.greeting-composite", {{"name", 5}}));
   ASSERT_FALSE(rejected.completed());
-  EXPECT_EQ(rejected.error->code, "request_invalid");
+  EXPECT_EQ(rejected.error->code(), "request_invalid");
   EXPECT_EQ(probe.shout_calls.load(), 1);
 }
 
@@ -247,7 +247,7 @@ TEST(WorkflowRuntime, ParallelDiamondBranchesOverlapOnACapacityTwoPool) {
   ASSERT_TRUE(runtime);
   const RuntimeResult result =
       runtime->execute_capability(capability("test.flow.diamond-composite", {{"n", 1}}));
-  ASSERT_TRUE(result.completed()) << result.error->message;
+  ASSERT_TRUE(result.completed()) << result.error->message();
   EXPECT_TRUE(probe.branches_overlapped.load()) << "b and c did not run at the same time";
   EXPECT_EQ(probe.off_pool_calls.load(), 0);
   EXPECT_EQ(*result.output, (Value{{"b", 20}, {"c", 200}, {"d", 220}}));
@@ -299,13 +299,13 @@ TEST(WorkflowRuntime, EventEdgeFollowsPublishedEventsAndRetainedOnesSatisfyLater
   const WorkflowRun rejected =
       run_workflow(*runtime, workflow("test.flow.review", {{"doc", "bad"}}));
   ASSERT_FALSE(rejected.completed());
-  EXPECT_EQ(rejected.error->reason, WorkflowFailureReason::MissingRequiredEvent);
+  EXPECT_EQ(rejected.error->kind(), WorkflowFailureReason::MissingRequiredEvent);
   EXPECT_EQ(probe.publish_calls.load(), 0);
 
   // An approved review matches its own event.
   const WorkflowRun approved =
       run_workflow(*runtime, workflow("test.flow.review", {{"doc", "good"}}));
-  ASSERT_TRUE(approved.completed()) << approved.error->message;
+  ASSERT_TRUE(approved.completed()) << approved.error->message();
   EXPECT_EQ(probe.publish_calls.load(), 1);
   EXPECT_EQ(approved.evidence["event_wake_decisions"][0]["record_id"], "event_record_0");
 
@@ -314,7 +314,7 @@ TEST(WorkflowRuntime, EventEdgeFollowsPublishedEventsAndRetainedOnesSatisfyLater
   // edge.
   const WorkflowRun replayed =
       run_workflow(*runtime, workflow("test.flow.review", {{"doc", "bad"}}));
-  ASSERT_TRUE(replayed.completed()) << replayed.error->message;
+  ASSERT_TRUE(replayed.completed()) << replayed.error->message();
   const std::string record =
       replayed.evidence["event_wake_decisions"][0]["record_id"].get<std::string>();
   EXPECT_TRUE(record.starts_with("broker:test.flow.review-completed:")) << record;
@@ -326,8 +326,8 @@ TEST(WorkflowRuntime, UnknownWorkflowIsWorkflowNotFound) {
   ASSERT_TRUE(runtime);
   const WorkflowRun run = run_workflow(*runtime, workflow("test.flow.nowhere", Value::object()));
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::WorkflowNotFound);
-  EXPECT_EQ(run.error->code, "capability_not_found");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::WorkflowNotFound);
+  EXPECT_EQ(run.error->code(), "capability_not_found");
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "workflow_not_found");
   EXPECT_TRUE(run.steps.empty());
 
@@ -335,7 +335,7 @@ TEST(WorkflowRuntime, UnknownWorkflowIsWorkflowNotFound) {
   bad.max_parallelism = 0;
   const WorkflowRun rejected = run_workflow(*runtime, bad);
   ASSERT_FALSE(rejected.completed());
-  EXPECT_EQ(rejected.error->reason, WorkflowFailureReason::WorkflowInvalid);
+  EXPECT_EQ(rejected.error->kind(), WorkflowFailureReason::WorkflowInvalid);
 }
 
 TEST(WorkflowRuntime, WorkflowStartedOnAPoolWorkerDoesNotDeadlockACapacityOnePool) {
@@ -352,7 +352,7 @@ TEST(WorkflowRuntime, WorkflowStartedOnAPoolWorkerDoesNotDeadlockACapacityOnePoo
     std::_Exit(1);  // the blocked future cannot be abandoned safely
   }
   const RuntimeResult result = outer.get();
-  ASSERT_TRUE(result.completed()) << result.error->message;
+  ASSERT_TRUE(result.completed()) << result.error->message();
   EXPECT_EQ(*result.output, (Value{{"d", 220}}));
 }
 

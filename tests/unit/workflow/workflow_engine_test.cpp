@@ -63,7 +63,7 @@ TEST(WorkflowEngine, ThreeStepWorkflowProducesTheProjectedFinalOutput) {
   const WorkflowRun run =
       engine.run(load("three_step.workflow.json"), Value{{"name", "Ada"}, {"unused", "x"}});
 
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(*run.output, (Value{{"greeting", "hello ada"}, {"shout", "HELLO ADA!"}}));
   EXPECT_FALSE(run.error.has_value());
   EXPECT_TRUE(std::regex_match(run.run_id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
@@ -145,15 +145,15 @@ TEST(WorkflowEngine, FailingMiddleStepHaltsAndTheNextHandlerIsNeverCalled) {
   EXPECT_EQ(runner->calls("test.text.shout"), 0);  // later steps never start
   EXPECT_FALSE(run.output.has_value());
   ASSERT_TRUE(run.error.has_value());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::StepExecutionFailed);
-  EXPECT_EQ(run.error->code, "execution_failed");
-  EXPECT_EQ(run.error->error_class, "ExecutionFailed");
-  EXPECT_EQ(run.error->node_id, "greet");
-  EXPECT_EQ(run.error->step_index, 1U);
-  EXPECT_NE(run.error->message.find("greet"), std::string::npos);
-  EXPECT_NE(run.error->message.find("greeter is down"), std::string::npos);
-  EXPECT_EQ(run.error->details["step_error"]["message"], "execution failed: greeter is down");
-  EXPECT_EQ(run.error->details["trace_id"], "trace-of-failure");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::StepExecutionFailed);
+  EXPECT_EQ(run.error->code(), "execution_failed");
+  EXPECT_EQ(run.error->error_class(), "ExecutionFailed");
+  EXPECT_EQ(run.error->node_id(), "greet");
+  EXPECT_EQ(run.error->step_index(), 1U);
+  EXPECT_NE(run.error->message().find("greet"), std::string::npos);
+  EXPECT_NE(run.error->message().find("greeter is down"), std::string::npos);
+  EXPECT_EQ(run.error->details()["step_error"]["message"], "execution failed: greeter is down");
+  EXPECT_EQ(run.error->details()["trace_id"], "trace-of-failure");
 
   ASSERT_EQ(run.steps.size(), 2U);
   EXPECT_EQ(run.steps[1].status, WorkflowStepStatus::Failed);
@@ -172,8 +172,8 @@ TEST(WorkflowEngine, UnresolvableCapabilityIsWorkflowInvalidAndLeavesTheStepEnte
   const WorkflowRun run =
       make_engine(runner).run(load("three_step.workflow.json"), Value{{"name", "Ada"}});
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::WorkflowInvalid);
-  EXPECT_EQ(run.error->code, "capability_not_found");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::WorkflowInvalid);
+  EXPECT_EQ(run.error->code(), "capability_not_found");
   EXPECT_EQ(visited(run), (std::vector<std::string>{"normalise:completed", "greet:entered"}));
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "workflow_invalid");
   EXPECT_EQ(runner->calls("test.text.shout"), 0);
@@ -186,8 +186,8 @@ TEST(WorkflowEngine, ThrowingStepRunnerIsContainedAsExecutionFailed) {
   const WorkflowRun run =
       make_engine(runner).run(load("three_step.workflow.json"), Value{{"name", "Ada"}});
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->error_class, "ExecutionFailed");
-  EXPECT_NE(run.error->message.find("kaboom"), std::string::npos);
+  EXPECT_EQ(run.error->error_class(), "ExecutionFailed");
+  EXPECT_NE(run.error->message().find("kaboom"), std::string::npos);
   EXPECT_EQ(run.steps.back().status, WorkflowStepStatus::Failed);
 }
 
@@ -196,11 +196,11 @@ TEST(WorkflowEngine, InputViolatingTheInputSchemaRunsNoStep) {
   const WorkflowRun run =
       make_engine(runner).run(load("three_step.workflow.json"), Value{{"name", 7}});
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::WorkflowInvalid);
-  EXPECT_EQ(run.error->code, "request_invalid");
-  EXPECT_FALSE(run.error->node_id.has_value());
-  ASSERT_EQ(run.error->details["violations"].size(), 1U);
-  EXPECT_EQ(run.error->details["violations"][0]["path"], "$.name");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::WorkflowInvalid);
+  EXPECT_EQ(run.error->code(), "request_invalid");
+  EXPECT_FALSE(run.error->node_id().has_value());
+  ASSERT_EQ(run.error->details()["violations"].size(), 1U);
+  EXPECT_EQ(run.error->details()["violations"][0]["path"], "$.name");
   EXPECT_TRUE(runner->requests().empty());
   EXPECT_TRUE(run.steps.empty());
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "workflow_invalid");
@@ -212,9 +212,9 @@ TEST(WorkflowEngine, FinalOutputViolatingTheOutputSchemaFailsTheRun) {
   const WorkflowRun run =
       make_engine(runner).run(load("three_step.workflow.json"), Value{{"name", "Ada"}});
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::WorkflowInvalid);
-  EXPECT_EQ(run.error->code, "output_validation_failed");
-  EXPECT_EQ(run.error->details["violations"][0]["path"], "$.shout");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::WorkflowInvalid);
+  EXPECT_EQ(run.error->code(), "output_validation_failed");
+  EXPECT_EQ(run.error->details()["violations"][0]["path"], "$.shout");
   // The steps themselves completed; only the final output is rejected.
   EXPECT_EQ(visited(run), (std::vector<std::string>{"normalise:completed", "greet:completed",
                                                     "shout:completed"}));
@@ -229,7 +229,7 @@ TEST(WorkflowEngine, NonObjectInputIsWrappedAsInputKey) {
   doc.terminals = {"only"};
   doc.input_schema = Value{{"type", "integer"}};
   const WorkflowRun run = make_engine(runner).run(parse(doc), Value(5));
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   EXPECT_EQ(runner->request_for("only").input, (Value{{"input", 5}}));
   // No projection: the final output is the whole state.
   EXPECT_EQ(*run.output, (Value{{"input", 5}, {"seen", {{"input", 5}}}}));
@@ -257,7 +257,7 @@ TEST(WorkflowEngine, NamespaceOverwritesAHoistedKeyAndNonObjectOutputChangesNoth
   doc.terminals = {"recommend"};
   doc.projection = {"analysis", "recommendation", "not_there"};
   const WorkflowRun run = make_engine(runner).run(parse(doc), Value{{"doc", "d"}});
-  ASSERT_TRUE(run.completed()) << run.error->message;
+  ASSERT_TRUE(run.completed()) << run.error->message();
   const Value analysis{{"score", 3}, {"recommendation", "hoisted"}};
   // Missing input keys are skipped silently.
   EXPECT_EQ(runner->request_for("recommend").input, (Value{{"analysis", analysis}}));
@@ -278,10 +278,10 @@ TEST(WorkflowEngine, TerminalNodeWithADirectEdgeKeepsGoingAndADeadEndIsTerminalN
   doc.terminals = {"a"};  // a is terminal but has a direct edge: the walk continues to b
   const WorkflowRun run = make_engine(runner).run(parse(doc), Value::object());
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::TerminalNodeNotReached);
-  EXPECT_EQ(run.error->code, "terminal_node_not_reached");
-  EXPECT_EQ(run.error->error_class, "TerminalNodeNotReached");
-  EXPECT_EQ(run.error->node_id, "b");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::TerminalNodeNotReached);
+  EXPECT_EQ(run.error->code(), "terminal_node_not_reached");
+  EXPECT_EQ(run.error->error_class(), "TerminalNodeNotReached");
+  EXPECT_EQ(run.error->node_id(), "b");
   EXPECT_EQ(runner->calls("test.step"), 2);
   // Traversal failures leave the statuses as they were.
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed", "b:completed"}));
@@ -306,8 +306,8 @@ TEST(WorkflowEngine, TwoDirectEdgesInA100WorkflowAreAmbiguous) {
   definition.schema_version = "1.0.0";
   const WorkflowRun run = make_engine(runner).run(definition, Value::object());
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::AmbiguousNextEdge);
-  EXPECT_EQ(run.error->node_id, "a");
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::AmbiguousNextEdge);
+  EXPECT_EQ(run.error->node_id(), "a");
   EXPECT_EQ(runner->calls("test.step"), 1);
   EXPECT_EQ(visited(run), (std::vector<std::string>{"a:completed"}));
   EXPECT_EQ(run.evidence["result"]["failure_reason"], "ambiguous_next_edge");
@@ -335,23 +335,23 @@ TEST(WorkflowEngine, PrepareReportsEveryStructuralProblem) {
   ASSERT_FALSE(prepared.has_value());
   std::vector<std::string> codes;
   for (const ValidationError& error : prepared.error()) {
-    codes.push_back(error.code + "@" + error.path);
+    codes.push_back(error.code() + "@" + error.path());
   }
   EXPECT_NE(std::find(codes.begin(), codes.end(), "InvalidStartNode@$.start_node"), codes.end());
   EXPECT_NE(std::find(codes.begin(), codes.end(), "DeterministicCycleNotAllowed@$.edges"),
             codes.end());
   bool schema_error = false;
   for (const ValidationError& error : prepared.error()) {
-    schema_error = schema_error || error.path.starts_with("$.outputs.schema");
+    schema_error = schema_error || error.path().starts_with("$.outputs.schema");
   }
   EXPECT_TRUE(schema_error);
 
   // run() on such a definition reports it as a failed run, without calling any step.
   const WorkflowRun run = make_engine(runner).run(definition, Value::object());
   ASSERT_FALSE(run.completed());
-  EXPECT_EQ(run.error->reason, WorkflowFailureReason::WorkflowInvalid);
-  EXPECT_EQ(run.error->code, "request_invalid");
-  EXPECT_NE(run.error->message.find("cannot be run"), std::string::npos);
+  EXPECT_EQ(run.error->kind(), WorkflowFailureReason::WorkflowInvalid);
+  EXPECT_EQ(run.error->code(), "request_invalid");
+  EXPECT_NE(run.error->message().find("cannot be run"), std::string::npos);
   EXPECT_TRUE(runner->requests().empty());
 }
 

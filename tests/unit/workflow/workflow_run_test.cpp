@@ -78,5 +78,16 @@ TEST(WorkflowRun, JsonFormCarriesStepsAndErrorButNotTheEvidence) {
   EXPECT_FALSE(done.contains("error"));
 }
 
+TEST(WorkflowRunError, KindIsTheFailureReasonAndToStringLeadsWithTheCode) {
+  const WorkflowRunError error(WorkflowFailureReason::MissingRequiredEvent,
+                               "missing_required_event", "MissingRequiredEvent",
+                               "node \"a\": no event edge matched", "a", std::size_t{2});
+  EXPECT_EQ(error.kind(), WorkflowFailureReason::MissingRequiredEvent);
+  EXPECT_EQ(error.node_id(), std::optional<std::string>("a"));
+  EXPECT_EQ(error.step_index(), std::optional<std::size_t>(2));
+  EXPECT_TRUE(error.details().is_object());
+  EXPECT_EQ(error.to_string(), "missing_required_event: node \"a\": no event edge matched");
+}
+
 }  // namespace
 }  // namespace traverse
