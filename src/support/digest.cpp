@@ -1,6 +1,7 @@
 #include "traverse/support/digest.hpp"
 
-// SHA256() is deprecated in OpenSSL 3 (see sha256_hex): opted in before any OpenSSL header.
+// The low-level SHA-256 functions are deprecated in OpenSSL 3 (see sha256_hex): opted in before
+// any OpenSSL header.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
