@@ -21,6 +21,7 @@
 
 #include "child_process.hpp"
 #include "protocol.hpp"
+#include "spin_wait.hpp"
 
 namespace traverse::wasm_internal {
 namespace {
@@ -33,18 +34,6 @@ constexpr std::size_t kReceiveBufferBytes = 64U * 1024U;
 // long (a few dozen non-blocking recv calls, with the CPU's pause hint between them) answers a
 // fast call at once and bounds the CPU spent on a slow one.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(100);
-
-// Between two polls: the CPU's spin-wait hint (not sched_yield: a yielding thread loses its
-// place and waits milliseconds on a busy machine).
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  for (int i = 0; i < 64; ++i)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  for (int i = 0; i < 64; ++i)
-    asm volatile("yield");
-#endif
-}
 
 // The number of CPUs this process may run on.
 int usable_cpus() {

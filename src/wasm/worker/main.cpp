@@ -44,9 +44,11 @@
 #include "module_bounds.hpp"
 #include "protocol.hpp"
 #include "sandbox.hpp"
+#include "spin_wait.hpp"
 
 namespace {
 
+using traverse::wasm_internal::cpu_relax;
 using traverse::wasm_internal::ExecuteRequest;
 using traverse::wasm_internal::ExecuteResult;
 using traverse::wasm_internal::LoadedModule;
@@ -168,19 +170,6 @@ std::int64_t monotonic_ns() {
 // microseconds on a paravirtualised machine, more than a short call; the bound keeps an idle
 // worker's cost small.
 constexpr std::int64_t kSpinAfterAnswerNs = 200'000;
-
-// Between two polls: the CPU's spin-wait hint. (Not sched_yield: a yielding thread loses its
-// place and waits milliseconds on a busy machine; the host asks for polling only when the CPUs
-// are not contended.)
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  for (int i = 0; i < 64; ++i)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  for (int i = 0; i < 64; ++i)
-    asm volatile("yield");
-#endif
-}
 
 // Reads one framed message into `buffer` (reused between calls); `*payload` points into it.
 // One message is in flight at a time, so a message that fits the buffer takes one recv. Until
