@@ -70,24 +70,15 @@ class ClusterCliTest : public ::testing::Test {
 };
 
 TEST(ClusterCliHelp, NodeClusterStatusAndNatsOptionsAreDocumented) {
-  for (const auto& [command, mentions] :
-       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
-           {{"node"},
-            {"--nats", "--bundle", "--package", "--packages", "--capacity", "--name",
-             "--nats-creds", "--nats-tls-ca", "SIGTERM"}},
-           {{"cluster", "status"}, {"--nats", "--wait-ms", "--json"}},
-           {{"run"},
-            {"--nats", "--remote-only", "--remote-timeout-ms", "--nats-user", "--remote-retry",
-             "--remote-max-attempts", "--remote-backoff-ms"}},
-           {{"workflow", "run"}, {"--nats", "--remote-only"}}}) {
-    std::vector<std::string> args = command;
-    args.emplace_back("--help");
-    const CliRun help = run_cli(args);
-    EXPECT_EQ(help.exit_code, 0) << help.err;
-    for (const std::string& mention : mentions) {
-      EXPECT_NE(help.out.find(mention), std::string::npos) << args[0] << " lacks " << mention;
-    }
-  }
+  cli_test::expect_help_mentions(
+      {{{"node"},
+        {"--nats", "--bundle", "--package", "--packages", "--capacity", "--name", "--nats-creds",
+         "--nats-tls-ca", "SIGTERM"}},
+       {{"cluster", "status"}, {"--nats", "--wait-ms", "--json"}},
+       {{"run"},
+        {"--nats", "--remote-only", "--remote-timeout-ms", "--nats-user", "--remote-retry",
+         "--remote-max-attempts", "--remote-backoff-ms"}},
+       {{"workflow", "run"}, {"--nats", "--remote-only"}}});
 }
 
 TEST(ClusterCliHelp, RemoteOnlyWithoutNatsIsAUsageError) {

@@ -75,23 +75,14 @@ std::vector<std::string> published_ids(const CliRun& run) {
 }
 
 TEST(EventStreamHelp, WatchServeAndTheNatsCommandsDocumentTheirEventStreamOptions) {
-  for (const auto& [command, mentions] :
-       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
-           {{"events", "watch"},
-            {"--nats", "--from-sequence", "--new", "--type", "--count", "--timeout-ms", "--json",
-             "--nats-creds", "TRAVERSE_EVENTS", "SIGTERM"}},
-           {{"serve"}, {"--nats", "--remote-only", "--no-event-stream", "TRAVERSE_EVENTS"}},
-           {{"node"}, {"--no-event-stream"}},
-           {{"run"}, {"--no-event-stream"}},
-           {{"workflow", "run"}, {"--no-event-stream"}}}) {
-    std::vector<std::string> args = command;
-    args.emplace_back("--help");
-    const CliRun help = run_cli(args);
-    EXPECT_EQ(help.exit_code, 0) << help.err;
-    for (const std::string& mention : mentions) {
-      EXPECT_NE(help.out.find(mention), std::string::npos) << args[0] << " lacks " << mention;
-    }
-  }
+  cli_test::expect_help_mentions(
+      {{{"events", "watch"},
+        {"--nats", "--from-sequence", "--new", "--type", "--count", "--timeout-ms", "--json",
+         "--nats-creds", "TRAVERSE_EVENTS", "SIGTERM"}},
+       {{"serve"}, {"--nats", "--remote-only", "--no-event-stream", "TRAVERSE_EVENTS"}},
+       {{"node"}, {"--no-event-stream"}},
+       {{"run"}, {"--no-event-stream"}},
+       {{"workflow", "run"}, {"--no-event-stream"}}});
 }
 
 TEST(EventStreamHelp, NewAndFromSequenceTogetherAreAUsageError) {

@@ -208,4 +208,23 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A command and the words its --help must mention.
+struct HelpMentions {
+  std::vector<std::string> command;
+  std::vector<std::string> mentions;
+};
+
+// Runs `<command> --help` for each entry: exit 0, and every mention appears in the text.
+inline void expect_help_mentions(const std::vector<HelpMentions>& cases) {
+  for (const auto& [command, mentions] : cases) {
+    std::vector<std::string> args = command;
+    args.emplace_back("--help");
+    const CliRun help = run_cli(args);
+    EXPECT_EQ(help.exit_code, 0) << help.err;
+    for (const std::string& mention : mentions) {
+      EXPECT_NE(help.out.find(mention), std::string::npos) << args[0] << " lacks " << mention;
+    }
+  }
+}
+
 }  // namespace traverse::cli_test
