@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "cpu_load.hpp"
 #include "protocol.hpp"
 #include "spin_wait.hpp"
 
@@ -34,37 +35,6 @@ constexpr std::size_t kReceiveBufferBytes = 64U * 1024U;
 // long (a few dozen non-blocking recv calls, with the CPU's pause hint between them) answers a
 // fast call at once and bounds the CPU spent on a slow one.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(100);
-
-// The number of CPUs this process may run on.
-int usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  return sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(CPU_COUNT(&set), 1) : 1;
-}
-
-// Runnable threads now: the fourth field of /proc/loadavg ("running/total"); -1 if unreadable.
-int runnable_threads() {
-  static const int fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  char text[128];
-  const ssize_t got = pread(fd, text, sizeof text - 1, 0);
-  if (got <= 0)
-    return -1;
-  text[got] = '\0';
-  // "0.52 0.58 0.59 2/345 12345"
-  const char* field = text;
-  for (int spaces = 0; spaces < 3 && field != nullptr; ++spaces) {
-    field = std::strchr(field, ' ');
-    if (field != nullptr)
-      ++field;
-  }
-  if (field == nullptr)
-    return -1;
-  int running = 0;
-  const auto parsed = std::from_chars(field, text + got, running);
-  return parsed.ec == std::errc{} && *parsed.ptr == '/' ? running : -1;
-}
 
 std::string errno_text(int error) {
   return std::strerror(error);
@@ -113,7 +83,7 @@ bool cpu_idle_now() {
                                .count();
   if (now - sampled_at_ns.load(std::memory_order_relaxed) >= 1'000'000) {
     sampled_at_ns.store(now, std::memory_order_relaxed);
-    const int running = runnable_threads();
+    const int running = runnable_threads_now();
     // The caller is one of them; a worker polling after its last answer may be another (then
     // both poll on a CPU of their own). More: some thread would wait for a CPU.
     idle.store(running > 0 && running <= cpus, std::memory_order_relaxed);

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "cpu_load.hpp"
 #include "engine/aot_engine.hpp"
 #include "engine/aot_units.hpp"
 #include "engine/engine.hpp"
@@ -433,34 +434,15 @@ static std::vector<std::string> compiler_args(const std::string& cc, bool compil
   return args;
 }
 
-// Threads runnable now, this one included: the fourth field of /proc/loadavg ("running/total"),
-// the kernel's instantaneous count. The load averages lag by a minute: a machine that just
-// became idle still looks busy, and one that just became busy looks idle. -1 if unreadable.
-static int runnable_threads_now() {
-  std::FILE* file = std::fopen("/proc/loadavg", "re");
-  if (file == nullptr)
-    return -1;
-  double averages[3] = {0, 0, 0};
-  int running = -1;
-  int total = 0;
-  if (std::fscanf(file, "%lf %lf %lf %d/%d", &averages[0], &averages[1], &averages[2], &running,
-                  &total) != 5)
-    running = -1;
-  std::fclose(file);
-  return running;
-}
-
 // How many compiler processes run at once: one per CPU this process may run on that is idle
 // now, at least one. On a busy machine parallel compilers gain no wall time and cost CPU time:
 // on a shared 2-core machine at load average 24 an expedition module took 1.9 s of CPU and 6 s
 // of wall time as two units against 1.1 s and 4 s as one. Idle by the instantaneous count of
 // runnable threads (other than this one); by the 1-minute load average when it is unreadable.
 static std::size_t compile_parallelism() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(CPU_COUNT(&set), 1) : 1;
+  const int cpus = traverse::wasm_internal::usable_cpus();
   double busy = 0;
-  if (const int running = runnable_threads_now(); running > 0) {
+  if (const int running = traverse::wasm_internal::runnable_threads_now(); running > 0) {
     busy = running - 1;
   } else if (getloadavg(&busy, 1) != 1) {
     busy = 0;
