@@ -47,9 +47,21 @@ CREATE TABLE traverse_traces (
   private_json TEXT
 );
 CREATE INDEX traverse_traces_capability ON traverse_traces(capability_id, seq);
-CREATE INDEX traverse_traces_run ON traverse_traces(workflow_run_id, step_index, seq);
 CREATE INDEX traverse_traces_time ON traverse_traces(time_ms, seq);
 )sql";
+
+// Only workflow steps and runs have a run id, and only queries naming a run use this index
+// (`workflow_run_id = :run` implies NOT NULL, so SQLite's planner takes the partial index). Left
+// out for the other entries, an insert writes one page fewer to the WAL (6.7 → 5.6 pages measured:
+// the row's, one per index including the id's, the header page and page splits). Files written
+// before carry the full index; opening them for writing replaces it (ensure_partial_run_index),
+// and an older binary reads and writes either form.
+constexpr const char* kCreateRunIndex =
+    "CREATE INDEX traverse_traces_run ON traverse_traces(workflow_run_id, step_index, seq) "
+    "WHERE workflow_run_id IS NOT NULL";
+constexpr const char* kRunIndexIsPartial =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'traverse_traces_run' "
+    "AND sql LIKE '%WHERE workflow_run_id IS NOT NULL'";
 
 // Filter bits of a TraceQuery; one prepared statement per combination, built on first use.
 enum FilterBit : unsigned {
@@ -165,6 +177,10 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 // stays bounded there.
 constexpr int kCheckpointFrames = 1024;
 constexpr int kInlineCheckpointFrames = 4096;
+// Frames appended since the checkpointer was last asked before it is asked again. Asking after
+// every commit kept it copying a few pages at a time, all the time: its locks and wake-ups landed
+// on the committing thread (a futex wait a commit) and it took the CPU the sandbox worker needs.
+constexpr int kCheckpointStride = 256;
 
 // Most yields of a group-commit leader waiting for other inserts to join its batch.
 constexpr int kJoinYields = 8;
@@ -235,6 +251,7 @@ struct SqliteTraceStore::Impl {
   Statement commit_stmt;
   Statement rollback_stmt;
   std::vector<PendingInsert*> batch;  // the leader's batch, reserved to max_batch at open
+  int checkpoint_asked_at = 0;        // WAL frames when the checkpointer was last asked (on_commit)
 
   std::mutex queue_mutex;
   std::deque<PendingInsert*> queue;  // guarded by queue_mutex: inserts waiting, oldest first
@@ -292,7 +309,10 @@ struct SqliteTraceStore::Impl {
         impl->checkpoint_cv.wait(lock, [&] { return !impl->checkpoint_running; });
       }
       (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    } else if (frames >= kCheckpointFrames) {
+    } else if (frames < kCheckpointFrames) {
+      impl->checkpoint_asked_at = 0;  // the WAL restarted (or has not grown yet)
+    } else if (frames - impl->checkpoint_asked_at >= kCheckpointStride) {
+      impl->checkpoint_asked_at = frames;
       bool wake = false;
       {
         std::lock_guard lock(impl->checkpoint_mutex);
@@ -550,6 +570,7 @@ struct SqliteTraceStore::Impl {
   [[nodiscard]] std::expected<void, TraceError> open_writer();
   [[nodiscard]] std::expected<void, TraceError> check_integrity();
   [[nodiscard]] std::expected<void, TraceError> create_or_check_schema();
+  [[nodiscard]] std::expected<void, TraceError> ensure_partial_run_index();
 };
 
 namespace {
@@ -666,6 +687,23 @@ std::expected<void, TraceError> SqliteTraceStore::Impl::check_integrity() {
   return {};
 }
 
+// REQUIRES: the schema check's write transaction is open.
+std::expected<void, TraceError> SqliteTraceStore::Impl::ensure_partial_run_index() {
+  sqlite3* db = writer.get();
+  auto partial = trace_internal::query_int(path, db, kRunIndexIsPartial, "read schema");
+  if (!partial)
+    return std::unexpected(partial.error());
+  if (*partial == 1)
+    return {};
+  // A file written before the index was partial (or without it): build the partial one. This
+  // reads the table once, in the same transaction as the rest of the schema check.
+  if (auto ok = trace_internal::exec(path, db, "DROP INDEX IF EXISTS traverse_traces_run",
+                                     "replace run index");
+      !ok)
+    return ok;
+  return trace_internal::exec(path, db, kCreateRunIndex, "create run index");
+}
+
 std::expected<void, TraceError> SqliteTraceStore::Impl::create_or_check_schema() {
   sqlite3* db = writer.get();
   // One write transaction checks and creates: concurrent openers of a new file see either no
@@ -709,6 +747,8 @@ std::expected<void, TraceError> SqliteTraceStore::Impl::create_or_check_schema()
                                                   ": schema version " + std::to_string(*version) +
                                                   " but table traverse_traces is missing"});
     }
+    if (auto ok = ensure_partial_run_index(); !ok)
+      return ok;
     if (auto ok = trace_internal::exec(path, db, trace_internal::kCreateRunTable,
                                        "create workflow run table");
         !ok)

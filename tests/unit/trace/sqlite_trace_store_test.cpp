@@ -121,6 +121,57 @@ TEST(SqliteTraceStore, UsesWalJournalAndRecordsSchemaVersion) {
   sqlite3_close(db);
 }
 
+// Files written before the run index was partial carry it over every row; opening one for
+// writing replaces it, and queries by run find the same entries through the new index.
+TEST(SqliteTraceStore, OpeningAFileWithTheFullRunIndexMakesItPartialAndRunQueriesStillFindSteps) {
+  TempDir dir;
+  const auto path = dir.path() / "traces.db";
+  {
+    auto store = SqliteTraceStore::open(path);
+    ASSERT_TRUE(store.has_value()) << store.error().to_string();
+    for (int i = 0; i < 3; ++i) {
+      PublicTraceEntry step = entry("step" + std::to_string(i), "cap.step");
+      step.workflow_run_id = "run-1";
+      step.step_index = static_cast<std::uint64_t>(i);
+      ASSERT_TRUE((*store)->insert(step, std::nullopt).has_value());
+    }
+    ASSERT_TRUE((*store)->insert(entry("alone", "cap.alone"), std::nullopt).has_value());
+  }
+  const auto run_index_sql = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(
+        sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'traverse_traces_run'",
+                           -1, &stmt, nullptr),
+        SQLITE_OK);
+    std::string sql = sqlite3_step(stmt) == SQLITE_ROW
+                          ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))
+                          : "";
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return sql;
+  };
+  EXPECT_TRUE(run_index_sql().ends_with("WHERE workflow_run_id IS NOT NULL")) << run_index_sql();
+  // The index as files before it had it.
+  run_sql(path,
+          "DROP INDEX traverse_traces_run; CREATE INDEX traverse_traces_run ON "
+          "traverse_traces(workflow_run_id, step_index, seq)");
+  ASSERT_FALSE(run_index_sql().contains("WHERE"));
+
+  auto reopened = SqliteTraceStore::open(path);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  EXPECT_TRUE(run_index_sql().ends_with("WHERE workflow_run_id IS NOT NULL")) << run_index_sql();
+  auto steps = (*reopened)->list_run("run-1");
+  ASSERT_TRUE(steps.has_value()) << steps.error().to_string();
+  std::vector<std::string> ids;
+  for (const auto& e : *steps)
+    ids.push_back(e.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"step0", "step1", "step2"}));
+  EXPECT_EQ(*(*reopened)->count({.workflow_run_id = "run-1"}), 3U);
+  EXPECT_EQ(*(*reopened)->count({}), 4U);
+}
+
 TEST(SqliteTraceStore, NonSqliteFileIsATypedCorruptError) {
   TempDir dir;
   const auto path = dir.path() / "not-a-db.db";
