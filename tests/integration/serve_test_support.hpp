@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,7 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] bool reaped() const { return reaped_; }
   [[nodiscard]] const std::string& out() const { return out_; }
   [[nodiscard]] const std::string& err() {
     if (!stderr_file_.empty()) {
@@ -141,8 +143,11 @@ class Process {
     return true;
   }
 
-  // Waits for the process to exit (reading its output meanwhile); nullopt on timeout.
+  // Waits for the process to exit (reading its output meanwhile); nullopt on timeout. Once
+  // reaped, returns the same exit code at once (its pid may already belong to another process).
   std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+    if (reaped_)
+      return exit_code_;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out_fd_ >= 0 || err_fd_ >= 0) {
       const auto now = std::chrono::steady_clock::now();
@@ -155,8 +160,11 @@ class Process {
       const pid_t done = waitpid(pid_, &status, WNOHANG);
       if (done == pid_) {
         reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_;
       }
+      if (done < 0 && errno != EINTR)
+        return std::nullopt;  // not our child (cannot happen once reaped_ is checked above)
       if (std::chrono::steady_clock::now() >= deadline)
         return std::nullopt;
       // Output closed, exit imminent: a short poll on nothing (bounded by the deadline).
@@ -193,6 +201,7 @@ class Process {
   int out_fd_ = -1;
   int err_fd_ = -1;
   bool reaped_ = false;
+  int exit_code_ = -1;  // valid once reaped_
   std::string stderr_file_;
   std::string out_;
   std::string err_;
@@ -258,7 +267,7 @@ class Server {
     url_ = line.value_or("http://127.0.0.1:1");
   }
   ~Server() {
-    if (process_) {
+    if (process_ && !process_->reaped()) {
       kill(process_->pid(), SIGTERM);
       (void)process_->wait_exit(30s);
     }
@@ -275,7 +284,8 @@ class Server {
 
   // SIGTERM and the exit code (nullopt: it did not stop in time).
   std::optional<int> stop() {
-    kill(process_->pid(), SIGTERM);
+    if (!process_->reaped())
+      kill(process_->pid(), SIGTERM);
     auto code = process_->wait_exit(30s);
     return code;
   }
