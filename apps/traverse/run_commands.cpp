@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,6 +158,45 @@ void print_workflow_run(CliContext& context, const RuntimeExecution& execution,
   }
 }
 
+// What `run` and `workflow run` hold while they execute: the cluster connection (--nats), the
+// session over the trace database with the bundle and packages loaded, and the event stream.
+struct LoadedSession {
+  std::shared_ptr<ClusterClient> cluster;  // null without --nats
+  Session session;
+  // Last, so it ends first: flushed (its losses reported) while the runtime still lives.
+  EventStreamBridge event_stream;
+};
+
+// Connects to the cluster, opens the session and loads the bundle and `packages` into it. A
+// failure is reported on `context` (as JSON with `json`) and gives nullopt.
+std::optional<LoadedSession> open_loaded_session(CliContext& context, const NatsCliOptions& nats,
+                                                 const std::string& trace_db,
+                                                 const std::string& bundle,
+                                                 const std::vector<std::string>& packages,
+                                                 std::shared_ptr<StepObserver> observer,
+                                                 SessionOptions session_options, bool json) {
+  auto cluster = connect_cluster(nats);
+  if (!cluster) {
+    context.fail(cluster.error(), json);
+    return std::nullopt;
+  }
+  session_options.remote = *cluster;
+  session_options.remote_only = nats.remote_only;
+  auto session = open_session(trace_db, std::move(observer), session_options);
+  if (!session) {
+    context.fail(session.error(), json);
+    return std::nullopt;
+  }
+  EventStreamBridge event_stream = start_event_stream(
+      context, nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
+  if (auto loaded = load_bundle_and_packages(context, *session->runtime, bundle, packages);
+      !loaded) {
+    context.fail(loaded.error(), json);
+    return std::nullopt;
+  }
+  return LoadedSession{std::move(*cluster), std::move(*session), std::move(event_stream)};
+}
+
 void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   auto input = read_json_argument(options.input);
   if (!input) {
@@ -171,40 +211,25 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   auto observer = std::make_shared<StepObserver>(&context, true);
   SessionOptions session_options;
   session_options.schema_profile = options.schema_profile;
-  auto cluster = connect_cluster(options.nats);
-  if (!cluster) {
-    context.fail(cluster.error(), options.json);
+  auto loaded = open_loaded_session(context, options.nats, options.trace_db, options.bundle,
+                                    *packages, observer, session_options, options.json);
+  if (!loaded)
     return;
-  }
-  session_options.remote = *cluster;
-  session_options.remote_only = options.nats.remote_only;
-  auto session = open_session(options.trace_db, observer, session_options);
-  if (!session) {
-    context.fail(session.error(), options.json);
-    return;
-  }
-  // Closed (flushed, its losses reported) when the command returns.
-  const EventStreamBridge event_stream = start_event_stream(
-      context, options.nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
-  if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
-      !loaded) {
-    context.fail(loaded.error(), options.json);
-    return;
-  }
+  Session& session = loaded->session;
 
   const auto clock = Clock::now();
   if (context.progress_enabled()) {
     context.progress("workflow " + options.workflow + ": starting");
   }
-  const RuntimeExecution execution = session->runtime->run_workflow(options.workflow, *input);
+  const RuntimeExecution execution = session.runtime->run_workflow(options.workflow, *input);
   const std::uint64_t duration_ms = elapsed_ms(clock);
   observer->done();
   const auto events = observer->events();
 
   if (options.json) {
-    context.json(workflow_run_document(execution, events, *session, duration_ms));
+    context.json(workflow_run_document(execution, events, session, duration_ms));
   } else {
-    print_workflow_run(context, execution, events, *session);
+    print_workflow_run(context, execution, events, session);
   }
   const RuntimeResult& result = execution.result;
   for (const auto& warning : result.warnings) {
@@ -223,7 +248,7 @@ void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
   }
   if (workflow_not_found && !context.quiet()) {
     for (const auto& hint :
-         workflow_hints(*session->runtime->workflow_registry(), options.workflow)) {
+         workflow_hints(*session.runtime->workflow_registry(), options.workflow)) {
       context.error_line("hint: " + hint);
     }
   }
@@ -470,38 +495,23 @@ void run(const RunOptions& options, CliContext& context) {
     session_options.wasm_workers = std::min<std::size_t>(options.concurrency, 64);
     session_options.wasm_queue = std::max<std::size_t>(options.concurrency, 64);
   }
-  auto cluster = connect_cluster(options.nats);
-  if (!cluster) {
-    context.fail(cluster.error(), options.json);
+  auto loaded = open_loaded_session(context, options.nats, options.trace_db, options.bundle,
+                                    *packages, observer, session_options, options.json);
+  if (!loaded)
     return;
-  }
-  session_options.remote = *cluster;
-  session_options.remote_only = options.nats.remote_only;
-  auto session = open_session(options.trace_db, observer, session_options);
-  if (!session) {
-    context.fail(session.error(), options.json);
-    return;
-  }
-  // Closed (flushed, its losses reported) when the command returns.
-  const EventStreamBridge event_stream = start_event_stream(
-      context, options.nats, *cluster ? (*cluster)->connection() : nullptr, *session->runtime);
-  if (auto loaded = load_bundle_and_packages(context, *session->runtime, options.bundle, *packages);
-      !loaded) {
-    context.fail(loaded.error(), options.json);
-    return;
-  }
+  Session& session = loaded->session;
   if (repeated) {
-    run_repeated(options, context, *session, *request);
+    run_repeated(options, context, session, *request);
     return;
   }
 
-  const RuntimeExecution execution = session->runtime->execute(*request);
+  const RuntimeExecution execution = session.runtime->execute(*request);
   observer->done();
   const std::vector<ObservedEvent> events = events_of(execution, *observer);
   if (options.json) {
-    context.json(run_document(execution, events, *session));
+    context.json(run_document(execution, events, session));
   } else {
-    print_run(context, execution, events, *session);
+    print_run(context, execution, events, session);
   }
   const RuntimeResult& result = execution.result;
   for (const auto& warning : result.warnings) {
@@ -512,7 +522,7 @@ void run(const RunOptions& options, CliContext& context) {
     if (result.error->kind() == RuntimeErrorKind::CapabilityNotFound && request->capability_id &&
         !context.quiet()) {
       for (const auto& hint :
-           capability_hints(*session->runtime->capability_registry(), *request->capability_id)) {
+           capability_hints(*session.runtime->capability_registry(), *request->capability_id)) {
         context.error_line("hint: " + hint);
       }
     }

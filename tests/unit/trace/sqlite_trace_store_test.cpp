@@ -38,6 +38,20 @@ void run_sql(const std::filesystem::path& path, const char* sql) {
   ASSERT_EQ(rc, SQLITE_OK) << text;
 }
 
+// The first column of the first row `sql` gives on the file at `path` ("" when no row).
+std::string query_text(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+  std::string value;
+  if (sqlite3_step(stmt) == SQLITE_ROW)
+    value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
 TEST(SqliteTraceStore, ReopenedStoreListsEveryEntryInInsertionOrder) {
   TempDir dir;
   const auto path = dir.path() / "traces.db";
@@ -106,19 +120,8 @@ TEST(SqliteTraceStore, UsesWalJournalAndRecordsSchemaVersion) {
   TempDir dir;
   const auto path = dir.path() / "traces.db";
   ASSERT_TRUE(SqliteTraceStore::open(path).has_value());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  auto single = [&](const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-    std::string value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return value;
-  };
-  EXPECT_EQ(single("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(single("PRAGMA user_version"), std::to_string(kTraceSchemaVersion));
-  sqlite3_close(db);
+  EXPECT_EQ(query_text(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_text(path, "PRAGMA user_version"), std::to_string(kTraceSchemaVersion));
 }
 
 // Files written before the run index was partial carry it over every row; opening one for
@@ -138,19 +141,7 @@ TEST(SqliteTraceStore, OpeningAFileWithTheFullRunIndexMakesItPartialAndRunQuerie
     ASSERT_TRUE((*store)->insert(entry("alone", "cap.alone"), std::nullopt).has_value());
   }
   const auto run_index_sql = [&] {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(
-        sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'traverse_traces_run'",
-                           -1, &stmt, nullptr),
-        SQLITE_OK);
-    std::string sql = sqlite3_step(stmt) == SQLITE_ROW
-                          ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))
-                          : "";
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return sql;
+    return query_text(path, "SELECT sql FROM sqlite_master WHERE name = 'traverse_traces_run'");
   };
   EXPECT_TRUE(run_index_sql().ends_with("WHERE workflow_run_id IS NOT NULL")) << run_index_sql();
   // The index as files before it had it.
