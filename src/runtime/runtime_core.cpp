@@ -1228,16 +1228,11 @@ std::expected<StepOutcome, StepFailure> step_result(const CoreExecution& executi
     outcome.trace_id = trace.trace_store_entry ? trace.trace_id : std::string();
     return outcome;
   }
-  StepFailure failure;
   const RuntimeError& error = *execution.result.error;
-  failure.code = error.code();
-  failure.error_class = trace.error_class ? *trace.error_class : pascal_case(error.code());
-  failure.message = error.message();
-  if (trace.trace_store_entry) {
-    failure.trace_id = trace.trace_id;
-  }
-  failure.details = error.details();
-  return std::unexpected(std::move(failure));
+  return std::unexpected(StepFailure(
+      error.code(), trace.error_class ? *trace.error_class : pascal_case(error.code()),
+      error.message(), trace.trace_store_entry ? std::optional(trace.trace_id) : std::nullopt,
+      error.details()));
 }
 
 class RuntimeStepRunner final : public StepRunner {
@@ -1248,12 +1243,9 @@ class RuntimeStepRunner final : public StepRunner {
     const CoreAdmission admission(*gate_);
     TraverseRuntime::Core* core = admission.core();
     if (core == nullptr) {
-      StepFailure failure;
-      failure.code = std::string(code::kExecutionFailed);
-      failure.error_class = "RuntimeUnavailable";
-      failure.message = "runtime is gone: step " + step.node_id + " of workflow " +
-                        step.workflow_id + " cannot run";
-      return std::unexpected(std::move(failure));
+      return std::unexpected(StepFailure(std::string(code::kExecutionFailed), "RuntimeUnavailable",
+                                         "runtime is gone: step " + step.node_id + " of workflow " +
+                                             step.workflow_id + " cannot run"));
     }
     notify(core->step_observer, [&](StepObserver& observer) { observer.started(step); });
     RuntimeRequest request;

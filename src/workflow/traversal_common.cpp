@@ -42,13 +42,11 @@ StepResult invoke_step(const RunContext& context, const StepRequest& request) {
   } catch (const abi::__forced_unwind&) {
     throw;  // thread cancellation must unwind
   } catch (const std::exception& e) {
-    result = std::unexpected(StepFailure{"execution_failed", "ExecutionFailed",
-                                         std::string("step runner threw: ") + e.what(),
-                                         std::nullopt, Value::object()});
+    result = std::unexpected(StepFailure("execution_failed", "ExecutionFailed",
+                                         std::string("step runner threw: ") + e.what()));
   } catch (...) {
-    result = std::unexpected(StepFailure{"execution_failed", "ExecutionFailed",
-                                         "step runner threw an unknown exception", std::nullopt,
-                                         Value::object()});
+    result = std::unexpected(StepFailure("execution_failed", "ExecutionFailed",
+                                         "step runner threw an unknown exception"));
   }
   const auto elapsed = std::chrono::steady_clock::now() - started;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
@@ -57,9 +55,8 @@ StepResult invoke_step(const RunContext& context, const StepRequest& request) {
 
 StepResult refused_step(const TaskRefused& refused) {
   return StepResult{
-      std::unexpected(StepFailure{"execution_failed", "ExecutionFailed",
-                                  "the step could not be scheduled: " + refused.to_string(),
-                                  std::nullopt, Value::object()}),
+      std::unexpected(StepFailure("execution_failed", "ExecutionFailed",
+                                  "the step could not be scheduled: " + refused.to_string())),
       0};
 }
 
@@ -131,27 +128,25 @@ void record_success(NodeEvidence& evidence, const StepOutcome& outcome) {
 }
 
 WorkflowRunError record_failure(NodeEvidence& evidence, const StepFailure& failure) {
-  evidence.step.trace_id = failure.trace_id;
+  evidence.step.trace_id = failure.trace_id();
   // Reference rule: an unresolvable capability is a workflow_invalid failure and the step stays
   // "entered"; every other step failure marks the step failed.
-  const bool unresolved = failure.code == "capability_not_found";
+  const bool unresolved = failure.kind() == StepFailureKind::CapabilityNotFound;
   if (!unresolved) {
     evidence.step.status = WorkflowStepStatus::Failed;
   }
-  const std::string code = failure.code.empty() ? "execution_failed" : failure.code;
-  const std::string error_class =
-      failure.error_class.empty() ? "ExecutionFailed" : failure.error_class;
-  Value details = failure.details.is_object() ? failure.details : Value::object();
-  details["step_error"] =
-      Value{{"code", code}, {"error_class", error_class}, {"message", failure.message}};
-  if (failure.trace_id) {
-    details["trace_id"] = *failure.trace_id;
+  Value details = failure.details();
+  details["step_error"] = Value{{"code", failure.code()},
+                                {"error_class", failure.error_class()},
+                                {"message", failure.message()}};
+  if (failure.trace_id()) {
+    details["trace_id"] = *failure.trace_id();
   }
   return WorkflowRunError(unresolved ? WorkflowFailureReason::WorkflowInvalid
                                      : WorkflowFailureReason::StepExecutionFailed,
-                          code, error_class,
+                          failure.code(), failure.error_class(),
                           "node \"" + evidence.step.node_id + "\" (" +
-                              evidence.step.capability_key() + ") failed: " + failure.message,
+                              evidence.step.capability_key() + ") failed: " + failure.message(),
                           evidence.step.node_id, evidence.step.step_index, std::move(details));
 }
 

@@ -44,17 +44,53 @@ struct StepOutcome {
   std::string trace_id;  // the step's TraceStore entry ("" if the runner keeps no trace)
 };
 
+// What kind of step failure it is: how the engine ends the run (docs/workflows.md).
+enum class StepFailureKind {
+  // The step's capability did not resolve: the run fails with workflow_invalid and the step stays
+  // "entered" (the reference's rule).
+  CapabilityNotFound,
+  // Anything else (invalid input or output, execution failure, timeout, placement, ...): the step
+  // is marked failed and the run fails with step_execution_failed.
+  StepFailed,
+};
+
 // A step that did not produce an output. The engine stops the traversal at the first failure.
-struct StepFailure {
-  // snake_case runtime code: capability_not_found, request_invalid (input schema),
-  // execution_failed, output_validation_failed, contract_violation, placement_unsupported, ...
-  // `capability_not_found` makes the run fail with workflow_invalid and leaves the step
-  // "entered" (reference rule); every other code is a step_execution_failed.
-  std::string code;
-  std::string error_class;              // PascalCase class, e.g. "ExecutionFailed", "Timeout"
-  std::string message;                  // human text naming what failed
-  std::optional<std::string> trace_id;  // the failure's trace entry, when one was written
-  Value details = Value::object();      // e.g. {"violations": [...]} for schema failures
+class StepFailure {
+ public:
+  // An execution_failed failure with no message (a placeholder until a runner answers).
+  StepFailure() = default;
+  // `code`: the snake_case runtime code (capability_not_found, request_invalid for the input
+  // schema, execution_failed, output_validation_failed, contract_violation, ...); empty means
+  // execution_failed. `error_class`: its PascalCase class ("ExecutionFailed", "Timeout", ...);
+  // empty means ExecutionFailed. `trace_id`: the failure's trace entry, when one was written.
+  // `details`: e.g. {"violations": [...]} for schema failures.
+  StepFailure(std::string code, std::string error_class, std::string message,
+              std::optional<std::string> trace_id = std::nullopt, Value details = Value::object())
+      : code_(code.empty() ? "execution_failed" : std::move(code)),
+        error_class_(error_class.empty() ? "ExecutionFailed" : std::move(error_class)),
+        message_(std::move(message)),
+        trace_id_(std::move(trace_id)),
+        details_(details.is_object() ? std::move(details) : Value::object()) {}
+
+  [[nodiscard]] StepFailureKind kind() const {
+    return code_ == "capability_not_found" ? StepFailureKind::CapabilityNotFound
+                                           : StepFailureKind::StepFailed;
+  }
+  [[nodiscard]] const std::string& code() const { return code_; }
+  [[nodiscard]] const std::string& error_class() const { return error_class_; }
+  // Names what failed (without the step: the engine adds the node).
+  [[nodiscard]] const std::string& message() const { return message_; }
+  [[nodiscard]] const std::optional<std::string>& trace_id() const { return trace_id_; }
+  [[nodiscard]] const Value& details() const { return details_; }
+  // "code: message".
+  [[nodiscard]] std::string to_string() const { return code_ + ": " + message_; }
+
+ private:
+  std::string code_ = "execution_failed";
+  std::string error_class_ = "ExecutionFailed";
+  std::string message_;
+  std::optional<std::string> trace_id_;
+  Value details_ = Value::object();
 };
 
 class StepRunner {

@@ -689,7 +689,7 @@ TEST_F(TraverseRuntimeTest, StepRunnerTracesStepsWithRunIdAndStepIndex) {
   step.capability_version = "1.0.0";
   step.input = Value{{"a", 20}, {"b", 22}};
   const auto outcome = steps->run_step(step);
-  ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message();
   EXPECT_EQ(outcome->output, (Value{{"sum", 42}}));
   auto record = runtime_->trace_store()->get(outcome->trace_id);
   ASSERT_TRUE(record.has_value());
@@ -700,11 +700,11 @@ TEST_F(TraverseRuntimeTest, StepRunnerTracesStepsWithRunIdAndStepIndex) {
   step.input = Value{{"a", 1}};  // b missing
   const auto failed = steps->run_step(step);
   ASSERT_FALSE(failed.has_value());
-  EXPECT_EQ(failed.error().code, code::kRequestInvalid);
-  EXPECT_EQ(failed.error().error_class, "RequestInvalid");
+  EXPECT_EQ(failed.error().code(), code::kRequestInvalid);
+  EXPECT_EQ(failed.error().error_class(), "RequestInvalid");
   // A rejected step is recorded too (outcome Rejected), so the engine can point at it.
-  ASSERT_TRUE(failed.error().trace_id.has_value());
-  auto rejected = runtime_->trace_store()->get(*failed.error().trace_id);
+  ASSERT_TRUE(failed.error().trace_id().has_value());
+  auto rejected = runtime_->trace_store()->get(*failed.error().trace_id());
   ASSERT_TRUE(rejected.has_value());
   EXPECT_EQ(rejected->public_entry.outcome, TraceOutcome::Rejected);
 }
@@ -721,8 +721,8 @@ TEST(TraverseRuntimeWorkflowSeam, StepRunnerOutlivingRuntimeFailsCleanly) {
   step.capability_version = "1.0.0";
   const auto outcome = steps->run_step(step);
   ASSERT_FALSE(outcome.has_value());
-  EXPECT_EQ(outcome.error().code, code::kExecutionFailed);
-  EXPECT_NE(outcome.error().message.find("runtime is gone"), std::string::npos);
+  EXPECT_EQ(outcome.error().code(), code::kExecutionFailed);
+  EXPECT_NE(outcome.error().message().find("runtime is gone"), std::string::npos);
 }
 
 // A runner that runs the single-node sum-pair workflow through the step runner it was given.
@@ -752,9 +752,9 @@ class SingleStepRunner final : public WorkflowRunner {
     } else {
       run.status = WorkflowRunStatus::Error;
       run.error = WorkflowRunError{WorkflowFailureReason::StepExecutionFailed,
-                                   outcome.error().code,
-                                   outcome.error().error_class,
-                                   outcome.error().message,
+                                   outcome.error().code(),
+                                   outcome.error().error_class(),
+                                   outcome.error().message(),
                                    node.node_id,
                                    0,
                                    Value::object()};

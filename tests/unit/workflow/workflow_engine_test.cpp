@@ -129,12 +129,9 @@ TEST(WorkflowEngine, RequestIdNamesTheEvidenceAndScopeReachesTheSteps) {
 TEST(WorkflowEngine, FailingMiddleStepHaltsAndTheNextHandlerIsNeverCalled) {
   auto runner = text_runner();
   runner->on("test.text.greet", [](const StepRequest&) {
-    StepFailure failure;
-    failure.code = "execution_failed";
-    failure.error_class = "ExecutionFailed";
-    failure.message = "execution failed: greeter is down";
-    failure.trace_id = "trace-of-failure";
-    return StepResultT(std::unexpected(failure));
+    return StepResultT(
+        std::unexpected(StepFailure("execution_failed", "ExecutionFailed",
+                                    "execution failed: greeter is down", "trace-of-failure")));
   });
   const WorkflowEngine engine = make_engine(runner);
   const WorkflowRun run = engine.run(load("three_step.workflow.json"), Value{{"name", "Ada"}});

@@ -38,11 +38,7 @@ inline StepResultT ok(Value output, std::vector<TraverseEvent> events = {}) {
 
 inline StepResultT fail(std::string message, std::string code = "execution_failed",
                         std::string error_class = "ExecutionFailed") {
-  StepFailure failure;
-  failure.code = std::move(code);
-  failure.error_class = std::move(error_class);
-  failure.message = std::move(message);
-  return std::unexpected(std::move(failure));
+  return std::unexpected(StepFailure(std::move(code), std::move(error_class), std::move(message)));
 }
 
 inline TraverseEvent event(std::string event_id, std::string version, Value data,
