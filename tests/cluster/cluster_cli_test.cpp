@@ -24,11 +24,7 @@ using cli_test::run_cli;
 using cluster_test::ChildProcess;
 using cluster_test::NatsServer;
 
-const std::filesystem::path kExpedition = cluster_test::kSource / "examples/expedition";
-const std::string kBundle = (kExpedition / "bundle.json").string();
-const std::string kPackages = (kExpedition / "capabilities").string();
-const std::string kInput = (kExpedition / "inputs/plan-expedition.json").string();
-const std::string kRequest = (kExpedition / "requests/plan-expedition.json").string();
+using namespace cluster_test::expedition;
 
 Value parse_out(const CliRun& run) {
   auto parsed = parse_json(run.out);
@@ -50,14 +46,8 @@ class ClusterCliTest : public ::testing::Test {
           folder / (std::string(name) + ".log")));
       ASSERT_TRUE(nodes_.back()->started());
     }
-    NatsOptions options;
-    options.url = server_.url();
-    auto client = ClusterClient::connect(options);
-    ASSERT_TRUE(client.has_value()) << client.error().to_string();
-    client_ = *client;
-    ASSERT_TRUE(client_->directory()->wait_until(
-        [](const auto& nodes) { return nodes.size() == 2; }, std::chrono::seconds(60)))
-        << "both nodes did not announce themselves within 60 s";
+    client_ = cluster_test::connect_when_announced(server_.url(), 2, std::chrono::seconds(60));
+    ASSERT_NE(client_, nullptr);
   }
 
   std::string db(const std::string& name) const {
@@ -149,17 +139,14 @@ TEST_F(ClusterCliTest, WithoutNodesTheRunFailsWithATypedPlacementError) {
 }
 
 TEST_F(ClusterCliTest, NodeKilledMidLoadGivesTypedErrorsNeverAHangNorADuplicate) {
-  NatsOptions options;
-  options.url = server_.url();
   ClusterClientConfig config;
   config.executor.timeout = std::chrono::milliseconds(3'000);
-  auto client = ClusterClient::connect(options, config);
-  ASSERT_TRUE(client.has_value());
-  ASSERT_TRUE((*client)->directory()->wait_until(
-      [](const auto& nodes) { return nodes.size() == 2; }, std::chrono::seconds(10)));
+  const auto client =
+      cluster_test::connect_when_announced(server_.url(), 2, std::chrono::seconds(10), config);
+  ASSERT_NE(client, nullptr);
   TraverseRuntime::Builder builder;
   builder.with_native_pool_capacity(4);
-  builder.with_remote_execution(*client, true);
+  builder.with_remote_execution(client, true);
   auto runtime = builder.build();
   ASSERT_TRUE(runtime.has_value());
   ASSERT_TRUE((*runtime)->load_bundle(kBundle).has_value());
@@ -206,7 +193,7 @@ TEST_F(ClusterCliTest, NodeKilledMidLoadGivesTypedErrorsNeverAHangNorADuplicate)
   }
   EXPECT_GT(completed, 0);
   const auto survivors =
-      (*client)->directory()->discover(std::chrono::seconds(2), std::chrono::milliseconds(300));
+      client->directory()->discover(std::chrono::seconds(2), std::chrono::milliseconds(300));
   for (const NodeAnnouncement& node : survivors) {
     EXPECT_EQ(node.duplicates, 0u) << node.name;
   }

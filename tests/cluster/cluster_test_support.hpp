@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "traverse/cluster/cluster_client.hpp"
 #include "traverse/cluster/nats_connection.hpp"
 #include "traverse/cluster/node_directory.hpp"
 
@@ -30,6 +31,37 @@ extern char** environ;
 namespace traverse::cluster_test {
 
 inline const std::filesystem::path kSource = TRAVERSE_SOURCE_DIR;
+
+// The expedition example: its bundle, package folder, workflow input and runtime request.
+namespace expedition {
+inline const std::filesystem::path kFolder = kSource / "examples/expedition";
+inline const std::string kBundle = (kFolder / "bundle.json").string();
+inline const std::string kPackages = (kFolder / "capabilities").string();
+inline const std::string kInput = (kFolder / "inputs/plan-expedition.json").string();
+inline const std::string kRequest = (kFolder / "requests/plan-expedition.json").string();
+}  // namespace expedition
+
+// A ClusterClient of the server at `url`, returned once `nodes` nodes have announced themselves
+// within `within`; null (the failure recorded) when it cannot connect or they do not announce.
+inline std::shared_ptr<ClusterClient> connect_when_announced(const std::string& url,
+                                                             std::size_t nodes,
+                                                             std::chrono::seconds within,
+                                                             ClusterClientConfig config = {}) {
+  NatsOptions options;
+  options.url = url;
+  auto client = ClusterClient::connect(options, std::move(config));
+  if (!client) {
+    ADD_FAILURE() << "cannot connect to " << url << ": " << client.error().to_string();
+    return nullptr;
+  }
+  if (!(*client)->directory()->wait_until(
+          [nodes](const auto& announced) { return announced.size() == nodes; }, within)) {
+    ADD_FAILURE() << nodes << " node(s) did not announce themselves within " << within.count()
+                  << " s";
+    return nullptr;
+  }
+  return *client;
+}
 
 // The nats-server binary, or nullopt (the test then skips).
 inline std::optional<std::filesystem::path> find_nats_server() {

@@ -29,11 +29,7 @@ using cluster_test::ChildProcess;
 using cluster_test::NatsServer;
 using serve_test::Process;
 
-const std::filesystem::path kExpedition = cluster_test::kSource / "examples/expedition";
-const std::string kBundle = (kExpedition / "bundle.json").string();
-const std::string kPackages = (kExpedition / "capabilities").string();
-const std::string kInput = (kExpedition / "inputs/plan-expedition.json").string();
-const std::string kRequest = (kExpedition / "requests/plan-expedition.json").string();
+using namespace cluster_test::expedition;
 
 // One line of `traverse events watch --json`.
 struct WatchedEvent {
@@ -313,13 +309,8 @@ TEST_F(EventStreamTest, ServeWithNatsPlacesTheCapabilityOnANodeAndItsEventsReach
        kPackages, "--name", "node-1", "--announce-ms", "200", "--trace-db", db("node-1")},
       server_.folder() / "node-1.log");
   ASSERT_TRUE(node.started());
-  NatsOptions options;
-  options.url = server_.url();
-  auto client = ClusterClient::connect(options);
-  ASSERT_TRUE(client.has_value()) << client.error().to_string();
-  ASSERT_TRUE(
-      (*client)->directory()->wait_until([](const auto& nodes) { return nodes.size() == 1; }, 60s))
-      << "the node did not announce itself within 60 s";
+  const auto client = cluster_test::connect_when_announced(server_.url(), 1, 60s);
+  ASSERT_NE(client, nullptr);
 
   const CliRun local = run_cli(
       {"run", kBundle, kRequest, "--packages", kPackages, "--json", "--trace-db", db("local")});
@@ -340,14 +331,14 @@ TEST_F(EventStreamTest, ServeWithNatsPlacesTheCapabilityOnANodeAndItsEventsReach
   EXPECT_EQ(document["output"], local_output);
 
   std::uint64_t executions = 0;
-  for (const NodeAnnouncement& announced : (*client)->directory()->discover(2s, 300ms)) {
+  for (const NodeAnnouncement& announced : client->directory()->discover(2s, 300ms)) {
     executions += announced.executions;
   }
   EXPECT_EQ(executions, 5u) << "the five expedition steps ran on the node";
 
   // The node copied the events of the steps it ran to the stream.
   EventStreamReaderConfig config;
-  auto reader = EventStreamReader::open((*client)->connection(), config);
+  auto reader = EventStreamReader::open(client->connection(), config);
   ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
   std::set<std::string> types;
   for (int i = 0; i < 5; ++i) {

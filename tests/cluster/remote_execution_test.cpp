@@ -83,13 +83,8 @@ class RemoteExecutionTest : public ::testing::Test {
     auto node = NodeServer::start(connect_to(server_.url()), *node_runtime_, config);
     ASSERT_TRUE(node.has_value()) << node.error().to_string();
     node_ = std::move(*node);
-    NatsOptions options;
-    options.url = server_.url();
-    auto client = ClusterClient::connect(options);
-    ASSERT_TRUE(client.has_value()) << client.error().to_string();
-    client_ = *client;
-    ASSERT_TRUE(client_->directory()->wait_until(
-        [](const auto& nodes) { return nodes.size() == 1; }, std::chrono::seconds(10)));
+    client_ = cluster_test::connect_when_announced(server_.url(), 1, std::chrono::seconds(10));
+    ASSERT_NE(client_, nullptr);
   }
 
   NatsServer server_;

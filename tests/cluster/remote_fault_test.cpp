@@ -105,23 +105,19 @@ class RemoteFaultTest : public ::testing::Test {
 TEST_F(RemoteFaultTest, RequestsSurviveASigkilledNodeTypedTracedAndNeverRunTwiceUnlessAllowed) {
   auto node_a = start_node("node-a", "a.log");
   auto node_b = start_node("node-b", "b1.log");
-  NatsOptions options;
-  options.url = server_.url();
   ClusterClientConfig config;
   config.executor.timeout = std::chrono::milliseconds(2'000);
   config.executor.retry.max_attempts = 3;
   config.executor.retry.backoff = std::chrono::milliseconds(20);
   config.executor.retry.capability_ids = {"demo.runtime.greet-person"};
-  auto client = ClusterClient::connect(options, config);
-  ASSERT_TRUE(client.has_value()) << client.error().to_string();
-  const auto& directory = (*client)->directory();
-  ASSERT_TRUE(directory->wait_until([](const auto& nodes) { return nodes.size() == 2; },
-                                    std::chrono::seconds(60)))
-      << "both nodes did not announce themselves";
+  const auto client =
+      cluster_test::connect_when_announced(server_.url(), 2, std::chrono::seconds(60), config);
+  ASSERT_NE(client, nullptr);
+  const auto& directory = client->directory();
 
   TraverseRuntime::Builder builder;
   builder.with_native_pool_capacity(2);
-  builder.with_remote_execution(*client, true);
+  builder.with_remote_execution(client, true);
   auto built = builder.build();
   ASSERT_TRUE(built.has_value());
   TraverseRuntime& runtime = **built;
@@ -246,7 +242,7 @@ TEST_F(RemoteFaultTest, RequestsSurviveASigkilledNodeTypedTracedAndNeverRunTwice
       EXPECT_LE(ran, 1) << "request " << i << " ran twice under at-most-once";
     }
   }
-  const RemoteExecutorStats stats = (*client)->remote_executor()->stats();
+  const RemoteExecutorStats stats = client->remote_executor()->stats();
   std::ostringstream summary;
   summary << completed << " completed;";
   for (const auto& [error_class, count] : errors) {
