@@ -12,6 +12,7 @@
 #include <barrier>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <latch>
 #include <thread>
@@ -50,6 +51,20 @@ std::string query_text(const std::filesystem::path& path, const char* sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+// Runs body(t) for t in [0, threads) on as many threads, released together, and joins them.
+void run_together(int threads, const std::function<void(int)>& body) {
+  std::latch start(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      start.arrive_and_wait();
+      body(t);
+    });
+  }
+  for (auto& worker : workers)
+    worker.join();
 }
 
 TEST(SqliteTraceStore, ReopenedStoreListsEveryEntryInInsertionOrder) {
@@ -245,31 +260,24 @@ TEST(SqliteTraceStore, FreshDatabaseRace_ConcurrentOpenersOfANewFileAllSucceed) 
   constexpr int kOpeners = 8;
   for (int round = 0; round < kRounds; ++round) {
     const auto path = dir.path() / ("fresh-" + std::to_string(round) + ".db");
-    std::latch start(kOpeners);
     std::vector<std::string> failures(kOpeners);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kOpeners; ++t) {
-      threads.emplace_back([&, t] {
-        start.arrive_and_wait();
-        // As the CLI does: the trace store, then the run store on the same file.
-        auto store = SqliteTraceStore::open(path);
-        if (!store) {
-          failures[static_cast<std::size_t>(t)] = store.error().to_string();
-          return;
-        }
-        auto runs = SqliteWorkflowRunStore::open(path);
-        if (!runs) {
-          failures[static_cast<std::size_t>(t)] = runs.error().to_string();
-          return;
-        }
-        auto inserted = (*store)->insert(
-            entry("r" + std::to_string(round) + "-" + std::to_string(t)), std::nullopt);
-        if (!inserted)
-          failures[static_cast<std::size_t>(t)] = inserted.error().to_string();
-      });
-    }
-    for (auto& thread : threads)
-      thread.join();
+    run_together(kOpeners, [&](int t) {
+      // As the CLI does: the trace store, then the run store on the same file.
+      auto store = SqliteTraceStore::open(path);
+      if (!store) {
+        failures[static_cast<std::size_t>(t)] = store.error().to_string();
+        return;
+      }
+      auto runs = SqliteWorkflowRunStore::open(path);
+      if (!runs) {
+        failures[static_cast<std::size_t>(t)] = runs.error().to_string();
+        return;
+      }
+      auto inserted = (*store)->insert(entry("r" + std::to_string(round) + "-" + std::to_string(t)),
+                                       std::nullopt);
+      if (!inserted)
+        failures[static_cast<std::size_t>(t)] = inserted.error().to_string();
+    });
     for (int t = 0; t < kOpeners; ++t)
       EXPECT_EQ(failures[static_cast<std::size_t>(t)], "") << "round " << round << " opener " << t;
     auto store = SqliteTraceStore::open(path);
@@ -485,25 +493,18 @@ TEST(SqliteTraceStore, GroupCommit_EveryInsertIsCommittedWhenItReturns) {
   constexpr int kPerThread = 150;
   std::atomic<int> missing{0};
   std::atomic<int> failed{0};
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        const Value input = Value{{"i", i}};
-        if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))) {
-          ++failed;
-          continue;
-        }
-        if (!(*observer)->get(id))
-          ++missing;
+  run_together(kThreads, [&](int t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+      const Value input = Value{{"i", i}};
+      if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))) {
+        ++failed;
+        continue;
       }
-    });
-  }
-  for (auto& thread : threads)
-    thread.join();
+      if (!(*observer)->get(id))
+        ++missing;
+    }
+  });
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(missing.load(), 0);
   EXPECT_EQ((*observer)->count({}).value(), static_cast<std::size_t>(kThreads * kPerThread));
@@ -724,27 +725,20 @@ TEST(SqliteTraceStore, Checkpoints_KeepTheWalBoundedUnderAStreamOfInserts) {
   constexpr std::uintmax_t kBound = 24U << 20U;
   std::atomic<std::uintmax_t> largest{0};
   std::atomic<int> failed{0};
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      start.arrive_and_wait();
-      const Value input = Value{{"text", std::string(2000, 'w')}};
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "w" + std::to_string(t) + "-" + std::to_string(i);
-        if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, nullptr, 1, true)))
-          ++failed;
-        if (t == 0) {
-          std::error_code ignored;
-          const auto size = std::filesystem::file_size(wal, ignored);
-          if (!ignored && size > largest.load())
-            largest.store(size);
-        }
+  run_together(kThreads, [&](int t) {
+    const Value input = Value{{"text", std::string(2000, 'w')}};
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = "w" + std::to_string(t) + "-" + std::to_string(i);
+      if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, nullptr, 1, true)))
+        ++failed;
+      if (t == 0) {
+        std::error_code ignored;
+        const auto size = std::filesystem::file_size(wal, ignored);
+        if (!ignored && size > largest.load())
+          largest.store(size);
       }
-    });
-  }
-  for (auto& thread : threads)
-    thread.join();
+    }
+  });
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GT(largest.load(), 0U);
   EXPECT_LE(largest.load(), kBound) << "the WAL grew to " << largest.load() << " bytes";
@@ -760,26 +754,19 @@ TEST(SqliteTraceStore, WalBatching_SynchronousFullCommitsAreInTheFileWhenInsertR
   constexpr int kPerThread = 10;
   std::atomic<int> failed{0};
   std::atomic<int> missing{0};
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "full-" + std::to_string(t) + "-" + std::to_string(i);
-        const Value input = Value{{"i", i}};
-        if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))) {
-          ++failed;
-          continue;
-        }
-        // At least this thread's entries so far, through a connection of the default VFS.
-        if (count_rows_with_default_vfs(path) < i + 1)
-          ++missing;
+  run_together(kThreads, [&](int t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = "full-" + std::to_string(t) + "-" + std::to_string(i);
+      const Value input = Value{{"i", i}};
+      if (!(*store)->insert(entry(id), make_private_trace_entry(id, input, &input, 1, false))) {
+        ++failed;
+        continue;
       }
-    });
-  }
-  for (auto& thread : threads)
-    thread.join();
+      // At least this thread's entries so far, through a connection of the default VFS.
+      if (count_rows_with_default_vfs(path) < i + 1)
+        ++missing;
+    }
+  });
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(missing.load(), 0);
   EXPECT_EQ(count_rows_with_default_vfs(path), kThreads * kPerThread);
