@@ -440,7 +440,7 @@ static std::vector<std::string> compiler_args(const std::string& cc, bool compil
 // of wall time as two units against 1.1 s and 4 s as one. Idle by the instantaneous count of
 // runnable threads (other than this one), the least of a few samples 1 ms apart: one sample
 // also counts whatever is runnable for an instant (the host that just started this process),
-// and on an idle machine one compile in five then ran as one unit, 1.1 s instead of 0.75 s. By
+// and on an idle machine one compile in five then ran as one unit, 1.1 s instead of 0.9 s. By
 // the 1-minute load average when the count is unreadable.
 static std::size_t compile_parallelism() {
   const int cpus = traverse::wasm_internal::usable_cpus();
