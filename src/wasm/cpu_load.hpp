@@ -1,12 +1,15 @@
 // How busy the machine's CPUs are right now: read by the host (whether to poll a worker instead
 // of sleeping) and by the compile child (how many compiler processes to run at once).
-// Thread-safe (no state).
+// Thread-safe (the only state is /proc/loadavg, opened once per process, close-on-exec).
 #pragma once
 
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
+#include <cstring>
 
 namespace traverse::wasm_internal {
 
@@ -20,19 +23,29 @@ inline int usable_cpus() {
 // Threads runnable now, the caller included: the fourth field of /proc/loadavg
 // ("running/total"), the kernel's instantaneous count. The load averages lag by a minute: a
 // machine that just became idle still looks busy, and one that just became busy looks idle.
-// -1 if unreadable.
+// -1 if unreadable. The host reads it on its call path (at most once a millisecond), so the
+// file stays open (one descriptor for the process's life) and each reading is one pread.
 inline int runnable_threads_now() {
-  std::FILE* file = std::fopen("/proc/loadavg", "re");
-  if (file == nullptr)
+  static const int fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return -1;
-  double averages[3] = {0, 0, 0};
-  int running = -1;
-  int total = 0;
-  if (std::fscanf(file, "%lf %lf %lf %d/%d", &averages[0], &averages[1], &averages[2], &running,
-                  &total) != 5)
-    running = -1;
-  std::fclose(file);
-  return running;
+  char text[128];
+  const ssize_t got = ::pread(fd, text, sizeof text - 1, 0);
+  if (got <= 0)
+    return -1;
+  // "0.52 0.58 0.59 2/345 12345": past the three averages.
+  const char* field = text;
+  const char* const end = text + got;
+  for (int spaces = 0; spaces < 3; ++spaces) {
+    field =
+        static_cast<const char*>(std::memchr(field, ' ', static_cast<std::size_t>(end - field)));
+    if (field == nullptr)
+      return -1;
+    ++field;
+  }
+  int running = 0;
+  const auto parsed = std::from_chars(field, end, running);
+  return parsed.ec == std::errc{} && parsed.ptr != end && *parsed.ptr == '/' ? running : -1;
 }
 
 }  // namespace traverse::wasm_internal
