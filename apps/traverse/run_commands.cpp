@@ -158,10 +158,10 @@ void print_workflow_run(CliContext& context, const RuntimeExecution& execution,
   }
 }
 
-// What `run` and `workflow run` hold while they execute: the cluster connection (--nats), the
-// session over the trace database with the bundle and packages loaded, and the event stream.
+// What `run` and `workflow run` hold while they execute: the session over the trace database
+// with the bundle and packages loaded (its runtime holds the cluster client, with --nats), and
+// the event stream.
 struct LoadedSession {
-  std::shared_ptr<ClusterClient> cluster;  // null without --nats
   Session session;
   // Last, so it ends first: flushed (its losses reported) while the runtime still lives.
   EventStreamBridge event_stream;
@@ -194,7 +194,7 @@ std::optional<LoadedSession> open_loaded_session(CliContext& context, const Nats
     context.fail(loaded.error(), json);
     return std::nullopt;
   }
-  return LoadedSession{std::move(*cluster), std::move(*session), std::move(event_stream)};
+  return LoadedSession{std::move(*session), std::move(event_stream)};
 }
 
 void workflow_run(const WorkflowRunOptions& options, CliContext& context) {
