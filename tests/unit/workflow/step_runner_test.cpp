@@ -54,7 +54,7 @@ TEST(StepFailure, KindDecidesWhetherTheRunIsInvalidOrItsStepFailed) {
   EXPECT_EQ(unresolved.error->details()["trace_id"], "trace-1");
   EXPECT_EQ(unresolved.error->details()["capability"], "test.text.greet");
   ASSERT_EQ(unresolved.steps.size(), 2U);
-  EXPECT_NE(unresolved.steps[1].status, WorkflowStepStatus::Failed);  // stays "entered"
+  EXPECT_EQ(unresolved.steps[1].status, WorkflowStepStatus::Entered);
 
   const WorkflowRun failed =
       run_with_failing_greet(StepFailure("timeout", "Timeout", "took too long"));
