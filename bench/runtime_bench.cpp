@@ -54,6 +54,9 @@ NativeHandler::Result add_numbers(const Value& input) {
       Value{{"sum", input["a"].get<std::int64_t>() + input["b"].get<std::int64_t>()}});
 }
 
+// The SQLite store of the sqlite runtime (owned by it), for its counters.
+const SqliteTraceStore* g_sqlite_store = nullptr;
+
 // One runtime per store kind, shared by every caller thread of every benchmark run.
 TraverseRuntime& runtime_for(StoreKind kind) {
   // Destroyed after the runtimes (reverse construction order): removes the SQLite files.
@@ -86,6 +89,7 @@ TraverseRuntime& runtime_for(StoreKind kind) {
                      store.error().to_string().c_str());
         std::abort();
       }
+      g_sqlite_store = store->get();
       builder.with_trace_store(std::shared_ptr<TraceStore>(std::move(*store)));
     }
     auto built = builder.build();
@@ -140,6 +144,9 @@ void BM_SubmittedNativeExecution(benchmark::State& state) {
 void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
   TraverseRuntime& runtime = runtime_for(kind);
   RuntimeRequest request = bench_request(state);
+  const SqliteTraceStore* sqlite = kind == StoreKind::Sqlite ? g_sqlite_store : nullptr;
+  const SqliteTraceStoreStats before =
+      sqlite != nullptr ? sqlite->stats() : SqliteTraceStoreStats{};
   std::int64_t i = 0;
   for (auto _ : state) {
     request.input = Value{{"a", i++}, {"b", 1}};
@@ -151,6 +158,19 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
     benchmark::DoNotOptimize(result);
   }
   state.SetItemsProcessed(state.iterations());
+  if (sqlite != nullptr && state.thread_index() == 0) {
+    // The group-commit batch while this thread ran (the others run at the same time).
+    const SqliteTraceStoreStats after = sqlite->stats();
+    if (after.commits > before.commits) {
+      state.counters["entries_per_commit"] =
+          static_cast<double>(after.committed_entries - before.committed_entries) /
+          static_cast<double>(after.commits - before.commits);
+      state.counters["inline_checkpoints"] =
+          static_cast<double>(after.inline_checkpoints - before.inline_checkpoints);
+      state.counters["background_checkpoints"] =
+          static_cast<double>(after.background_checkpoints - before.background_checkpoints);
+    }
+  }
 }
 
 BENCHMARK(BM_DirectHandlerCall);

@@ -168,7 +168,7 @@ Completion<RouterDispatchResult> PlacementRouter::submit(RouterRequest request,
 
 std::expected<RouterResponse, RouterError> PlacementRouter::execute(RouterRequest request) const {
   const std::string trace_id =
-      request.trace_id_override ? *request.trace_id_override : new_uuid_v4();
+      request.trace_id_override ? *request.trace_id_override : new_uuid_v7();
   const bool keep_payloads = trace_store_->keeps_payloads();
 
   PublicTraceEntry entry;

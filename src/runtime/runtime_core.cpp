@@ -322,7 +322,7 @@ Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* 
   attempt.step = step;
   attempt.started = std::chrono::steady_clock::now();
   auto trace = std::make_shared<RuntimeTrace>();
-  trace->trace_id = new_uuid_v4();
+  trace->trace_id = new_uuid_v7();
   trace->request_id = request.request_id;
   trace->execution_id = "exec_" + request.request_id;
   if (step != nullptr) {

@@ -43,8 +43,11 @@ CivilDate civil_from_days(std::int64_t days) {
 
 }  // namespace
 
-std::string new_uuid_v4() {
-  // One generator per thread: no lock on the hot path, seeded from the OS entropy source.
+namespace {
+
+// 16 random bytes from a generator per thread: no lock on the hot path, seeded from the OS
+// entropy source.
+std::array<std::uint8_t, 16> random_bytes() {
   thread_local std::mt19937_64 generator{[] {
     std::random_device device;
     return (static_cast<std::uint64_t>(device()) << 32U) ^ device();
@@ -56,9 +59,14 @@ std::string new_uuid_v4() {
       bytes[i + j] = static_cast<std::uint8_t>(word >> (8 * j));
     }
   }
-  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | 0x40U);  // version 4
-  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
-  // Formatted by hand: ids are stamped on every attempt, and printf costs more than the rest.
+  return bytes;
+}
+
+// Sets the version nibble and the RFC 9562 variant bits, then formats 8-4-4-4-12 lowercase hex.
+// Formatted by hand: ids are stamped on every attempt, and printf costs more than the rest.
+std::string format_uuid(std::array<std::uint8_t, 16> bytes, std::uint8_t version) {
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | (version << 4U));
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);
   std::string text(36, '-');
   std::size_t at = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -69,6 +77,24 @@ std::string new_uuid_v4() {
     text[at++] = kHexDigits[bytes[i] & 0x0FU];
   }
   return text;
+}
+
+}  // namespace
+
+std::string new_uuid_v4() {
+  return format_uuid(random_bytes(), 4);
+}
+
+std::string new_uuid_v7() {
+  std::array<std::uint8_t, 16> bytes = random_bytes();
+  const auto millis =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  for (std::size_t i = 0; i < 6; ++i) {  // 48-bit big-endian Unix time in milliseconds
+    bytes[i] = static_cast<std::uint8_t>(millis >> (8U * (5U - i)));
+  }
+  return format_uuid(bytes, 7);
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point time) {

@@ -172,11 +172,14 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 // leaves at least kCheckpointFrames frames in the WAL, the checkpointer copies them back
 // (PASSIVE: it never blocks the writer). Under a steady stream of commits a background checkpoint
 // rarely catches the last frame, and only a complete one lets the next commit restart the WAL
-// from its beginning; so at kInlineCheckpointFrames (~16 MiB, SQLite's autocheckpoint interval
-// before) the leader checkpoints itself, copying what the checkpointer has not, and the WAL
-// stays bounded there.
+// from its beginning; so at kInlineCheckpointFrames (64 MiB with 4 KiB pages) the leader
+// checkpoints itself, copying what the checkpointer has not, and the WAL stays bounded there.
+// Every inserting thread waits for that checkpoint (its fsyncs take milliseconds), so the bound
+// is high: under a steady stream of inserts from eight threads, 4096 frames (16 MiB) stopped them
+// four times as often and cost about 5% of the throughput (bench/runtime_bench.cpp). A WAL that
+// grew this large is reused from its beginning, and removed when the last connection closes.
 constexpr int kCheckpointFrames = 1024;
-constexpr int kInlineCheckpointFrames = 4096;
+constexpr int kInlineCheckpointFrames = 16384;
 // Frames appended since the checkpointer was last asked before it is asked again. Asked after
 // every commit, it woke for a few pages at a time and took checkpoint_mutex just as the next
 // commit wanted it: `traverse run --repeat` made 2.1 futex calls a run; with the stride, 0.1.
@@ -270,6 +273,13 @@ struct SqliteTraceStore::Impl {
   bool checkpoint_running = false;  // guarded by checkpoint_mutex
   bool stopping = false;            // guarded by checkpoint_mutex
 
+  // SqliteTraceStoreStats, counted as the work happens.
+  std::atomic<std::uint64_t> commits{0};
+  std::atomic<std::uint64_t> committed_entries{0};
+  std::atomic<std::uint64_t> background_checkpoints{0};
+  std::atomic<std::uint64_t> background_checkpointed_frames{0};
+  std::atomic<std::uint64_t> inline_checkpoints{0};
+
   std::mutex readers_mutex;
   std::condition_variable readers_cv;
   // Guarded by readers_mutex.
@@ -309,6 +319,7 @@ struct SqliteTraceStore::Impl {
         impl->checkpoint_cv.wait(lock, [&] { return !impl->checkpoint_running; });
       }
       (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      impl->inline_checkpoints.fetch_add(1, std::memory_order_relaxed);
     } else if (frames < kCheckpointFrames) {
       impl->checkpoint_asked_at = 0;  // the WAL restarted (or has not grown yet)
     } else if (frames - impl->checkpoint_asked_at >= kCheckpointStride) {
@@ -336,8 +347,14 @@ struct SqliteTraceStore::Impl {
       lock.unlock();
       // A failure (busy, I/O) leaves the frames in the WAL: the next commit asks again, and the
       // inline bound above keeps the WAL from growing without end.
-      (void)sqlite3_wal_checkpoint_v2(checkpoint_connection.get(), "main",
-                                      SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int checkpointed = 0;
+      if (sqlite3_wal_checkpoint_v2(checkpoint_connection.get(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                    nullptr, &checkpointed) == SQLITE_OK &&
+          checkpointed > 0) {
+        background_checkpoints.fetch_add(1, std::memory_order_relaxed);
+        background_checkpointed_frames.fetch_add(static_cast<std::uint64_t>(checkpointed),
+                                                 std::memory_order_relaxed);
+      }
       lock.lock();
       checkpoint_running = false;
       checkpoint_cv.notify_all();  // a leader may wait for this round (on_commit)
@@ -537,12 +554,16 @@ struct SqliteTraceStore::Impl {
       return;
     }
     sqlite3_reset(commit_stmt.get());
+    std::uint64_t committed = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (batch[i]->written) {
         batch[i]->result = {};
         batch[i]->committed = true;
+        ++committed;
       }
     }
+    commits.fetch_add(1, std::memory_order_relaxed);
+    committed_entries.fetch_add(committed, std::memory_order_relaxed);
   }
 
   void rollback() {
@@ -809,6 +830,14 @@ std::expected<void, TraceError> SqliteTraceStore::Impl::open_writer() {
   if (!checkpoint)
     return std::unexpected(checkpoint.error());
   checkpoint_connection = std::move(*checkpoint);
+  // A connection learns that the file is in WAL mode only when it first reads it; until then
+  // sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK having done nothing (its log and checkpoint
+  // counts are -1), and every checkpoint fell to the committing leader at the WAL's bound, with
+  // all inserts waiting. One read puts it in WAL mode.
+  if (auto read = trace_internal::query_int(path, checkpoint_connection.get(),
+                                            "PRAGMA schema_version", "read schema version");
+      !read)
+    return std::unexpected(read.error());
   sqlite3_wal_hook(db, &Impl::on_commit, this);
   checkpointer = std::thread([this] { run_checkpointer(); });
 
@@ -850,6 +879,15 @@ SqliteTraceStore::~SqliteTraceStore() = default;
 bool SqliteTraceStore::keeps_payloads() const {
   return impl_->options.keep_payloads;
 }
+SqliteTraceStoreStats SqliteTraceStore::stats() const {
+  const Impl& impl = *impl_;
+  return {impl.commits.load(std::memory_order_relaxed),
+          impl.committed_entries.load(std::memory_order_relaxed),
+          impl.background_checkpoints.load(std::memory_order_relaxed),
+          impl.background_checkpointed_frames.load(std::memory_order_relaxed),
+          impl.inline_checkpoints.load(std::memory_order_relaxed)};
+}
+
 const std::filesystem::path& SqliteTraceStore::path() const {
   return impl_->path;
 }

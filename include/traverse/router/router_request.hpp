@@ -24,8 +24,8 @@ struct RouterRequest {
   Value input;
   std::optional<ExecutionTarget> target_hint;
   RuntimeSnapshot snapshot;
-  // The trace id to record; a fresh UUIDv4 when absent. Must be unique within the trace store
-  // (an existing id makes the trace write fail with Conflict).
+  // The trace id to record; a fresh UUIDv7 (time-ordered) when absent. Must be unique within the
+  // trace store (an existing id makes the trace write fail with Conflict).
   std::optional<std::string> trace_id_override;
   // The execution this attempt belongs to (copied into the trace and the ExecutionContext).
   std::string execution_id;

@@ -28,9 +28,9 @@
 // trace_write_failed with an empty trace_ref: a trace_ref a caller sees always resolves in the
 // TraceStore. Compiled schema validators are cached per registered contract (bounded).
 //
-// Identifiers: execution_id = "exec_<request_id>"; trace_ref = a fresh UUIDv4 per call, so a
-// repeated request_id never collides with or overwrites an earlier trace. Timestamps are real
-// UTC RFC 3339 (D9).
+// Identifiers: execution_id = "exec_<request_id>"; trace_ref = a fresh UUIDv7 per call
+// (time-ordered, D11), so a repeated request_id never collides with or overwrites an earlier trace.
+// Timestamps are real UTC RFC 3339 (D9).
 //
 // Ownership: a runtime is built by TraverseRuntime::Builder and owned through unique_ptr; it
 // shares its registries, stores, broker and catalog (std::shared_ptr), so they may outlive it.

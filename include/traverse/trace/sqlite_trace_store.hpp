@@ -69,6 +69,19 @@ struct SqliteTraceStoreOptions {
   std::uint64_t open_check_max_bytes = 32ULL << 20U;
 };
 
+// What a store has done since it was opened: counters for operators and benchmarks. Each field is
+// read on its own (a snapshot of each counter, not of all of them at one instant).
+struct SqliteTraceStoreStats {
+  std::uint64_t commits = 0;            // transactions committed by inserts
+  std::uint64_t committed_entries = 0;  // entries they held (per commit: the group-commit batch)
+  // Rounds of the store's checkpoint thread that copied WAL frames into the database file, and
+  // how many frames they copied in all.
+  std::uint64_t background_checkpoints = 0;
+  std::uint64_t background_checkpointed_frames = 0;
+  // Checkpoints run by a committing thread because the WAL reached its bound (inserts wait).
+  std::uint64_t inline_checkpoints = 0;
+};
+
 class SqliteTraceStore final : public TraceStore {
  public:
   // Opens (creating if absent, unless read_only) the trace database at `path`.
@@ -100,6 +113,8 @@ class SqliteTraceStore final : public TraceStore {
   [[nodiscard]] bool keeps_payloads() const override;
 
   [[nodiscard]] const std::filesystem::path& path() const;
+  // The counters above (all zero for a store opened read_only).
+  [[nodiscard]] SqliteTraceStoreStats stats() const;
 
  private:
   struct Impl;

@@ -11,6 +11,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,6 +162,37 @@ TEST(RuntimePipeline, AFailedExecutionIsAFailureEntryNotARejection) {
   const TraceRecord record = entry_of(*runtime, result.trace_ref);
   EXPECT_EQ(record.public_entry.outcome, TraceOutcome::Failure);
   EXPECT_EQ(record.public_entry.placement_target, "Local");
+}
+
+// Trace ids are version-7 UUIDs: an attempt made in a later millisecond gets a larger id, so the
+// trace database's id index grows at its end (docs/compatibility.md D11).
+TEST(RuntimePipeline, TraceRefsAreTimeOrderedVersion7Uuids) {
+  TraverseRuntime::Builder builder;
+  add_handlers(builder);
+  auto runtime = build(builder);
+  ASSERT_TRUE(runtime->load_bundle(kBundle).has_value());
+  const auto run = [&](const std::string& request_id) {
+    const RuntimeResult result = runtime->execute_capability(
+        request_for(request_id, "demo.runtime.add-numbers", Value{{"a", 1}, {"b", 2}}));
+    EXPECT_TRUE(result.completed());
+    return result.trace_ref;
+  };
+  const std::regex version7(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  const std::string first = run("first");
+  ASSERT_TRUE(std::regex_match(first, version7)) << first;
+  // The first 13 characters hold the creation millisecond (with the dash at 8).
+  std::string later = run("later-0");
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (int i = 1;
+       later.substr(0, 13) == first.substr(0, 13) && std::chrono::steady_clock::now() < give_up;
+       ++i) {
+    later = run("later-" + std::to_string(i));
+  }
+  ASSERT_NE(later.substr(0, 13), first.substr(0, 13)) << "the clock did not advance in 5 s";
+  EXPECT_TRUE(std::regex_match(later, version7)) << later;
+  EXPECT_LT(first, later);
+  EXPECT_TRUE(runtime->trace_store()->get(later).has_value());
 }
 
 TEST(RuntimePipeline, MalformedDocumentsAreRecordedAsRejectedEvenWithNothingParseable) {

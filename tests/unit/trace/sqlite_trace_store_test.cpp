@@ -718,11 +718,11 @@ TEST(SqliteTraceStore, Checkpoints_KeepTheWalBoundedUnderAStreamOfInserts) {
   const auto wal = std::filesystem::path(path.string() + "-wal");
   auto store = SqliteTraceStore::open(path, {.keep_payloads = true});
   ASSERT_TRUE(store.has_value()) << store.error().to_string();
-  // ~6 WAL frames (4 KiB pages) per insert: without checkpoints 6000 inserts leave a WAL of
-  // ~140 MiB. The checkpointer and the leader's bound (4096 frames) keep it near 16 MiB.
+  // ~6 WAL frames (4 KiB pages) per insert: without checkpoints 12,000 inserts leave a WAL of
+  // ~280 MiB. The checkpointer and the leader's bound (16384 frames) keep it near 64 MiB.
   constexpr int kThreads = 4;
-  constexpr int kPerThread = 1500;
-  constexpr std::uintmax_t kBound = 24U << 20U;
+  constexpr int kPerThread = 3000;
+  constexpr std::uintmax_t kBound = 72U << 20U;
   std::atomic<std::uintmax_t> largest{0};
   std::atomic<int> failed{0};
   run_together(kThreads, [&](int t) {
@@ -743,6 +743,44 @@ TEST(SqliteTraceStore, Checkpoints_KeepTheWalBoundedUnderAStreamOfInserts) {
   EXPECT_GT(largest.load(), 0U);
   EXPECT_LE(largest.load(), kBound) << "the WAL grew to " << largest.load() << " bytes";
   EXPECT_EQ((*store)->count({}).value(), static_cast<std::size_t>(kThreads * kPerThread));
+  const SqliteTraceStoreStats stats = (*store)->stats();
+  EXPECT_EQ(stats.committed_entries, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_GE(stats.commits, 1U);
+  EXPECT_LE(stats.commits, stats.committed_entries);
+  EXPECT_GT(stats.background_checkpoints, 0U);
+}
+
+// The checkpoint thread copies committed frames into the database file while inserts go on, long
+// before the WAL reaches the bound at which a committing thread has to checkpoint (and every
+// insert waits). Its connection once never read the file, so it did not know the file was in WAL
+// mode and each of its checkpoints did nothing.
+TEST(SqliteTraceStore, Checkpointer_CopiesFramesInTheBackgroundBeforeTheWalReachesItsBound) {
+  TempDir dir;
+  auto store = SqliteTraceStore::open(dir.path() / "traces.db", {.keep_payloads = true});
+  ASSERT_TRUE(store.has_value()) << store.error().to_string();
+  // Several frames per insert (a 2 KB payload, the row and its indexes): past the 1,024 frames at
+  // which the checkpointer is first asked, far below the inline bound.
+  constexpr int kInserts = 800;
+  const Value input = Value{{"text", std::string(2000, 'c')}};
+  for (int i = 0; i < kInserts; ++i) {
+    const std::string id = "c-" + std::to_string(i);
+    auto inserted =
+        (*store)->insert(entry(id), make_private_trace_entry(id, input, nullptr, 1, true));
+    ASSERT_TRUE(inserted.has_value()) << inserted.error().to_string();
+  }
+  // Bounded wait for the checkpoint thread's round (it was asked by the commits above).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((*store)->stats().background_checkpointed_frames == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const SqliteTraceStoreStats stats = (*store)->stats();
+  EXPECT_GT(stats.background_checkpoints, 0U);
+  EXPECT_GE(stats.background_checkpointed_frames, 1024U);
+  EXPECT_EQ(stats.inline_checkpoints, 0U);
+  // One thread: one commit per insert.
+  EXPECT_EQ(stats.commits, static_cast<std::uint64_t>(kInserts));
+  EXPECT_EQ(stats.committed_entries, static_cast<std::uint64_t>(kInserts));
 }
 
 TEST(SqliteTraceStore, WalBatching_SynchronousFullCommitsAreInTheFileWhenInsertReturns) {
