@@ -178,12 +178,16 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 // is high: under a steady stream of inserts from eight threads, 4096 frames (16 MiB) stopped them
 // four times as often and cost about 5% of the throughput (bench/runtime_bench.cpp). A WAL that
 // grew this large is reused from its beginning, and removed when the last connection closes.
-constexpr int kCheckpointFrames = 1024;
+// Each background round costs two fsyncs whatever it copies, and competes with a lone inserting
+// thread for the disk: started at 1,024 frames and repeated every 256, the rounds made
+// `traverse run --repeat` slower than no background checkpoints at all; from 4,096 frames and
+// every 1,024 it is as fast, and eight inserting threads gain as much.
+constexpr int kCheckpointFrames = 4096;
 constexpr int kInlineCheckpointFrames = 16384;
 // Frames appended since the checkpointer was last asked before it is asked again. Asked after
 // every commit, it woke for a few pages at a time and took checkpoint_mutex just as the next
-// commit wanted it: `traverse run --repeat` made 2.1 futex calls a run; with the stride, 0.1.
-constexpr int kCheckpointStride = 256;
+// commit wanted it (`traverse run --repeat` made 2.1 futex calls a run).
+constexpr int kCheckpointStride = 1024;
 
 // Most yields of a group-commit leader waiting for other inserts to join its batch.
 constexpr int kJoinYields = 8;

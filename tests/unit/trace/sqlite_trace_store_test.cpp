@@ -758,9 +758,9 @@ TEST(SqliteTraceStore, Checkpointer_CopiesFramesInTheBackgroundBeforeTheWalReach
   TempDir dir;
   auto store = SqliteTraceStore::open(dir.path() / "traces.db", {.keep_payloads = true});
   ASSERT_TRUE(store.has_value()) << store.error().to_string();
-  // Several frames per insert (a 2 KB payload, the row and its indexes): past the 1,024 frames at
-  // which the checkpointer is first asked, far below the inline bound.
-  constexpr int kInserts = 800;
+  // Several frames per insert (a 2 KB payload, the row and its indexes): past the 4,096 frames at
+  // which the checkpointer is first asked, far below the inline bound (16,384).
+  constexpr int kInserts = 1500;
   const Value input = Value{{"text", std::string(2000, 'c')}};
   for (int i = 0; i < kInserts; ++i) {
     const std::string id = "c-" + std::to_string(i);
@@ -776,7 +776,7 @@ TEST(SqliteTraceStore, Checkpointer_CopiesFramesInTheBackgroundBeforeTheWalReach
   }
   const SqliteTraceStoreStats stats = (*store)->stats();
   EXPECT_GT(stats.background_checkpoints, 0U);
-  EXPECT_GE(stats.background_checkpointed_frames, 1024U);
+  EXPECT_GE(stats.background_checkpointed_frames, 4096U);
   EXPECT_EQ(stats.inline_checkpoints, 0U);
   // One thread: one commit per insert.
   EXPECT_EQ(stats.commits, static_cast<std::uint64_t>(kInserts));
