@@ -124,7 +124,8 @@ TEST_F(PlacementRouterTest, SuccessReturnsOutputAndWritesOneSuccessTrace) {
   EXPECT_EQ(response->output, (Value{{"echo", {{"x", 1}}}}));
   EXPECT_EQ(response->placement_decision.target, ExecutionTarget::Local);
   EXPECT_EQ(response->placement_decision.reason, PlacementReason::CallerHintAccepted);
-  EXPECT_EQ(response->trace_id.size(), 36u);  // UUIDv4
+  EXPECT_EQ(response->trace_id.size(), 36u);
+  EXPECT_EQ(response->trace_id[14], '7');  // a time-ordered UUIDv7 (D11)
 
   const TraceRecord record = only_record();
   const PublicTraceEntry& entry = record.public_entry;
