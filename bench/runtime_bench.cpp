@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "sqlite_store_counters.hpp"
 #include "traverse/runtime/traverse_runtime.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
@@ -158,19 +159,7 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
     benchmark::DoNotOptimize(result);
   }
   state.SetItemsProcessed(state.iterations());
-  if (sqlite != nullptr && state.thread_index() == 0) {
-    // The group-commit batch while this thread ran (the others run at the same time).
-    const SqliteTraceStoreStats after = sqlite->stats();
-    if (after.commits > before.commits) {
-      state.counters["entries_per_commit"] =
-          static_cast<double>(after.committed_entries - before.committed_entries) /
-          static_cast<double>(after.commits - before.commits);
-      state.counters["inline_checkpoints"] =
-          static_cast<double>(after.inline_checkpoints - before.inline_checkpoints);
-      state.counters["background_checkpoints"] =
-          static_cast<double>(after.background_checkpoints - before.background_checkpoints);
-    }
-  }
+  bench::report_sqlite_counters(state, sqlite, before);
 }
 
 BENCHMARK(BM_DirectHandlerCall);

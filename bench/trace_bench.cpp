@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "sqlite_store_counters.hpp"
 #include "traverse/events/in_process_broker.hpp"
 #include "traverse/support/ids.hpp"
 #include "traverse/trace/in_memory_trace_store.hpp"
@@ -81,15 +82,7 @@ void BM_TraceInsert(benchmark::State& state) {
       state.SkipWithError("insert failed");
   }
   state.SetItemsProcessed(state.iterations());
-  if (sqlite != nullptr && state.thread_index() == 0) {
-    // The group-commit batch while this thread inserted (the others insert at the same time).
-    const SqliteTraceStoreStats after = sqlite->stats();
-    if (after.commits > before.commits) {
-      state.counters["entries_per_commit"] =
-          static_cast<double>(after.committed_entries - before.committed_entries) /
-          static_cast<double>(after.commits - before.commits);
-    }
-  }
+  bench::report_sqlite_counters(state, sqlite, before);
 }
 BENCHMARK(BM_TraceInsert)
     ->Arg(0)
