@@ -181,7 +181,7 @@ std::expected<Statement, TraceError> prepare(const std::filesystem::path& path, 
 // Each background round costs two fsyncs whatever it copies, and competes with a lone inserting
 // thread for the disk: started at 1,024 frames and repeated every 256, the rounds made
 // `traverse run --repeat` slower than no background checkpoints at all; from 4,096 frames and
-// every 1,024 it is as fast, and eight inserting threads gain as much.
+// every 1,024 it is as fast as before, and eight inserting threads keep their gain.
 constexpr int kCheckpointFrames = 4096;
 constexpr int kInlineCheckpointFrames = 16384;
 // Frames appended since the checkpointer was last asked before it is asked again. Asked after
