@@ -65,7 +65,7 @@ std::array<std::uint8_t, 16> random_bytes() {
 // Sets the version nibble and the RFC 9562 variant bits, then formats 8-4-4-4-12 lowercase hex.
 // Formatted by hand: ids are stamped on every attempt, and printf costs more than the rest.
 std::string format_uuid(std::array<std::uint8_t, 16> bytes, std::uint8_t version) {
-  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | (version << 4U));
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | (static_cast<unsigned>(version) << 4U));
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);
   std::string text(36, '-');
   std::size_t at = 0;
