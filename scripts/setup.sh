@@ -10,6 +10,7 @@ packages=(
   wabt                    # WebAssembly interpreter (libwabt.a) and wat2wasm for test modules
   libssl-dev              # SHA-256 (libcrypto)
   libsqlite3-dev          # durable trace store
+  libjemalloc-dev         # the allocator of the traverse command (release builds; see README)
   libcli11-dev            # the traverse command line
   libseccomp-dev          # seccomp-bpf filter of the WebAssembly sandbox worker
   libboost-dev            # `traverse serve`: Boost.Beast/Asio (header-only), in src/service only
