@@ -68,7 +68,9 @@ if(TRAVERSE_USE_JEMALLOC AND NOT TRAVERSE_SANITIZE AND NOT TRAVERSE_FUZZ)
   find_library(TRAVERSE_JEMALLOC_LIBRARY jemalloc)
 endif()
 function(traverse_link_allocator target)
-  if(TRAVERSE_JEMALLOC_LIBRARY)
+  # Checked again here: the found library stays in the cache when the option is turned off.
+  if(TRAVERSE_USE_JEMALLOC AND NOT TRAVERSE_SANITIZE AND NOT TRAVERSE_FUZZ
+     AND TRAVERSE_JEMALLOC_LIBRARY)
     target_link_libraries(${target} PRIVATE ${TRAVERSE_JEMALLOC_LIBRARY})
   endif()
 endfunction()
