@@ -59,7 +59,7 @@ endif()
 # which stands for `traverse serve`): jemalloc (Debian libjemalloc-dev) instead of glibc's malloc.
 # A traced execution allocates some 70 blocks, many freed by another thread than the one that
 # allocated them; measured on 2 cores, `POST /v1/capabilities/execute` of a native capability
-# answered 36-42% of the `/healthz` rate with glibc's malloc and 50-52% with jemalloc. Linked only
+# answered 34-42% of the `/healthz` rate with glibc's malloc and 49-52% with jemalloc. Linked only
 # into those executables (the library leaves the allocator to the program that embeds it), never
 # into the sandbox worker (its seccomp filter allows only the system calls it needs) nor under a
 # sanitizer (which brings its own allocator). OFF, or jemalloc missing: glibc's malloc.
