@@ -4,9 +4,12 @@
 // → RuntimeTrace → result), beside its floor in the same run: the same handler called directly.
 //   - BM_DirectHandlerCall: the handler alone (the floor: what the capability costs untraced).
 //   - BM_TracedNativeExecution/{in_memory,sqlite}: 1 and 8 callers; the default
-//     InMemoryTraceStore, and a SqliteTraceStore (WAL, group commit) in a temporary file.
+//     InMemoryTraceStore, and a SqliteTraceStore (WAL, group commit) in a temporary file; the
+//     SQLite runs also report entries_per_commit and the checkpoints of each kind.
 //   - BM_SubmittedNativeExecution: the asynchronous API (TraverseRuntime::submit, then wait).
-// The pipeline's overhead per execution is traced time − direct time. Build with `release`:
+// The pipeline's overhead per execution is traced time − direct time. Linked with the system's
+// malloc (what an embedding program gets unless it chooses another allocator; the `traverse`
+// executable links jemalloc: compare with LD_PRELOAD=libjemalloc.so.2). Build with `release`:
 //
 //   build/release/bench/runtime_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>

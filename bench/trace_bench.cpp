@@ -6,6 +6,7 @@
 //                                         insert: the store before group commit, the baseline),
 //                               store 2 = SqliteTraceStore with group commit (the default).
 //                               Compare items_per_second of 2 against 1 and 0 in the same run.
+//                               SQLite runs report entries_per_commit and the checkpoints.
 //   BM_TraceEntryEncode         the JSON encoding of one traced execution's entries (part of
 //                               every SQLite insert, done by the inserting thread)
 //   BM_SqliteOpen/<check>       opening a store for writing on a file of 10,000 traced executions;
