@@ -191,6 +191,8 @@ constexpr int kCheckpointStride = 1024;
 
 // Most yields of a group-commit leader waiting for other inserts to join its batch.
 constexpr int kJoinYields = 8;
+// How long an insert waiting for its batch's commit polls before it sleeps on its futex.
+constexpr std::chrono::microseconds kWaitPoll{100};
 
 // Rows read under a reader connection, decoded after it is released.
 struct RawRow {
@@ -950,6 +952,16 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
   if (impl.queue.front() != &self) {
     lock.unlock();
     std::uint32_t state = self.state.load(std::memory_order_acquire);
+    // A commit takes tens of microseconds; waking from a futex costs about as much again on a
+    // virtual machine, on the path of both the waiter and the next leader. So first poll for up
+    // to kWaitPoll, yielding the CPU between polls (to the leader, when it needs this CPU);
+    // measured with eight inserting threads, `trace_bench` 78k-82k -> 98k inserts/s, and no
+    // change when other processes keep both CPUs busy.
+    for (const auto poll_until = std::chrono::steady_clock::now() + kWaitPoll;
+         state == kWaiting && std::chrono::steady_clock::now() < poll_until;) {
+      std::this_thread::yield();
+      state = self.state.load(std::memory_order_acquire);
+    }
     while (state == kWaiting) {
       futex_wait(self.state, kWaiting);
       state = self.state.load(std::memory_order_acquire);
