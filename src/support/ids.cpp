@@ -1,6 +1,7 @@
 #include "traverse/support/ids.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <random>
 
@@ -40,10 +41,6 @@ CivilDate civil_from_days(std::int64_t days) {
   const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
   return {year, month, day};
 }
-
-}  // namespace
-
-namespace {
 
 // 16 random bytes from a generator per thread: no lock on the hot path, seeded from the OS
 // entropy source.
