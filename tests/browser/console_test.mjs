@@ -120,9 +120,14 @@ async function open(page, base, hash) {
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: WAIT });
   }
   try {
-    await page.waitForFunction((h) => location.hash === h && document.getElementById('main').dataset.ready === 'true', { timeout: WAIT, polling: 50 }, hash);
+    // data-rendered, not location.hash: the address changes before the console's hashchange
+    // handler runs, so the previous page can still be the one shown (and ready).
+    await page.waitForFunction((h) => {
+      const m = document.getElementById('main');
+      return m.dataset.rendered === h && m.dataset.ready === 'true';
+    }, { timeout: WAIT, polling: 50 }, hash);
   } catch (error) {
-    const state = await page.evaluate(() => `${location.hash} ready=${document.getElementById('main').dataset.ready}: ${document.getElementById('main').innerText.slice(0, 300)}`).catch((e) => String(e));
+    const state = await page.evaluate(() => `${location.hash} rendered=${document.getElementById('main').dataset.rendered} ready=${document.getElementById('main').dataset.ready}: ${document.getElementById('main').innerText.slice(0, 300)}`).catch((e) => String(e));
     throw new Error(`${hash} did not render within ${WAIT} ms (page: ${state}): ${error.message}`);
   }
 }
@@ -204,7 +209,7 @@ async function main() {
   check(executes.length === 0, 'nothing was sent for the invalid input');
   await shot(page, 'run-invalid');
 
-    const request = JSON.parse(readFileSync(example('requests/plan-expedition.json'), 'utf8'));
+  const request = JSON.parse(readFileSync(example('requests/plan-expedition.json'), 'utf8'));
   await page.$eval('#run-input', (area, text) => { area.value = text; }, JSON.stringify(request.input, null, 2));
   await page.click('#run-submit');
   await page.waitForSelector('#result', { timeout: WAIT });
@@ -262,7 +267,10 @@ async function main() {
 
   // Clicking a bar opens that step's trace, with its published event and payload.
   await page.click('#timeline .bar[data-step="4"]');
-  await page.waitForFunction(() => location.hash.startsWith('#/trace/') && document.getElementById('main').dataset.ready === 'true', { timeout: WAIT, polling: 50 });
+  await page.waitForFunction(() => {
+    const m = document.getElementById('main');
+    return (m.dataset.rendered || '').startsWith('#/trace/') && m.dataset.ready === 'true';
+  }, { timeout: WAIT, polling: 50 });
   const traceText = await page.$eval('main', (m) => m.innerText);
   check(traceText.includes('expedition.planning.assemble-expedition-plan') && traceText.includes('inputs sha-256'),
     'a bar opens its step\'s trace (public entry and hashes)');

@@ -935,11 +935,30 @@ function showError(error) {
   main().append(errorPanel(error));
 }
 
-async function route() {
+// Routes run one at a time, in order: a page that is still loading when the address changes again
+// would otherwise finish last and draw itself over the newer page. `main` carries
+// data-ready="false" from the moment the address changes until the last queued route has drawn,
+// and data-rendered names the address drawn (what tests and scripts wait for).
+let routeChain = Promise.resolve();
+let queuedRoutes = 0;
+
+function route() {
+  queuedRoutes++;
+  main().dataset.ready = 'false';
+  routeChain = routeChain.then(renderRoute).finally(() => {
+    if (--queuedRoutes === 0) main().dataset.ready = 'true';
+  });
+  return routeChain;
+}
+
+async function renderRoute() {
+  // A later route is queued: it draws the current address, so this one has nothing to add.
+  if (queuedRoutes > 1) return;
+  const address = location.hash;
   stopTail();
   if (metricsTimer) { clearTimeout(metricsTimer); metricsTimer = null; }
   showBanner('');
-  const hash = location.hash.replace(/^#\/?/, '') || 'capabilities';
+  const hash = address.replace(/^#\/?/, '') || 'capabilities';
   const [pathPart, query] = hash.split('?');
   const [page, ...rest] = pathPart.split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
@@ -948,7 +967,6 @@ async function route() {
     if (a.dataset.page === navPage) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   main().dataset.page = page;
-  main().dataset.ready = 'false';
   try {
     switch (page) {
       case 'capabilities': await (arg ? pageCapability(arg) : pageCapabilities()); break;
@@ -964,7 +982,7 @@ async function route() {
   } catch (error) {
     setPage('Error', errorPanel(error));
   }
-  main().dataset.ready = 'true';
+  main().dataset.rendered = address;
 }
 
 function initToken() {
