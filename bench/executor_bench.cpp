@@ -7,6 +7,11 @@
 //   BM_ThreadPool_Callers/cap:N   ThreadPoolExecutor, 8 concurrent callers, capacity 2 and 8
 //   BM_MutexCondvarPool_*         baseline: a textbook mutex + condition-variable pool
 //   BM_StdAsync_*                 baseline: std::async(std::launch::async) per call
+//   *_Contended                   the same while busy threads (one per CPU, standing for other
+//                                 programs) keep every CPU busy; ThreadPoolNoPolling is the pool
+//                                 with worker_spin = caller_spin = 0 (its threads sleep at once
+//                                 instead of polling with yields, each of which can then cost a
+//                                 scheduler time slice)
 //
 // `executor_bench --rayon-compare [--quick]` instead mirrors the measurement method of the Rust
 // reference baseline (shared/baselines/rayon-executor: median of timed batches for latency,
@@ -70,9 +75,14 @@ std::unique_ptr<NativeExecutor> identity_executor() {
   return std::make_unique<NativeExecutor>(traverse::NativeHandler(&identity));
 }
 
-std::unique_ptr<ThreadPoolExecutor> make_pool(std::size_t capacity) {
+// `polling`: false sets worker_spin and caller_spin to 0 (threads sleep at once).
+std::unique_ptr<ThreadPoolExecutor> make_pool(std::size_t capacity, bool polling = true) {
   ThreadPoolExecutorConfig config;
   config.capacity = capacity;
+  if (!polling) {
+    config.worker_spin = std::chrono::nanoseconds{0};
+    config.caller_spin = std::chrono::nanoseconds{0};
+  }
   auto pool = ThreadPoolExecutor::create(std::move(config), identity_executor());
   if (!pool) {
     std::fprintf(stderr, "pool: %s\n", pool.error().message().c_str());
@@ -234,6 +244,86 @@ void BM_MutexCondvarPool_Callers(benchmark::State& state) {
             }));
 }
 BENCHMARK(BM_MutexCondvarPool_Callers)->ArgName("cap")->Arg(2)->Arg(8)->Threads(8)->UseRealTime();
+
+// ---- CPU contention: busy threads, one per CPU, for the length of one benchmark run.
+class BusyCpus {
+ public:
+  BusyCpus() {
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < cpus; ++i) {
+      threads_.emplace_back([this] {
+        std::uint64_t x = 1;
+        while (!stop_.load(std::memory_order_relaxed)) {
+          x = x * 6364136223846793005ULL + 1442695040888963407ULL;  // work the CPU, not memory
+        }
+        benchmark::DoNotOptimize(x);
+      });
+    }
+  }
+  BusyCpus(const BusyCpus&) = delete;
+  BusyCpus& operator=(const BusyCpus&) = delete;
+  ~BusyCpus() {
+    stop_.store(true, std::memory_order_relaxed);
+    for (auto& thread : threads_) {
+      thread.join();
+    }
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+// Runs `calls` with every CPU kept busy. Thread 0 starts the busy threads before the timed loop
+// (which starts when every benchmark thread is in it) and stops them after it.
+template <typename Calls>
+void contended(benchmark::State& state, Calls calls) {
+  static std::unique_ptr<BusyCpus> busy;
+  if (state.thread_index() == 0) {
+    busy = std::make_unique<BusyCpus>();
+  }
+  calls();
+  if (state.thread_index() == 0) {
+    busy.reset();
+  }
+}
+
+void BM_ThreadPool_1Caller_Contended(benchmark::State& state) {
+  auto pool = make_pool(2);
+  contended(state, [&] { run_calls(state, *pool); });
+}
+BENCHMARK(BM_ThreadPool_1Caller_Contended)->UseRealTime();
+
+void BM_ThreadPool_8Callers_Contended(benchmark::State& state) {
+  auto& pool = shared("pool2", [] { return make_pool(2); });
+  contended(state, [&] { run_calls(state, pool); });
+}
+BENCHMARK(BM_ThreadPool_8Callers_Contended)->Threads(8)->UseRealTime();
+
+void BM_ThreadPoolNoPolling_1Caller_Contended(benchmark::State& state) {
+  auto pool = make_pool(2, false);
+  contended(state, [&] { run_calls(state, *pool); });
+}
+BENCHMARK(BM_ThreadPoolNoPolling_1Caller_Contended)->UseRealTime();
+
+void BM_ThreadPoolNoPolling_8Callers_Contended(benchmark::State& state) {
+  auto& pool = shared("pool2-no-polling", [] { return make_pool(2, false); });
+  contended(state, [&] { run_calls(state, pool); });
+}
+BENCHMARK(BM_ThreadPoolNoPolling_8Callers_Contended)->Threads(8)->UseRealTime();
+
+void BM_MutexCondvarPool_1Caller_Contended(benchmark::State& state) {
+  MutexCondvarPool pool(2, identity_executor());
+  contended(state, [&] { run_calls(state, pool); });
+}
+BENCHMARK(BM_MutexCondvarPool_1Caller_Contended)->UseRealTime();
+
+void BM_MutexCondvarPool_8Callers_Contended(benchmark::State& state) {
+  auto& pool =
+      shared("condvar2", [] { return std::make_unique<MutexCondvarPool>(2, identity_executor()); });
+  contended(state, [&] { run_calls(state, pool); });
+}
+BENCHMARK(BM_MutexCondvarPool_8Callers_Contended)->Threads(8)->UseRealTime();
 
 void BM_StdAsync_1Caller(benchmark::State& state) {
   StdAsyncExecutor executor(identity_executor());

@@ -73,7 +73,10 @@ struct ThreadPoolExecutorConfig {
 
   // Whatever these say, a thread that notices it was descheduled while pausing (the CPUs are
   // oversubscribed) stops, and the pool then skips the pause phase for 20 ms, doubling while it
-  // keeps happening, up to about 1 s.
+  // keeps happening, up to about 1 s. The yielding phase has no such brake yet: on a machine
+  // whose CPUs other programs keep busy, each yield can cost a scheduler time slice, so there set
+  // worker_spin and caller_spin to 0 (threads then sleep at once; bench/executor_bench.cpp's
+  // *_Contended cases measure both).
 };
 
 }  // namespace traverse
