@@ -34,6 +34,8 @@ struct TraverseRuntime::Builder::Options {
   std::shared_ptr<WorkflowRegistry> workflows;
   std::vector<std::pair<std::string, NativeHandler>> native_handlers;
   std::size_t native_capacity = default_native_capacity();
+  std::optional<std::chrono::nanoseconds> native_worker_spin;
+  std::optional<std::chrono::nanoseconds> native_caller_spin;
   std::map<ArtifactType, std::shared_ptr<const CapabilityExecutor>> executors;
   std::shared_ptr<TraceStore> trace_store;
   std::shared_ptr<WorkflowRunStore> run_store;
@@ -88,6 +90,13 @@ TraverseRuntime::Builder& TraverseRuntime::Builder::with_remote_execution(
 TraverseRuntime::Builder& TraverseRuntime::Builder::with_native_pool_capacity(
     std::size_t capacity) {
   options_->native_capacity = capacity;
+  return *this;
+}
+
+TraverseRuntime::Builder& TraverseRuntime::Builder::with_native_pool_spin(
+    std::chrono::nanoseconds worker_spin, std::chrono::nanoseconds caller_spin) {
+  options_->native_worker_spin = worker_spin;
+  options_->native_caller_spin = caller_spin;
   return *this;
 }
 
@@ -206,9 +215,11 @@ BuildResult wire_state(TraverseRuntime::Core& core, const BuilderOptions& option
 }
 
 std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> start_pool(
-    std::size_t capacity, NativeExecutor::HandlerTable table) {
+    const BuilderOptions& options, NativeExecutor::HandlerTable table) {
   ThreadPoolExecutorConfig config;
-  config.capacity = capacity;
+  config.capacity = options.native_capacity;
+  config.worker_spin = options.native_worker_spin.value_or(config.worker_spin);
+  config.caller_spin = options.native_caller_spin.value_or(config.caller_spin);
   auto created = ThreadPoolExecutor::create(std::move(config),
                                             std::make_unique<NativeExecutor>(std::move(table)));
   if (!created) {
@@ -229,7 +240,7 @@ std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> set_native
   if (const auto native = options.executors.find(ArtifactType::Native);
       native != options.executors.end()) {
     executors.set(ArtifactType::Native, native->second);
-    return start_pool(options.native_capacity, {});
+    return start_pool(options, {});
   }
   NativeExecutor::HandlerTable table;
   std::set<std::string, std::less<>> ids;
@@ -242,7 +253,7 @@ std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> set_native
     }
     ids.insert(id);
   }
-  auto pool = start_pool(options.native_capacity, std::move(table));
+  auto pool = start_pool(options, std::move(table));
   if (pool) {
     executors.set(ArtifactType::Native, std::shared_ptr<const CapabilityExecutor>(*pool));
     core.native_handler_ids = std::move(ids);

@@ -76,7 +76,7 @@ struct ThreadPoolExecutorConfig {
   // keeps happening, up to about 1 s. The yielding phase has no such brake yet: on a machine
   // whose CPUs other programs keep busy, each yield can cost a scheduler time slice, so there set
   // worker_spin and caller_spin to 0 (threads then sleep at once; bench/executor_bench.cpp's
-  // *_Contended cases measure both).
+  // *_Contended cases measure both; the runtime's pool: Builder::with_native_pool_spin).
 };
 
 }  // namespace traverse

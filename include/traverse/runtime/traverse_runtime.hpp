@@ -42,6 +42,7 @@
 // (execute_capability, run_workflow, load_bundle, register_*, runtime_trace may all run at once).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <expected>
 #include <filesystem>
@@ -123,6 +124,13 @@ class TraverseRuntime {
     Builder& with_native_handler(std::string capability_id, NativeHandler handler);
     // Worker threads of the default Native executor (1..=256; default default_native_capacity()).
     Builder& with_native_pool_capacity(std::size_t capacity);
+    // How long idle workers and waiting callers of that pool poll (yielding the CPU) before they
+    // sleep (ThreadPoolExecutorConfig::worker_spin and caller_spin; default 50 µs and 20 µs).
+    // Polling makes a call's round trip sub-microsecond on an idle machine; on a machine whose
+    // CPUs other programs keep busy, each yield can cost a scheduler time slice, so there pass 0
+    // and 0 (threads sleep at once). Negative durations fail build() (InvalidOption).
+    Builder& with_native_pool_spin(std::chrono::nanoseconds worker_spin,
+                                   std::chrono::nanoseconds caller_spin);
 
     // Configures the default Wasm executor. Without this call the runtime looks for the
     // `traverse-wasm-worker` executable (find_wasm_worker) and, when it is found, creates a

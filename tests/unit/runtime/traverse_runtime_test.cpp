@@ -175,6 +175,34 @@ TEST(TraverseRuntimeBuilder, RejectsPoolCapacityOutsideRange) {
   EXPECT_EQ(big.error().message(), "invalid thread pool capacity 257; expected 1..=256");
 }
 
+TEST(TraverseRuntimeBuilder, ANativePoolThatNeverPollsStillRunsCapabilities) {
+  TraverseRuntime::Builder builder;
+  add_bundle_handlers(builder);
+  builder.with_native_pool_spin(std::chrono::nanoseconds{0}, std::chrono::nanoseconds{0});
+  builder.with_executor(ArtifactType::Wasm, nullptr);
+  auto runtime = builder.build();
+  ASSERT_TRUE(runtime.has_value()) << runtime.error().to_string();
+  ASSERT_TRUE((*runtime)->load_bundle(kBundle).has_value());
+  for (std::int64_t i = 0; i < 100; ++i) {
+    const auto result = (*runtime)->execute_capability(
+        request_for("no-polling", "demo.runtime.add-numbers", {{"a", i}, {"b", 1}}));
+    ASSERT_TRUE(result.completed()) << i;
+    EXPECT_EQ((*result.output)["sum"], i + 1);
+  }
+}
+
+TEST(TraverseRuntimeBuilder, RejectsANegativeNativePoolSpin) {
+  auto runtime =
+      TraverseRuntime::Builder()
+          .with_native_pool_spin(std::chrono::nanoseconds{-1}, std::chrono::nanoseconds{0})
+          .build();
+  ASSERT_FALSE(runtime.has_value());
+  EXPECT_EQ(runtime.error().kind(), RuntimeBuildErrorKind::InvalidOption);
+  EXPECT_NE(runtime.error().message().find("worker_spin/caller_spin is negative"),
+            std::string::npos)
+      << runtime.error().message();
+}
+
 TEST(TraverseRuntimeBuilder, RejectsZeroBounds) {
   auto traces = TraverseRuntime::Builder().with_runtime_trace_capacity(0).build();
   ASSERT_FALSE(traces.has_value());
