@@ -6,6 +6,8 @@
 //   - BM_TracedNativeExecution/{in_memory,sqlite}: 1 and 8 callers; the default
 //     InMemoryTraceStore, and a SqliteTraceStore (WAL, group commit) in a temporary file; the
 //     SQLite runs also report entries_per_commit and the checkpoints of each kind.
+//   - BM_TracedNativeExecution/in_memory_no_polling: in-memory, with the pool's polling off
+//     (Builder::with_native_pool_spin(0, 0)); run it beside other busy programs to see why.
 //   - BM_SubmittedNativeExecution: the asynchronous API (TraverseRuntime::submit, then wait).
 // The pipeline's overhead per execution is traced time − direct time. Linked with the system's
 // malloc (what an embedding program gets unless it chooses another allocator; the `traverse`
@@ -15,6 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,7 +36,9 @@
 namespace traverse {
 namespace {
 
-enum class StoreKind { InMemory, Sqlite };
+// InMemoryNoPolling: the in-memory store, and a pool whose threads sleep at once
+// (Builder::with_native_pool_spin(0, 0): what to use where other programs keep the CPUs busy).
+enum class StoreKind { InMemory, Sqlite, InMemoryNoPolling };
 
 CapabilityContract bench_contract() {
   CapabilityContract contract;
@@ -77,12 +82,15 @@ TraverseRuntime& runtime_for(StoreKind kind) {
   };
   static std::mutex mutex;
   static TempFiles temp_files;
-  static std::unique_ptr<TraverseRuntime> runtimes[2];
+  static std::unique_ptr<TraverseRuntime> runtimes[3];
   std::lock_guard lock(mutex);
   auto& slot = runtimes[static_cast<int>(kind)];
   if (!slot) {
     TraverseRuntime::Builder builder;
     builder.with_native_handler("bench.runtime.add-numbers", add_numbers);
+    if (kind == StoreKind::InMemoryNoPolling) {
+      builder.with_native_pool_spin(std::chrono::nanoseconds{0}, std::chrono::nanoseconds{0});
+    }
     if (kind == StoreKind::Sqlite) {
       const auto path = std::filesystem::temp_directory_path() /
                         ("traverse-router-bench-" + new_uuid_v4() + ".db");
@@ -167,6 +175,10 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
 
 BENCHMARK(BM_DirectHandlerCall);
 BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory, StoreKind::InMemory)
+    ->Threads(1)
+    ->Threads(8)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory_no_polling, StoreKind::InMemoryNoPolling)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime();
