@@ -945,7 +945,8 @@ let queuedRoutes = 0;
 function route() {
   queuedRoutes++;
   main().dataset.ready = 'false';
-  routeChain = routeChain.then(renderRoute).finally(() => {
+  // The catch keeps the chain fulfilled: a rejected link would skip every later route.
+  routeChain = routeChain.then(renderRoute).catch((error) => setPage('Error', errorPanel(error))).finally(() => {
     if (--queuedRoutes === 0) main().dataset.ready = 'true';
   });
   return routeChain;
