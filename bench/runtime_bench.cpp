@@ -36,9 +36,10 @@
 namespace traverse {
 namespace {
 
-// InMemoryNoPolling: the in-memory store, and a pool whose threads sleep at once
-// (Builder::with_native_pool_spin(0, 0): what to use where other programs keep the CPUs busy).
-enum class StoreKind { InMemory, Sqlite, InMemoryNoPolling };
+// The runtimes measured: the in-memory or the SQLite store; InMemoryNoPolling: the in-memory
+// store and a pool whose threads sleep at once (Builder::with_native_pool_spin(0, 0): what to use
+// where other programs keep the CPUs busy).
+enum class Setup { InMemory, Sqlite, InMemoryNoPolling };
 
 CapabilityContract bench_contract() {
   CapabilityContract contract;
@@ -66,8 +67,8 @@ NativeHandler::Result add_numbers(const Value& input) {
 // The SQLite store of the sqlite runtime (owned by it), for its counters.
 const SqliteTraceStore* g_sqlite_store = nullptr;
 
-// One runtime per store kind, shared by every caller thread of every benchmark run.
-TraverseRuntime& runtime_for(StoreKind kind) {
+// One runtime per setup, shared by every caller thread of every benchmark run.
+TraverseRuntime& runtime_for(Setup setup) {
   // Destroyed after the runtimes (reverse construction order): removes the SQLite files.
   struct TempFiles {
     std::vector<std::filesystem::path> paths;
@@ -84,14 +85,14 @@ TraverseRuntime& runtime_for(StoreKind kind) {
   static TempFiles temp_files;
   static std::unique_ptr<TraverseRuntime> runtimes[3];
   std::lock_guard lock(mutex);
-  auto& slot = runtimes[static_cast<int>(kind)];
+  auto& slot = runtimes[static_cast<int>(setup)];
   if (!slot) {
     TraverseRuntime::Builder builder;
     builder.with_native_handler("bench.runtime.add-numbers", add_numbers);
-    if (kind == StoreKind::InMemoryNoPolling) {
+    if (setup == Setup::InMemoryNoPolling) {
       builder.with_native_pool_spin(std::chrono::nanoseconds{0}, std::chrono::nanoseconds{0});
     }
-    if (kind == StoreKind::Sqlite) {
+    if (setup == Setup::Sqlite) {
       const auto path = std::filesystem::temp_directory_path() /
                         ("traverse-router-bench-" + new_uuid_v4() + ".db");
       temp_files.paths.push_back(path);
@@ -138,7 +139,7 @@ RuntimeRequest bench_request(const benchmark::State& state) {
 }
 
 void BM_SubmittedNativeExecution(benchmark::State& state) {
-  TraverseRuntime& runtime = runtime_for(StoreKind::InMemory);
+  TraverseRuntime& runtime = runtime_for(Setup::InMemory);
   RuntimeRequest request = bench_request(state);
   std::int64_t i = 0;
   for (auto _ : state) {
@@ -153,10 +154,10 @@ void BM_SubmittedNativeExecution(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
-  TraverseRuntime& runtime = runtime_for(kind);
+void BM_TracedNativeExecution(benchmark::State& state, Setup setup) {
+  TraverseRuntime& runtime = runtime_for(setup);
   RuntimeRequest request = bench_request(state);
-  const SqliteTraceStore* sqlite = kind == StoreKind::Sqlite ? g_sqlite_store : nullptr;
+  const SqliteTraceStore* sqlite = setup == Setup::Sqlite ? g_sqlite_store : nullptr;
   const SqliteTraceStoreStats before =
       sqlite != nullptr ? sqlite->stats() : SqliteTraceStoreStats{};
   std::int64_t i = 0;
@@ -174,15 +175,15 @@ void BM_TracedNativeExecution(benchmark::State& state, StoreKind kind) {
 }
 
 BENCHMARK(BM_DirectHandlerCall);
-BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory, StoreKind::InMemory)
+BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory, Setup::InMemory)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory_no_polling, StoreKind::InMemoryNoPolling)
+BENCHMARK_CAPTURE(BM_TracedNativeExecution, in_memory_no_polling, Setup::InMemoryNoPolling)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_TracedNativeExecution, sqlite, StoreKind::Sqlite)
+BENCHMARK_CAPTURE(BM_TracedNativeExecution, sqlite, Setup::Sqlite)
     ->Threads(1)
     ->Threads(8)
     ->UseRealTime();

@@ -64,14 +64,12 @@ endif()
 # into the sandbox worker (its seccomp filter allows only the system calls it needs) nor under a
 # sanitizer (which brings its own allocator). OFF, or jemalloc missing: glibc's malloc.
 option(TRAVERSE_USE_JEMALLOC "Link jemalloc into the traverse executable" ON)
-if(TRAVERSE_USE_JEMALLOC AND NOT TRAVERSE_SANITIZE AND NOT TRAVERSE_FUZZ)
-  find_library(TRAVERSE_JEMALLOC_LIBRARY jemalloc)
-endif()
 function(traverse_link_allocator target)
-  # Checked again here: the found library stays in the cache when the option is turned off.
-  if(TRAVERSE_USE_JEMALLOC AND NOT TRAVERSE_SANITIZE AND NOT TRAVERSE_FUZZ
-     AND TRAVERSE_JEMALLOC_LIBRARY)
-    target_link_libraries(${target} PRIVATE ${TRAVERSE_JEMALLOC_LIBRARY})
+  if(TRAVERSE_USE_JEMALLOC AND NOT TRAVERSE_SANITIZE AND NOT TRAVERSE_FUZZ)
+    find_library(TRAVERSE_JEMALLOC_LIBRARY jemalloc)  # cached: searched once
+    if(TRAVERSE_JEMALLOC_LIBRARY)
+      target_link_libraries(${target} PRIVATE ${TRAVERSE_JEMALLOC_LIBRARY})
+    endif()
   endif()
 endfunction()
 

@@ -34,8 +34,9 @@ struct TraverseRuntime::Builder::Options {
   std::shared_ptr<WorkflowRegistry> workflows;
   std::vector<std::pair<std::string, NativeHandler>> native_handlers;
   std::size_t native_capacity = default_native_capacity();
-  std::optional<std::chrono::nanoseconds> native_worker_spin;
-  std::optional<std::chrono::nanoseconds> native_caller_spin;
+  // ThreadPoolExecutorConfig's defaults unless with_native_pool_spin says otherwise.
+  std::chrono::nanoseconds native_worker_spin = ThreadPoolExecutorConfig{}.worker_spin;
+  std::chrono::nanoseconds native_caller_spin = ThreadPoolExecutorConfig{}.caller_spin;
   std::map<ArtifactType, std::shared_ptr<const CapabilityExecutor>> executors;
   std::shared_ptr<TraceStore> trace_store;
   std::shared_ptr<WorkflowRunStore> run_store;
@@ -218,8 +219,8 @@ std::expected<std::shared_ptr<ThreadPoolExecutor>, RuntimeBuildError> start_pool
     const BuilderOptions& options, NativeExecutor::HandlerTable table) {
   ThreadPoolExecutorConfig config;
   config.capacity = options.native_capacity;
-  config.worker_spin = options.native_worker_spin.value_or(config.worker_spin);
-  config.caller_spin = options.native_caller_spin.value_or(config.caller_spin);
+  config.worker_spin = options.native_worker_spin;
+  config.caller_spin = options.native_caller_spin;
   auto created = ThreadPoolExecutor::create(std::move(config),
                                             std::make_unique<NativeExecutor>(std::move(table)));
   if (!created) {

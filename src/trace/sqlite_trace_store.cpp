@@ -955,8 +955,9 @@ std::expected<void, TraceError> SqliteTraceStore::insert(
     // A commit takes tens of microseconds; waking from a futex costs about as much again on a
     // virtual machine, on the path of both the waiter and the next leader. So first poll for up
     // to kWaitPoll, yielding the CPU between polls (to the leader, when it needs this CPU);
-    // measured with eight inserting threads, `trace_bench` 80k-84k -> 100k-103k inserts/s, and no
-    // change when other processes keep both CPUs busy.
+    // measured with eight inserting threads, `trace_bench` 80k-84k -> 100k-103k inserts/s. When
+    // other programs keep the CPUs busy, each yield can cost a scheduler time slice instead
+    // (docs/performance.md, "Under CPU contention").
     for (const auto poll_until = std::chrono::steady_clock::now() + kWaitPoll;
          state == kWaiting && std::chrono::steady_clock::now() < poll_until;) {
       std::this_thread::yield();

@@ -125,7 +125,7 @@ class TraverseRuntime {
     // Worker threads of the default Native executor (1..=256; default default_native_capacity()).
     Builder& with_native_pool_capacity(std::size_t capacity);
     // How long idle workers and waiting callers of that pool poll (yielding the CPU) before they
-    // sleep (ThreadPoolExecutorConfig::worker_spin and caller_spin; default 50 µs and 20 µs).
+    // sleep (ThreadPoolExecutorConfig::worker_spin and caller_spin; default: that config's).
     // Polling makes a call's round trip sub-microsecond on an idle machine; on a machine whose
     // CPUs other programs keep busy, each yield can cost a scheduler time slice, so there pass 0
     // and 0 (threads sleep at once). Negative durations fail build() (InvalidOption).
