@@ -27,6 +27,7 @@
 #include "traverse/contracts/schema_validator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <compare>
@@ -1016,22 +1017,58 @@ struct PathStep {
 };
 
 // State shared by the top-level walk and the boolean sub-walks of anyOf/oneOf/not.
+// The instance path of the value being checked, for error messages. The first steps live inline:
+// a valid instance of ordinary depth is checked without allocating (validation runs twice on
+// every execution); deeper instances spill into the vector.
+class PathSteps {
+ public:
+  void push_back(PathStep step) {
+    if (size_ < kInline) {
+      inline_[size_] = step;
+    } else {
+      spilled_.push_back(step);
+    }
+    ++size_;
+  }
+  void pop_back() {
+    --size_;
+    if (size_ >= kInline) {
+      spilled_.pop_back();
+    }
+  }
+  template <typename Visit>
+  void for_each(Visit visit) const {
+    for (std::size_t i = 0; i < size_ && i < kInline; ++i) {
+      visit(inline_[i]);
+    }
+    for (const PathStep& step : spilled_) {
+      visit(step);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kInline = 16;
+  std::array<PathStep, kInline> inline_{};
+  std::vector<PathStep> spilled_;
+  std::size_t size_ = 0;
+};
+
 struct WalkShared {
   const std::vector<Node>& nodes;
-  std::vector<PathStep> path;
+  PathSteps path;
   bool depth_exceeded = false;
   std::string depth_path;
 };
 
-std::string render(const std::vector<PathStep>& path) {
+std::string render(const PathSteps& path) {
   std::string out = "$";
-  for (const auto& step : path) {
+  path.for_each([&out](const PathStep& step) {
     if (step.key != nullptr) {
       append_key(out, *step.key);
     } else {
       append_index(out, step.index);
     }
-  }
+  });
   return out;
 }
 
@@ -1474,7 +1511,6 @@ std::expected<SchemaValidator, ValidationErrors> SchemaValidator::compile(const 
 ValidationErrors SchemaValidator::validate(const Value& instance) const {
   ValidationErrors errors;
   schema_detail::WalkShared shared{compiled_->nodes, {}, false, {}};
-  shared.path.reserve(16);
   schema_detail::Walker walker(shared, &errors);
   walker.walk(compiled_->root, instance, 0);
   if (shared.depth_exceeded &&
@@ -1494,7 +1530,6 @@ ValidationErrors SchemaValidator::validate(const Value& instance) const {
 
 bool SchemaValidator::is_valid(const Value& instance) const {
   schema_detail::WalkShared shared{compiled_->nodes, {}, false, {}};
-  shared.path.reserve(16);
   schema_detail::Walker walker(shared, nullptr);
   return walker.walk(compiled_->root, instance, 0) && !shared.depth_exceeded;
 }

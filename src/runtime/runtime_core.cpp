@@ -332,7 +332,7 @@ Attempt begin_attempt(const RuntimeRequest& request, const WorkflowStepContext* 
   }
   trace->request = request;
   trace->requested_target = request.requested_target;
-  trace->received_at = rfc3339_now();
+  trace->received_at = std::chrono::system_clock::now();
   attempt.result.execution_id = trace->execution_id;
   attempt.result.request_id = request.request_id;
   attempt.result.trace_ref = trace->trace_id;
@@ -559,6 +559,8 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
   routed.placement = PlacementConstraints::from_contract(attempt.record->contract);
   routed.input = attempt.request->input;
   routed.target_hint = ExecutionTarget::Local;
+  routed.execution_id = attempt.trace->execution_id;
+  routed.runtime_config = core.runtime_config;
   if (attempt.remote) {
     // Traced as the first non-local target the contract prefers (Worker when none): a node.
     const auto& preferred = attempt.record->contract.preferred_targets;
@@ -569,12 +571,10 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
       routed.placement.permitted_targets.push_back(*routed.target_hint);
     }
   }
-  routed.execution_id = attempt.trace->execution_id;
   if (attempt.step != nullptr) {
     routed.workflow_run_id = attempt.step->workflow_run_id;
     routed.step_index = attempt.step->step_index;
   }
-  routed.runtime_config = core.runtime_config;
   return routed;
 }
 
@@ -593,7 +593,7 @@ std::vector<TraceAttempt> trace_attempts(const std::vector<ExecutionAttempt>& at
 std::expected<RouterDispatch, RuntimeError> note_dispatch(Attempt& attempt,
                                                           RouterDispatchResult dispatched) {
   RuntimeTrace& trace = *attempt.trace;
-  trace.completed_at = rfc3339_now();
+  trace.completed_at = std::chrono::system_clock::now();
   if (!dispatched) {
     const RouterError& error = dispatched.error();
     trace.attempts = trace_attempts(error.attempts());
@@ -686,7 +686,7 @@ RuntimeError error_of(const WorkflowRun& run) {
 
 // What the workflow runner is asked (execution starts now, for the RuntimeTrace).
 WorkflowInvocation begin_workflow(Attempt& attempt, LookupScope scope) {
-  attempt.trace->started_at = rfc3339_now();
+  attempt.trace->started_at = std::chrono::system_clock::now();
   attempt.workflow_started = std::chrono::steady_clock::now();
   return WorkflowInvocation{attempt.workflow, attempt.request->input, attempt.request->request_id,
                             scope};
@@ -696,7 +696,7 @@ WorkflowInvocation begin_workflow(Attempt& attempt, LookupScope scope) {
 void note_workflow_run(Attempt& attempt, WorkflowRun run) {
   RuntimeTrace& trace = *attempt.trace;
   trace.execution_duration_ms = elapsed_ms(attempt.workflow_started);
-  trace.completed_at = rfc3339_now();
+  trace.completed_at = std::chrono::system_clock::now();
   trace.workflow_evidence = run.evidence;
   if (!run.run_id.empty() && !trace.workflow_run_id) {
     trace.workflow_run_id = run.run_id;
@@ -735,7 +735,7 @@ PublicTraceEntry entry_for(const Attempt& attempt) {
   entry.capability_version = trace.capability_version ? *trace.capability_version
                                                       : request.capability_version.value_or("");
   entry.source = source_of(entry.capability_id);
-  entry.time = trace.received_at;
+  entry.time = rfc3339(trace.received_at);
   entry.duration_ms = trace.execution_duration_ms;
   if (trace.placement) {
     entry.placement_target = std::string(debug_name(trace.placement->target));
@@ -830,7 +830,7 @@ CoreExecution finish(Core& core, Attempt& attempt, std::optional<Value> output,
   trace.status = result.status;
   trace.error = result.error;
   trace.warnings = result.warnings;
-  trace.finished_at = rfc3339_now();
+  trace.finished_at = std::chrono::system_clock::now();
   trace.total_duration_ms = elapsed_ms(attempt.started);
   core.remember(attempt.trace);
   return CoreExecution{std::move(result), std::move(attempt.trace), std::move(attempt.run)};
@@ -977,7 +977,7 @@ CoreExecution TraverseRuntime::Core::run(const RuntimeRequest& request,
     note_workflow_run(attempt, run_contained(*workflow_runner, invocation));
     return conclude_workflow(*this, attempt);
   }
-  attempt.trace->started_at = rfc3339_now();
+  attempt.trace->started_at = std::chrono::system_clock::now();
   const PlacementRouter& chosen = attempt.remote ? *remote_router : *router;
   auto dispatched = chosen.dispatch(routed_request(*this, attempt), attempt.trace->trace_id);
   return conclude_dispatch(*this, attempt, note_dispatch(attempt, std::move(dispatched)));
@@ -1074,7 +1074,7 @@ std::optional<Completion<RuntimeExecution>> submit_run(const std::shared_ptr<Cor
     });
     return completion;
   }
-  attempt.trace->started_at = rfc3339_now();
+  attempt.trace->started_at = std::chrono::system_clock::now();
   const PlacementRouter& chosen = attempt.remote ? *core->remote_router : *core->router;
   Completion<RouterDispatchResult> started =
       chosen.submit(routed_request(*core, attempt), attempt.trace->trace_id);

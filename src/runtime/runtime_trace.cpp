@@ -4,6 +4,7 @@
 #include <string>
 
 #include "traverse/support/digest.hpp"
+#include "traverse/support/ids.hpp"
 
 namespace traverse {
 
@@ -83,10 +84,10 @@ Value to_json(const RuntimeTrace& trace) {
     execution["artifact_ref"] = *trace.artifact_ref;
   }
   if (trace.started_at) {
-    execution["started_at"] = *trace.started_at;
+    execution["started_at"] = rfc3339(*trace.started_at);
   }
   if (trace.completed_at) {
-    execution["completed_at"] = *trace.completed_at;
+    execution["completed_at"] = rfc3339(*trace.completed_at);
   }
   execution["duration_ms"] = trace.execution_duration_ms;
   if (trace.output_digest) {
@@ -125,8 +126,8 @@ Value to_json(const RuntimeTrace& trace) {
   }
   json["result"] = std::move(result);
   json["terminal_outcome"] = trace.status == RuntimeStatus::Completed ? "completed" : "error";
-  json["received_at"] = trace.received_at;
-  json["completed_at"] = trace.finished_at;
+  json["received_at"] = rfc3339(trace.received_at);
+  json["completed_at"] = rfc3339(trace.finished_at);
   json["total_duration_ms"] = trace.total_duration_ms;
   if (trace.workflow_run_id) {
     json["workflow_run_id"] = *trace.workflow_run_id;

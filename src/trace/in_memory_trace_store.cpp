@@ -1,6 +1,7 @@
 #include "traverse/trace/in_memory_trace_store.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <utility>
 
@@ -34,45 +35,45 @@ std::expected<void, TraceError> InMemoryTraceStore::insert(
   auto time_ms = trace_internal::check_insert(public_entry, private_entry, options_.keep_payloads);
   if (!time_ms)
     return std::unexpected(time_ms.error());
-  const std::string& id = public_entry.id;
-
   std::unique_lock lock(mutex_);
-  if (by_id_.contains(id)) {
-    return std::unexpected(
-        TraceError{TraceErrorKind::Conflict, "trace entry '" + id + "' already exists"});
-  }
   if (options_.max_entries && entries_.size() >= *options_.max_entries) {
-    return std::unexpected(TraceError{TraceErrorKind::CapacityExceeded,
-                                      "in-memory trace store holds its maximum of " +
-                                          std::to_string(*options_.max_entries) +
-                                          " entries; trace entry '" + id + "' was not recorded"});
+    return std::unexpected(TraceError{
+        TraceErrorKind::CapacityExceeded,
+        "in-memory trace store holds its maximum of " + std::to_string(*options_.max_entries) +
+            " entries; trace entry '" + public_entry.id + "' was not recorded"});
+  }
+  reserve_id_slot();
+  const std::size_t hash = std::hash<std::string_view>{}(public_entry.id);
+  const std::size_t slot = find_slot(public_entry.id, hash);
+  if (by_id_[slot].index_plus_one != 0) {
+    return std::unexpected(TraceError{TraceErrorKind::Conflict,
+                                      "trace entry '" + public_entry.id + "' already exists"});
   }
   const std::size_t index = entries_.size();
-  // Reserve the index slots first so a failed allocation leaves the maps consistent. Built in
-  // place: the entry's strings move once (the lock is held for a few pointer moves more).
+  // Built in place: the entry's strings move once (the lock is held for a few pointer moves more).
   entries_.emplace_back(TraceRecord{std::move(public_entry), std::move(private_entry)}, *time_ms);
-  const Stored& placed = entries_.back();
-  try {
-    by_id_.emplace(std::string_view(placed.record.public_entry.id), index);
-    if (placed.record.public_entry.workflow_run_id) {
-      by_run_[*placed.record.public_entry.workflow_run_id].push_back(index);
+  const PublicTraceEntry& placed = entries_.back().record.public_entry;
+  if (placed.workflow_run_id) {
+    try {
+      by_run_[*placed.workflow_run_id].push_back(index);
+    } catch (...) {
+      entries_.pop_back();
+      throw;
     }
-  } catch (...) {
-    by_id_.erase(std::string_view(placed.record.public_entry.id));
-    entries_.pop_back();
-    throw;
   }
+  by_id_[slot] = IdSlot{hash, index + 1};  // last: nothing after it can fail
   return {};
 }
 
 std::expected<TraceRecord, TraceError> InMemoryTraceStore::get(std::string_view id) const {
   std::shared_lock lock(mutex_);
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) {
+  const std::size_t found =
+      by_id_.empty() ? 0 : by_id_[find_slot(id, std::hash<std::string_view>{}(id))].index_plus_one;
+  if (found == 0) {
     return std::unexpected(
         TraceError{TraceErrorKind::NotFound, "no trace entry with id '" + std::string(id) + "'"});
   }
-  return entries_[it->second].record;
+  return entries_[found - 1].record;
 }
 
 std::expected<std::vector<PublicTraceEntry>, TraceError> InMemoryTraceStore::list_public(
@@ -138,6 +139,36 @@ std::expected<std::size_t, TraceError> InMemoryTraceStore::count(const TraceQuer
       ++n;
   }
   return n;
+}
+
+std::size_t InMemoryTraceStore::find_slot(std::string_view id, std::size_t hash) const {
+  const std::size_t mask = by_id_.size() - 1;
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const IdSlot& candidate = by_id_[slot];
+    if (candidate.index_plus_one == 0 ||
+        (candidate.hash == hash &&
+         entries_[candidate.index_plus_one - 1].record.public_entry.id == id)) {
+      return slot;  // the table is never full: an empty slot ends every probe
+    }
+  }
+}
+
+void InMemoryTraceStore::reserve_id_slot() {
+  if ((entries_.size() + 1) * 2 <= by_id_.size()) {
+    return;
+  }
+  std::vector<IdSlot> grown(std::max<std::size_t>(64, by_id_.size() * 2));
+  const std::size_t mask = grown.size() - 1;
+  for (const IdSlot& moved : by_id_) {
+    if (moved.index_plus_one != 0) {
+      std::size_t slot = moved.hash & mask;
+      while (grown[slot].index_plus_one != 0) {
+        slot = (slot + 1) & mask;
+      }
+      grown[slot] = moved;
+    }
+  }
+  by_id_ = std::move(grown);
 }
 
 std::size_t InMemoryTraceStore::size() const {

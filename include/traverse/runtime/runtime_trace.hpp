@@ -20,6 +20,7 @@
 // Value type; thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,8 +67,10 @@ struct RuntimeTrace {
 
   // Execution.
   RuntimeExecutionStatus execution_status = RuntimeExecutionStatus::NotStarted;
-  std::optional<std::string> started_at;     // RFC 3339, when routed
-  std::optional<std::string> completed_at;   // RFC 3339, when routed
+  // When routed. Times are kept as clock readings and written as RFC 3339 text by to_json: an
+  // execution reads the clock four times and formats only what is asked for.
+  std::optional<std::chrono::system_clock::time_point> started_at;
+  std::optional<std::chrono::system_clock::time_point> completed_at;
   std::uint64_t execution_duration_ms = 0;   // executor wall time
   std::optional<std::string> output_digest;  // "0.1.0:" + FNV-1a-64 hex of canonical output
   std::optional<std::string> failure_reason;
@@ -82,8 +85,8 @@ struct RuntimeTrace {
   RuntimeStatus status = RuntimeStatus::Error;
   std::optional<RuntimeError> error;
   std::vector<RuntimeWarning> warnings;
-  std::string received_at;  // RFC 3339
-  std::string finished_at;  // RFC 3339
+  std::chrono::system_clock::time_point received_at;
+  std::chrono::system_clock::time_point finished_at;
   std::uint64_t total_duration_ms = 0;
 
   // Workflow context: set when this execution is a workflow step, or runs a workflow.

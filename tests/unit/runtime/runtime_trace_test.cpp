@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "traverse/trace/trace_store.hpp"
+
 namespace traverse {
 namespace {
 
@@ -41,8 +43,8 @@ TEST(RuntimeTrace, SucceededTraceJsonCarriesSelectionPlacementAndDigest) {
   trace.output_digest = "0.1.0:0000000000000000";
   trace.trace_store_entry = true;
   trace.status = RuntimeStatus::Completed;
-  trace.received_at = "2026-11-26T12:00:00.000Z";
-  trace.finished_at = "2026-11-26T12:00:00.004Z";
+  trace.received_at = *parse_rfc3339("2026-11-26T12:00:00.000Z");
+  trace.finished_at = *parse_rfc3339("2026-11-26T12:00:00.004Z");
   trace.total_duration_ms = 4;
 
   const Value json = to_json(trace);
@@ -63,6 +65,8 @@ TEST(RuntimeTrace, SucceededTraceJsonCarriesSelectionPlacementAndDigest) {
   EXPECT_EQ(json["execution"]["trace_store_entry"], true);
   EXPECT_EQ(json["result"], (Value{{"status", "completed"}}));
   EXPECT_EQ(json["terminal_outcome"], "completed");
+  EXPECT_EQ(json["received_at"], "2026-11-26T12:00:00.000Z");
+  EXPECT_EQ(json["completed_at"], "2026-11-26T12:00:00.004Z");
   EXPECT_FALSE(json.contains("workflow_evidence"));
 }
 

@@ -324,7 +324,12 @@ TEST_F(TraverseRuntimeTest, ExecutesNativeCapabilityAndTracesIt) {
   EXPECT_EQ(trace.placement->reason, PlacementReason::CallerHintAccepted);
   EXPECT_TRUE(trace.trace_store_entry);
   ASSERT_TRUE(trace.started_at.has_value());
-  EXPECT_TRUE(parse_rfc3339(*trace.started_at).has_value());
+  ASSERT_TRUE(trace.completed_at.has_value());
+  EXPECT_LE(trace.received_at, *trace.started_at);
+  EXPECT_LE(*trace.started_at, *trace.completed_at);
+  EXPECT_LE(*trace.completed_at, trace.finished_at);
+  EXPECT_TRUE(
+      parse_rfc3339(to_json(trace)["execution"]["started_at"].get<std::string>()).has_value());
 
   const auto kept = runtime_->runtime_trace(result.trace_ref);
   ASSERT_TRUE(kept.has_value());

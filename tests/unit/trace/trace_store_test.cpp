@@ -289,5 +289,31 @@ TEST(InMemoryTraceStore, OptInCapacityRejectsInsteadOfEvicting) {
   EXPECT_FALSE(store.get("c").has_value());
 }
 
+// The id index is an open-addressed table that grows as the store does: every id stays findable
+// across many growths, a repeated id is still refused after them, and an unknown id is not found
+// (its probe ends at an empty slot).
+TEST(InMemoryTraceStore, EveryIdIsFoundAfterTheIndexGrowsAndDuplicatesStillConflict) {
+  InMemoryTraceStore store;
+  EXPECT_EQ(store.get("id-0").error().kind(), TraceErrorKind::NotFound);  // before any insert
+  constexpr int kEntries = 5000;
+  for (int i = 0; i < kEntries; ++i) {
+    ASSERT_TRUE(
+        store.insert(entry("id-" + std::to_string(i), "cap-" + std::to_string(i)), {}).has_value());
+  }
+  for (int i = 0; i < kEntries; ++i) {
+    const auto got = store.get("id-" + std::to_string(i));
+    ASSERT_TRUE(got.has_value()) << i;
+    EXPECT_EQ(got->public_entry.capability_id, "cap-" + std::to_string(i));
+  }
+  for (int i = 0; i < kEntries; i += 97) {
+    const auto again = store.insert(entry("id-" + std::to_string(i), "other"), {});
+    ASSERT_FALSE(again.has_value()) << i;
+    EXPECT_EQ(again.error().kind(), TraceErrorKind::Conflict);
+  }
+  EXPECT_EQ(store.size(), static_cast<std::size_t>(kEntries));
+  EXPECT_EQ(store.get("id-" + std::to_string(kEntries)).error().kind(), TraceErrorKind::NotFound);
+  EXPECT_EQ(store.get("").error().kind(), TraceErrorKind::NotFound);
+}
+
 }  // namespace
 }  // namespace traverse
