@@ -3,6 +3,7 @@
 // off. Prints the URL on stdout; SIGINT/SIGTERM stop it.
 //
 // Usage: serve_echo_server [--io-threads N] [--workers N]
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,15 +39,22 @@ int main(int argc, char** argv) {
   ServiceConfig config;
   config.port = 0;
   config.handle_signals = true;
+  long pool_spin_us = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::size_t value = std::strtoul(argv[i + 1], nullptr, 10);
     if (std::strcmp(argv[i], "--io-threads") == 0) {
       config.io_threads = value;
     } else if (std::strcmp(argv[i], "--workers") == 0) {
       config.workers = value;
+    } else if (std::strcmp(argv[i], "--pool-spin-us") == 0) {
+      pool_spin_us = static_cast<long>(value);
     }
   }
   TraverseRuntime::Builder builder;
+  if (pool_spin_us >= 0) {
+    builder.with_native_pool_spin(std::chrono::microseconds(pool_spin_us),
+                                  std::chrono::microseconds(pool_spin_us));
+  }
   builder.with_native_handler("bench.serve.echo",
                               [](const Value& input) { return NativeHandler::Result(input); });
   auto runtime = builder.build();

@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "traverse/json/dom_memory.hpp"
@@ -229,6 +231,248 @@ TEST(ParseJson, HandlesATenMegabyteString) {
   EXPECT_EQ((*parsed)["big"].get_ref<const std::string&>().size(), payload.size());
 }
 
+// ---- The fast path against the full parser ----
+//
+// parse_json reads most texts with its own fast parser and hands everything else to the full
+// (nlohmann) parser, which also skips a leading UTF-8 byte order mark; the fast parser hands a
+// text that starts with one over. So the same text behind a byte order mark is the reference:
+// the two must accept exactly the same texts, build values equal in type (unsigned, signed,
+// float, -0.0) as well as in content, and refuse the others for the same reason.
+
+bool same_value(const Value& a, const Value& b) {
+  if (a.type() != b.type()) {
+    return false;
+  }
+  switch (a.type()) {
+    case Value::value_t::object: {
+      if (a.size() != b.size()) {
+        return false;
+      }
+      for (auto ai = a.begin(), bi = b.begin(); ai != a.end(); ++ai, ++bi) {
+        if (ai.key() != bi.key() || !same_value(*ai, *bi)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case Value::value_t::array: {
+      if (a.size() != b.size()) {
+        return false;
+      }
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!same_value(a[i], b[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case Value::value_t::number_float: {
+      const double x = a.get<double>();
+      const double y = b.get<double>();
+      return x == y && std::signbit(x) == std::signbit(y);
+    }
+    default:
+      return a == b;
+  }
+}
+
+void expect_same_as_full_parser(const std::string& text) {
+  if (text.starts_with("\xef\xbb\xbf")) {
+    return;  // already the full parser's, and a second mark is not skipped
+  }
+  const auto fast = parse_json(text);
+  const auto full = parse_json("\xef\xbb\xbf" + text);
+  ASSERT_EQ(fast.has_value(), full.has_value())
+      << "text: " << text << "\nfast: " << (fast ? fast->dump() : fast.error().to_string())
+      << "\nfull: " << (full ? full->dump() : full.error().to_string());
+  if (fast) {
+    EXPECT_TRUE(same_value(*fast, *full))
+        << text << "\nfast: " << fast->dump() << "\nfull: " << full->dump();
+  } else {
+    EXPECT_EQ(fast.error().kind(), full.error().kind()) << text;
+    EXPECT_EQ(fast.error().line(), full.error().line()) << text;
+  }
+}
+
+TEST(ParseJsonFastPath, AcceptsAndBuildsExactlyWhatTheFullParserDoesOnEdgeCases) {
+  const char* const cases[] = {
+      "0",
+      "-0",
+      "-0.0",
+      "0.0",
+      "1",
+      "-1",
+      "123456789012345678",
+      "-123456789012345678",
+      "1234567890123456789",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "1e2",
+      "1E2",
+      "1e+2",
+      "1e-2",
+      "-1.5e-3",
+      "1.7976931348623157e308",
+      "1e309",
+      "-1e309",
+      "4.9e-324",
+      "2e-324",
+      "1e-400",
+      "0.1",
+      "3.141592653589793",
+      "01",
+      "-",
+      "1.",
+      ".5",
+      "1e",
+      "1e+",
+      "+1",
+      "--1",
+      "0x10",
+      "1.0e",
+      "true",
+      "false",
+      "null",
+      "tru",
+      "nul",
+      "True",
+      "truex",
+      "\"\"",
+      "\"a\\\"b\"",
+      "\"\\\\ \\/ \\b \\f \\n \\r \\t\"",
+      "\"\\u0041\"",
+      "\"\\ud83d\\ude00\"",
+      "\"\\ud83d\"",
+      "\"\\x\"",
+      "\"tab\there\"",
+      "\"new\nline\"",
+      "\"\x7f\"",
+      "\"caf\xc3\xa9\"",
+      "\"\xe2\x82\xac\"",
+      "\"\xf0\x9f\x98\x80\"",
+      "\"\xc0\xaf\"",
+      "\"\xc1\xbf\"",
+      "\"\xe0\x80\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "\"\xf4\x90\x80\x80\"",
+      "\"\xf5\x80\x80\x80\"",
+      "\"\xc3\"",
+      "\"\xe2\x82\"",
+      "\"\x80\"",
+      "\"\xff\"",
+      "\"unterminated",
+      "\xef\xbb\xbf{}",
+      "{} \xef\xbb\xbf",
+      "",
+      " ",
+      "{}",
+      "[]",
+      " { } ",
+      "[ ]",
+      "{\"a\":1}",
+      "{\"a\":1,}",
+      "{\"a\" 1}",
+      "{\"a\":}",
+      "{a:1}",
+      "{\"a\":1",
+      "[1,]",
+      "[,1]",
+      "[1 2]",
+      "[1,2",
+      "{\"a\":1,\"a\":2}",
+      "{\"b\":{\"a\":1},\"a\":{\"b\":2}}",
+      "[[[[[]]]]]",
+      "{\"k\":[1,-2,3.5,\"s\",true,false,null,{},[]]}",
+      "1 2",
+      "[] []",
+      "{}x",
+      "\t\r\n[\t1\r,\n2 ]\n",
+      "[1]\x00",
+      "\"a\x00b\"",
+  };
+  for (const char* text : cases) {
+    expect_same_as_full_parser(text);
+  }
+  expect_same_as_full_parser(std::string("\"a\0b\"", 5));
+  expect_same_as_full_parser(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'));
+  expect_same_as_full_parser(std::string(kMaxJsonDepth + 1, '[') +
+                             std::string(kMaxJsonDepth + 1, ']'));
+}
+
+// Random documents, and random damage to them: the texts the fast parser takes whole and the
+// ones it hands over both end as the full parser alone would end them.
+TEST(ParseJsonFastPath, AgreesWithTheFullParserOnRandomAndDamagedDocuments) {
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&state](std::uint64_t bound) {
+    state ^= state << 13U;
+    state ^= state >> 7U;
+    state ^= state << 17U;
+    return state % bound;
+  };
+  const char* const atoms[] = {"0",
+                               "-0",
+                               "7",
+                               "-42",
+                               "3.25",
+                               "-1e-3",
+                               "6.02E23",
+                               "true",
+                               "false",
+                               "null",
+                               "\"\"",
+                               "\"x\"",
+                               "\"\\n\"",
+                               "\"\xc3\xa9t\xc3\xa9\"",
+                               "\"\\u00e9\"",
+                               "99999999999999999999",
+                               "\"a\\\\b\\\"c\"",
+                               "1e400"};
+  std::function<std::string(int)> document = [&](int depth) -> std::string {
+    const std::uint64_t pick = depth > 4 ? 0 : next(4);
+    if (pick <= 1) {
+      return atoms[next(std::size(atoms))];
+    }
+    const char* const spaces[] = {"", " ", "\n", "\t "};
+    std::string out(pick == 2 ? "[" : "{");
+    const std::uint64_t count = next(4);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      if (i > 0) {
+        out += ",";
+      }
+      out += spaces[next(4)];
+      if (pick == 3) {
+        out += "\"k" + std::to_string(next(3)) + "\"" + spaces[next(4)] + ":";
+      }
+      out += spaces[next(4)] + document(depth + 1);
+    }
+    out += spaces[next(4)];
+    out += pick == 2 ? "]" : "}";
+    return out;
+  };
+  const char damage[] = {'"', '\\', ',', ':', '[', ']',    '{',    '}',
+                         '0', '-',  '.', 'e', ' ', '\x01', '\xc3', '\xff'};
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = document(0);
+    expect_same_as_full_parser(text);
+    if (!text.empty()) {
+      const std::size_t at = next(text.size());
+      switch (next(3)) {
+        case 0:
+          text[at] = damage[next(std::size(damage))];
+          break;
+        case 1:
+          text.erase(at, 1);
+          break;
+        default:
+          text.insert(at, 1, damage[next(std::size(damage))]);
+      }
+      expect_same_as_full_parser(text);
+    }
+  }
+}
+
 TEST(ParseJsonFile, ParsesAFileFromDisk) {
   const auto path = scratch_dir() / "doc.json";
   std::ofstream(path) << "{\"k\": [1.0]}\n";
@@ -430,7 +674,9 @@ TEST(ParseDocument, BudgetIsCheckedAgainstTheExactHeapOfTheValue) {
   // threshold.
   const std::string text =
       R"({"a": {"b": "a string longer than fifteen bytes", "c": null}, "a key longer than 15": 1})";
-  const auto unlimited = parse_json(text, ~std::uint64_t{0});
+  // The heap of the Value the full parser builds (a budget below 64 times the text keeps the
+  // fast parser out: its strings may have other capacities).
+  const auto unlimited = parse_json(text, 40 * text.size());
   ASSERT_TRUE(unlimited.has_value());
   const std::uint64_t heap = dom_heap_bytes(*unlimited);
   EXPECT_TRUE(parse_json(text, heap).has_value());
