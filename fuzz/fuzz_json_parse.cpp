@@ -1,14 +1,27 @@
-// libFuzzer target: parse_json never crashes, and what it accepts survives canonical_dump and a
-// second parse.
+// libFuzzer target: parse_json never crashes; what it accepts survives canonical_dump and a
+// second parse; and its fast path agrees with the full parser. The full parser skips a leading
+// UTF-8 byte order mark and the fast path hands such a text over, so the same text behind a mark
+// is the full parser's verdict: both accept or both refuse, with the same value (types included:
+// canonical_dump writes 1 and 1.0 differently, and -0.0 as -0.0).
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "fuzz_support.hpp"
 #include "traverse/json/parse.hpp"
 #include "traverse/json/value.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto parsed = traverse::parse_json(traverse::fuzz::as_text(data, size));
+  const std::string_view input = traverse::fuzz::as_text(data, size);
+  const auto parsed = traverse::parse_json(input);
+  if (!input.starts_with("\xef\xbb\xbf")) {
+    const auto full = traverse::parse_json("\xef\xbb\xbf" + std::string(input));
+    if (parsed.has_value() != full.has_value() ||
+        (parsed && traverse::canonical_dump(*parsed) != traverse::canonical_dump(*full)) ||
+        (!parsed && parsed.error().kind() != full.error().kind())) {
+      std::abort();  // the fast path and the full parser disagree
+    }
+  }
   if (parsed) {
     const std::string text = traverse::canonical_dump(*parsed);
     const auto again = traverse::parse_json(text);
