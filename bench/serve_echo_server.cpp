@@ -2,7 +2,9 @@
 // (`bench.serve.echo`, its output = its input) served by traverse::Service with the access log
 // off. Prints the URL on stdout; SIGINT/SIGTERM stop it.
 //
-// Usage: serve_echo_server [--io-threads N] [--workers N]
+// Usage: serve_echo_server [--io-threads N] [--workers N] [--pool-spin-us N]
+// (--pool-spin-us: the native pool's worker and caller spin, TraverseRuntime::Builder::
+// with_native_pool_spin; default the pool's own)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -1016,7 +1016,6 @@ struct PathStep {
   std::size_t index;
 };
 
-// State shared by the top-level walk and the boolean sub-walks of anyOf/oneOf/not.
 // The instance path of the value being checked, for error messages. The first steps live inline:
 // a valid instance of ordinary depth is checked without allocating (validation runs twice on
 // every execution); deeper instances spill into the vector.
@@ -1053,6 +1052,7 @@ class PathSteps {
   std::size_t size_ = 0;
 };
 
+// State shared by the top-level walk and the boolean sub-walks of anyOf/oneOf/not.
 struct WalkShared {
   const std::vector<Node>& nodes;
   PathSteps path;

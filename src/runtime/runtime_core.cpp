@@ -559,8 +559,6 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
   routed.placement = PlacementConstraints::from_contract(attempt.record->contract);
   routed.input = attempt.request->input;
   routed.target_hint = ExecutionTarget::Local;
-  routed.execution_id = attempt.trace->execution_id;
-  routed.runtime_config = core.runtime_config;
   if (attempt.remote) {
     // Traced as the first non-local target the contract prefers (Worker when none): a node.
     const auto& preferred = attempt.record->contract.preferred_targets;
@@ -571,10 +569,12 @@ RouterRequest routed_request(const Core& core, const Attempt& attempt) {
       routed.placement.permitted_targets.push_back(*routed.target_hint);
     }
   }
+  routed.execution_id = attempt.trace->execution_id;
   if (attempt.step != nullptr) {
     routed.workflow_run_id = attempt.step->workflow_run_id;
     routed.step_index = attempt.step->step_index;
   }
+  routed.runtime_config = core.runtime_config;
   return routed;
 }
 
