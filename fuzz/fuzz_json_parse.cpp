@@ -1,8 +1,9 @@
 // libFuzzer target: parse_json never crashes; what it accepts survives canonical_dump and a
 // second parse; and its fast path agrees with the full parser. The full parser skips a leading
 // UTF-8 byte order mark and the fast path hands such a text over, so the same text behind a mark
-// is the full parser's verdict: both accept or both refuse, with the same value (types included:
-// canonical_dump writes 1 and 1.0 differently, and -0.0 as -0.0).
+// is the full parser's verdict: both accept or both refuse, with the same canonical text (which
+// tells 1 from 1.0 and 0 from -0.0, though not a signed from an unsigned integer of the same
+// value: tests/unit/json/parse_test.cpp compares the types as well).
 #include <cstdint>
 #include <cstdlib>
 #include <string>

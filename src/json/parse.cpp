@@ -445,43 +445,20 @@ class FastParser {
     ++at_;  // '{'
     out = Value::object();
     auto& members = *out.get_ptr<Value::object_t*>();
-    skip_whitespace();
-    if (at_ != end_ && *at_ == '}') {
-      ++at_;
-      return true;
-    }
-    while (true) {
-      if (at_ == end_ || *at_ != '"') {
-        return false;
-      }
+    return elements('}', [&] {
       std::string key;
-      if (!string(key)) {
+      if (at_ == end_ || *at_ != '"' || !string(key)) {
         return false;
       }
       skip_whitespace();
-      if (at_ == end_ || *at_ != ':') {
+      if (!take(':')) {
         return false;
       }
-      ++at_;
       skip_whitespace();
       const auto [member, inserted] = members.try_emplace(std::move(key));
-      if (!inserted || !value(member->second, depth)) {
-        return false;  // a repeated key is the full parser's to report, with its path
-      }
-      skip_whitespace();
-      if (at_ == end_) {
-        return false;
-      }
-      if (*at_ == '}') {
-        ++at_;
-        return true;
-      }
-      if (*at_ != ',') {
-        return false;
-      }
-      ++at_;
-      skip_whitespace();
-    }
+      // A repeated key is the full parser's to report, with its path.
+      return inserted && value(member->second, depth);
+    });
   }
 
   bool array(Value& out, std::size_t depth) {
@@ -491,29 +468,39 @@ class FastParser {
     ++at_;  // '['
     out = Value::array();
     auto& items = *out.get_ptr<Value::array_t*>();
+    return elements(']', [&] { return value(items.emplace_back(), depth); });
+  }
+
+  // The members of an object or the items of an array, after the opening bracket: `element`
+  // reads one; then `close` ends the container, or a comma comes before the next one.
+  template <typename Element>
+  bool elements(char close, Element element) {
     skip_whitespace();
-    if (at_ != end_ && *at_ == ']') {
-      ++at_;
+    if (take(close)) {
       return true;
     }
     while (true) {
-      if (!value(items.emplace_back(), depth)) {
+      if (!element()) {
         return false;
       }
       skip_whitespace();
-      if (at_ == end_) {
-        return false;
-      }
-      if (*at_ == ']') {
-        ++at_;
+      if (take(close)) {
         return true;
       }
-      if (*at_ != ',') {
+      if (!take(',')) {
         return false;
       }
-      ++at_;
       skip_whitespace();
     }
+  }
+
+  // Steps over `expected` when it is the next byte.
+  bool take(char expected) {
+    if (at_ == end_ || *at_ != expected) {
+      return false;
+    }
+    ++at_;
+    return true;
   }
 
   // A string token (at_ on its opening quote) into `out`.
